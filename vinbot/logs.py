@@ -18,12 +18,20 @@ REDACTED = "[REDACTED]"
 
 # Secret shapes whatever the value: a bot token, a `key=` or `token=` query parameter.
 _SECRET_SHAPES = (
-    re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}"),
-    re.compile(r"(?<=[?&](?:key|token)=)[^&\s'\"]+"),
+    re.compile(r"(?<![0-9])[0-9]{5,}:[A-Za-z0-9_-]{20,}"),
+    re.compile(r"(?<=[?&]key=)[^&\s'\"]+"),
+    re.compile(r"(?<=[?&]token=)[^&\s'\"]+"),
 )
 
 # Libraries whose INFO lines print request URLs (the bot token and the CarsXE key live in URLs).
-_CHATTY_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler", "aiohttp.access")
+_CHATTY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram.ext.Updater",
+    "apscheduler",
+    "aiohttp.access",
+    "alembic",
+)
 
 
 class SecretScrubber:

@@ -36,6 +36,10 @@ class VinNotFound(VinbotError):
         self.provider = provider
 
 
+# The reason a circuit breaker gives when it refuses a call without trying.
+CIRCUIT_OPEN = "circuit open"
+
+
 class ProviderUnavailable(VinbotError):
     """A provider could not answer now: timeout, 5xx, open circuit, garbage body."""
 

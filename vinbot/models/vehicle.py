@@ -71,6 +71,8 @@ class DecodeResult:
     spec: VehicleSpec
     cached: bool = False
     notes: tuple[str, ...] = ()  # e.g. "CarsXE did not answer; this is NHTSA's decode"
+    unavailable: tuple[Source, ...] = ()  # providers that failed (not "no data") on the way here
+    paid_call_made: bool = False  # True only for the caller whose request made a paid call
 
     @property
     def source(self) -> Source:

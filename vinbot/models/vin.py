@@ -1,8 +1,85 @@
-"""Pure VIN rules: normalise, validate, check digit, model year, WMI, and finding VINs in text."""
+"""Pure VIN rules: normalise, validate, check digit, model year, WMI, and finding VINs in text.
+
+Finding VINs in free text (`find_vins`) works on "pieces", maximal runs of letters and digits.
+Pieces separated only by one to three spaces or dashes form a group, so a VIN typed as
+"1HG-CM826-33A004352" or "1HGCM826 33A004352" is found; any other character (punctuation, emoji,
+a line break) ends a group. Within a group, whole consecutive pieces totalling 17 characters are a
+VIN when they are VIN-shaped:
+
+- only `0-9` and `A-Z` without I, O and Q (case-insensitive);
+- at least one letter, so 17-digit numbers (phones, card and account numbers) never match;
+- the last four characters are digits (ISO 3779 makes them numeric), which keeps ordinary words,
+  hashes and random tokens out.
+
+A VIN split over several pieces must also either pass the check digit or have every all-letter
+piece written in capitals, so words of a lower-case sentence never join into a VIN. A piece
+holding a non-ASCII letter or digit is never part of a VIN. Position 10 is not checked: European
+VINs need not carry a model year there (Fiat's have `0`). The check digit is not required of a
+single-piece VIN: `analyse` decides validity.
+
+`find_vin_attempts` reports what looks like a mistyped VIN: runs of pieces that each hold a digit
+(outside links and e-mail addresses), 11 to 20 characters long, with at least two letters, four
+digits and three switches between letters and digits, so words, numbers, dates, product codes and
+"word+year" names stay out.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
+
+from vinbot.models.wmi import assignment_for, country_for, is_north_american, region_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+VIN_LENGTH: Final = 17
+VIN_ALPHABET: Final = frozenset("ABCDEFGHJKLMNPRSTUVWXYZ0123456789")
+CONFUSABLE_LETTERS: Final = frozenset("IOQ")
+_CONFUSABLE_CORRECTIONS: Final = str.maketrans("IOQ", "100")
+CHECK_DIGIT_INDEX: Final = 8  # position 9
+MODEL_YEAR_INDEX: Final = 9  # position 10
+YEAR_RULE_INDEX: Final = 6  # position 7
+MODEL_YEAR_CODES: Final = "ABCDEFGHJKLMNPRSTVWXY123456789"
+FIRST_MODEL_YEAR: Final = 1980
+MODEL_YEAR_CYCLE: Final = 30
+_NUMERIC_TAIL: Final = 4  # ISO 3779: the last four characters are digits
+
+_TRANSLITERATION: Final = MappingProxyType(
+    {
+        **{str(digit): digit for digit in range(10)},
+        **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+        **dict(zip("JKLMN", range(1, 6), strict=True)),
+        "P": 7,
+        "R": 9,
+        **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+    }
+)
+_WEIGHTS: Final = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+_CHECK_MODULUS: Final = 11
+
+_DASHES: Final = "-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\ufe58\ufe63\uff0d"
+_INVISIBLE: Final = "\u200b\u200c\u200d\u2060\ufeff"
+_REMOVED_BY_NORMALISE: Final = frozenset(_DASHES + _INVISIBLE)
+_JOINERS: Final = frozenset(" \t\u00a0\u2009\u202f" + _DASHES)
+_MAX_JOINER_LENGTH: Final = 3
+_PIECE: Final = re.compile(r"[^\W_]+")
+_TOKEN: Final = re.compile(r"\S+")
+
+_MAX_LISTED: Final = 5
+_ATTEMPT_LENGTHS: Final = range(11, 21)
+_ATTEMPT_MIN_LETTERS: Final = 2
+_ATTEMPT_MIN_DIGITS: Final = 4
+_ATTEMPT_MIN_SWITCHES: Final = 3
+
+SHORT_IDENTIFIER_NOTE: Final = (
+    "Vehicles built before 1981 and some motorcycles carry shorter serial numbers, "
+    "which are not modern VINs and cannot be decoded here."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +103,280 @@ class VinAnalysis:
 
 def normalise(raw: str) -> str:
     """Remove spaces and dashes and upper-case; never maps O to 0 or I to 1."""
-    raise NotImplementedError
+    return "".join(
+        char for char in raw.upper() if not char.isspace() and char not in _REMOVED_BY_NORMALISE
+    )
 
 
-def analyse(raw: str) -> VinAnalysis:
-    """Validate and decode offline everything the VIN itself says."""
-    raise NotImplementedError
+def is_well_formed(vin: str) -> bool:
+    """Whether a normalised VIN has 17 characters, all from the VIN alphabet."""
+    return len(vin) == VIN_LENGTH and all(char in VIN_ALPHABET for char in vin)
+
+
+def check_digit(vin: str) -> str:
+    """The check digit (position 9) a well-formed VIN should carry: 0-9, or X for 10."""
+    if not is_well_formed(vin):
+        raise ValueError("check_digit needs 17 characters from the VIN alphabet")
+    total = sum(_TRANSLITERATION[char] * weight for char, weight in zip(vin, _WEIGHTS, strict=True))
+    remainder = total % _CHECK_MODULUS
+    return "X" if remainder == _CHECK_MODULUS - 1 else str(remainder)
+
+
+def analyse(raw: str, *, today: date | None = None) -> VinAnalysis:
+    """Validate and decode offline everything the VIN itself says; `today` pins the calendar."""
+    vin = normalise(raw)
+    errors, warnings = _format_problems(vin)
+    if errors:
+        return VinAnalysis(
+            vin=vin,
+            valid=False,
+            errors=tuple(errors),
+            warnings=tuple(warnings),
+            suggestion=_suggestion(vin),
+        )
+    wmi = vin[:3]
+    north_american = is_north_american(wmi)
+    expected = check_digit(vin)
+    found = vin[CHECK_DIGIT_INDEX]
+    if found != expected and north_american:
+        errors.append(
+            f"The check digit at position 9 does not match (expected {expected}, found {found}), "
+            "so a character is very likely mistyped."
+        )
+    elif found != expected:
+        warnings.append(
+            f"The check digit at position 9 does not match (expected {expected}, found {found}). "
+            "Many VINs of vehicles built for markets outside North America fail this check "
+            "legitimately, so the VIN may still be right."
+        )
+    assignment = assignment_for(vin)
+    settle_by_position_7 = north_american and not (assignment and assignment.heavy_vehicles_only)
+    # A model year may be sold from the calendar year before it, never earlier.
+    latest_year = (today or date.today()).year + 1  # noqa: DTZ011
+    reading = _model_years(vin, settle_by_position_7, latest_year)
+    return VinAnalysis(
+        vin=vin,
+        valid=not errors,
+        errors=tuple(errors),
+        warnings=(*warnings, *reading.warnings),
+        check_digit_valid=found == expected,
+        expected_check_digit=expected,
+        model_year=reading.years[0] if len(reading.years) == 1 else None,
+        model_year_candidates=reading.years,
+        wmi=wmi,
+        region=region_for(wmi),
+        country=country_for(wmi),
+        manufacturer=assignment.manufacturer if assignment else None,
+    )
 
 
 def find_vins(text: str) -> list[str]:
     """Every 17-character VIN-shaped token in free text, normalised, in order, without repeats."""
-    raise NotImplementedError
+    found: list[str] = []
+    for group in _groups(text):
+        found.extend(window.vin for window in _vin_windows(group))
+    return list(dict.fromkeys(found))
+
+
+def find_vin_attempts(text: str) -> list[str]:
+    """Tokens that look like a mistyped VIN (not VIN-shaped), normalised, in order, no repeats."""
+    attempts: list[str] = []
+    for group in _groups(_without_links(text)):
+        consumed = {index for window in _vin_windows(group) for index in window.pieces}
+        run: list[_Piece] = []
+        for index, piece in enumerate(group):
+            if index not in consumed and piece.usable and piece.has_digit:
+                run.append(piece)
+            else:
+                attempts.extend(_attempts_in_run(run))
+                run = []
+        attempts.extend(_attempts_in_run(run))
+    return list(dict.fromkeys(attempts))
+
+
+def _format_problems(vin: str) -> tuple[list[str], list[str]]:
+    errors: list[str] = []
+    warnings: list[str] = []
+    if len(vin) != VIN_LENGTH:
+        errors.append(f"A VIN has 17 characters; this has {len(vin) or 'none'}.")
+        if 0 < len(vin) < VIN_LENGTH:
+            warnings.append(SHORT_IDENTIFIER_NOTE)
+    confusable = [(index, char) for index, char in enumerate(vin) if char in CONFUSABLE_LETTERS]
+    if confusable:
+        errors.append(
+            "A VIN never contains the letters I, O or Q, which are too easily read as 1 and 0; "
+            f"this has {_list_positions(confusable)}."
+        )
+    foreign = [
+        (index, char)
+        for index, char in enumerate(vin)
+        if char not in VIN_ALPHABET and char not in CONFUSABLE_LETTERS
+    ]
+    if foreign:
+        errors.append(
+            "A VIN uses only digits and the letters A to Z except I, O and Q; "
+            f"this has {_list_positions(foreign, quoted=True)}."
+        )
+    return errors, warnings
+
+
+def _suggestion(vin: str) -> str | None:
+    corrected = vin.translate(_CONFUSABLE_CORRECTIONS)
+    return corrected if corrected != vin and is_well_formed(corrected) else None
+
+
+def _list_positions(found: Sequence[tuple[int, str]], *, quoted: bool = False) -> str:
+    described = [f"{_shown(char, quoted=quoted)} at position {index + 1}" for index, char in found]
+    if len(described) > _MAX_LISTED:
+        described = [*described[:_MAX_LISTED], f"{len(found) - _MAX_LISTED} more"]
+    if len(described) == 1:
+        return described[0]
+    return f"{', '.join(described[:-1])} and {described[-1]}"
+
+
+def _shown(char: str, *, quoted: bool) -> str:
+    if not char.isprintable() or char.isspace():
+        return f"U+{ord(char):04X}"
+    return f"'{char}'" if quoted else char
+
+
+@dataclass(frozen=True, slots=True)
+class _YearReading:
+    """The model years positions 7 and 10 allow, and what to tell the user when none fits."""
+
+    years: tuple[int, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _model_years(vin: str, settle_by_position_7: bool, latest_year: int) -> _YearReading:
+    code = vin[MODEL_YEAR_INDEX]
+    cycle_offset = MODEL_YEAR_CODES.find(code)
+    if cycle_offset < 0:
+        if not settle_by_position_7:
+            return _YearReading()
+        return _YearReading(
+            warnings=(f"Position 10 should give the model year, but {code} is not a year code.",)
+        )
+    years = tuple(FIRST_MODEL_YEAR + cycle_offset + cycle * MODEL_YEAR_CYCLE for cycle in range(2))
+    if settle_by_position_7:
+        years = (years[0],) if vin[YEAR_RULE_INDEX].isdigit() else (years[1],)
+    possible = tuple(year for year in years if year <= latest_year)
+    if settle_by_position_7 and not possible:
+        future = (
+            f"Positions 7 and 10 give model year {years[0]}, which has not begun yet, "
+            "so a character is probably mistyped."
+        )
+        return _YearReading(warnings=(future,))
+    return _YearReading(years=possible)
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A maximal run of letters and digits in the text, upper-cased."""
+
+    text: str
+    written_in_capitals: bool
+    usable: bool  # ASCII only: a piece holding other letters or digits is part of a word
+    has_digit: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """Consecutive pieces of one group that spell a VIN."""
+
+    vin: str
+    pieces: range
+
+
+def _groups(text: str) -> Iterable[list[_Piece]]:
+    group: list[_Piece] = []
+    previous_end: int | None = None
+    for match in _PIECE.finditer(text):
+        if previous_end is not None and not _joins(text[previous_end : match.start()]):
+            yield group
+            group = []
+        raw = match.group()
+        usable = raw.isascii()
+        group.append(
+            _Piece(
+                text=raw.upper(),
+                written_in_capitals=raw == raw.upper(),
+                usable=usable,
+                has_digit=usable and any(char.isdigit() for char in raw),
+            )
+        )
+        previous_end = match.end()
+    if group:
+        yield group
+
+
+def _joins(separator: str) -> bool:
+    return 0 < len(separator) <= _MAX_JOINER_LENGTH and all(char in _JOINERS for char in separator)
+
+
+def _vin_windows(group: Sequence[_Piece]) -> list[_Window]:
+    candidates: list[tuple[tuple[int, bool, int], _Window]] = []
+    for first in range(len(group)):
+        length = 0
+        for last in range(first, len(group)):
+            piece = group[last]
+            length += len(piece.text)
+            if not piece.usable or length > VIN_LENGTH:
+                break
+            if length < VIN_LENGTH:
+                continue
+            pieces = group[first : last + 1]
+            vin = "".join(part.text for part in pieces)
+            if _looks_like_vin(vin) and (len(pieces) == 1 or _plausibly_split(pieces, vin)):
+                rank = (len(pieces), check_digit(vin) != vin[CHECK_DIGIT_INDEX], first)
+                candidates.append((rank, _Window(vin, range(first, last + 1))))
+    taken: set[int] = set()
+    chosen: list[_Window] = []
+    for _, window in sorted(candidates, key=lambda candidate: candidate[0]):
+        if taken.isdisjoint(window.pieces):
+            taken.update(window.pieces)
+            chosen.append(window)
+    return sorted(chosen, key=lambda window: window.pieces.start)
+
+
+def _looks_like_vin(vin: str) -> bool:
+    return (
+        is_well_formed(vin)
+        and any(char.isalpha() for char in vin)
+        and vin[-_NUMERIC_TAIL:].isdigit()
+    )
+
+
+def _plausibly_split(pieces: Sequence[_Piece], vin: str) -> bool:
+    if check_digit(vin) == vin[CHECK_DIGIT_INDEX]:
+        return True
+    return all(piece.has_digit or piece.written_in_capitals for piece in pieces)
+
+
+def _without_links(text: str) -> str:
+    def blank(match: re.Match[str]) -> str:
+        token = match.group()
+        is_link = "://" in token or token.lower().startswith("www.") or "@" in token
+        return " " * len(token) if is_link else token
+
+    return _TOKEN.sub(blank, text)
+
+
+def _attempts_in_run(run: Sequence[_Piece]) -> list[str]:
+    joined = "".join(piece.text for piece in run)
+    if _looks_attempted(joined):
+        return [joined]
+    return [piece.text for piece in run if _looks_attempted(piece.text)]
+
+
+def _looks_attempted(token: str) -> bool:
+    letters = sum(char.isalpha() for char in token)
+    digits = sum(char.isdigit() for char in token)
+    switches = sum(left.isdigit() != right.isdigit() for left, right in pairwise(token))
+    return (
+        len(token) in _ATTEMPT_LENGTHS
+        and letters >= _ATTEMPT_MIN_LETTERS
+        and digits >= _ATTEMPT_MIN_DIGITS
+        and switches >= _ATTEMPT_MIN_SWITCHES
+        and not _looks_like_vin(token)
+    )

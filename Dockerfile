@@ -1,0 +1,50 @@
+# vinbot: a long-polling Telegram bot. Two stages: build the virtualenv from the pinned
+# requirements, then copy it and the `vinbot` package (nothing else) into a clean runtime image.
+# tests/integration/test_container_install.py repeats these install steps without Docker.
+
+FROM python:3.13-slim AS build
+
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
+# The same path in both stages: a virtualenv's scripts hard-code the path it was created at.
+RUN python -m venv /opt/venv
+COPY requirements.txt /tmp/requirements.txt
+RUN /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
+
+
+FROM python:3.13-slim AS runtime
+
+# A fixed uid/gid, so a bind-mounted host directory can be chowned to it ahead of time;
+# Fly mounts the volume with the image user's uid, so /data is writable there too.
+ARG APP_UID=10001
+ARG APP_GID=10001
+
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DATABASE_URL=sqlite+aiosqlite:////data/vinbot.db \
+    PORT=8080
+
+RUN groupadd --system --gid "${APP_GID}" vinbot \
+    && useradd --system --uid "${APP_UID}" --gid vinbot --no-create-home \
+        --home-dir /nonexistent --shell /usr/sbin/nologin vinbot \
+    && mkdir /data \
+    && chown vinbot:vinbot /data
+
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY vinbot/ /app/vinbot/
+# Byte-code is compiled at build time: the app directory stays read-only for the bot's user.
+RUN python -m compileall -q /app/vinbot
+
+USER ${APP_UID}:${APP_GID}
+EXPOSE 8080
+
+# The image has Python and no curl: urlopen raises (exit 1) on a 503 or a refused connection.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8080'), timeout=4)"]
+
+STOPSIGNAL SIGTERM
+# Exec form: Python is PID 1 and receives SIGTERM itself (vinbot.runtime stops in order).
+CMD ["python", "-m", "vinbot"]

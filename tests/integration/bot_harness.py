@@ -1,0 +1,141 @@
+"""Drives the real Application in-process: updates in through process_update, calls recorded."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from tests.fakes.providers import DictCache, FakeProvider
+from tests.fakes.recording_request import BOT_ID, BOT_USERNAME, RecordingRequest
+from vinbot.bootstrap import Core, assemble_bot_services, build_state
+from vinbot.clients.breaker import CircuitBreaker
+from vinbot.clients.offline import OfflineProvider
+from vinbot.config import Settings, load_settings
+from vinbot.handlers.context import BotServices, VinbotApplication
+from vinbot.metrics import Metrics
+from vinbot.services.decoding import DecodeService
+from vinbot.telegram_app import build_application
+
+TOKEN = "123456789:TEST-token-for-handler-tests-only-xyz"
+
+
+def user(user_id: int) -> dict[str, Any]:
+    """A Telegram User object for a person."""
+    return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": "en"}
+
+
+@dataclass
+class BotHarness:
+    """The application with fake providers and a recording request."""
+
+    application: VinbotApplication
+    request: RecordingRequest
+    services: BotServices
+    providers: list[FakeProvider]
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        """Process one update as if it came from getUpdates."""
+        update.setdefault("update_id", next(self._ids))
+        await self.application.process_update(Update.de_json(update, self.application.bot))
+
+    def message(
+        self,
+        text: str | None = None,
+        *,
+        user_id: int = 100,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """A message object from a user."""
+        chat_id = chat_id if chat_id is not None else user_id
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {
+                "id": chat_id,
+                "type": chat_type,
+                **({} if chat_type == "private" else {"title": "Cars"}),
+            },
+            "from": user(user_id),
+            **extra,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return message
+
+    async def send(self, text: str, **kwargs: Any) -> None:
+        """A user sends a text message."""
+        await self.feed({"message": self.message(text, **kwargs)})
+
+    async def press(self, data: str, *, user_id: int = 100, message_text: str = "x") -> None:
+        """A user presses a button with this callback data under a bot message."""
+        bot_message = {
+            "message_id": 999,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "VIN bot",
+                "username": BOT_USERNAME,
+            },
+            "text": message_text,
+        }
+        await self.feed(
+            {
+                "callback_query": {
+                    "id": str(next(self._ids)),
+                    "from": user(user_id),
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": bot_message,
+                }
+            }
+        )
+
+    def replies(self) -> list[str]:
+        """Texts of messages sent and edited, in order."""
+        return self.request.texts()
+
+
+def harness_settings(tmp_path: Path, **env: str) -> Settings:
+    """Settings for handler tests: a token, no rate limiter, a database in tmp_path."""
+    return load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_MAX_RATE": "0",
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            **env,
+        }
+    )
+
+
+async def build_harness(
+    settings: Settings, providers: list[FakeProvider], stack: AsyncExitStack
+) -> BotHarness:
+    """An application over fake providers, a dict cache and a real SQLite file."""
+    metrics = Metrics(providers=[p.name for p in providers])
+    cache = DictCache()
+    decoder = DecodeService(providers, OfflineProvider(), cache, observer=metrics)
+    core = Core(
+        decoder=decoder,
+        cache=cache,
+        metrics=metrics,
+        breakers={p.name: CircuitBreaker(p.name) for p in providers},
+    )
+    state = await build_state(settings, stack)
+    services = assemble_bot_services(settings, core, state)
+    request = RecordingRequest()
+    application = build_application(settings, services, request=request)
+    return BotHarness(application, request, services, providers)

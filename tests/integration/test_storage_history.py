@@ -1,0 +1,163 @@
+"""Lookup history: background writes with retries, /history newest first, nothing lost silently."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+from structlog.testing import capture_logs
+
+from vinbot.services.history import HistoryRecorder
+from vinbot.storage.repositories import SqlLookupRepository
+
+from .storage_support import VIN, FakeClock, opened, scalar, sqlite_url
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Sequence
+    from pathlib import Path
+
+    from vinbot.models.records import LookupRecord, NewLookup
+    from vinbot.storage.engine import Database
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    async with opened(sqlite_url(tmp_path / "v.db")) as database:
+        yield database
+
+
+class FlakyLookups:
+    """A LookupRepository that fails a set number of times, then stores in memory."""
+
+    def __init__(self, failures: int, delay: float = 0.0) -> None:
+        self.failures = failures
+        self.delay = delay
+        self.calls = 0
+        self.stored: list[NewLookup] = []
+
+    async def add_many(self, lookups: Sequence[NewLookup]) -> list[int]:
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        if self.failures > 0:
+            self.failures -= 1
+            raise OSError("disk I/O error")
+        self.stored.extend(lookups)
+        return list(range(len(self.stored) - len(lookups) + 1, len(self.stored) + 1))
+
+    async def recent(self, user_id: int, limit: int) -> list[LookupRecord]:
+        return []
+
+    async def delete_older_than(self, cutoff: object) -> int:
+        return 0
+
+
+async def test_history_is_the_last_ten_lookups_newest_first(database: Database) -> None:
+    """recent() gives the user's 10 latest lookups, newest first, and nobody else's."""
+    clock = FakeClock()
+    recorder = HistoryRecorder(SqlLookupRepository(database.sessions), now=clock)
+    for n in range(12):
+        recorder.record(7, f"{VIN[:-2]}{n:02d}", "nhtsa", year=2000 + n, make="HONDA")
+        recorder.record(8, VIN, "carsxe")
+        clock.advance(minutes=1)
+    recent = await recorder.recent(7)
+    await recorder.aclose()
+    assert [r.year for r in recent] == list(range(2011, 2001, -1))
+    assert {r.user_id for r in recent} == {7}
+    assert recent[0].looked_up_at == clock.now - timedelta(minutes=1)
+
+
+async def test_record_returns_before_the_write_and_flush_waits_for_it() -> None:
+    """record() does not wait on a slow database; flush() does, and then the row is there."""
+    lookups = FlakyLookups(failures=0, delay=0.2)
+    recorder = HistoryRecorder(lookups)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    recorder.record(1, VIN, "nhtsa", year=2003, make="HONDA", model="Accord")
+    assert loop.time() - started < 0.05
+    assert lookups.stored == []
+    await recorder.flush()
+    assert [(s.user_id, s.vin, s.model) for s in lookups.stored] == [(1, VIN, "Accord")]
+    await recorder.aclose()
+
+
+async def test_a_failed_write_is_retried_until_it_lands() -> None:
+    """Two failures then success: the lookup is stored once and the retries are logged."""
+    lookups = FlakyLookups(failures=2)
+    recorder = HistoryRecorder(lookups, retry_delay=0.001)
+    with capture_logs() as logs:
+        recorder.record(1, VIN, "nhtsa")
+        await recorder.flush()
+    await recorder.aclose()
+    assert len(lookups.stored) == 1
+    assert lookups.calls == 3
+    assert [e["event"] for e in logs] == ["lookup_write_retry", "lookup_write_retry"]
+
+
+async def test_a_write_that_keeps_failing_is_logged_never_raised() -> None:
+    """After the last attempt each lost lookup is logged at error level with its fields."""
+    lookups = FlakyLookups(failures=100)
+    recorder = HistoryRecorder(lookups, attempts=3, retry_delay=0.001)
+    with capture_logs() as logs:
+        recorder.record(1, VIN, "nhtsa")
+        recorder.record(2, VIN, "carsxe")
+        await recorder.flush()
+        recorder.record(3, VIN, "nhtsa")  # the worker survives the failure
+        await recorder.flush()
+    await recorder.aclose()
+    lost = [e for e in logs if e["event"] == "lookup_not_recorded"]
+    assert [(e["user_id"], e["log_level"]) for e in lost] == [
+        (1, "error"),
+        (2, "error"),
+        (3, "error"),
+    ]
+    assert all(e["vin"] == VIN and "disk I/O error" in e["reason"] for e in lost)
+
+
+async def test_close_writes_what_is_queued_and_logs_later_lookups(database: Database) -> None:
+    """aclose() lands every queued lookup; a lookup recorded after close is logged, not lost."""
+    recorder = HistoryRecorder(SqlLookupRepository(database.sessions))
+    for user_id in range(5):
+        recorder.record(user_id + 1, VIN, "nhtsa")
+    await recorder.aclose()
+    with capture_logs() as logs:
+        recorder.record(9, VIN, "nhtsa")
+    count = await SqlLookupRepository(database.sessions).recent(1, 10)
+    assert len(count) == 1
+    assert [(e["event"], e["reason"]) for e in logs] == [("lookup_not_recorded", "recorder closed")]
+
+
+async def test_a_full_queue_logs_the_lookup_instead_of_blocking_the_reply() -> None:
+    """Past max_pending a lookup is logged as not recorded and record() still returns at once."""
+    lookups = FlakyLookups(failures=0, delay=0.05)
+    recorder = HistoryRecorder(lookups, max_pending=2, batch_size=1)
+    with capture_logs() as logs:
+        for user_id in range(4):
+            recorder.record(user_id, VIN, "nhtsa")
+    await recorder.aclose()
+    assert len(lookups.stored) == 2
+    assert [e["reason"] for e in logs if e["event"] == "lookup_not_recorded"] == [
+        "queue full",
+        "queue full",
+    ]
+
+
+async def test_200_lookups_from_50_users_at_once_all_land(
+    database: Database, tmp_path: Path
+) -> None:
+    """A burst of 200 lookups from 50 users is fully stored: no "database is locked" escapes."""
+    recorder = HistoryRecorder(SqlLookupRepository(database.sessions), batch_size=7)
+
+    async def user(user_id: int) -> None:
+        for n in range(4):
+            recorder.record(user_id, VIN, "nhtsa", year=2000 + n)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(user(user_id) for user_id in range(1, 51)))
+    await recorder.flush()
+    per_user = await recorder.recent(17)
+    await recorder.aclose()
+    assert scalar(tmp_path / "v.db", "SELECT count(*) FROM lookups") == 200
+    assert scalar(tmp_path / "v.db", "SELECT count(DISTINCT user_id) FROM lookups") == 50
+    assert sorted(r.year or 0 for r in per_user) == [2000, 2001, 2002, 2003]

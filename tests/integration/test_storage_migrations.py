@@ -1,0 +1,140 @@
+"""Alembic migrations: from empty to head, schema equal to the models, upgrades keep rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from vinbot.services.garage import GarageService
+from vinbot.services.history import HistoryRecorder
+from vinbot.services.quota import QuotaService
+from vinbot.services.settings import UserSettingsService
+from vinbot.storage.engine import create_engine_for
+from vinbot.storage.migrate import alembic_config, current_revision, head_revision, migrate
+from vinbot.storage.repositories import (
+    SqlGarageRepository,
+    SqlLookupRepository,
+    SqlUsageRepository,
+    SqlUserRepository,
+)
+from vinbot.storage.tables import Base
+
+from .storage_support import VIN, FakeClock, opened, scalar, sqlite_url
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy.engine import Connection
+
+
+def _revisions() -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+async def test_migrate_from_nothing_reaches_the_head_revision(tmp_path: Path) -> None:
+    """A missing file becomes a database at this release's head revision."""
+    url = sqlite_url(tmp_path / "v.db")
+    assert await current_revision(url) is None
+    await migrate(url)
+    assert await current_revision(url) == head_revision()
+
+
+async def test_migrate_twice_is_a_no_op(tmp_path: Path) -> None:
+    """Running migrations on an up-to-date database (every restart) changes nothing."""
+    url = sqlite_url(tmp_path / "v.db")
+    await migrate(url)
+    await migrate(url)
+    assert await current_revision(url) == head_revision()
+
+
+def _schema_diff(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_the_migrated_schema_matches_the_models(tmp_path: Path) -> None:
+    """Autogenerate finds no difference between head and tables.py (no missing migration)."""
+    url = sqlite_url(tmp_path / "v.db")
+    await migrate(url)
+    engine = create_engine_for(url)
+    try:
+        async with engine.connect() as connection:
+            diff = await connection.run_sync(_schema_diff)
+    finally:
+        await engine.dispose()
+    assert diff == []
+
+
+@pytest.mark.parametrize("revision", _revisions()[:-1])
+async def test_every_earlier_revision_upgrades_to_head(tmp_path: Path, revision: str) -> None:
+    """A database left at any earlier revision reaches head when the bot starts."""
+    url = sqlite_url(tmp_path / "v.db")
+    await migrate(url, revision)
+    assert await current_revision(url) == revision
+    async with opened(url):
+        pass
+    assert await current_revision(url) == head_revision()
+
+
+def _fill_revision_0001(path: Path) -> None:
+    """Rows as the first release wrote them, through the stdlib driver."""
+    with closing(sqlite3.connect(path)) as connection:
+        connection.executescript(
+            """
+            INSERT INTO users (id, first_seen, last_seen, language_code, units, recall_alerts)
+            VALUES (42, '2025-01-01 08:00:00.000000', '2025-01-02 09:00:00.000000', 'de',
+                    'imperial', 0);
+            INSERT INTO lookups (user_id, vin, provider, looked_up_at, year, make, model)
+            VALUES (42, '1HGCM82633A004352', 'carsxe', '2025-01-02 09:00:00.000000',
+                    2003, 'HONDA', 'Accord');
+            INSERT INTO garage (user_id, vin, nickname, added_at)
+            VALUES (42, '1HGCM82633A004352', 'Old faithful', '2025-01-02 09:01:00.000000');
+            INSERT INTO usage_daily (user_id, day, paid_calls) VALUES (42, '2025-01-02', 3);
+            INSERT INTO usage_monthly (month, paid_calls) VALUES ('2025-01', 3);
+            """
+        )
+        connection.commit()
+
+
+async def test_a_first_release_database_upgrades_in_place_without_losing_rows(
+    tmp_path: Path,
+) -> None:
+    """Rows written at revision 0001 are all readable through the services after the upgrade."""
+    path = tmp_path / "v.db"
+    url = sqlite_url(path)
+    await migrate(url, "0001")
+    _fill_revision_0001(path)
+
+    clock = FakeClock(datetime(2025, 1, 2, 10, 0, tzinfo=UTC))
+    async with opened(url) as database:
+        sessions = database.sessions
+        settings = await UserSettingsService(SqlUserRepository(sessions)).get(42)
+        history = HistoryRecorder(SqlLookupRepository(sessions))
+        recent = await history.recent(42)
+        await history.aclose()
+        garage = await GarageService(SqlGarageRepository(sessions)).list(42)
+        quota = QuotaService(
+            SqlUsageRepository(sessions), daily_lookups_per_user=3, monthly_paid_calls=0, now=clock
+        )
+        decision = await quota.check(42, is_admin=False)
+
+    assert await current_revision(url) == head_revision()
+    assert (settings.units, settings.recall_alerts) == ("imperial", False)
+    assert [(r.vin, r.provider, r.year, r.make, r.model) for r in recent] == [
+        (VIN, "carsxe", 2003, "HONDA", "Accord")
+    ]
+    assert recent[0].looked_up_at == datetime(2025, 1, 2, 9, 0, tzinfo=UTC)
+    assert [(e.vin, e.nickname) for e in garage] == [(VIN, "Old faithful")]
+    assert decision.reason == "user_daily"
+    assert scalar(path, "SELECT language_code FROM users WHERE id = 42") == "de"
+    assert scalar(path, "SELECT blocked_at FROM users WHERE id = 42") is None
+    assert scalar(path, "SELECT day FROM usage_daily") == date(2025, 1, 2).isoformat()
+    assert scalar(path, "SELECT count(*) FROM known_recalls") == 0

@@ -1,0 +1,134 @@
+"""Privacy: /export holds everything stored about a user, /forget leaves no row with their id."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+from vinbot.services.garage import GarageService
+from vinbot.services.history import HistoryRecorder
+from vinbot.services.privacy import PrivacyService
+from vinbot.services.quota import QuotaService
+from vinbot.services.settings import UserSettingsService
+from vinbot.storage.repositories import (
+    SqlGarageRepository,
+    SqlLookupRepository,
+    SqlUsageRepository,
+    SqlUserDataRepository,
+    SqlUserRepository,
+)
+
+from .storage_support import OTHER_VIN, VIN, FakeClock, opened, rows_mentioning_user, sqlite_url
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from vinbot.storage.engine import Database
+
+USER = 4242
+OTHER_USER = 777
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    async with opened(sqlite_url(tmp_path / "v.db")) as database:
+        yield database
+
+
+async def _use_everything(database: Database, clock: FakeClock, user_id: int) -> HistoryRecorder:
+    """Store a row of every kind for user_id; returns the recorder (still open)."""
+    sessions = database.sessions
+    settings = UserSettingsService(SqlUserRepository(sessions), now=clock)
+    await settings.touch_user(user_id, "de")
+    await settings.set_units(user_id, "imperial")
+    await settings.set_recall_alerts(user_id, enabled=False)
+    recorder = HistoryRecorder(SqlLookupRepository(sessions), now=clock)
+    recorder.record(user_id, VIN, "carsxe", year=2003, make="HONDA", model="Accord")
+    recorder.record(user_id, OTHER_VIN, "nhtsa", year=2013, make="FORD", model="F-150")
+    await recorder.flush()
+    await GarageService(SqlGarageRepository(sessions), now=clock).add(user_id, VIN, "Blue")
+    quota = QuotaService(
+        SqlUsageRepository(sessions), daily_lookups_per_user=5, monthly_paid_calls=0, now=clock
+    )
+    await quota.record_paid_call(user_id, "carsxe")
+    return recorder
+
+
+async def test_export_contains_everything_stored_about_the_user(database: Database) -> None:
+    """The export is JSON-serialisable and holds profile, settings, lookups, garage and usage."""
+    clock = FakeClock(datetime(2025, 3, 14, 12, 0, tzinfo=UTC))
+    recorder = await _use_everything(database, clock, USER)
+    await (await _use_everything(database, clock, OTHER_USER)).aclose()
+    privacy = PrivacyService(SqlUserDataRepository(database.sessions), pending=recorder, now=clock)
+    document = await privacy.export_user(USER)
+    await recorder.aclose()
+
+    assert json.loads(json.dumps(document)) == document
+    noon = "2025-03-14T12:00:00+00:00"
+    assert document == {
+        "user_id": USER,
+        "exported_at": noon,
+        "profile": {
+            "first_seen": noon,
+            "last_seen": noon,
+            "language_code": "de",
+            "blocked_at": None,
+        },
+        "settings": {"units": "imperial", "recall_alerts": False},
+        "lookups": [
+            {
+                "vin": VIN,
+                "provider": "carsxe",
+                "looked_up_at": noon,
+                "year": 2003,
+                "make": "HONDA",
+                "model": "Accord",
+            },
+            {
+                "vin": OTHER_VIN,
+                "provider": "nhtsa",
+                "looked_up_at": noon,
+                "year": 2013,
+                "make": "FORD",
+                "model": "F-150",
+            },
+        ],
+        "garage": [{"vin": VIN, "nickname": "Blue", "added_at": noon}],
+        "usage": [{"day": "2025-03-14", "paid_calls": 1}],
+    }
+
+
+async def test_export_of_an_unknown_user_is_empty(database: Database) -> None:
+    """A user we never stored gets a document that says so, not an error."""
+    document = await PrivacyService(SqlUserDataRepository(database.sessions)).export_user(1)
+    assert (document["profile"], document["lookups"], document["garage"]) == (None, [], [])
+
+
+async def test_forget_leaves_no_row_with_the_users_id(database: Database, tmp_path: Path) -> None:
+    """After /forget no table holds the user's id; other users' rows are untouched."""
+    clock = FakeClock()
+    recorder = await _use_everything(database, clock, USER)
+    other = await _use_everything(database, clock, OTHER_USER)
+    await other.aclose()
+    path = tmp_path / "v.db"
+    assert set(rows_mentioning_user(path, USER)) == {
+        "users.id",
+        "lookups.user_id",
+        "garage.user_id",
+        "usage_daily.user_id",
+    }
+    before_other = rows_mentioning_user(path, OTHER_USER)
+
+    recorder.record(USER, VIN, "nhtsa")  # still queued when /forget arrives
+    privacy = PrivacyService(SqlUserDataRepository(database.sessions), pending=recorder)
+    deleted = await privacy.forget_user(USER)
+    await recorder.aclose()
+
+    assert rows_mentioning_user(path, USER) == {}
+    assert deleted == 1 + 3 + 1 + 1
+    assert rows_mentioning_user(path, OTHER_USER) == before_other
+    assert (await privacy.export_user(USER))["profile"] is None

@@ -1,0 +1,85 @@
+"""User settings and presence: defaults, units, recall alerts, first/last seen, blocked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+from vinbot.models.records import UserSettings
+from vinbot.services.settings import UserSettingsService
+from vinbot.storage.repositories import SqlUserRepository
+
+from .storage_support import FakeClock, opened, scalar, sqlite_url
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from vinbot.storage.engine import Database
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    async with opened(sqlite_url(tmp_path / "v.db")) as database:
+        yield database
+
+
+async def test_a_user_never_seen_has_the_defaults(database: Database, tmp_path: Path) -> None:
+    """Reading settings of an unknown user gives metric and alerts on, and stores nothing."""
+    settings = UserSettingsService(SqlUserRepository(database.sessions))
+    assert await settings.get(5) == UserSettings(units="metric", recall_alerts=True)
+    assert scalar(tmp_path / "v.db", "SELECT count(*) FROM users") == 0
+
+
+async def test_units_and_recall_alerts_are_stored_independently(database: Database) -> None:
+    """Changing one setting keeps the other; the values survive a new service."""
+    settings = UserSettingsService(SqlUserRepository(database.sessions))
+    assert await settings.set_units(5, "imperial") == UserSettings(
+        units="imperial", recall_alerts=True
+    )
+    assert await settings.set_recall_alerts(5, enabled=False) == UserSettings(
+        units="imperial", recall_alerts=False
+    )
+    again = UserSettingsService(SqlUserRepository(database.sessions))
+    assert await again.get(5) == UserSettings(units="imperial", recall_alerts=False)
+    assert await again.set_units(5, "metric") == UserSettings(units="metric", recall_alerts=False)
+
+
+async def test_unknown_units_are_refused(database: Database) -> None:
+    """Only metric and imperial are units."""
+    settings = UserSettingsService(SqlUserRepository(database.sessions))
+    with pytest.raises(ValueError, match="metric, imperial"):
+        await settings.set_units(5, "furlongs")  # type: ignore[arg-type]
+
+
+async def test_touch_user_keeps_first_seen_and_moves_last_seen(
+    database: Database, tmp_path: Path
+) -> None:
+    """The first touch sets both times; later ones move last seen and keep a known language."""
+    clock = FakeClock(datetime(2025, 3, 1, 8, 0, tzinfo=UTC))
+    settings = UserSettingsService(SqlUserRepository(database.sessions), now=clock)
+    await settings.touch_user(5, "de")
+    clock.advance(days=2)
+    await settings.touch_user(5, None)
+    path = tmp_path / "v.db"
+    assert scalar(path, "SELECT first_seen FROM users WHERE id = 5") == "2025-03-01 08:00:00.000000"
+    assert scalar(path, "SELECT last_seen FROM users WHERE id = 5") == "2025-03-03 08:00:00.000000"
+    assert scalar(path, "SELECT language_code FROM users WHERE id = 5") == "de"
+    await settings.touch_user(5, "fr")
+    assert scalar(path, "SELECT language_code FROM users WHERE id = 5") == "fr"
+
+
+async def test_a_blocked_user_is_unblocked_when_they_write_again(
+    database: Database, tmp_path: Path
+) -> None:
+    """mark_blocked stores when; the next touch_user clears it."""
+    clock = FakeClock()
+    settings = UserSettingsService(SqlUserRepository(database.sessions), now=clock)
+    await settings.touch_user(5, "en")
+    await settings.mark_blocked(5)
+    path = tmp_path / "v.db"
+    assert scalar(path, "SELECT blocked_at FROM users WHERE id = 5") is not None
+    await settings.touch_user(5, "en")
+    assert scalar(path, "SELECT blocked_at FROM users WHERE id = 5") is None

@@ -1,0 +1,174 @@
+"""The decode service: validation, cache, provider chain, fallbacks and single-flight."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.fakes.providers import DictCache, FakeProvider
+from vinbot.cache import keys
+from vinbot.clients.offline import OfflineProvider
+from vinbot.models.errors import (
+    InvalidVin,
+    ProviderQuotaExhausted,
+    ProviderUnavailable,
+    VinNotFound,
+)
+from vinbot.models.vehicle import VehicleSpec
+from vinbot.services.decoding import DecodeService
+from vinbot.services.spec_codec import dump_spec
+
+HONDA = "1HGCM82633A004352"
+BMW = "WBAFR7C57CC811956"
+
+
+def make_service(
+    *providers: FakeProvider, cache: DictCache | None = None
+) -> tuple[DecodeService, DictCache]:
+    store = cache or DictCache()
+    return DecodeService(providers, OfflineProvider(), store), store
+
+
+async def test_invalid_vin_never_reaches_a_provider() -> None:
+    """A VIN with a failed North-American check digit raises InvalidVin and calls nobody."""
+    paid = FakeProvider("carsxe", paid=True)
+    service, _ = make_service(paid)
+    with pytest.raises(InvalidVin):
+        await service.decode("1HGCM82623A004352")
+    assert paid.calls == []
+
+
+async def test_first_provider_answers_and_is_cached() -> None:
+    """The first provider's answer is returned, cached for 30 days, and served from cache next."""
+    paid = FakeProvider("carsxe", paid=True)
+    free = FakeProvider("nhtsa")
+    service, cache = make_service(paid, free)
+    first = await service.decode(HONDA)
+    second = await service.decode(HONDA.lower())
+    assert first.source == "carsxe"
+    assert not first.cached
+    assert first.paid_call_made
+    assert second.cached
+    assert not second.paid_call_made
+    assert paid.calls == [HONDA]
+    assert free.calls == []
+    assert cache.ttls[keys.spec_key(HONDA)] == keys.SPEC_TTL
+
+
+async def test_failing_provider_falls_through_to_the_next_with_a_note() -> None:
+    """When CarsXE is unavailable, NHTSA answers and the result says CarsXE did not answer."""
+    paid = FakeProvider("carsxe", paid=True, error=ProviderUnavailable("carsxe", "timeout"))
+    free = FakeProvider("nhtsa")
+    service, _ = make_service(paid, free)
+    result = await service.decode(HONDA)
+    assert result.source == "nhtsa"
+    assert result.unavailable == ("carsxe",)
+    assert any("CarsXE did not answer" in note for note in result.notes)
+
+
+async def test_all_providers_down_gives_the_offline_decode() -> None:
+    """With every online provider failing, the offline decoder answers and nothing is cached."""
+    paid = FakeProvider("carsxe", paid=True, error=ProviderQuotaExhausted("carsxe", "429"))
+    free = FakeProvider("nhtsa", error=ProviderUnavailable("nhtsa", "502"))
+    service, cache = make_service(paid, free)
+    result = await service.decode(HONDA)
+    assert result.source == "offline"
+    assert result.unavailable == ("carsxe", "nhtsa")
+    assert keys.spec_key(HONDA) not in cache.data
+
+
+async def test_no_data_is_remembered_briefly_per_provider() -> None:
+    """A provider's "no data" is cached for a day so the next decode does not ask it again."""
+    paid = FakeProvider("carsxe", paid=True, error=VinNotFound("carsxe"))
+    free = FakeProvider("nhtsa", error=VinNotFound("nhtsa"))
+    service, cache = make_service(paid, free)
+    await service.decode(BMW)
+    result = await service.decode(BMW)
+    assert result.source == "offline"
+    assert result.unavailable == ()
+    assert paid.calls == [BMW]
+    assert free.calls == [BMW]
+    assert cache.ttls[keys.not_found_key("carsxe", BMW)] == keys.NOT_FOUND_TTL
+
+
+async def test_paid_provider_skipped_when_not_allowed() -> None:
+    """With allow_paid=False the paid provider is not called and NHTSA answers."""
+    paid = FakeProvider("carsxe", paid=True)
+    free = FakeProvider("nhtsa")
+    service, _ = make_service(paid, free)
+    result = await service.decode(HONDA, allow_paid=False)
+    assert result.source == "nhtsa"
+    assert not result.paid_call_made
+    assert paid.calls == []
+
+
+async def test_cached_paid_answer_is_served_free_to_users_without_quota() -> None:
+    """A CarsXE decode already in the cache is served to a user who may not make paid calls."""
+    cache = DictCache()
+    spec = VehicleSpec(vin=HONDA, source="carsxe", year=2003, make="Honda", model="Accord")
+    await cache.set(keys.spec_key(HONDA), dump_spec(spec), 60)
+    paid = FakeProvider("carsxe", paid=True)
+    free = FakeProvider("nhtsa")
+    service, _ = make_service(paid, free, cache=cache)
+    result = await service.decode(HONDA, allow_paid=False)
+    assert result.source == "carsxe"
+    assert result.cached
+    assert paid.calls == free.calls == []
+
+
+async def test_cached_free_answer_is_upgraded_when_the_paid_provider_is_allowed() -> None:
+    """A cached NHTSA decode is replaced by CarsXE's once a paid call is allowed."""
+    paid = FakeProvider("carsxe", paid=True)
+    free = FakeProvider("nhtsa")
+    service, _ = make_service(paid, free)
+    await service.decode(HONDA, allow_paid=False)
+    upgraded = await service.decode(HONDA)
+    again = await service.decode(HONDA)
+    assert upgraded.source == "carsxe"
+    assert again.cached
+    assert len(paid.calls) == 1
+    assert len(free.calls) == 1
+
+
+async def test_fifty_concurrent_decodes_make_one_upstream_call() -> None:
+    """Concurrent decodes of one VIN share a single upstream call, charged to one caller only."""
+    paid = FakeProvider("carsxe", paid=True, delay=0.05)
+    service, _ = make_service(paid)
+    results = await asyncio.gather(*(service.decode(HONDA) for _ in range(50)))
+    assert len(paid.calls) == 1
+    assert sum(r.paid_call_made for r in results) == 1
+    assert {r.source for r in results} == {"carsxe"}
+
+
+async def test_cancelled_caller_does_not_cancel_the_shared_call() -> None:
+    """When the first caller gives up, the others still get the shared answer."""
+    paid = FakeProvider("carsxe", paid=True, delay=0.05)
+    service, _ = make_service(paid)
+    first = asyncio.create_task(service.decode(HONDA))
+    second = asyncio.create_task(service.decode(HONDA))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    result = await second
+    assert result.source == "carsxe"
+    assert len(paid.calls) == 1
+
+
+async def test_cache_outage_still_answers() -> None:
+    """A cache that fails every call is a miss, and the provider still answers."""
+    free = FakeProvider("nhtsa")
+    service, _ = make_service(free, cache=DictCache(fail=True))
+    result = await service.decode(HONDA)
+    assert result.source == "nhtsa"
+
+
+async def test_slow_provider_is_cut_off_by_the_deadline() -> None:
+    """A provider that hangs past the deadline is skipped for the next one."""
+    slow = FakeProvider("carsxe", paid=True, delay=5)
+    free = FakeProvider("nhtsa")
+    service = DecodeService(
+        (slow, free), OfflineProvider(), DictCache(), provider_deadline_seconds=0.05
+    )
+    result = await service.decode(HONDA)
+    assert result.source == "nhtsa"
+    assert result.unavailable == ("carsxe",)

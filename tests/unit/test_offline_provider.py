@@ -1,0 +1,90 @@
+"""The offline provider: a free decode from the VIN's own structure, behind the provider port."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import pytest
+
+from vinbot.clients.offline import BASIC_DECODE_WARNING, OfflineProvider
+from vinbot.models.errors import InvalidVin
+from vinbot.models.vehicle import Attr
+
+if TYPE_CHECKING:
+    from vinbot.services.ports import VehicleDataProvider
+
+
+def provider_on(day: date) -> OfflineProvider:
+    """An offline provider whose calendar is fixed on the given day."""
+    return OfflineProvider(today=lambda: day)
+
+
+def test_offline_provider_is_a_free_vehicle_data_provider() -> None:
+    """It satisfies the port structurally, is called offline, and costs nothing."""
+    provider: VehicleDataProvider = OfflineProvider()
+    assert provider.name == "offline"
+    assert provider.is_paid is False
+
+
+async def test_decode_gives_brand_year_and_manufacturer_from_the_vin() -> None:
+    """A Honda decodes to make Honda, year 2003 and the WMI table's manufacturer."""
+    spec = await provider_on(date(2025, 6, 1)).decode("1hgcm82633a004352")
+    assert spec.vin == "1HGCM82633A004352"
+    assert spec.source == "offline"
+    assert spec.year == 2003
+    assert spec.make == "Honda"
+    assert spec.model is None
+    assert spec.trim is None
+    assert dict(spec.attributes) == {Attr.MANUFACTURER: "Honda of America Mfg."}
+    assert spec.warnings == (BASIC_DECODE_WARNING,)
+
+
+async def test_decode_never_claims_a_plant_country() -> None:
+    """The WMI says where the maker is registered, not where the vehicle was built."""
+    spec = await OfflineProvider().decode("WBAFR7C57CC811956")
+    assert Attr.PLANT_COUNTRY not in spec.attributes
+
+
+async def test_decode_leaves_the_year_out_when_two_are_possible() -> None:
+    """A European VIN with two possible years gets no year; analyse keeps both candidates."""
+    spec = await provider_on(date(2025, 6, 1)).decode("WP0ZZZ99ZTS392124")
+    assert spec.year is None
+    assert spec.make == "Porsche"
+
+
+async def test_decode_uses_the_injected_calendar() -> None:
+    """Before 2025 the Porsche's 2026 reading is impossible, so 1996 is settled."""
+    spec = await provider_on(date(2024, 6, 1)).decode("WP0ZZZ99ZTS392124")
+    assert spec.year == 1996
+
+
+async def test_motor_coach_industries_is_named_correctly() -> None:
+    """1M8 decodes to Motor Coach Industries, never Mercury."""
+    spec = await provider_on(date(2025, 6, 1)).decode("1M8GDM9AXKP042788")
+    assert spec.make == "Motor Coach Industries"
+    assert spec.attributes[Attr.MANUFACTURER] == "Motor Coach Industries"
+
+
+async def test_shared_wmi_names_the_manufacturer_but_no_make() -> None:
+    """A WMI shared by several brands gives the manufacturer only."""
+    spec = await OfflineProvider().decode("1C4RJFBG2FC625797")
+    assert spec.make is None
+    assert spec.attributes[Attr.MANUFACTURER] == "Chrysler (FCA US, now Stellantis)"
+
+
+async def test_unknown_wmi_gives_no_make_and_no_manufacturer() -> None:
+    """A WMI missing from the table yields an honest, nearly empty decode."""
+    spec = await OfflineProvider().decode("1MZAA0006AA000000")
+    assert spec.make is None
+    assert dict(spec.attributes) == {}
+    assert spec.warnings == (BASIC_DECODE_WARNING,)
+
+
+@pytest.mark.parametrize("vin", ["1HGCM82633A004353", "1HGCM82633A00435", "1HGCM82633AOO4352"])
+async def test_invalid_vin_raises_with_the_analysis(vin: str) -> None:
+    """A VIN analyse rejects raises InvalidVin carrying the reasons."""
+    with pytest.raises(InvalidVin) as raised:
+        await OfflineProvider().decode(vin)
+    assert not raised.value.analysis.valid
+    assert raised.value.analysis.errors

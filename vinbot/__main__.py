@@ -1,0 +1,85 @@
+"""Entry point: `python -m vinbot` runs the bot; `decode VIN...` and `migrate` run once and exit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from vinbot.config import environment_with_dotenv, load_settings, stderr_is_terminal
+from vinbot.logs import configure_logging
+from vinbot.models.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from vinbot.config import Settings
+
+EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m vinbot",
+        description="vinbot: a Telegram bot that decodes Vehicle Identification Numbers. "
+        "With no command it runs the bot (configuration from the environment or .env).",
+    )
+    commands = parser.add_subparsers(dest="command")
+    decode = commands.add_parser(
+        "decode",
+        help="decode VINs in the terminal through the bot's own service stack",
+        description="Decode VINs. Exit 0 when all decoded, 2 when any VIN is invalid, "
+        "1 when no online provider could answer (the offline decode is still printed).",
+    )
+    decode.add_argument("vins", nargs="+", metavar="VIN")
+    decode.add_argument("--json", action="store_true", help="one JSON object per VIN per line")
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    return parser
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "decode":
+        from vinbot.cli import run_decode  # noqa: PLC0415 - keeps the CLI path light
+
+        return await run_decode(settings, args.vins, as_json=args.json)
+    if args.command == "migrate":
+        from vinbot.storage.migrate import migrate  # noqa: PLC0415
+
+        await migrate(settings.database_url)
+        print("database is up to date", file=sys.stderr)
+        return 0
+    from vinbot.runtime import run_bot  # noqa: PLC0415 - Telegram is not needed for the CLI
+
+    return await run_bot(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, load settings, configure logging and run one command."""
+    args = _parser().parse_args(argv)
+    # PTB 22 deprecates integer retry_after; opting into timedelta keeps 429 handling quiet.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    interactive = stderr_is_terminal()
+    environ = environment_with_dotenv()
+    try:
+        settings = load_settings(environ, interactive=interactive)
+    except ConfigError as exc:
+        print(f"vinbot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    level = settings.log_level
+    if args.command == "decode" and "LOG_LEVEL" not in environ:
+        level = "ERROR"  # the terminal answer is the output; provider retries are noise here
+    configure_logging(level=level, log_format=settings.log_format, secrets=settings.secrets())
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except ConfigError as exc:
+        print(f"vinbot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""The composition root: builds clients, cache, storage and services on an AsyncExitStack.
+
+This is the only module that imports concrete adapters. Everything is closed by the stack in
+reverse order of creation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from vinbot.cache.memory import MemoryCache
+from vinbot.cache.upstash import UpstashCache
+from vinbot.clients.breaker import CircuitBreaker
+from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
+from vinbot.clients.nhtsa import NhtsaVpicClient, nhtsa_http_client
+from vinbot.clients.offline import OfflineProvider
+from vinbot.clients.retry import RetryPolicy
+from vinbot.handlers.admin_alerts import TelegramAdminAlerts
+from vinbot.handlers.context import BotServices
+from vinbot.health import HealthState
+from vinbot.logs import get_logger
+from vinbot.metrics import Metrics
+from vinbot.models.callback import CallbackCodec
+from vinbot.services.decoding import DecodeService
+from vinbot.services.flood_guard import FloodGuard
+from vinbot.services.garage import GarageService
+from vinbot.services.hints import HintThrottle
+from vinbot.services.history import HistoryRecorder
+from vinbot.services.lookup import LookupService
+from vinbot.services.privacy import PrivacyService
+from vinbot.services.quota import QuotaService
+from vinbot.services.retention import RetentionService
+from vinbot.services.settings import UserSettingsService
+from vinbot.services.status import StatusService
+from vinbot.storage.engine import Database
+from vinbot.storage.repositories import (
+    SqlGarageRepository,
+    SqlLookupRepository,
+    SqlUsageRepository,
+    SqlUserDataRepository,
+    SqlUserRepository,
+)
+from vinbot.telegram_app import require_token
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from contextlib import AsyncExitStack
+
+    from vinbot.cache.base import Cache
+    from vinbot.config import Settings
+    from vinbot.services.ports import VehicleDataProvider
+
+log = get_logger(__name__)
+
+# In the terminal a person is waiting and nothing retries for them later: give up sooner.
+INTERACTIVE_DEADLINE_SECONDS = 6.0
+INTERACTIVE_TIMEOUT_SECONDS = 4.0
+# A 429 from CarsXE means the plan's quota is spent; it will not come back in seconds.
+CARSXE_QUOTA_COOLDOWN_SECONDS = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    """What both the bot and the CLI need: the decode service and what it stands on."""
+
+    decoder: DecodeService
+    cache: Cache
+    metrics: Metrics
+    breakers: Mapping[str, CircuitBreaker]
+
+    def provider_states(self) -> dict[str, str]:
+        """Each upstream's circuit state, for /stats."""
+        return {name: str(breaker.state) for name, breaker in self.breakers.items()}
+
+
+def build_cache(settings: Settings) -> Cache:
+    """Upstash when configured, else the bounded in-memory cache."""
+    if settings.upstash_redis_rest_url and settings.upstash_redis_rest_token:
+        return UpstashCache(settings.upstash_redis_rest_url, settings.upstash_redis_rest_token)
+    return MemoryCache(max_entries=settings.cache_max_entries)
+
+
+async def build_core(settings: Settings, stack: AsyncExitStack, *, interactive: bool) -> Core:
+    """The decode stack, each part registered on the stack for an ordered close."""
+    timeout = (
+        min(settings.http_timeout_seconds, INTERACTIVE_TIMEOUT_SECONDS)
+        if interactive
+        else (settings.http_timeout_seconds)
+    )
+    deadline = (
+        min(settings.decode_deadline_seconds, INTERACTIVE_DEADLINE_SECONDS)
+        if interactive
+        else settings.decode_deadline_seconds
+    )
+    retry = RetryPolicy(deadline=deadline)
+    metrics = Metrics(providers=("carsxe", "nhtsa"))
+    cache = build_cache(settings)
+    stack.push_async_callback(cache.aclose)
+
+    providers: list[VehicleDataProvider] = []
+    breakers: dict[str, CircuitBreaker] = {}
+    if settings.carsxe_api_key is not None:
+        carsxe_http = carsxe_http_client(settings.carsxe_base_url, timeout)
+        stack.push_async_callback(carsxe_http.aclose)
+        breakers["carsxe"] = CircuitBreaker("carsxe", quota_cooldown=CARSXE_QUOTA_COOLDOWN_SECONDS)
+        providers.append(
+            CarsXEClient(
+                carsxe_http,
+                api_key=settings.carsxe_api_key,
+                breaker=breakers["carsxe"],
+                retry=retry,
+            )
+        )
+    nhtsa_http = nhtsa_http_client(settings.nhtsa_base_url, timeout)
+    stack.push_async_callback(nhtsa_http.aclose)
+    breakers["nhtsa"] = CircuitBreaker("nhtsa")
+    providers.append(NhtsaVpicClient(nhtsa_http, breaker=breakers["nhtsa"], retry=retry))
+
+    decoder = DecodeService(
+        providers,
+        OfflineProvider(),
+        cache,
+        observer=metrics,
+        provider_deadline_seconds=deadline + 1.0,
+    )
+    stack.push_async_callback(decoder.aclose)
+    log.debug("core_built", providers=[p.name for p in providers], cache=type(cache).__name__)
+    return Core(decoder=decoder, cache=cache, metrics=metrics, breakers=breakers)
+
+
+async def build_decoder(
+    settings: Settings, stack: AsyncExitStack, *, interactive: bool = False
+) -> DecodeService:
+    """Just the decode service (the CLI's needs)."""
+    return (await build_core(settings, stack, interactive=interactive)).decoder
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """The SQLite-backed services."""
+
+    database: Database
+    quota: QuotaService
+    history: HistoryRecorder
+    garage: GarageService
+    user_settings: UserSettingsService
+    privacy: PrivacyService
+    retention: RetentionService
+
+
+async def build_state(settings: Settings, stack: AsyncExitStack) -> State:
+    """Open (and migrate) the database; queued history writes finish before it closes."""
+    database = Database(settings.database_url)
+    await database.initialize()
+    stack.push_async_callback(database.aclose)
+    sessions = database.sessions
+    history = HistoryRecorder(SqlLookupRepository(sessions))
+    stack.push_async_callback(history.aclose)
+    return State(
+        database=database,
+        quota=QuotaService(
+            SqlUsageRepository(sessions),
+            daily_lookups_per_user=settings.daily_lookups_per_user,
+            monthly_paid_calls=settings.monthly_paid_calls,
+        ),
+        history=history,
+        garage=GarageService(SqlGarageRepository(sessions), limit=settings.garage_limit),
+        user_settings=UserSettingsService(SqlUserRepository(sessions)),
+        privacy=PrivacyService(SqlUserDataRepository(sessions), pending=history),
+        retention=RetentionService(SqlLookupRepository(sessions)),
+    )
+
+
+def assemble_bot_services(settings: Settings, core: Core, state: State) -> BotServices:
+    """The handlers' services on top of the decode stack and state (tests pass fakes in)."""
+    health = HealthState(
+        poll_timeout=settings.poll_timeout_seconds,
+        stall_seconds=settings.health_stall_seconds,
+    )
+    health.add_probe("cache", core.cache.ping)
+    health.add_probe("database", state.database.ping)
+    alerts = TelegramAdminAlerts(settings.admin_ids)
+    lookup = LookupService(
+        core.decoder,
+        quota=state.quota,
+        history=state.history,
+        user_settings=state.user_settings,
+        counter=core.metrics,
+        alerts=alerts,
+    )
+    return BotServices(
+        settings=settings,
+        lookup=lookup,
+        flood_guard=FloodGuard(settings.user_decodes_per_minute),
+        hints=HintThrottle(),
+        callbacks=CallbackCodec.for_bot_token(require_token(settings)),
+        metrics=core.metrics,
+        health=health,
+        status=StatusService(core.metrics, health, core.provider_states, state.quota),
+        garage=state.garage,
+        user_settings=state.user_settings,
+        privacy=state.privacy,
+        retention=state.retention,
+        admin_alerts=alerts,
+    )
+
+
+async def build_bot_services(settings: Settings, stack: AsyncExitStack) -> BotServices:
+    """Everything the Telegram handlers call: decode stack, then state, then the rest."""
+    require_token(settings)
+    core = await build_core(settings, stack, interactive=False)
+    state = await build_state(settings, stack)
+    return assemble_bot_services(settings, core, state)

@@ -1,0 +1,58 @@
+"""An in-process cache: bounded, least recently used first out, each entry with its own lifetime."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, NamedTuple
+
+from cachetools import TLRUCache
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class _Entry(NamedTuple):
+    value: str
+    ttl_seconds: int
+
+
+def _expires_at(_key: str, entry: _Entry, now: float) -> float:
+    return now + entry.ttl_seconds
+
+
+class MemoryCache:
+    """A `Cache` held in this process; lost on restart, never fails."""
+
+    def __init__(
+        self, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self._entries: TLRUCache[str, _Entry, float] = TLRUCache(
+            maxsize=max_entries, ttu=_expires_at, timer=clock
+        )
+
+    async def get(self, key: str) -> str | None:
+        """The value, or None when absent or expired."""
+        entry = self._entries.get(key)
+        return None if entry is None else entry.value
+
+    async def set(self, key: str, value: str, ttl_seconds: int) -> None:
+        """Store a value for ttl_seconds; a ttl of zero or less removes the key instead."""
+        self._entries[key] = _Entry(value, ttl_seconds)
+
+    async def delete(self, key: str) -> None:
+        """Remove a key if present."""
+        self._entries.pop(key, None)
+
+    async def ping(self) -> bool:
+        """Always True: memory is always there."""
+        return True
+
+    async def aclose(self) -> None:
+        """Drop every entry."""
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        """How many entries are held, expired ones not yet purged included."""
+        return len(self._entries)

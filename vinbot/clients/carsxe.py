@@ -1,0 +1,314 @@
+"""CarsXE adapter: wire JSON in, VehicleSpec or a domain error out; the key never leaves here."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
+
+import httpx
+
+from vinbot.clients import wire
+from vinbot.logs import get_logger
+from vinbot.models.errors import (
+    BadProviderResponse,
+    ProviderAuthError,
+    ProviderQuotaExhausted,
+    ProviderUnavailable,
+    VinNotFound,
+)
+from vinbot.models.vehicle import Attr, VehicleSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from vinbot.clients.breaker import CircuitBreaker
+    from vinbot.clients.retry import RetryPolicy
+    from vinbot.config import Secret
+    from vinbot.models.vehicle import Source
+
+PROVIDER: Final = "carsxe"
+DEFAULT_BASE_URL: Final = "https://api.carsxe.com"
+INTERNATIONAL_DECODER_WARNING: Final = (
+    "CarsXE answered from its international decoder, which knows fewer details"
+)
+
+_NOT_FOUND_STATUSES = frozenset({400, 404})
+_AUTH_STATUSES = frozenset({401, 403})
+_QUOTA_STATUS = 429
+
+type _Convert = Callable[[object], str | None]
+
+# CarsXE /specs and international-decoder attribute -> (vinbot attribute, conversion).
+# The first wire key present wins when several map onto one attribute.
+_ATTRIBUTES: tuple[tuple[str, str, _Convert], ...] = (
+    ("engine", Attr.ENGINE, wire.text),
+    ("engine_size", Attr.ENGINE_DISPLACEMENT_L, wire.numeral),
+    ("engine_cylinders", Attr.ENGINE_CYLINDERS, wire.numeral),
+    ("fuel_type", Attr.FUEL_TYPE, wire.text),
+    ("transmission", Attr.TRANSMISSION, wire.text),
+    ("transmission_short", "transmission_short", wire.text),
+    ("transmission_type", "transmission_type", wire.text),
+    ("transmission_speeds", "transmission_speeds", wire.numeral),
+    ("gears", "transmission_speeds", wire.numeral),
+    ("drivetrain", Attr.DRIVETRAIN, wire.text),
+    ("type", Attr.BODY, wire.text),
+    ("body", Attr.BODY, wire.text),
+    ("style", "style", wire.text),
+    ("category", "category", wire.text),
+    ("size", "size", wire.text),
+    ("product_type", Attr.VEHICLE_TYPE, wire.text),
+    ("doors", Attr.DOORS, wire.numeral),
+    ("no_of_doors", Attr.DOORS, wire.numeral),
+    ("standard_seating", Attr.SEATING, wire.numeral),
+    ("no_of_seats", Attr.SEATING, wire.numeral),
+    ("optional_seating", "optional_seating", wire.numeral),
+    ("made_in_city", Attr.PLANT_CITY, wire.caps_to_title),
+    ("made_in", Attr.PLANT_COUNTRY, wire.caps_to_title),
+    ("plant_country", Attr.PLANT_COUNTRY, wire.caps_to_title),
+    ("manufacturer", Attr.MANUFACTURER, wire.caps_to_title),
+    ("city_mileage", Attr.CITY_MPG, wire.numeral),
+    ("highway_mileage", Attr.HIGHWAY_MPG, wire.numeral),
+    ("manufacturer_suggested_retail_price", Attr.MSRP_USD, wire.numeral),
+    ("invoice_price", "invoice_usd", wire.numeral),
+    ("delivery_charges", "delivery_charges_usd", wire.numeral),
+    ("curb_weight", Attr.CURB_WEIGHT_LB, wire.numeral),
+    ("fuel_capacity", Attr.FUEL_CAPACITY_GAL, wire.numeral),
+    ("overall_length", Attr.LENGTH_IN, wire.numeral),
+    ("overall_width", Attr.WIDTH_IN, wire.numeral),
+    ("overall_height", Attr.HEIGHT_IN, wire.numeral),
+    ("wheelbase_length", Attr.WHEELBASE_IN, wire.numeral),
+    ("gross_vehicle_weight_rating", Attr.GVWR, wire.text),
+    ("ground_clearance", "ground_clearance_in", wire.numeral),
+    ("turning_diameter", "turning_diameter_ft", wire.numeral),
+    ("standard_towing", "towing_lb", wire.numeral),
+    ("maximum_towing", "max_towing_lb", wire.numeral),
+    ("standard_payload", "payload_lb", wire.numeral),
+    ("anti_brake_system", "abs", wire.text),
+    ("abs", "abs", wire.text),
+    ("steering_type", "steering", wire.text),
+    ("front_brake_type", "front_brakes", wire.text),
+    ("rear_brake_type", "rear_brakes", wire.text),
+    ("rear_brakes", "rear_brakes", wire.text),
+    ("front_suspension", "front_suspension", wire.text),
+    ("rear_suspension", "rear_suspension", wire.text),
+    ("tires", "tires", wire.text),
+    ("series", "series", wire.text),
+    ("emission_standard", "emission_standard", wire.text),
+    ("engine_manufacturer", "engine_manufacturer", wire.text),
+    ("max_speed_kmh", "top_speed_kmh", wire.numeral),
+    ("weight_empty_kg", "curb_weight_kg", wire.numeral),
+    ("length_mm", "length_mm", wire.numeral),
+    ("width_mm", "width_mm", wire.numeral),
+    ("height_mm", "height_mm", wire.numeral),
+    ("wheelbase_mm", "wheelbase_mm", wire.numeral),
+    ("avg_co2_emission_g_km", "co2_g_km", wire.numeral),
+)
+
+# Keys only the international decoder sends (the /specs shape has none of them).
+_INTERNATIONAL_MARKERS = frozenset({"vid", "product_type", "plant_country", "no_of_doors"})
+
+
+def carsxe_http_client(
+    base_url: str = DEFAULT_BASE_URL,
+    timeout: float = 10.0,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The pooled HTTP client the composition root passes to CarsXEClient (caller closes it)."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout),
+        headers={"Accept": "application/json", "User-Agent": "vinbot"},
+        follow_redirects=False,
+        transport=transport,
+    )
+
+
+class CarsXEClient:
+    """The paid CarsXE API; decodes VINs via /specs and shares its request machinery with the rest.
+
+    Every request goes through the circuit breaker, then the retry policy; status codes and
+    `success: false` bodies become VinNotFound, ProviderAuthError, ProviderQuotaExhausted,
+    BadProviderResponse or ProviderUnavailable, none of which mentions a URL or the key.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_key: Secret,
+        breaker: CircuitBreaker,
+        retry: RetryPolicy,
+    ) -> None:
+        self._http = http
+        self._key = api_key
+        self._breaker = breaker
+        self._retry = retry
+        self._log = get_logger(__name__)
+
+    @property
+    def name(self) -> Source:
+        """The provider's stable name."""
+        return "carsxe"
+
+    @property
+    def is_paid(self) -> bool:
+        """Every CarsXE call is billed."""
+        return True
+
+    async def decode(self, vin: str) -> VehicleSpec:
+        """Decode one valid VIN with /specs (CarsXE may answer from its international decoder)."""
+        return await self._get_json("/specs", {"vin": vin}, partial(specs_to_vehicle, vin))
+
+    async def _get_json[T](
+        self, path: str, params: Mapping[str, str], parse: Callable[[wire.JsonObject], T]
+    ) -> T:
+        return await self._request("GET", path, params=params, parse=parse)
+
+    async def _post_json[T](
+        self,
+        path: str,
+        payload: object,
+        parse: Callable[[wire.JsonObject], T],
+        params: Mapping[str, str] | None = None,
+    ) -> T:
+        return await self._request(
+            "POST", path, params=params or {}, json_body=payload, parse=parse
+        )
+
+    async def _request[T](
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str],
+        parse: Callable[[wire.JsonObject], T],
+        json_body: object = None,
+        require_success: bool = True,
+    ) -> T:
+        """One logical call: breaker, then retries; `parse` runs inside so garbage counts too."""
+        query = {**params, "key": self._key.value}
+
+        async def attempt() -> T:
+            response = await wire.send(
+                self._http, method, path, provider=PROVIDER, params=query, json_body=json_body
+            )
+            return parse(self._interpret(response, path, require_success=require_success))
+
+        return await self._breaker.call(lambda: self._retry.run(attempt, provider=PROVIDER))
+
+    def _interpret(
+        self, response: httpx.Response, path: str, *, require_success: bool
+    ) -> wire.JsonObject:
+        status = response.status_code
+        body, garbage = _parse(response)
+        message = self._scrub(wire.message_of(body)) if body is not None else ""
+        error = self._error_for_message(message, status, path, body)
+        if error is None and not response.is_success:
+            error = self._error_for_status(status, message, path, body)
+        if error is None:
+            error = garbage
+        if error is not None:
+            raise error
+        if body is None:
+            raise BadProviderResponse(PROVIDER, "no body")
+        if require_success and body.get("success") is not True:
+            raise BadProviderResponse(PROVIDER, f"success is not true: {message or 'no message'}")
+        return body
+
+    def _error_for_message(
+        self, message: str, status: int, path: str, body: wire.JsonObject | None
+    ) -> ProviderUnavailable | VinNotFound | None:
+        """CarsXE's v1 routes put the real reason in `message`, whatever the status says."""
+        if not message or (body is not None and body.get("success") is True):
+            return None
+        lowered = message.lower()
+        if "api key" in lowered or "not active" in lowered:
+            return self._auth_error(status, message, path)
+        if "limit exceeded" in lowered or (body is not None and "usage" in body):
+            return self._quota_error(status, message, path, body)
+        if "no data" in lowered or "missing vin" in lowered:
+            return VinNotFound(PROVIDER)
+        return None
+
+    def _error_for_status(
+        self, status: int, message: str, path: str, body: wire.JsonObject | None
+    ) -> ProviderUnavailable | VinNotFound:
+        if status in _NOT_FOUND_STATUSES:
+            return VinNotFound(PROVIDER)
+        if status in _AUTH_STATUSES:
+            return self._auth_error(status, message, path)
+        if status == _QUOTA_STATUS:
+            return self._quota_error(status, message, path, body)
+        return wire.status_failure(status, PROVIDER)
+
+    def _auth_error(self, status: int, message: str, path: str) -> ProviderAuthError:
+        self._log.error(
+            "provider_auth_failed",
+            provider=PROVIDER,
+            endpoint=path,
+            status=status,
+            upstream_message=message,
+            action="check CARSXE_API_KEY and the CarsXE plan and billing",
+        )
+        return ProviderAuthError(PROVIDER, f"credentials rejected (HTTP {status})")
+
+    def _quota_error(
+        self, status: int, message: str, path: str, body: wire.JsonObject | None
+    ) -> ProviderQuotaExhausted:
+        usage = body.get("usage") if body is not None else None
+        usage_fields = (
+            {f"usage_{k}": v for k, v in usage.items() if isinstance(v, int | float)}
+            if isinstance(usage, dict)
+            else {}
+        )
+        self._log.warning(
+            "provider_quota_exhausted",
+            provider=PROVIDER,
+            endpoint=path,
+            status=status,
+            upstream_message=message,
+            **usage_fields,
+        )
+        return ProviderQuotaExhausted(PROVIDER, f"quota exhausted (HTTP {status})")
+
+    def _scrub(self, message: str) -> str:
+        key = self._key.value
+        return message.replace(key, "[REDACTED]") if key else message
+
+
+def _parse(response: httpx.Response) -> tuple[wire.JsonObject | None, BadProviderResponse | None]:
+    try:
+        return wire.json_object(response, PROVIDER), None
+    except BadProviderResponse as exc:
+        return None, exc
+
+
+def specs_to_vehicle(vin: str, body: Mapping[str, Any]) -> VehicleSpec:
+    """A VehicleSpec from a successful /specs body (full or international-decoder shape)."""
+    raw = body.get("attributes")
+    if not isinstance(raw, dict):
+        raise BadProviderResponse(PROVIDER, "attributes is not an object")
+    year = wire.model_year(raw.get("year"))
+    make = wire.caps_to_title(raw.get("make"))
+    model = wire.text(raw.get("model"))
+    if year is None and make is None and model is None:
+        raise VinNotFound(PROVIDER)
+    attributes: dict[str, str] = {}
+    for wire_key, attr, convert in _ATTRIBUTES:
+        if attr in attributes:
+            continue
+        value = convert(raw.get(wire_key))
+        if value is not None:
+            attributes[attr] = value
+    international = not _INTERNATIONAL_MARKERS.isdisjoint(raw)
+    return VehicleSpec(
+        vin=vin,
+        source="carsxe",
+        year=year,
+        make=make,
+        model=model,
+        trim=wire.text(raw.get("trim")),
+        attributes=attributes,
+        warnings=(INTERNATIONAL_DECODER_WARNING,) if international else (),
+    )

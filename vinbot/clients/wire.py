@@ -1,0 +1,146 @@
+"""What the upstream clients share: one HTTP attempt that never leaks its URL, and JSON values."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from vinbot.clients.retry import RetryableFailure
+from vinbot.models.errors import BadProviderResponse
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from vinbot.models.errors import ProviderUnavailable
+
+type JsonObject = dict[str, Any]
+
+# Values upstreams use for "no data"; they must never reach a user as text.
+_UNKNOWN_TEXT = frozenset({"", "not applicable", "n/a", "null", "none", "-"})
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_FIRST_YEAR, _LAST_YEAR = 1900, 2100
+# Words vPIC writes in capitals that stay capitals when a name is title-cased.
+_ACRONYMS = frozenset(
+    {
+        "AC", "AG", "AM", "AMC", "BMW", "BRP", "BYD", "CNG", "DS", "EV", "FCA", "GEM", "GMC",
+        "IH", "II", "III", "IV", "JLR", "KTM", "LLC", "LPG", "MG", "MINI", "MPV", "NA", "NV",
+        "RUF", "SRT", "SUV", "TVR", "UK", "US", "USA", "VPG", "VW",
+    }
+)  # fmt: skip
+_SPELLINGS: Mapping[str, str] = {"GMBH": "GmbH", "MCLAREN": "McLaren", "DELOREAN": "DeLorean"}
+_CAPS_WORD = re.compile(r"\b[A-Z][A-Z']*\b")
+
+
+class RejectedRequest(BadProviderResponse):
+    """The upstream refused the request with a 4xx we do not expect: our mistake, not an outage."""
+
+    def __init__(self, provider: str, status: int) -> None:
+        super().__init__(provider, f"unexpected HTTP {status}")
+        self.status = status
+
+
+async def send(
+    http: httpx.AsyncClient,
+    method: str,
+    path: str,
+    *,
+    provider: str,
+    params: Mapping[str, str] | None = None,
+    json_body: object = None,
+) -> httpx.Response:
+    """One request; transport failures become domain errors that name no URL and chain nothing."""
+    failure: ProviderUnavailable
+    try:
+        return await http.request(method, path, params=params, json=json_body)
+    except httpx.TimeoutException as exc:
+        failure = RetryableFailure(provider, f"timeout ({type(exc).__name__})")
+    except httpx.TransportError as exc:
+        failure = RetryableFailure(provider, f"connection failed ({type(exc).__name__})")
+    except httpx.HTTPError as exc:
+        failure = BadProviderResponse(provider, f"HTTP error ({type(exc).__name__})")
+    # Raised outside the handlers so neither __cause__ nor __context__ holds the URL and its key.
+    raise failure
+
+
+def status_failure(status: int, provider: str) -> ProviderUnavailable:
+    """The error for a status the client has no specific meaning for."""
+    if status >= 500:  # noqa: PLR2004 - the server-error class
+        return RetryableFailure(provider, f"HTTP {status}", status=status)
+    if status >= 400:  # noqa: PLR2004 - the client-error class
+        return RejectedRequest(provider, status)
+    return BadProviderResponse(provider, f"unexpected HTTP {status}")
+
+
+def json_object(response: httpx.Response, provider: str) -> JsonObject:
+    """The body as a JSON object; BadProviderResponse for empty, HTML, truncated or other JSON."""
+    content = response.content
+    if not content.strip():
+        raise BadProviderResponse(provider, "empty body")
+    parsed: object = _NOT_JSON
+    with contextlib.suppress(ValueError, RecursionError):
+        parsed = json.loads(content)
+    if parsed is _NOT_JSON:
+        content_type = response.headers.get("content-type", "no content type")[:60]
+        raise BadProviderResponse(provider, f"body is not JSON ({content_type})")
+    if not isinstance(parsed, dict):
+        raise BadProviderResponse(provider, f"expected a JSON object, got {type(parsed).__name__}")
+    return parsed
+
+
+_NOT_JSON = object()
+
+
+def text(value: object) -> str | None:
+    """A display string, or None for missing, empty and "Not Applicable"-style values."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    cleaned = " ".join(value.split())
+    return None if cleaned.lower() in _UNKNOWN_TEXT else cleaned
+
+
+def caps_to_title(value: object) -> str | None:
+    """ALL-CAPS vPIC names in title case, keeping acronyms: "HONDA" -> "Honda", "BMW" stays."""
+    cleaned = text(value)
+    if cleaned is None or any(c.islower() for c in cleaned):
+        return cleaned
+
+    def word(match: re.Match[str]) -> str:
+        token = match.group()
+        if token in _ACRONYMS:
+            return token
+        return _SPELLINGS.get(token, token.capitalize())
+
+    return _CAPS_WORD.sub(word, cleaned)
+
+
+def numeral(value: object) -> str | None:
+    """The first number in a value, as a plain numeral: "$55,500" -> "55500", "18 mpg" -> "18"."""
+    cleaned = text(value)
+    if cleaned is None:
+        return None
+    match = _NUMBER.search(_THOUSANDS_COMMA.sub("", cleaned))
+    return match.group() if match else None
+
+
+def model_year(value: object) -> int | None:
+    """A plausible model year from "2012" or 2012, else None."""
+    cleaned = text(value)
+    if cleaned is None or not cleaned.isdigit():
+        return None
+    year = int(cleaned)
+    return year if _FIRST_YEAR <= year <= _LAST_YEAR else None
+
+
+def message_of(body: Mapping[str, Any], limit: int = 200) -> str:
+    """The upstream's `message` (shortened), or an empty string."""
+    message = text(body.get("message"))
+    return message[:limit] if message else ""

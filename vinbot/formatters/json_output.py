@@ -1,0 +1,53 @@
+"""The CLI's JSON object per VIN: a stable, documented interface that scripts parse."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vinbot.formatters.vehicle_view import attributes_for_json
+
+if TYPE_CHECKING:
+    from vinbot.models.vehicle import DecodeResult
+    from vinbot.models.vin import VinAnalysis
+
+
+def analysis_object(analysis: VinAnalysis) -> dict[str, Any]:
+    """The keys every object has, from the VIN alone; provider keys are null."""
+    return {
+        "vin": analysis.vin,
+        "valid": analysis.valid,
+        "errors": list(analysis.errors),
+        "warnings": list(analysis.warnings),
+        "check_digit_valid": analysis.check_digit_valid,
+        "model_year": analysis.model_year,
+        "model_year_candidates": list(analysis.model_year_candidates),
+        "region": analysis.region,
+        "country": analysis.country,
+        "manufacturer": analysis.manufacturer,
+        "make": None,
+        "model": None,
+        "trim": None,
+        "source": None,
+        "cached": False,
+        "notes": [],
+        "attributes": {},
+    }
+
+
+def decode_object(result: DecodeResult) -> dict[str, Any]:
+    """The full object for a decoded VIN."""
+    spec = result.spec
+    obj = analysis_object(result.analysis)
+    obj["warnings"] = list(dict.fromkeys((*result.analysis.warnings, *spec.warnings)))
+    if spec.year is not None:
+        obj["model_year"] = spec.year
+    obj.update(
+        make=spec.make,
+        model=spec.model,
+        trim=spec.trim,
+        source=spec.source,
+        cached=result.cached,
+        notes=list(result.notes),
+        attributes=attributes_for_json(spec.attributes),
+    )
+    return obj

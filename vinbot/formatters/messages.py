@@ -1,0 +1,108 @@
+"""The bot's fixed texts and small dynamic ones, as Telegram HTML."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from vinbot.formatters.html import esc
+
+if TYPE_CHECKING:
+    from vinbot.services.status import StatusReport
+
+SAMPLE_VIN = "1HGCM82633A004352"
+MAX_VINS_PER_MESSAGE = 3
+
+WELCOME = (
+    "👋 <b>Hi! I decode Vehicle Identification Numbers.</b>\n\n"
+    "Send me a 17-character VIN (typed, pasted, or in a photo caption) and I'll tell you "
+    "the year, make, model, engine, transmission, where it was built and more.\n\n"
+    "Try the sample below, or /help for everything I can do."
+)
+
+HELP = (
+    "<b>How to use vinbot</b>\n\n"
+    "• Send a VIN, e.g. <code>1HGCM82633A004352</code> — up to "
+    f"{MAX_VINS_PER_MESSAGE} VINs per message.\n"
+    "• <code>/vin VIN</code> — decode a VIN (works in groups too).\n"
+    "• A photo or file with the VIN in its caption works too.\n"
+    "• In groups, mention me or reply to me with a VIN.\n\n"
+    "<b>Where to find the VIN</b>: at the bottom of the windscreen on the driver's side, "
+    "on the driver's door pillar, or on your registration and insurance papers.\n\n"
+    "<b>Commands</b>\n"
+    "/start — welcome and a sample\n"
+    "/vin VIN — decode a VIN\n"
+    "/help — this message"
+)
+
+NO_VIN_HINT = (
+    "I couldn't find a VIN in that. A VIN has 17 letters and digits, like "
+    "<code>1HGCM82633A004352</code>. /help has more."
+)
+UNSUPPORTED_HINT = (
+    "I can only read VINs from text or captions. Send the 17-character VIN as a message."
+)
+VIN_COMMAND_USAGE = "Send the VIN after the command, like <code>/vin 1HGCM82633A004352</code>."
+BUTTON_EXPIRED = "This button has expired. Send the VIN again."
+UNKNOWN_COMMAND = "Sorry, I don't know that command. /help lists what I can do."
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a minute."
+DECODE_UNAVAILABLE = "Sorry, I couldn't decode that right now. Please try again in a minute."
+
+
+def too_many_vins(skipped: int) -> str:
+    """Note that some VINs in a message were not decoded."""
+    plural = "VIN" if skipped == 1 else "VINs"
+    return (
+        f"I decode up to {MAX_VINS_PER_MESSAGE} VINs per message; {skipped} more {plural} "
+        "skipped. Send them in another message."
+    )
+
+
+def slow_down(retry_after: float) -> str:
+    """The flood guard's one-time notice."""
+    seconds = max(1, math.ceil(retry_after))
+    return (
+        f"You're sending VINs faster than I can take them. Please wait {seconds} s and send again."
+    )
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    days, rest = divmod(whole, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h {minutes}m"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {secs}s"
+
+
+def stats(report: StatusReport) -> str:
+    """The admin /stats page."""
+    m = report.metrics
+    ratio = "n/a" if m.cache_hit_ratio is None else f"{m.cache_hit_ratio:.0%}"
+    average = "n/a" if m.decode_seconds_average is None else f"{m.decode_seconds_average:.3f} s"
+    last_poll = (
+        "never"
+        if report.seconds_since_last_poll is None
+        else f"{report.seconds_since_last_poll:.0f} s ago"
+    )
+    lines = [
+        "<b>vinbot status</b>",
+        f"Uptime: {_duration(report.uptime_seconds)}",
+        f"Last successful poll: {last_poll}",
+        f"Updates: {m.updates_total} · replies: {m.replies_total} · errors: {m.errors_total}",
+        f"Decodes: {m.decodes} · average {average}",
+        f"Cache: {m.cache_hits} hits, {m.cache_misses} misses ({ratio} hit ratio)",
+        f"Paid calls since start: {m.paid_calls}",
+    ]
+    if report.paid_calls_today is not None:
+        lines.append(f"Paid calls today: {report.paid_calls_today}")
+    if report.paid_calls_month is not None:
+        cap = f" of {report.monthly_cap}" if report.monthly_cap else " (no cap)"
+        lines.append(f"Paid calls this month: {report.paid_calls_month}{cap}")
+    if report.providers:
+        lines.append("<b>Providers</b>")
+        lines += [f"• {esc(name)}: {esc(state)}" for name, state in report.providers.items()]
+    return "\n".join(lines)

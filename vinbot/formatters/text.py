@@ -1,0 +1,34 @@
+"""Plain text for the terminal: the same rows as the Telegram answer, without markup."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vinbot.formatters.vehicle_view import build_view
+
+if TYPE_CHECKING:
+    from vinbot.formatters.units import Units
+    from vinbot.models.vehicle import DecodeResult
+    from vinbot.models.vin import VinAnalysis
+
+
+def render_decode_text(result: DecodeResult, *, units: Units = "imperial") -> str:
+    """Every known field of a decode as aligned 'Label: value' lines."""
+    view = build_view(result, units=units)
+    rows = [*view.rows, *view.details]
+    width = max((len(label) for label, _ in rows), default=0)
+    lines = [view.title, f"VIN {view.vin}"]
+    lines += [f"  {label.ljust(width)}  {value}" for label, value in rows]
+    lines += [f"  warning: {w}" for w in view.warnings]
+    lines += [f"  note: {n}" for n in view.notes]
+    lines.append(f"  source: {view.source}" + (" (cached)" if view.cached else ""))
+    return "\n".join(lines)
+
+
+def render_invalid_text(analysis: VinAnalysis) -> str:
+    """Why a VIN is invalid, one reason per line."""
+    lines = [f"{analysis.vin or '(empty)'}: not a valid VIN"]
+    lines += [f"  {e}" for e in analysis.errors]
+    if analysis.suggestion:
+        lines.append(f"  did you mean {analysis.suggestion}?")
+    return "\n".join(lines)

@@ -1,0 +1,64 @@
+"""/start, /help, /stats and unknown commands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import BotCommand
+
+from vinbot.formatters import messages
+from vinbot.formatters.keyboards import sample_keyboard
+from vinbot.handlers.addressing import is_private
+from vinbot.handlers.decode import answer_text, reply_html
+
+if TYPE_CHECKING:
+    from telegram import Update
+
+    from vinbot.handlers.context import BotContext
+
+BOT_COMMANDS = (
+    BotCommand("vin", "Decode a VIN: /vin 1HGCM82633A004352"),
+    BotCommand("help", "What I can do and where to find a VIN"),
+    BotCommand("start", "Welcome and a sample VIN"),
+)
+
+
+async def on_start(update: Update, context: BotContext) -> None:
+    """Welcome with a sample button; a deep-link payload that is a VIN is decoded at once."""
+    message = update.effective_message
+    if message is None:
+        return
+    payload = " ".join(context.args or [])
+    if payload:
+        await answer_text(message, context, payload, hint=False)
+        return
+    await reply_html(
+        message, context, messages.WELCOME, reply_markup=sample_keyboard(context.services.callbacks)
+    )
+
+
+async def on_help(update: Update, context: BotContext) -> None:
+    """Commands, examples and where to find a VIN."""
+    message = update.effective_message
+    if message is not None:
+        await reply_html(message, context, messages.HELP)
+
+
+async def on_stats(update: Update, context: BotContext) -> None:
+    """Admins see the bot's figures; everyone else gets the unknown-command answer."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    if user.id not in context.services.settings.admin_ids:
+        await on_unknown_command(update, context)
+        return
+    report = await context.services.status.report()
+    await reply_html(message, context, messages.stats(report))
+
+
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    """An unknown command in a private chat gets a pointer to /help; groups stay quiet."""
+    message = update.effective_message
+    if message is not None and is_private(message):
+        await reply_html(message, context, messages.UNKNOWN_COMMAND)

@@ -1,0 +1,78 @@
+"""The typed context handlers receive: services reached by attribute, never by dict key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+if TYPE_CHECKING:
+    from vinbot.config import Settings
+    from vinbot.handlers.admin_alerts import TelegramAdminAlerts
+    from vinbot.health import HealthState
+    from vinbot.metrics import Metrics
+    from vinbot.models.callback import CallbackCodec
+    from vinbot.services.flood_guard import FloodGuard
+    from vinbot.services.garage import GarageService
+    from vinbot.services.hints import HintThrottle
+    from vinbot.services.lookup import LookupService
+    from vinbot.services.privacy import PrivacyService
+    from vinbot.services.retention import RetentionService
+    from vinbot.services.settings import UserSettingsService
+    from vinbot.services.status import StatusService
+
+
+@dataclass(frozen=True, slots=True)
+class BotServices:
+    """Everything handlers may call; built once by the composition root."""
+
+    settings: Settings
+    lookup: LookupService
+    flood_guard: FloodGuard
+    hints: HintThrottle
+    callbacks: CallbackCodec
+    metrics: Metrics
+    health: HealthState
+    status: StatusService
+    garage: GarageService
+    user_settings: UserSettingsService
+    privacy: PrivacyService
+    retention: RetentionService
+    admin_alerts: TelegramAdminAlerts
+
+
+class BotData:
+    """The application's bot_data: holds the services once the composition root attaches them."""
+
+    __slots__ = ("_services",)
+
+    def __init__(self) -> None:
+        self._services: BotServices | None = None
+
+    def attach(self, services: BotServices) -> None:
+        """Make the services reachable from every handler."""
+        self._services = services
+
+    @property
+    def services(self) -> BotServices:
+        """The attached services; handlers never run before attach()."""
+        if self._services is None:
+            raise RuntimeError("services are not attached to the application yet")
+        return self._services
+
+
+class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
+    """CallbackContext with typed access to vinbot's services."""
+
+    @property
+    def services(self) -> BotServices:
+        """The bot's services."""
+        return self.bot_data.services
+
+
+CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
+
+type VinbotApplication = Application[
+    ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]

@@ -1,0 +1,147 @@
+"""VINs in text, captions and /vin: pull the VINs apart, call the lookup service, reply."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+
+from vinbot.formatters import messages
+from vinbot.formatters.html import render_decode, render_invalid
+from vinbot.formatters.keyboards import decode_keyboard, suggestion_keyboard
+from vinbot.handlers.addressing import is_addressed_to_bot, is_private, without_mentions
+from vinbot.models.errors import InvalidVin
+from vinbot.models.vin import analyse
+from vinbot.models.vin_request import parse_vin_request
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from telegram import Message, Update
+
+    from vinbot.handlers.context import BotContext
+    from vinbot.models.vehicle import DecodeResult
+
+# A decode answered from cache needs no typing indicator; one that takes longer gets it.
+TYPING_AFTER_SECONDS = 0.3
+
+
+async def with_typing[T](message: Message, work: Awaitable[T]) -> T:
+    """Await work, showing "typing…" in the chat if it takes noticeably long."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=TYPING_AFTER_SECONDS)
+    if not done:
+        with contextlib.suppress(TelegramError):
+            await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
+    return await task
+
+
+async def reply_html(message: Message, context: BotContext, text: str, **kwargs: object) -> None:
+    """Reply in the same chat, quoting the user's message in groups only."""
+    await message.reply_html(text, do_quote=not is_private(message), **kwargs)  # type: ignore[arg-type]
+    context.services.metrics.reply_sent("message")
+
+
+async def send_decode(message: Message, context: BotContext, vin: str, user_id: int) -> None:
+    """Decode one VIN for a user (flood-guarded) and reply with the answer or the reason."""
+    services = context.services
+    decision = services.flood_guard.check(user_id)
+    if not decision.allowed:
+        if decision.first_refusal:
+            await reply_html(message, context, messages.slow_down(decision.retry_after))
+        return
+    is_admin = user_id in services.settings.admin_ids
+    try:
+        result: DecodeResult = await with_typing(
+            message, services.lookup.lookup(vin, user_id=user_id, is_admin=is_admin)
+        )
+    except InvalidVin as exc:
+        await reply_invalid(message, context, exc)
+        return
+    await reply_html(
+        message,
+        context,
+        render_decode(result, units=await services.lookup.units_for(user_id)),
+        reply_markup=decode_keyboard(services.callbacks, result.analysis.vin, expanded=False),
+    )
+
+
+async def reply_invalid(message: Message, context: BotContext, exc: InvalidVin) -> None:
+    """Explain why a VIN cannot be decoded, with a button for the suggested correction."""
+    suggestion = exc.analysis.suggestion
+    markup = None
+    if suggestion and analyse(suggestion).valid:
+        markup = suggestion_keyboard(context.services.callbacks, suggestion)
+    await reply_html(message, context, render_invalid(exc.analysis), reply_markup=markup)
+
+
+async def answer_text(message: Message, context: BotContext, text: str, *, hint: bool) -> None:
+    """Decode every VIN in text (up to the cap), explain near misses, or hint once."""
+    user = message.from_user
+    if user is None:
+        return
+    request = parse_vin_request(text, max_vins=messages.MAX_VINS_PER_MESSAGE)
+    if request.empty:
+        if hint and context.services.hints.should_hint(message.chat_id, "no_vin"):
+            await reply_html(message, context, messages.NO_VIN_HINT)
+        return
+    for vin in request.vins:
+        await send_decode(message, context, vin, user.id)
+    for attempt in request.attempts:
+        await reply_invalid(message, context, InvalidVin(analyse(attempt)))
+    if request.skipped:
+        await reply_html(message, context, messages.too_many_vins(request.skipped))
+
+
+def _addressed_text(message: Message, context: BotContext, text: str) -> str | None:
+    """The text to read, or None when a group message is not meant for the bot."""
+    bot = context.bot
+    if not is_addressed_to_bot(message, bot.id, bot.username):
+        return None
+    return without_mentions(text, bot.username)
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """A plain text message (or an edit of one): decode the VINs in it."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = _addressed_text(message, context, message.text)
+    if text is not None:
+        await answer_text(message, context, text, hint=True)
+
+
+async def on_caption(update: Update, context: BotContext) -> None:
+    """A photo, video or file with a caption: decode VINs in the caption."""
+    message = update.effective_message
+    if message is None or message.caption is None:
+        return
+    text = _addressed_text(message, context, message.caption)
+    if text is not None:
+        await answer_text(message, context, text, hint=is_private(message))
+
+
+async def on_vin_command(update: Update, context: BotContext) -> None:
+    """/vin VIN: decode what follows the command, in any chat."""
+    message = update.effective_message
+    if message is None:
+        return
+    text = " ".join(context.args or [])
+    if not text.strip():
+        await reply_html(message, context, messages.VIN_COMMAND_USAGE)
+        return
+    await answer_text(message, context, text, hint=False)
+    if parse_vin_request(text).empty:
+        await reply_html(message, context, messages.NO_VIN_HINT)
+
+
+async def on_unsupported(update: Update, context: BotContext) -> None:
+    """Stickers, voice, photos without a caption and the like: one gentle hint, then silence."""
+    message = update.effective_message
+    if message is None or not is_private(message):
+        return
+    if context.services.hints.should_hint(message.chat_id, "unsupported"):
+        await reply_html(message, context, messages.UNSUPPORTED_HINT)

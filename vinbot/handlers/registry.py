@@ -1,0 +1,55 @@
+"""Every handler registered in one place, in explicit groups."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+
+from vinbot.handlers.basic import on_help, on_start, on_stats, on_unknown_command
+from vinbot.handlers.callbacks import on_callback
+from vinbot.handlers.decode import on_caption, on_text, on_unsupported, on_vin_command
+from vinbot.handlers.errors import on_error
+from vinbot.handlers.observe import observe_update
+
+if TYPE_CHECKING:
+    from vinbot.handlers.context import VinbotApplication
+
+OBSERVE_GROUP = -1
+MAIN_GROUP = 0
+
+# Messages and their edits; channel posts are not for this bot.
+_USER_MESSAGES = filters.UpdateType.MESSAGES
+_MEDIA = (
+    filters.PHOTO
+    | filters.Document.ALL
+    | filters.VIDEO
+    | filters.Sticker.ALL
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.LOCATION
+    | filters.CONTACT
+)
+
+
+def register_handlers(application: VinbotApplication) -> None:
+    """Attach every handler and the error handler to the application."""
+    application.add_handler(TypeHandler(Update, observe_update), group=OBSERVE_GROUP)
+    application.add_handlers(
+        [
+            CommandHandler("start", on_start, filters=_USER_MESSAGES),
+            CommandHandler("help", on_help, filters=_USER_MESSAGES),
+            CommandHandler("vin", on_vin_command, filters=_USER_MESSAGES),
+            CommandHandler("stats", on_stats, filters=_USER_MESSAGES),
+            MessageHandler(filters.COMMAND & _USER_MESSAGES, on_unknown_command),
+            MessageHandler(filters.TEXT & _USER_MESSAGES, on_text),
+            MessageHandler(filters.CAPTION & _USER_MESSAGES, on_caption),
+            MessageHandler(_MEDIA & _USER_MESSAGES, on_unsupported),
+            CallbackQueryHandler(on_callback),
+        ],
+        group=MAIN_GROUP,
+    )
+    application.add_error_handler(on_error)

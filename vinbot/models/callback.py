@@ -1,0 +1,136 @@
+"""Signed, versioned inline-button data that fits Telegram's 64-byte limit.
+
+Format: ``<version>|<action code>|<payload>|<tag>``, e.g. ``1|s|1HGCM82633A004352|Xk3_9aQz``.
+
+- version: ``1``; data of any other version is stale and decodes to None.
+- action code: one or two letters (see `ACTION_CODES`); never reuse a retired code.
+- payload: up to 40 ASCII characters from ``A-Z a-z 0-9 _ . : -``; a VIN, or a VIN and small
+  extras (a page number, a short id) joined with ``:``; may be empty.
+- tag: the first 6 bytes of HMAC-SHA256(secret, ``<version>|<code>|<payload>``), base64url,
+  8 characters, so a client cannot forge or alter a button.
+
+The longest data is 2 + 2 + 1 + 40 + 1 + 8 = 54 bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+
+class CallbackAction(StrEnum):
+    """What pressing a button asks for."""
+
+    SPECS = "specs"  # expand the full specs of a decoded VIN
+    SUMMARY = "summary"  # collapse back to the summary
+    DECODE = "decode"  # decode a VIN (e.g. the /start sample button)
+    RECALLS = "recalls"
+    RECALLS_PAGE = "recalls_page"
+    VALUE = "value"
+    SAVE = "save"
+    GARAGE_OPEN = "garage_open"
+    GARAGE_REMOVE = "garage_remove"
+    HISTORY_OPEN = "history_open"
+    FORGET_CONFIRM = "forget_confirm"
+    OCR_PICK = "ocr_pick"
+    SETTINGS = "settings"
+
+
+# Buttons live on in old chats: a code, once shipped, keeps its meaning forever.
+ACTION_CODES: Final[dict[CallbackAction, str]] = {
+    CallbackAction.SPECS: "s",
+    CallbackAction.SUMMARY: "m",
+    CallbackAction.DECODE: "d",
+    CallbackAction.RECALLS: "r",
+    CallbackAction.RECALLS_PAGE: "rp",
+    CallbackAction.VALUE: "v",
+    CallbackAction.SAVE: "sv",
+    CallbackAction.GARAGE_OPEN: "go",
+    CallbackAction.GARAGE_REMOVE: "gr",
+    CallbackAction.HISTORY_OPEN: "ho",
+    CallbackAction.FORGET_CONFIRM: "fc",
+    CallbackAction.OCR_PICK: "op",
+    CallbackAction.SETTINGS: "st",
+}
+_ACTIONS_BY_CODE: Final = {code: action for action, code in ACTION_CODES.items()}
+
+VERSION: Final = "1"
+MAX_CALLBACK_BYTES: Final = 64
+MAX_PAYLOAD_LENGTH: Final = 40
+PAYLOAD_SEPARATOR: Final = ":"
+TAG_LENGTH: Final = 8
+_TAG_BYTES: Final = TAG_LENGTH * 3 // 4
+_FIELD_SEPARATOR: Final = "|"
+_PAYLOAD: Final = re.compile(r"[A-Za-z0-9_.:-]*")
+_SECRET_LABEL: Final = b"vinbot/callback-data"
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """A verified button press: the action and its payload."""
+
+    action: CallbackAction
+    payload: str = ""
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The payload split on `PAYLOAD_SEPARATOR` (e.g. VIN and page number)."""
+        return tuple(self.payload.split(PAYLOAD_SEPARATOR)) if self.payload else ()
+
+
+def is_valid_payload(payload: str) -> bool:
+    """Whether a payload can travel in callback data."""
+    return (
+        payload.isascii()
+        and len(payload) <= MAX_PAYLOAD_LENGTH
+        and _PAYLOAD.fullmatch(payload) is not None
+    )
+
+
+class CallbackCodec:
+    """Encodes and verifies callback data with an HMAC keyed by a secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        if not secret:
+            raise ValueError("the callback secret must not be empty")
+        self._secret = secret
+
+    @classmethod
+    def for_bot_token(cls, token: str) -> CallbackCodec:
+        """A codec keyed by a secret derived from the bot token (stable across restarts)."""
+        return cls(hmac.new(token.encode(), _SECRET_LABEL, hashlib.sha256).digest())
+
+    def _tag(self, signed: str) -> str:
+        digest = hmac.new(self._secret, signed.encode("ascii"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:_TAG_BYTES]).decode("ascii")
+
+    def encode(self, action: CallbackAction, payload: str = "") -> str:
+        """Callback data for a button; raises ValueError for a payload that cannot travel."""
+        if not is_valid_payload(payload):
+            raise ValueError(
+                f"callback payload must be at most {MAX_PAYLOAD_LENGTH} characters "
+                f"of A-Z a-z 0-9 _ . : -, got {payload!r}"
+            )
+        signed = _FIELD_SEPARATOR.join((VERSION, ACTION_CODES[action], payload))
+        return f"{signed}{_FIELD_SEPARATOR}{self._tag(signed)}"
+
+    def decode(self, data: str | None) -> Callback | None:
+        """The verified callback, or None for forged, stale, malformed or oversized data."""
+        if not data or not data.isascii() or len(data) > MAX_CALLBACK_BYTES:
+            return None
+        fields = data.split(_FIELD_SEPARATOR)
+        if len(fields) != 4:  # noqa: PLR2004 - version, action, payload, tag
+            return None
+        version, code, payload, tag = fields
+        action = _ACTIONS_BY_CODE.get(code)
+        if version != VERSION or action is None or not is_valid_payload(payload):
+            return None
+        expected = self._tag(_FIELD_SEPARATOR.join((version, code, payload)))
+        if not hmac.compare_digest(tag, expected):
+            return None
+        return Callback(action, payload)

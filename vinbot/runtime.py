@@ -1,0 +1,139 @@
+"""The bot's lifecycle: signals, start-up, long polling beside the health server, ordered stop."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+
+from vinbot.bootstrap import build_bot_services
+from vinbot.handlers.basic import BOT_COMMANDS
+from vinbot.health import HealthServer
+from vinbot.logs import get_logger
+from vinbot.models.errors import ConfigError
+from vinbot.telegram_app import build_application
+
+if TYPE_CHECKING:
+    from vinbot.config import Settings
+    from vinbot.handlers.context import BotServices, VinbotApplication
+
+log = get_logger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFLICT = 3
+WATCH_INTERVAL_SECONDS = 0.5
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class ConflictWatch:
+    """Tracks how long another poller has been fighting us for updates."""
+
+    def __init__(self, services: BotServices) -> None:
+        self._services = services
+        self._since: float | None = None
+
+    def on_polling_error(self, error: TelegramError) -> None:
+        """PTB's polling error callback (must be a plain function)."""
+        if isinstance(error, Conflict):
+            if self._since is None:
+                log.error(
+                    "polling_conflict",
+                    detail="another process is polling with this bot token; stop it",
+                )
+                self._since = time.monotonic()
+            self._services.health.set_conflict()
+            return
+        log.warning("polling_error", error_type=type(error).__name__)
+
+    def persisted_too_long(self) -> bool:
+        """Whether the conflict has lasted past the configured limit."""
+        if self._since is None:
+            return False
+        liveness = self._services.health.liveness()
+        if liveness.reason is None or not liveness.reason.startswith("conflict"):
+            self._since = None  # a successful poll ended it
+            return False
+        return time.monotonic() - self._since > self._services.settings.conflict_exit_seconds
+
+
+async def _wait_for_stop(stop: asyncio.Event, conflicts: ConflictWatch) -> int:
+    while True:
+        try:
+            async with asyncio.timeout(WATCH_INTERVAL_SECONDS):
+                await stop.wait()
+        except TimeoutError:
+            if conflicts.persisted_too_long():
+                log.error("exiting_on_conflict", detail="another poller kept the updates")
+                return EXIT_CONFLICT
+            continue
+        return EXIT_OK
+
+
+async def _serve(application: VinbotApplication, services: BotServices, stop: asyncio.Event) -> int:
+    settings = services.settings
+    conflicts = ConflictWatch(services)
+    health_server = HealthServer(services.health, services.metrics, port=settings.port)
+    updater = application.updater
+    if updater is None:  # pragma: no cover - the builder always makes one
+        raise RuntimeError("the application has no updater")
+    async with application:
+        log.info("telegram_connected", bot_username=application.bot.username)
+        try:
+            await application.bot.set_my_commands(list(BOT_COMMANDS))
+        except TelegramError as exc:
+            log.warning("set_my_commands_failed", error_type=type(exc).__name__)
+        await application.start()
+        await updater.start_polling(
+            timeout=int(settings.poll_timeout_seconds),
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+            bootstrap_retries=3,
+            error_callback=conflicts.on_polling_error,
+        )
+        log.info("polling_started")
+        await health_server.start()
+        services.health.set_ready(True)
+        log.info("health_server_started", port=health_server.port)
+        code = await _wait_for_stop(stop, conflicts)
+        log.info("shutting_down", exit_code=code)
+        services.health.set_ready(False)
+        services.health.mark_stopped("shutting down")
+        await health_server.stop()
+        log.info("health_server_stopped")
+        await updater.stop()
+        log.info("polling_stopped")
+        await application.stop()
+        log.info("application_stopped")
+    return code
+
+
+async def run_bot(settings: Settings) -> int:
+    """Run until SIGTERM/SIGINT; returns the process exit code."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with AsyncExitStack() as stack:
+            services = await build_bot_services(settings, stack)
+            application = build_application(settings, services)
+            log.info("starting", config=settings.redacted())
+            code = await _serve(application, services, stop)
+        log.info("stopped", exit_code=code)
+    except InvalidToken:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_TOKEN was rejected by Telegram (check it)"
+        ) from None
+    except NetworkError as exc:
+        log.error("telegram_unreachable", error_type=type(exc).__name__)
+        return EXIT_FAILED
+    finally:
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+    return code

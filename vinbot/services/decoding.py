@@ -1,0 +1,243 @@
+"""The decode use-case: validate, cache, provider chain, cache again, one upstream call per VIN."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+from vinbot.cache import keys
+from vinbot.logs import get_logger
+from vinbot.models.errors import (
+    CIRCUIT_OPEN,
+    BadProviderResponse,
+    InvalidVin,
+    ProviderAuthError,
+    ProviderQuotaExhausted,
+    ProviderUnavailable,
+    VinNotFound,
+)
+from vinbot.models.vehicle import DecodeResult, Source, VehicleSpec
+from vinbot.models.vin import VinAnalysis, analyse
+from vinbot.services.spec_codec import dump_spec, load_spec
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from vinbot.cache.base import Cache
+    from vinbot.metrics import ProviderOutcome
+    from vinbot.services.ports import VehicleDataProvider
+
+log = get_logger(__name__)
+
+PROVIDER_LABELS: dict[Source, str] = {
+    "carsxe": "CarsXE",
+    "nhtsa": "NHTSA",
+    "offline": "the offline decoder",
+}
+
+
+class DecodeObserver(Protocol):
+    """Where the decode service reports what it did (the Metrics class satisfies this)."""
+
+    def provider_call(self, provider: str, outcome: ProviderOutcome) -> None:
+        """One upstream call finished with an outcome."""
+        ...
+
+    def cache_hit(self) -> None:
+        """A decode was answered from the cache."""
+        ...
+
+    def cache_miss(self) -> None:
+        """A decode had to ask providers."""
+        ...
+
+    def observe_decode(self, seconds: float) -> None:
+        """How long one decode took, end to end."""
+        ...
+
+
+class _NullObserver:
+    def provider_call(self, provider: str, outcome: ProviderOutcome) -> None:
+        pass
+
+    def cache_hit(self) -> None:
+        pass
+
+    def cache_miss(self) -> None:
+        pass
+
+    def observe_decode(self, seconds: float) -> None:
+        pass
+
+
+def _outcome(exc: Exception) -> ProviderOutcome:
+    if isinstance(exc, VinNotFound):
+        return "not_found"
+    if isinstance(exc, ProviderQuotaExhausted):
+        return "quota"
+    if isinstance(exc, ProviderAuthError):
+        return "auth"
+    if isinstance(exc, BadProviderResponse):
+        return "bad_response"
+    if isinstance(exc, ProviderUnavailable) and exc.reason == CIRCUIT_OPEN:
+        return "circuit_open"
+    return "unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class _Flight:
+    """What one shared upstream attempt produced."""
+
+    spec: VehicleSpec
+    unavailable: tuple[Source, ...]
+    paid_call_made: bool
+    came_from_cache: bool
+
+
+class DecodeService:
+    """Decodes VINs through cache and providers; the bot, the CLI and tests all use this."""
+
+    def __init__(
+        self,
+        providers: Sequence[VehicleDataProvider],
+        fallback: VehicleDataProvider,
+        cache: Cache,
+        *,
+        observer: DecodeObserver | None = None,
+        provider_deadline_seconds: float = 15.0,
+    ) -> None:
+        self._providers = tuple(providers)
+        self._fallback = fallback
+        self._cache = cache
+        self._observer: DecodeObserver = observer or _NullObserver()
+        self._deadline = provider_deadline_seconds
+        self._flights: dict[tuple[str, bool], asyncio.Task[_Flight]] = {}
+
+    @property
+    def provider_names(self) -> tuple[Source, ...]:
+        """The online providers in the order they are asked."""
+        return tuple(p.name for p in self._providers)
+
+    @property
+    def has_paid_provider(self) -> bool:
+        """Whether any configured provider bills per call."""
+        return any(p.is_paid for p in self._providers)
+
+    def analyse(self, raw: str) -> VinAnalysis:
+        """The offline analysis of a VIN, without any provider."""
+        return analyse(raw)
+
+    async def decode(self, raw_vin: str, *, allow_paid: bool = True) -> DecodeResult:
+        """Decode one VIN; raises InvalidVin for input that must not reach a provider."""
+        started = time.perf_counter()
+        analysis = analyse(raw_vin)
+        if not analysis.valid:
+            raise InvalidVin(analysis)
+        key = (analysis.vin, allow_paid)
+        flight = self._flights.get(key)
+        leader = flight is None
+        if flight is None:
+            flight = asyncio.create_task(self._fly(analysis.vin, allow_paid=allow_paid))
+            self._flights[key] = flight
+            flight.add_done_callback(lambda _: self._flights.pop(key, None))
+        outcome = await asyncio.shield(flight)
+        self._observer.observe_decode(time.perf_counter() - started)
+        return DecodeResult(
+            analysis=analysis,
+            spec=outcome.spec,
+            cached=outcome.came_from_cache or not leader,
+            notes=_notes(outcome),
+            unavailable=outcome.unavailable,
+            paid_call_made=outcome.paid_call_made and leader,
+        )
+
+    async def cached(self, vin: str) -> VehicleSpec | None:
+        """The cached decode of a VIN, if any, with no provider asked (free re-opens)."""
+        text = await self._cache.get(keys.spec_key(vin))
+        return load_spec(text) if text is not None else None
+
+    async def aclose(self) -> None:
+        """Cancel and await decodes still in flight (at shutdown)."""
+        flights = list(self._flights.values())
+        for flight in flights:
+            flight.cancel()
+        await asyncio.gather(*flights, return_exceptions=True)
+
+    def _eligible(self, *, allow_paid: bool) -> tuple[VehicleDataProvider, ...]:
+        return tuple(p for p in self._providers if allow_paid or not p.is_paid)
+
+    async def _fly(self, vin: str, *, allow_paid: bool) -> _Flight:
+        candidates = self._eligible(allow_paid=allow_paid)
+        cached = await self.cached(vin)
+        if cached is not None:
+            order = {p.name: i for i, p in enumerate(self._providers)}
+            cached_rank = order.get(cached.source, len(order))
+            candidates = tuple(p for p in candidates if order[p.name] < cached_rank)
+            if not await self._any_may_have_data(vin, candidates):
+                self._observer.cache_hit()
+                return _Flight(cached, (), paid_call_made=False, came_from_cache=True)
+        self._observer.cache_miss()
+        unavailable: list[Source] = []
+        paid = False
+        for provider in candidates:
+            if await self._cache.get(keys.not_found_key(provider.name, vin)) is not None:
+                continue
+            paid = paid or provider.is_paid
+            try:
+                async with asyncio.timeout(self._deadline):
+                    spec = await provider.decode(vin)
+            except (ProviderUnavailable, VinNotFound, TimeoutError) as exc:
+                self._observer.provider_call(provider.name, _outcome(exc))
+                await self._remember_failure(provider.name, vin, exc, unavailable)
+                continue
+            self._observer.provider_call(provider.name, "ok")
+            await self._cache.set(keys.spec_key(vin), dump_spec(spec), keys.SPEC_TTL)
+            return _Flight(spec, tuple(unavailable), paid_call_made=paid, came_from_cache=False)
+        if cached is not None:
+            self._observer.cache_hit()
+            return _Flight(cached, tuple(unavailable), paid_call_made=paid, came_from_cache=True)
+        spec = await self._fallback.decode(vin)
+        return _Flight(spec, tuple(unavailable), paid_call_made=paid, came_from_cache=False)
+
+    async def _any_may_have_data(self, vin: str, providers: Sequence[VehicleDataProvider]) -> bool:
+        for provider in providers:
+            if await self._cache.get(keys.not_found_key(provider.name, vin)) is None:
+                return True
+        return False
+
+    async def _remember_failure(
+        self, provider: Source, vin: str, exc: Exception, unavailable: list[Source]
+    ) -> None:
+        if isinstance(exc, VinNotFound):
+            log.info("provider_no_data", provider=provider, vin=vin)
+            await self._cache.set(keys.not_found_key(provider, vin), "1", keys.NOT_FOUND_TTL)
+            return
+        unavailable.append(provider)
+        log.warning("provider_failed", provider=provider, vin=vin, error=type(exc).__name__)
+
+
+def _notes(flight: _Flight) -> tuple[str, ...]:
+    notes: list[str] = []
+    source = flight.spec.source
+    if flight.unavailable:
+        failed = " and ".join(PROVIDER_LABELS[p] for p in flight.unavailable)
+        if source == "offline":
+            notes.append(
+                f"{failed} did not answer just now, so this is only what the VIN itself says."
+            )
+        else:
+            notes.append(
+                f"{failed} did not answer just now; this is {PROVIDER_LABELS[source]}'s decode."
+            )
+    elif source == "offline":
+        notes.append("No decoding service has data for this VIN; this is what the VIN itself says.")
+    if source == "nhtsa":
+        notes.append("NHTSA data covers vehicles sold in the US.")
+    return tuple(notes)
+
+
+def with_note(result: DecodeResult, note: str) -> DecodeResult:
+    """The same result with one more note for the reader."""
+    return replace(result, notes=(*result.notes, note))

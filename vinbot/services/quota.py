@@ -1,0 +1,108 @@
+"""Paid-call quotas: a per-user daily allowance and a bot-wide monthly cap, counted in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from vinbot.logs import get_logger
+from vinbot.models.records import CapEvent, QuotaDecision, UsageSummary, utc_now
+
+if TYPE_CHECKING:
+    from vinbot.models.records import Clock
+    from vinbot.storage.repositories import UsageRepository
+
+
+def month_key(moment: datetime) -> str:
+    """The UTC month a moment falls in, as "YYYY-MM"."""
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def next_midnight(moment: datetime) -> datetime:
+    """The start of the next UTC day: when a user's daily quota resets."""
+    return datetime.combine(moment.date() + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def next_month_start(moment: datetime) -> datetime:
+    """The start of the next UTC month: when the bot's monthly cap resets."""
+    first_of_month = datetime(moment.year, moment.month, 1, tzinfo=UTC)
+    return (first_of_month + timedelta(days=32)).replace(day=1)
+
+
+class QuotaService:
+    """Decides whether a paid upstream call is allowed and counts the ones made."""
+
+    def __init__(
+        self,
+        usage: UsageRepository,
+        *,
+        daily_lookups_per_user: int,
+        monthly_paid_calls: int,
+        now: Clock = utc_now,
+    ) -> None:
+        if daily_lookups_per_user < 0 or monthly_paid_calls < 0:
+            raise ValueError("quota limits must be 0 (unlimited) or positive")
+        self._usage = usage
+        self._daily = daily_lookups_per_user
+        self._monthly = monthly_paid_calls
+        self._now = now
+        self._log = get_logger(__name__)
+
+    def _utc_now(self) -> datetime:
+        moment = self._now()
+        if moment.tzinfo is None:
+            raise ValueError("the quota clock must return aware datetimes")
+        return moment.astimezone(UTC)
+
+    async def check(self, user_id: int, *, is_admin: bool) -> QuotaDecision:
+        """Whether this user may cause a paid call now; admins skip only the per-user quota."""
+        if self._daily == 0 and self._monthly == 0:
+            return QuotaDecision(allowed=True)
+        moment = self._utc_now()
+        counts = await self._usage.counts(user_id, day=moment.date(), month=month_key(moment))
+        if self._monthly and counts.month_total >= self._monthly:
+            return QuotaDecision(
+                allowed=False, reason="bot_monthly", resets_at=next_month_start(moment)
+            )
+        if self._daily and not is_admin and counts.user_today >= self._daily:
+            return QuotaDecision(
+                allowed=False, reason="user_daily", resets_at=next_midnight(moment)
+            )
+        return QuotaDecision(allowed=True)
+
+    async def record_paid_call(self, user_id: int, provider: str) -> CapEvent | None:
+        """Count a paid call; returns a CapEvent only for the call that reaches the monthly cap."""
+        moment = self._utc_now()
+        month = month_key(moment)
+        totals = await self._usage.add_paid_call(
+            user_id, day=moment.date(), month=month, at=moment, monthly_cap=self._monthly
+        )
+        self._log.debug(
+            "paid_call_recorded",
+            user_id=user_id,
+            provider=provider,
+            user_today=totals.user_today,
+            month_total=totals.month_total,
+        )
+        if not totals.cap_reached_now:
+            return None
+        self._log.warning(
+            "monthly_cap_reached", month=month, cap=self._monthly, paid_calls=totals.month_total
+        )
+        return CapEvent(
+            month=month, cap=self._monthly, paid_calls=totals.month_total, reached_at=moment
+        )
+
+    async def usage_summary(self) -> UsageSummary:
+        """Paid calls today and this month (UTC), for /stats."""
+        moment = self._utc_now()
+        today: date = moment.date()
+        totals = await self._usage.totals(day=today, month=month_key(moment))
+        return UsageSummary(
+            today=totals.day_total,
+            month=totals.month_total,
+            monthly_cap=self._monthly,
+            daily_lookups_per_user=self._daily,
+            cap_reached_at=totals.cap_reached_at,
+            as_of=moment,
+        )

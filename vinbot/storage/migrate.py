@@ -1,0 +1,82 @@
+"""Alembic, configured in code: upgrade a database to this release's schema in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from vinbot.logs import get_logger
+from vinbot.storage.engine import WRITE_OPTION, create_engine_for, database_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic Config for the migrations shipped inside the package (no alembic.ini)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if url is not None:
+        # ConfigParser interpolates %, which URL-encoded passwords or paths may contain.
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this release ships."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found in " + str(MIGRATIONS_DIR))
+    return head
+
+
+async def migrate(url: str, revision: str = "head") -> None:
+    """Upgrade the database at url (created if absent) to revision; ConfigError if unusable."""
+    log = get_logger(__name__)
+    engine = create_engine_for(url, foreign_keys=False)
+    try:
+        with database_errors(url):
+            async with engine.connect() as connection:
+                await connection.execution_options(**{WRITE_OPTION: True})
+                async with connection.begin():
+                    before, after = await connection.run_sync(_upgrade, url, revision)
+    finally:
+        await engine.dispose()
+    if before != after:
+        log.info("database_migrated", from_revision=before, to_revision=after)
+
+
+async def current_revision(url: str) -> str | None:
+    """The schema revision the database at url is at, or None when it has none yet."""
+    engine = create_engine_for(url)
+    try:
+        with database_errors(url):
+            async with engine.connect() as connection:
+                return await connection.run_sync(_revision_of)
+    finally:
+        await engine.dispose()
+
+
+def _revision_of(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: Connection, url: str, revision: str) -> tuple[str | None, str | None]:
+    before = _revision_of(connection)
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+    # Foreign keys are off while migrating; a violation now rolls the whole upgrade back.
+    violations = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if violations:
+        table = violations[0][0]
+        raise RuntimeError(f"migration left {len(violations)} foreign key violations in {table}")
+    return before, _revision_of(connection)

@@ -1,0 +1,1 @@
+"""Alembic migrations for vinbot's SQLite schema, shipped inside the package."""

@@ -1,0 +1,466 @@
+"""Repository ports (Protocols) and their SQLAlchemy implementations; one transaction per call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from vinbot.models.records import (
+    DailyUsage,
+    GarageEntry,
+    LookupRecord,
+    PaidCallTotals,
+    UsageCounts,
+    UsageTotals,
+    UserData,
+    UserProfile,
+    UserSettings,
+)
+from vinbot.storage.tables import (
+    DailyUsageRow,
+    GarageRow,
+    LookupRow,
+    MonthlyUsageRow,
+    UserRow,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date, datetime
+
+    from sqlalchemy.dialects.sqlite import Insert
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from vinbot.models.records import NewLookup, Units
+    from vinbot.storage.engine import SessionFactory
+
+type GarageRefusal = Literal["full", "duplicate"]
+
+
+class UserRepository(Protocol):
+    """Users: when they were seen, their language, their settings, whether they blocked us."""
+
+    async def touch(self, user_id: int, language_code: str | None, at: datetime) -> None:
+        """Create the user or update last seen (and the language when given); clears blocked."""
+        ...
+
+    async def settings(self, user_id: int) -> UserSettings | None:
+        """The user's settings, or None for a user never stored."""
+        ...
+
+    async def update_settings(
+        self,
+        user_id: int,
+        at: datetime,
+        *,
+        units: Units | None = None,
+        recall_alerts: bool | None = None,
+    ) -> UserSettings:
+        """Change the given settings (creating the user if needed) and return them all."""
+        ...
+
+    async def mark_blocked(self, user_id: int, at: datetime) -> None:
+        """Remember that the user blocked the bot (no alerts until they write again)."""
+        ...
+
+
+class LookupRepository(Protocol):
+    """The lookup history."""
+
+    async def add_many(self, lookups: Sequence[NewLookup]) -> list[int]:
+        """Store lookups in one transaction and return their ids, in order."""
+        ...
+
+    async def recent(self, user_id: int, limit: int) -> list[LookupRecord]:
+        """The user's latest lookups, newest first."""
+        ...
+
+    async def delete_older_than(self, cutoff: datetime) -> int:
+        """Delete lookups made before cutoff; returns how many."""
+        ...
+
+
+class GarageRepository(Protocol):
+    """The vehicles users saved."""
+
+    async def add(
+        self, user_id: int, vin: str, nickname: str | None, at: datetime, limit: int
+    ) -> GarageEntry | GarageRefusal:
+        """Save a VIN unless it is already saved ("duplicate") or limit is reached ("full")."""
+        ...
+
+    async def entries(self, user_id: int) -> list[GarageEntry]:
+        """The user's saved vehicles, oldest first."""
+        ...
+
+    async def rename(self, user_id: int, vin: str, nickname: str | None) -> GarageEntry | None:
+        """Set the nickname; None when the VIN is not in the user's garage."""
+        ...
+
+    async def remove(self, user_id: int, vin: str) -> bool:
+        """Remove a saved VIN; False when it was not there."""
+        ...
+
+
+class UsageRepository(Protocol):
+    """The paid-call ledger: per user per UTC day, and the whole bot per UTC month."""
+
+    async def add_paid_call(
+        self, user_id: int, *, day: date, month: str, at: datetime, monthly_cap: int
+    ) -> PaidCallTotals:
+        """Count one paid call; marks the month's cap reached, once, when this call reaches it."""
+        ...
+
+    async def counts(self, user_id: int, *, day: date, month: str) -> UsageCounts:
+        """The user's paid calls on day and the bot's in month."""
+        ...
+
+    async def totals(self, *, day: date, month: str) -> UsageTotals:
+        """The bot's paid calls on day and in month, and when the month's cap was reached."""
+        ...
+
+
+class UserDataRepository(Protocol):
+    """Everything keyed by one user's id, for export and erasure."""
+
+    async def collect(self, user_id: int) -> UserData:
+        """Every row about the user, read in one transaction."""
+        ...
+
+    async def delete_all(self, user_id: int) -> int:
+        """Delete every row about the user in one transaction; returns how many rows."""
+        ...
+
+
+def _ensure_user(user_id: int, at: datetime) -> Insert:
+    """An INSERT that creates a bare user row unless one exists (rows below reference it)."""
+    return (
+        sqlite_insert(UserRow)
+        .values(id=user_id, first_seen=at, last_seen=at)
+        .on_conflict_do_nothing(index_elements=[UserRow.id])
+    )
+
+
+def _settings_of(row: UserRow) -> UserSettings:
+    units: Units = "imperial" if row.units == "imperial" else "metric"
+    return UserSettings(units=units, recall_alerts=row.recall_alerts)
+
+
+def _lookup_record(row: LookupRow) -> LookupRecord:
+    return LookupRecord(
+        id=row.id,
+        user_id=row.user_id,
+        vin=row.vin,
+        provider=row.provider,
+        looked_up_at=row.looked_up_at,
+        year=row.year,
+        make=row.make,
+        model=row.model,
+    )
+
+
+def _garage_entry(row: GarageRow) -> GarageEntry:
+    return GarageEntry(
+        user_id=row.user_id, vin=row.vin, nickname=row.nickname, added_at=row.added_at
+    )
+
+
+class SqlUserRepository:
+    """UserRepository on SQLite."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def touch(self, user_id: int, language_code: str | None, at: datetime) -> None:
+        """Create the user or update last seen (and the language when given); clears blocked."""
+        statement = sqlite_insert(UserRow).values(
+            id=user_id, first_seen=at, last_seen=at, language_code=language_code
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[UserRow.id],
+            set_={
+                UserRow.last_seen: statement.excluded.last_seen,
+                UserRow.language_code: func.coalesce(
+                    statement.excluded.language_code, UserRow.language_code
+                ),
+                UserRow.blocked_at: None,
+            },
+        )
+        async with self._sessions.writing() as session:
+            await session.execute(statement)
+
+    async def settings(self, user_id: int) -> UserSettings | None:
+        """The user's settings, or None for a user never stored."""
+        async with self._sessions.reading() as session:
+            row = await session.get(UserRow, user_id)
+            return None if row is None else _settings_of(row)
+
+    async def update_settings(
+        self,
+        user_id: int,
+        at: datetime,
+        *,
+        units: Units | None = None,
+        recall_alerts: bool | None = None,
+    ) -> UserSettings:
+        """Change the given settings (creating the user if needed) and return them all."""
+        async with self._sessions.writing() as session:
+            await session.execute(_ensure_user(user_id, at))
+            row = await session.get_one(UserRow, user_id)
+            if units is not None:
+                row.units = units
+            if recall_alerts is not None:
+                row.recall_alerts = recall_alerts
+            await session.flush()
+            return _settings_of(row)
+
+    async def mark_blocked(self, user_id: int, at: datetime) -> None:
+        """Remember that the user blocked the bot (no alerts until they write again)."""
+        async with self._sessions.writing() as session:
+            await session.execute(
+                update(UserRow).where(UserRow.id == user_id).values(blocked_at=at)
+            )
+
+
+class SqlLookupRepository:
+    """LookupRepository on SQLite."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def add_many(self, lookups: Sequence[NewLookup]) -> list[int]:
+        """Store lookups in one transaction and return their ids, in order."""
+        if not lookups:
+            return []
+        rows = [
+            LookupRow(
+                user_id=lookup.user_id,
+                vin=lookup.vin,
+                provider=lookup.provider,
+                looked_up_at=lookup.looked_up_at,
+                year=lookup.year,
+                make=lookup.make,
+                model=lookup.model,
+            )
+            for lookup in lookups
+        ]
+        first_seen: dict[int, datetime] = {}
+        for lookup in lookups:
+            seen = first_seen.get(lookup.user_id)
+            if seen is None or lookup.looked_up_at < seen:
+                first_seen[lookup.user_id] = lookup.looked_up_at
+        async with self._sessions.writing() as session:
+            for user_id, at in sorted(first_seen.items()):
+                await session.execute(_ensure_user(user_id, at))
+            session.add_all(rows)
+            await session.flush()
+            return [row.id for row in rows]
+
+    async def recent(self, user_id: int, limit: int) -> list[LookupRecord]:
+        """The user's latest lookups, newest first."""
+        statement = (
+            select(LookupRow)
+            .where(LookupRow.user_id == user_id)
+            .order_by(LookupRow.looked_up_at.desc(), LookupRow.id.desc())
+            .limit(limit)
+        )
+        async with self._sessions.reading() as session:
+            return [_lookup_record(row) for row in await session.scalars(statement)]
+
+    async def delete_older_than(self, cutoff: datetime) -> int:
+        """Delete lookups made before cutoff; returns how many."""
+        statement = delete(LookupRow).where(LookupRow.looked_up_at < cutoff).returning(LookupRow.id)
+        async with self._sessions.writing() as session:
+            return len((await session.scalars(statement)).all())
+
+
+class SqlGarageRepository:
+    """GarageRepository on SQLite."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def add(
+        self, user_id: int, vin: str, nickname: str | None, at: datetime, limit: int
+    ) -> GarageEntry | GarageRefusal:
+        """Save a VIN unless it is already saved ("duplicate") or limit is reached ("full")."""
+        # The write lock is held from BEGIN, so the count and the insert cannot interleave.
+        async with self._sessions.writing() as session:
+            await session.execute(_ensure_user(user_id, at))
+            if await self._find(session, user_id, vin) is not None:
+                return "duplicate"
+            saved = await session.scalar(
+                select(func.count()).select_from(GarageRow).where(GarageRow.user_id == user_id)
+            )
+            if (saved or 0) >= limit:
+                return "full"
+            row = GarageRow(user_id=user_id, vin=vin, nickname=nickname, added_at=at)
+            session.add(row)
+            await session.flush()
+            return _garage_entry(row)
+
+    async def entries(self, user_id: int) -> list[GarageEntry]:
+        """The user's saved vehicles, oldest first."""
+        statement = (
+            select(GarageRow)
+            .where(GarageRow.user_id == user_id)
+            .order_by(GarageRow.added_at, GarageRow.id)
+        )
+        async with self._sessions.reading() as session:
+            return [_garage_entry(row) for row in await session.scalars(statement)]
+
+    async def rename(self, user_id: int, vin: str, nickname: str | None) -> GarageEntry | None:
+        """Set the nickname; None when the VIN is not in the user's garage."""
+        async with self._sessions.writing() as session:
+            row = await self._find(session, user_id, vin)
+            if row is None:
+                return None
+            row.nickname = nickname
+            await session.flush()
+            return _garage_entry(row)
+
+    async def remove(self, user_id: int, vin: str) -> bool:
+        """Remove a saved VIN; False when it was not there."""
+        statement = (
+            delete(GarageRow)
+            .where(GarageRow.user_id == user_id, GarageRow.vin == vin)
+            .returning(GarageRow.id)
+        )
+        async with self._sessions.writing() as session:
+            return (await session.scalar(statement)) is not None
+
+    @staticmethod
+    async def _find(session: AsyncSession, user_id: int, vin: str) -> GarageRow | None:
+        return await session.scalar(
+            select(GarageRow).where(GarageRow.user_id == user_id, GarageRow.vin == vin)
+        )
+
+
+class SqlUsageRepository:
+    """UsageRepository on SQLite."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def add_paid_call(
+        self, user_id: int, *, day: date, month: str, at: datetime, monthly_cap: int
+    ) -> PaidCallTotals:
+        """Count one paid call; marks the month's cap reached, once, when this call reaches it."""
+        new_daily = sqlite_insert(DailyUsageRow).values(user_id=user_id, day=day, paid_calls=1)
+        daily = new_daily.on_conflict_do_update(
+            index_elements=[DailyUsageRow.user_id, DailyUsageRow.day],
+            set_={DailyUsageRow.paid_calls: DailyUsageRow.paid_calls + 1},
+        ).returning(DailyUsageRow.paid_calls)
+        new_monthly = sqlite_insert(MonthlyUsageRow).values(month=month, paid_calls=1)
+        monthly = new_monthly.on_conflict_do_update(
+            index_elements=[MonthlyUsageRow.month],
+            set_={MonthlyUsageRow.paid_calls: MonthlyUsageRow.paid_calls + 1},
+        ).returning(MonthlyUsageRow.paid_calls, MonthlyUsageRow.cap_reached_at)
+        async with self._sessions.writing() as session:
+            await session.execute(_ensure_user(user_id, at))
+            user_today = (await session.execute(daily)).scalar_one()
+            month_total, cap_reached_at = (await session.execute(monthly)).one()
+            cap_reached_now = 0 < monthly_cap <= month_total and cap_reached_at is None
+            if cap_reached_now:
+                await session.execute(
+                    update(MonthlyUsageRow)
+                    .where(MonthlyUsageRow.month == month)
+                    .values(cap_reached_at=at)
+                )
+        return PaidCallTotals(
+            user_today=user_today, month_total=month_total, cap_reached_now=cap_reached_now
+        )
+
+    async def counts(self, user_id: int, *, day: date, month: str) -> UsageCounts:
+        """The user's paid calls on day and the bot's in month."""
+        async with self._sessions.reading() as session:
+            user_today = await session.scalar(
+                select(DailyUsageRow.paid_calls).where(
+                    DailyUsageRow.user_id == user_id, DailyUsageRow.day == day
+                )
+            )
+            month_total = await session.scalar(
+                select(MonthlyUsageRow.paid_calls).where(MonthlyUsageRow.month == month)
+            )
+        return UsageCounts(user_today=user_today or 0, month_total=month_total or 0)
+
+    async def totals(self, *, day: date, month: str) -> UsageTotals:
+        """The bot's paid calls on day and in month, and when the month's cap was reached."""
+        async with self._sessions.reading() as session:
+            day_total = await session.scalar(
+                select(func.coalesce(func.sum(DailyUsageRow.paid_calls), 0)).where(
+                    DailyUsageRow.day == day
+                )
+            )
+            row = await session.get(MonthlyUsageRow, month)
+        return UsageTotals(
+            day_total=day_total or 0,
+            month_total=row.paid_calls if row is not None else 0,
+            cap_reached_at=row.cap_reached_at if row is not None else None,
+        )
+
+
+class SqlUserDataRepository:
+    """UserDataRepository on SQLite: every table holding a user id is listed here."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def collect(self, user_id: int) -> UserData:
+        """Every row about the user, read in one transaction."""
+        async with self._sessions.reading() as session:
+            user = await session.get(UserRow, user_id)
+            lookups = await session.scalars(
+                select(LookupRow)
+                .where(LookupRow.user_id == user_id)
+                .order_by(LookupRow.looked_up_at, LookupRow.id)
+            )
+            garage = await session.scalars(
+                select(GarageRow)
+                .where(GarageRow.user_id == user_id)
+                .order_by(GarageRow.added_at, GarageRow.id)
+            )
+            usage = await session.scalars(
+                select(DailyUsageRow)
+                .where(DailyUsageRow.user_id == user_id)
+                .order_by(DailyUsageRow.day)
+            )
+            profile = (
+                None
+                if user is None
+                else UserProfile(
+                    user_id=user.id,
+                    first_seen=user.first_seen,
+                    last_seen=user.last_seen,
+                    language_code=user.language_code,
+                    settings=_settings_of(user),
+                    blocked_at=user.blocked_at,
+                )
+            )
+            return UserData(
+                user_id=user_id,
+                profile=profile,
+                lookups=tuple(_lookup_record(row) for row in lookups),
+                garage=tuple(_garage_entry(row) for row in garage),
+                usage=tuple(DailyUsage(day=row.day, paid_calls=row.paid_calls) for row in usage),
+            )
+
+    async def delete_all(self, user_id: int) -> int:
+        """Delete every row about the user in one transaction; returns how many rows."""
+        # Explicit deletes rather than trusting ON DELETE CASCADE alone, so a table added
+        # without a foreign key still has to be listed here (and the forget test catches it).
+        statements = (
+            delete(LookupRow).where(LookupRow.user_id == user_id).returning(LookupRow.id),
+            delete(GarageRow).where(GarageRow.user_id == user_id).returning(GarageRow.id),
+            delete(DailyUsageRow)
+            .where(DailyUsageRow.user_id == user_id)
+            .returning(DailyUsageRow.user_id),
+            delete(UserRow).where(UserRow.id == user_id).returning(UserRow.id),
+        )
+        deleted = 0
+        async with self._sessions.writing() as session:
+            for statement in statements:
+                deleted += len((await session.execute(statement)).all())
+        return deleted

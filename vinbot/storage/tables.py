@@ -1,0 +1,137 @@
+"""The SQLite schema as typed SQLAlchemy models; migrations/ must always produce exactly this."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    UniqueConstraint,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints let SQLite's batch migrations (copy and move) find them again.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC text and reads them back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to naive UTC, refusing naive input (its zone would be a guess)."""
+        del dialect
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; storage needs an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to the stored naive value."""
+        del dialect
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base: one metadata with a naming convention, aware datetimes."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 - SQLAlchemy's class-level setting
+
+
+class UserRow(Base):
+    """One Telegram user: when we saw them, their language, their settings."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("units IN ('metric', 'imperial')", name="units"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    units: Mapped[str] = mapped_column(String(8), default="metric", server_default="metric")
+    recall_alerts: Mapped[bool] = mapped_column(default=True, server_default=true())
+    blocked_at: Mapped[datetime | None]
+
+
+class LookupRow(Base):
+    """One decode a user asked for, with a small snapshot of the answer."""
+
+    __tablename__ = "lookups"
+    __table_args__ = (
+        Index(None, "user_id", "looked_up_at"),
+        Index(None, "looked_up_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    vin: Mapped[str] = mapped_column(String(17))
+    provider: Mapped[str] = mapped_column(String(32))
+    looked_up_at: Mapped[datetime]
+    year: Mapped[int | None]
+    make: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(64))
+
+
+class GarageRow(Base):
+    """A vehicle a user saved; one row per user and VIN."""
+
+    __tablename__ = "garage"
+    __table_args__ = (UniqueConstraint("user_id", "vin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    vin: Mapped[str] = mapped_column(String(17))
+    nickname: Mapped[str | None] = mapped_column(String(64))
+    added_at: Mapped[datetime]
+
+
+class DailyUsageRow(Base):
+    """Paid upstream calls one user caused on one UTC day."""
+
+    __tablename__ = "usage_daily"
+    __table_args__ = (Index(None, "day"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    paid_calls: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+
+class MonthlyUsageRow(Base):
+    """Paid upstream calls of the whole bot in one UTC month, and when the cap was reached."""
+
+    __tablename__ = "usage_monthly"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM"
+    paid_calls: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    cap_reached_at: Mapped[datetime | None]
+
+
+class KnownRecallRow(Base):
+    """A recall campaign already seen for a VIN, so alerts announce only new ones."""
+
+    __tablename__ = "known_recalls"
+
+    vin: Mapped[str] = mapped_column(String(17), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    first_seen: Mapped[datetime]

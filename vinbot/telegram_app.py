@@ -1,0 +1,77 @@
+"""Builds the python-telegram-bot Application from settings: URLs, rate limiter, concurrency."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest, HTTPXRequest
+
+from vinbot.handlers.context import CONTEXT_TYPES
+from vinbot.handlers.registry import register_handlers
+from vinbot.models.errors import ConfigError
+from vinbot.polling import PollingProbeRequest
+
+if TYPE_CHECKING:
+    from vinbot.config import Settings
+    from vinbot.handlers.context import BotServices, VinbotApplication
+
+# How often a request that Telegram answered with 429 is retried after waiting retry_after.
+RATE_LIMIT_RETRIES = 3
+# Slack on top of the long-poll timeout before a getUpdates read counts as hung.
+POLL_READ_SLACK_SECONDS = 10.0
+
+
+def require_token(settings: Settings) -> str:
+    """The bot token, or a configuration error saying where to get one."""
+    if settings.telegram_bot_token is None:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN",
+            "TELEGRAM_BOT_TOKEN is required to run the bot (create one with @BotFather); "
+            "'python -m vinbot decode VIN' works without it",
+        )
+    return settings.telegram_bot_token.value
+
+
+def build_application(
+    settings: Settings, services: BotServices, *, request: BaseRequest | None = None
+) -> VinbotApplication:
+    """The Application, with handlers registered and services attached.
+
+    `request` replaces both HTTP request objects (tests pass an in-process fake).
+    """
+    builder = (
+        ApplicationBuilder()
+        .token(require_token(settings))
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .context_types(CONTEXT_TYPES)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .concurrent_updates(settings.concurrent_updates)
+        .request(request or HTTPXRequest(connection_pool_size=max(8, settings.concurrent_updates)))
+        .get_updates_request(
+            request
+            or PollingProbeRequest(
+                services.health,
+                read_timeout=settings.poll_timeout_seconds + POLL_READ_SLACK_SECONDS,
+            )
+        )
+    )
+    application: VinbotApplication
+    if settings.telegram_max_rate > 0:
+        limiter = AIORateLimiter(
+            overall_max_rate=settings.telegram_max_rate, max_retries=RATE_LIMIT_RETRIES
+        )
+        application = builder.rate_limiter(limiter).build()
+    else:
+        application = builder.build()
+    application.bot_data.attach(services)
+    register_handlers(application)
+    return application
