@@ -1,0 +1,153 @@
+"""The real bot process against fake Telegram, CarsXE and NHTSA servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.harness import World, open_world
+from tests.fakes.carsxe_server import not_found
+from tests.fakes.telegram.state import RecordedRequest
+
+pytestmark = pytest.mark.slow
+
+BMW = "WBAFR7C57CC811956"
+HONDA = "1HGCM82633A004352"
+USER = 5001
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with AsyncExitStack() as stack:
+        world = await open_world(stack, tmp_path)
+        try:
+            yield world
+        finally:
+            await world.stop_all()
+
+
+def to_chat(chat_id: int) -> object:
+    def matches(record: RecordedRequest) -> bool:
+        return record.chat_id == chat_id
+
+    return matches
+
+
+async def test_vin_round_trip_with_commands_menu_and_full_specs(world: World) -> None:
+    """A VIN gets CarsXE's answer; the menu is set; Full specs expands the message in place."""
+    bot = await world.start_bot()
+    commands = await world.telegram.wait_for("setMyCommands")
+    assert "vin" in str(commands.params["commands"])
+    world.telegram.send_text(USER, f"what is {BMW}?")
+    reply = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=10)
+    text = reply.params["text"]
+    assert "2012 BMW 5-Series 535i" in text
+    assert "Source: CarsXE" in text
+    assert world.carsxe.count("/specs") == 1
+    keyboard = reply.response["result"]["reply_markup"]["inline_keyboard"]
+    world.telegram.press_button(USER, reply, keyboard[0][0]["callback_data"])
+    edit = await world.telegram.wait_for("editMessageText", timeout=10)
+    assert "Full specs" in edit.params["text"]
+    await world.telegram.wait_for("answerCallbackQuery")
+    assert world.carsxe.count("/specs") == 1
+    assert await bot.terminate() == 0
+
+
+async def test_several_vins_invalid_vins_and_forged_buttons(world: World) -> None:
+    """Two VINs get two answers, a mistyped VIN gets its reason, a forged button expires."""
+    world.carsxe.specs[HONDA] = not_found()
+    await world.start_bot()
+    world.telegram.send_text(USER, f"{BMW} and {HONDA}")
+    first = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=10)
+    second = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=10)
+    assert "2012 BMW 5-Series" in first.params["text"]
+    assert "2003 Honda Accord" in second.params["text"]
+    assert "Source: NHTSA" in second.params["text"]
+    world.telegram.send_text(USER, "1HGCM82623A004352")
+    invalid = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=10)
+    assert "check digit" in invalid.params["text"].lower()
+    world.telegram.press_button(USER, first, "1|s|WBAFR7C57CC811956|forgedxx", check=False)
+    answer = await world.telegram.wait_for("answerCallbackQuery", timeout=10)
+    assert answer.params["text"].startswith("This button has expired")
+
+
+async def test_group_messages_need_a_mention(world: World) -> None:
+    """In a group, plain chatter is ignored and a mention of the bot is answered."""
+    await world.start_bot()
+    group = -100500
+    world.telegram.send_text(USER, f"my car {HONDA}", chat_id=group, chat_type="supergroup")
+    world.telegram.send_text(
+        USER, f"{HONDA} please", chat_id=group, chat_type="supergroup", mention_bot=True
+    )
+    reply = await world.telegram.wait_for("sendMessage", to_chat(group), timeout=10)
+    assert "Honda" in reply.params["text"] or "BMW" in reply.params["text"]
+    await asyncio.sleep(0.5)
+    assert len(world.telegram.calls("sendMessage")) == 1
+
+
+async def test_telegram_429_is_waited_out_and_the_reply_arrives(world: World) -> None:
+    """A 429 from sendMessage is retried after retry_after and the user still gets the answer."""
+    await world.start_bot()
+    world.telegram.fail_next("sendMessage", status=429, retry_after=1)
+    world.telegram.send_text(USER, BMW)
+    reply = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=15)
+    assert reply.status == 429
+    delivered = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=15)
+    assert delivered.status == 200
+    assert "BMW" in delivered.params["text"]
+
+
+async def test_updates_sent_while_down_are_answered_after_start(world: World) -> None:
+    """A VIN sent before the bot started is answered once it polls."""
+    world.telegram.send_text(USER, BMW)
+    await world.start_bot()
+    reply = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=10)
+    assert "BMW" in reply.params["text"]
+
+
+async def test_sigterm_exits_zero_and_health_goes_away(world: World) -> None:
+    """/health is 200 while polling, and SIGTERM stops the bot with exit code 0."""
+    bot = await world.start_bot()
+    await world.telegram.wait_for("getUpdates", timeout=10)
+    health = await bot.get("/health")
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+    assert await bot.terminate(signal.SIGTERM) == 0
+    with pytest.raises(httpx.HTTPError):
+        await bot.get("/health")
+    logs = bot.logs()
+    assert "Task was destroyed" not in logs
+    assert "Unclosed" not in logs
+    assert world.telegram.token not in logs
+
+
+async def test_health_turns_503_when_get_updates_keeps_failing(world: World) -> None:
+    """With getUpdates failing, /health becomes 503 once the stall threshold passes."""
+    bot = await world.start_bot(HEALTH_STALL_SECONDS="2")
+    world.telegram.fail_always("getUpdates", status=502)
+    async with asyncio.timeout(15):
+        while (await bot.get("/health")).status_code != 503:
+            await asyncio.sleep(0.2)
+    world.telegram.clear_failures()
+    async with asyncio.timeout(15):
+        while (await bot.get("/health")).status_code != 200:
+            await asyncio.sleep(0.2)
+
+
+async def test_conflict_turns_unhealthy_then_exits_non_zero(world: World) -> None:
+    """Another poller (409) makes /health 503, and persisting it ends the process non-zero."""
+    bot = await world.start_bot(CONFLICT_EXIT_SECONDS="2")
+    world.telegram.fail_always("getUpdates", status=409)
+    async with asyncio.timeout(10):
+        while (await bot.get("/health")).status_code != 503:
+            await asyncio.sleep(0.1)
+    async with asyncio.timeout(20):
+        code = await bot.process.wait()
+    assert code == 3
+    assert "polling_conflict" in bot.logs()
