@@ -10,6 +10,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from vinbot.handlers.context import CONTEXT_TYPES
+from vinbot.handlers.jobs import schedule_jobs
 from vinbot.handlers.registry import register_handlers
 from vinbot.models.errors import ConfigError
 from vinbot.polling import PollingProbeRequest
@@ -73,5 +74,7 @@ def build_application(
     else:
         application = builder.build()
     application.bot_data.attach(services)
+    services.admin_alerts.attach(application.bot)
     register_handlers(application)
+    schedule_jobs(application)
     return application

@@ -24,6 +24,7 @@ class RecordedCall:
 
     method: str
     params: dict[str, Any]
+    files: dict[str, bytes]
 
 
 def bot_user() -> dict[str, Any]:
@@ -60,6 +61,10 @@ class RecordingRequest(BaseRequest):
         """Parameters of every call of one method, in order."""
         return [c.params for c in self.calls if c.method == method]
 
+    def files(self, method: str) -> list[dict[str, bytes]]:
+        """Uploaded files of every call of one method, in order."""
+        return [c.files for c in self.calls if c.method == method]
+
     def texts(self) -> list[str]:
         """Every text the bot sent or edited to, in order."""
         return [
@@ -85,7 +90,13 @@ class RecordingRequest(BaseRequest):
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return bot_user()
-        if method in {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto"}:
+        if method in {
+            "sendMessage",
+            "editMessageText",
+            "editMessageReplyMarkup",
+            "sendPhoto",
+            "sendDocument",
+        }:
             return self._message(params)
         if method == "getMyCommands":
             return []
@@ -103,6 +114,9 @@ class RecordingRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
-        self.calls.append(RecordedCall(api_method, params))
+        files: dict[str, bytes] = {}
+        if request_data is not None and request_data.multipart_data:
+            files = {name: part[1] for name, part in request_data.multipart_data.items()}
+        self.calls.append(RecordedCall(api_method, params, files))
         body = {"ok": True, "result": self._result(api_method, params)}
         return 200, json.dumps(body).encode()

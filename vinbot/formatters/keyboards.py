@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def decode_keyboard(codec: CallbackCodec, vin: str, *, expanded: bool) -> InlineKeyboardMarkup:
-    """Buttons under a decode: toggle between the summary and the full specs."""
+    """Buttons under a decode: summary/full specs toggle and save to garage."""
     toggle = (
         InlineKeyboardButton("⬆️ Summary", callback_data=codec.encode(CallbackAction.SUMMARY, vin))
         if expanded
@@ -22,7 +22,8 @@ def decode_keyboard(codec: CallbackCodec, vin: str, *, expanded: bool) -> Inline
             "📋 Full specs", callback_data=codec.encode(CallbackAction.SPECS, vin)
         )
     )
-    return InlineKeyboardMarkup([[toggle]])
+    save = InlineKeyboardButton("💾 Save", callback_data=codec.encode(CallbackAction.SAVE, vin))
+    return InlineKeyboardMarkup([[toggle, save]])
 
 
 def sample_keyboard(codec: CallbackCodec) -> InlineKeyboardMarkup:

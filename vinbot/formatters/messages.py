@@ -30,8 +30,14 @@ HELP = (
     "<b>Where to find the VIN</b>: at the bottom of the windscreen on the driver's side, "
     "on the driver's door pillar, or on your registration and insurance papers.\n\n"
     "<b>Commands</b>\n"
-    "/start — welcome and a sample\n"
     "/vin VIN — decode a VIN\n"
+    "/history — your last 10 lookups (re-open them for free)\n"
+    "/garage — cars you saved with 💾 Save; "
+    "<code>/garage rename VIN nickname</code> names one\n"
+    "/settings — metric or imperial units, recall alerts\n"
+    "/export — download everything I store about you\n"
+    "/forget — delete everything I store about you\n"
+    "/start — welcome and a sample\n"
     "/help — this message"
 )
 

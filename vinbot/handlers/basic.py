@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
 BOT_COMMANDS = (
     BotCommand("vin", "Decode a VIN: /vin 1HGCM82633A004352"),
+    BotCommand("history", "Your last 10 lookups"),
+    BotCommand("garage", "Your saved cars"),
+    BotCommand("settings", "Units and recall alerts"),
+    BotCommand("export", "Download everything stored about you"),
+    BotCommand("forget", "Delete everything stored about you"),
     BotCommand("help", "What I can do and where to find a VIN"),
     BotCommand("start", "Welcome and a sample VIN"),
 )

@@ -1,4 +1,4 @@
-"""Button presses: verify the signed data, then expand, collapse or decode."""
+"""Button presses: verify the signed data, then route to the action's handler."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from telegram.error import BadRequest
 from vinbot.formatters import messages
 from vinbot.formatters.html import render_decode
 from vinbot.formatters.keyboards import decode_keyboard
+from vinbot.handlers.account import (
+    forget_pressed,
+    garage_remove_pressed,
+    save_pressed,
+    settings_pressed,
+)
 from vinbot.handlers.decode import send_decode
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
@@ -20,6 +26,19 @@ if TYPE_CHECKING:
     from telegram import CallbackQuery, Update
 
     from vinbot.handlers.context import BotContext
+
+# Actions whose payload starts with a VIN; the others carry their own small payloads.
+_VIN_ACTIONS = frozenset(
+    {
+        CallbackAction.SPECS,
+        CallbackAction.SUMMARY,
+        CallbackAction.DECODE,
+        CallbackAction.SAVE,
+        CallbackAction.HISTORY_OPEN,
+        CallbackAction.GARAGE_OPEN,
+        CallbackAction.GARAGE_REMOVE,
+    }
+)
 
 
 async def _expired(query: CallbackQuery) -> None:
@@ -47,6 +66,22 @@ async def _toggle_specs(
     services.metrics.reply_sent("edit")
 
 
+async def _route_vin_action(
+    query: CallbackQuery, context: BotContext, message: Message, action: CallbackAction, vin: str
+) -> None:
+    match action:
+        case CallbackAction.SPECS | CallbackAction.SUMMARY:
+            expanded = action is CallbackAction.SPECS
+            await _toggle_specs(query, context, vin, expanded=expanded)
+        case CallbackAction.SAVE:
+            await save_pressed(query, context, vin)
+        case CallbackAction.GARAGE_REMOVE:
+            await garage_remove_pressed(query, context, vin)
+        case _:  # DECODE, HISTORY_OPEN, GARAGE_OPEN: a fresh answer in the chat
+            await query.answer()
+            await send_decode(message, context, vin, query.from_user.id)
+
+
 async def on_callback(update: Update, context: BotContext) -> None:
     """Route a button press; anything forged, stale or foreign gets "this button has expired"."""
     query = update.callback_query
@@ -57,16 +92,17 @@ async def on_callback(update: Update, context: BotContext) -> None:
     if callback is None or not isinstance(message, Message):
         await _expired(query)
         return
-    vin = callback.parts[0] if callback.parts else ""
-    if not analyse(vin).valid:
-        await _expired(query)
+    if callback.action in _VIN_ACTIONS:
+        vin = callback.parts[0] if callback.parts else ""
+        if not analyse(vin).valid:
+            await _expired(query)
+            return
+        await _route_vin_action(query, context, message, callback.action, vin)
         return
     match callback.action:
-        case CallbackAction.SPECS | CallbackAction.SUMMARY:
-            expanded = callback.action is CallbackAction.SPECS
-            await _toggle_specs(query, context, vin, expanded=expanded)
-        case CallbackAction.DECODE:
-            await query.answer()
-            await send_decode(message, context, vin, query.from_user.id)
+        case CallbackAction.SETTINGS:
+            await settings_pressed(query, context, callback)
+        case CallbackAction.FORGET_CONFIRM:
+            await forget_pressed(query, context, callback)
         case _:
             await _expired(query)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
+from vinbot.handlers.account import on_export, on_forget, on_garage, on_history, on_settings
 from vinbot.handlers.basic import on_help, on_start, on_stats, on_unknown_command
 from vinbot.handlers.callbacks import on_callback
 from vinbot.handlers.decode import on_caption, on_text, on_unsupported, on_vin_command
@@ -44,6 +45,11 @@ def register_handlers(application: VinbotApplication) -> None:
             CommandHandler("help", on_help, filters=_USER_MESSAGES),
             CommandHandler("vin", on_vin_command, filters=_USER_MESSAGES),
             CommandHandler("stats", on_stats, filters=_USER_MESSAGES),
+            CommandHandler("history", on_history, filters=_USER_MESSAGES),
+            CommandHandler("garage", on_garage, filters=_USER_MESSAGES),
+            CommandHandler("settings", on_settings, filters=_USER_MESSAGES),
+            CommandHandler("export", on_export, filters=_USER_MESSAGES),
+            CommandHandler("forget", on_forget, filters=_USER_MESSAGES),
             MessageHandler(filters.COMMAND & _USER_MESSAGES, on_unknown_command),
             MessageHandler(filters.TEXT & _USER_MESSAGES, on_text),
             MessageHandler(filters.CAPTION & _USER_MESSAGES, on_caption),

@@ -71,3 +71,99 @@ class RateLimited(VinbotError):
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"rate limited for {retry_after:.0f} s")
         self.retry_after = retry_after
+
+
+# Beyond the decode: recalls, market value, photos, VIN OCR and plates.
+
+
+class InvalidInput(VinbotError):
+    """Something a user typed cannot be used; str(error) is a friendly sentence saying why."""
+
+
+class InvalidMileage(InvalidInput):
+    """The mileage is not a plausible number of miles."""
+
+
+class InvalidCondition(InvalidInput):
+    """The condition is not one of excellent, clean, average or rough."""
+
+
+class InvalidRegion(InvalidInput):
+    """The country or the state/province code is not one a plate lookup can use."""
+
+    def __init__(self, message: str, *, country: str, state: str | None) -> None:
+        super().__init__(message)
+        self.country = country
+        self.state = state
+
+
+class InvalidPlate(InvalidInput):
+    """The licence plate has characters or a length no plate has."""
+
+
+class ImageRejected(InvalidInput):
+    """The image cannot be sent for VIN reading (empty or unusable); no call was made."""
+
+
+class ImageTooLarge(ImageRejected):
+    """The image is over the size limit for VIN reading; no call was made."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"That image is {size / 1_000_000:.1f} MB; please send one under "
+            f"{limit / 1_000_000:.0f} MB (a photo rather than a file works best)."
+        )
+        self.size = size
+        self.limit = limit
+
+
+class LookupNotFound(VinNotFound):
+    """A paid lookup's provider answered that it has no data for this input.
+
+    A VinNotFound, so breakers and callers treat it as an answer, not an outage.
+    `paid_call_made` is True only when this request made the upstream call (not a cached answer).
+    """
+
+    def __init__(self, provider: str, subject: str, *, paid_call_made: bool = False) -> None:
+        super().__init__(provider)
+        self.args = (f"{provider} has no data for this {subject}",)
+        self.subject = subject
+        self.paid_call_made = paid_call_made
+
+
+class MarketValueNotFound(LookupNotFound):
+    """The provider has no market valuation for this VIN."""
+
+    def __init__(self, provider: str, *, paid_call_made: bool = False) -> None:
+        super().__init__(provider, "VIN's market value", paid_call_made=paid_call_made)
+
+
+class PlateNotFound(LookupNotFound):
+    """The provider found no vehicle registered under this plate."""
+
+    def __init__(self, provider: str, *, paid_call_made: bool = False) -> None:
+        super().__init__(provider, "plate", paid_call_made=paid_call_made)
+
+
+class PlateRegionRejected(LookupNotFound):
+    """The provider does not cover plates of this country or state."""
+
+    def __init__(
+        self, provider: str, *, country: str, state: str | None, paid_call_made: bool = False
+    ) -> None:
+        super().__init__(provider, "plate region", paid_call_made=paid_call_made)
+        self.country = country
+        self.state = state
+
+
+class RecallsUnavailable(VinbotError):
+    """Recalls could not be checked: never to be worded as "no recalls".
+
+    `reason` is "providers" (every source failed) or "vehicle_unknown" (no make, model and year
+    to ask NHTSA with); `paid_call_made` says whether a paid call was made on the way.
+    """
+
+    def __init__(self, reason: str, *, paid_call_made: bool = False) -> None:
+        super().__init__(f"recalls could not be checked ({reason})")
+        self.reason = reason
+        self.paid_call_made = paid_call_made

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from vinbot.formatters.units import Units
     from vinbot.models.records import CapEvent, LookupRecord, QuotaDecision
-    from vinbot.models.vehicle import DecodeResult
+    from vinbot.models.vehicle import DecodeResult, VehicleSpec
     from vinbot.services.decoding import DecodeService
     from vinbot.services.history import HistoryRecorder
     from vinbot.services.quota import QuotaService
@@ -118,3 +118,7 @@ class LookupService:
         if decision is not None and not decision.allowed and result.source != "carsxe":
             result = with_note(result, quota_note(decision))
         return result
+
+    async def cached_spec(self, vin: str) -> VehicleSpec | None:
+        """What the cache knows about a VIN, without any provider call (for lists)."""
+        return await self._decoder.cached(vin)

@@ -1,0 +1,151 @@
+"""Check the bot token (getMe), the webhook state (getWebhookInfo) and the registered commands.
+
+A long-polling bot cannot receive anything while a webhook is set (getUpdates answers 409
+Conflict), so a set webhook fails the check; --delete-webhook removes it. --check-conflict asks
+getUpdates once, without confirming anything, to see whether another process is polling now
+(it briefly interrupts a running bot's own long poll, which PTB simply retries).
+
+    python debug/telegram_check.py
+    TELEGRAM_BASE_URL=http://127.0.0.1:8125/bot python debug/telegram_check.py
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from _support import EXIT_OK, Failure, Script, load, parser, require, run
+from telegram import Bot
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.request import HTTPXRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+NAME = "telegram_check"
+
+
+def _bot(script: Script, seconds: float) -> Bot:
+    settings = script.settings
+    require(
+        settings.telegram_bot_token,
+        "TELEGRAM_BOT_TOKEN",
+        "the check needs the bot's token (from @BotFather)",
+    )
+    assert settings.telegram_bot_token is not None
+    request = HTTPXRequest(connect_timeout=seconds, read_timeout=seconds, write_timeout=seconds)
+    return Bot(
+        settings.telegram_bot_token.value,
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+        request=request,
+        get_updates_request=HTTPXRequest(connect_timeout=seconds, read_timeout=seconds),
+    )
+
+
+async def check(
+    script: Script, *, seconds: float, delete_webhook: bool, drop_pending: bool, conflict: bool
+) -> int:
+    """getMe, getWebhookInfo, getMyCommands, and optionally deleteWebhook or a getUpdates probe."""
+    base_url = script.settings.telegram_base_url
+    bot = _bot(script, seconds)
+    try:
+        async with bot:
+            await _report(script, bot, delete_webhook=delete_webhook, drop_pending=drop_pending)
+            if conflict:
+                await _probe_polling(script, bot)
+    except InvalidToken:
+        raise Failure(
+            "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): copy it again from "
+            "@BotFather, or /revoke and set the new one"
+        ) from None
+    except NetworkError as exc:
+        raise Failure(f"cannot reach the Bot API at {base_url}: {exc.message}") from None
+    return EXIT_OK
+
+
+async def _report(script: Script, bot: Bot, *, delete_webhook: bool, drop_pending: bool) -> None:
+    me = bot.bot
+    script.out(f"token ok: @{me.username} (id {me.id}, name {me.first_name!r})")
+    script.out(f"  can join groups:             {me.can_join_groups}")
+    privacy = (
+        "off (reads every group message)"
+        if me.can_read_all_group_messages
+        else "on (in groups: commands, mentions and replies only)"
+    )
+    script.out(f"  privacy mode:                {privacy}")
+    script.out(f"  supports inline queries:     {me.supports_inline_queries}")
+    commands = await bot.get_my_commands()
+    listed = ", ".join(f"/{c.command}" for c in commands) or "none (the bot sets them at start)"
+    script.out(f"  commands:                    {listed}")
+    info = await bot.get_webhook_info()
+    script.out(f"webhook: {info.url or 'not set (long polling can receive updates)'}")
+    script.out(f"  pending updates:             {info.pending_update_count}")
+    if info.last_error_date is not None:
+        script.out(
+            f"  last error:                  {info.last_error_date} {info.last_error_message}"
+        )
+    if not info.url:
+        return
+    if not delete_webhook:
+        raise Failure(
+            f"a webhook is set ({info.url}): getUpdates answers 409 Conflict until it is "
+            "removed; rerun with --delete-webhook"
+        )
+    await bot.delete_webhook(drop_pending_updates=drop_pending)
+    dropped = " and dropped the pending updates" if drop_pending else ""
+    script.out(f"deleted the webhook{dropped}; long polling can receive updates now")
+
+
+async def _probe_polling(script: Script, bot: Bot) -> None:
+    try:
+        # No offset: nothing is confirmed, so the bot still receives every update later.
+        updates = await bot.get_updates(timeout=0, limit=1)
+    except Conflict as exc:
+        raise Failure(
+            f"another process is polling with this token right now ({exc.message}); "
+            "stop it: two pollers steal each other's updates"
+        ) from None
+    except TelegramError as exc:
+        raise Failure(f"getUpdates failed: {type(exc).__name__}: {exc.message}") from None
+    waiting = "an update is" if updates else "no update is"
+    script.out(f"getUpdates ok: no other process is polling ({waiting} waiting)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the arguments, then check."""
+    args_parser = parser(NAME, __doc__.splitlines()[0] if __doc__ else NAME)
+    args_parser.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds per request (default 10)"
+    )
+    args_parser.add_argument(
+        "--delete-webhook",
+        action="store_true",
+        help="remove a webhook that is set, so long polling can receive updates",
+    )
+    args_parser.add_argument(
+        "--drop-pending",
+        action="store_true",
+        help="with --delete-webhook: also drop the updates Telegram is holding",
+    )
+    args_parser.add_argument(
+        "--check-conflict",
+        action="store_true",
+        help="call getUpdates once to detect another process polling with this token",
+    )
+    args = args_parser.parse_args(argv)
+    script = load(NAME, verbose=args.verbose)
+    return run(
+        script,
+        check(
+            script,
+            seconds=args.timeout,
+            delete_webhook=args.delete_webhook,
+            drop_pending=args.drop_pending,
+            conflict=args.check_conflict,
+        ),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

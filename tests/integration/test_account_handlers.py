@@ -1,0 +1,196 @@
+"""History, garage, settings, quotas and privacy through the real handlers and SQLite."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, closing
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.providers import FakeProvider
+from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
+from vinbot.handlers.context import BotContext
+from vinbot.handlers.jobs import PRUNE_JOB, prune_history
+from vinbot.models.callback import CallbackAction
+from vinbot.models.vehicle import VehicleSpec
+
+HONDA = "1HGCM82633A004352"
+BMW = "WBAFR7C57CC811956"
+MCI = "1M8GDM9AXKP042788"
+USER = 100
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    carsxe = FakeProvider("carsxe", paid=True)
+    nhtsa = FakeProvider("nhtsa")
+    async with AsyncExitStack() as stack:
+        settings = harness_settings(tmp_path, DAILY_LOOKUPS_PER_USER="2", ADMIN_IDS="7")
+        harness = await build_harness(settings, [carsxe, nhtsa], stack)
+        async with harness.application:
+            yield harness
+
+
+def buttons(sent: dict[str, object]) -> list[dict[str, str]]:
+    markup = sent["reply_markup"]
+    assert isinstance(markup, dict)
+    return [button for row in markup["inline_keyboard"] for button in row]
+
+
+async def flush(bot: BotHarness) -> None:
+    await bot.services.privacy.export_user(0)  # flushes queued history writes
+
+
+async def test_history_lists_newest_first_and_reopens_from_cache(bot: BotHarness) -> None:
+    """/history shows the lookups newest first; its button re-opens without a provider call."""
+    await bot.send(HONDA)
+    await bot.send(BMW)
+    await flush(bot)
+    await bot.send("/history")
+    page = bot.request.sent()[-1]
+    assert page["text"].index(BMW) < page["text"].index(HONDA)
+    calls_before = len(bot.providers[0].calls) + len(bot.providers[1].calls)
+    await bot.press(buttons(page)[1]["callback_data"])
+    assert HONDA in bot.replies()[-1]
+    assert len(bot.providers[0].calls) + len(bot.providers[1].calls) == calls_before
+
+
+async def test_save_list_rename_and_remove_in_the_garage(bot: BotHarness) -> None:
+    """Save puts a car in /garage, rename names it, Remove takes it out again."""
+    await bot.send(HONDA)
+    save = next(b for b in buttons(bot.request.sent()[-1]) if "Save" in b["text"])
+    await bot.press(save["callback_data"])
+    await bot.press(save["callback_data"])
+    answers = [a.get("text", "") for a in bot.request.sent("answerCallbackQuery")]
+    assert answers[-2].startswith("Saved to your garage")
+    assert answers[-1] == "Already in your garage."
+    await bot.send("/garage rename 1 Daily <driver>")
+    assert bot.replies()[-1] == "Nickname saved."
+    await bot.send("/garage")
+    page = bot.request.sent()[-1]
+    assert "Daily &lt;driver&gt;" in page["text"]
+    assert "Honda Accord" in page["text"]
+    remove = next(b for b in buttons(page) if "Remove" in b["text"])
+    await bot.press(remove["callback_data"])
+    assert "garage is empty" in bot.request.sent("editMessageText")[-1]["text"]
+
+
+async def test_garage_limit_is_enforced(tmp_path: Path) -> None:
+    """A user cannot save more cars than GARAGE_LIMIT and is told why."""
+    async with AsyncExitStack() as stack:
+        settings = harness_settings(tmp_path, GARAGE_LIMIT="1")
+        bot = await build_harness(settings, [FakeProvider("nhtsa")], stack)
+        await stack.enter_async_context(bot.application)
+        codec = bot.services.callbacks
+        await bot.press(codec.encode(CallbackAction.SAVE, HONDA))
+        await bot.press(codec.encode(CallbackAction.SAVE, BMW))
+    assert "garage is full" in bot.request.sent("answerCallbackQuery")[-1]["text"]
+
+
+async def test_settings_switch_units_used_by_the_decode(bot: BotHarness) -> None:
+    """Switching to imperial in /settings changes how economy is shown in decodes."""
+    spec_provider = bot.providers[0]
+    spec_provider.answers[HONDA] = VehicleSpec(
+        vin=HONDA,
+        source="carsxe",
+        year=2003,
+        make="Honda",
+        model="Accord",
+        attributes={"city_mpg": "20", "highway_mpg": "30"},
+    )
+    await bot.send(HONDA)
+    assert "L/100 km" in bot.replies()[-1]
+    await bot.send("/settings")
+    toggle = next(b for b in buttons(bot.request.sent()[-1]) if "imperial" in b["text"])
+    await bot.press(toggle["callback_data"])
+    assert "imperial" in bot.request.sent("editMessageText")[-1]["text"]
+    await bot.send(HONDA)
+    assert "20 city / 30 hwy mpg" in bot.replies()[-1]
+
+
+async def test_daily_quota_falls_back_to_free_answers_with_a_note(bot: BotHarness) -> None:
+    """Past DAILY_LOOKUPS_PER_USER paid calls the user gets NHTSA's answer and the reset time."""
+    carsxe, nhtsa = bot.providers
+    for vin in (HONDA, BMW, MCI):
+        await bot.send(vin)
+    assert len(carsxe.calls) == 2
+    assert nhtsa.calls == [MCI]
+    assert "Your quota resets" in bot.replies()[-1]
+    await bot.send(HONDA)
+    assert "Source: CarsXE" in bot.replies()[-1]
+    assert len(carsxe.calls) == 2
+
+
+async def test_admins_are_exempt_and_stats_show_paid_calls(bot: BotHarness) -> None:
+    """An admin is not held to the per-user quota, and /stats counts today's paid calls."""
+    for vin in (HONDA, BMW, MCI):
+        await bot.send(vin, user_id=7)
+    assert len(bot.providers[0].calls) == 3
+    await bot.send("/stats", user_id=7)
+    assert "Paid calls today: 3" in bot.replies()[-1]
+
+
+async def test_monthly_cap_notifies_admins_once(tmp_path: Path) -> None:
+    """Reaching MONTHLY_PAID_CALLS sends the admins one message, then everyone gets free answers."""
+    carsxe, nhtsa = FakeProvider("carsxe", paid=True), FakeProvider("nhtsa")
+    async with AsyncExitStack() as stack:
+        settings = harness_settings(tmp_path, MONTHLY_PAID_CALLS="2", ADMIN_IDS="7,8")
+        bot = await build_harness(settings, [carsxe, nhtsa], stack)
+        await stack.enter_async_context(bot.application)
+        for user, vin in ((1, HONDA), (2, BMW), (3, MCI), (4, "JHMCM56557C404453")):
+            await bot.send(vin, user_id=user)
+    alerts = [s for s in bot.request.sent() if "cap reached" in s["text"]]
+    assert sorted(int(a["chat_id"]) for a in alerts) == [7, 8]
+    assert len(carsxe.calls) == 2
+    assert len(nhtsa.calls) == 2
+
+
+async def test_export_sends_everything_as_json(bot: BotHarness) -> None:
+    """/export sends a JSON document holding the user's lookups and garage."""
+    await bot.send(HONDA)
+    await bot.press(bot.services.callbacks.encode(CallbackAction.SAVE, HONDA))
+    await bot.send("/export")
+    uploaded = bot.request.files("sendDocument")[-1]
+    data = json.loads(next(iter(uploaded.values())))
+    text = json.dumps(data)
+    assert HONDA in text
+    assert str(USER) in text
+
+
+async def test_forget_needs_confirmation_then_leaves_no_row(
+    bot: BotHarness, tmp_path: Path
+) -> None:
+    """/forget deletes nothing until confirmed, then no row with the user's id remains."""
+    await bot.send(HONDA)
+    await bot.press(bot.services.callbacks.encode(CallbackAction.SAVE, HONDA))
+    await bot.send("/settings")
+    await flush(bot)
+    await bot.send("/forget")
+    confirm = buttons(bot.request.sent()[-1])[0]["callback_data"]
+    await bot.press(confirm, user_id=999)
+    assert bot.request.sent("answerCallbackQuery")[-1]["text"].startswith("This button")
+    await bot.press(confirm)
+    assert "Everything I stored about you is deleted" in bot.replies()[-1]
+    with closing(sqlite3.connect(tmp_path / "bot.db")) as db:
+        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+        for table in tables:
+            columns = [c[1] for c in db.execute(f"pragma table_info({table})")]
+            for column in {"user_id", "id"} & set(columns):
+                if table in {"lookups", "garage", "alembic_version"} and column == "id":
+                    continue
+                query = f"select count(*) from {table} where {column} = ?"  # noqa: S608
+                rows = db.execute(query, (USER,))
+                assert rows.fetchone()[0] == 0, table
+
+
+async def test_history_retention_job_is_scheduled_and_prunes(bot: BotHarness) -> None:
+    """The daily prune job is registered and running it keeps recent lookups."""
+    jobs = bot.application.job_queue.get_jobs_by_name(PRUNE_JOB)
+    assert len(jobs) == 1
+    await bot.send(HONDA)
+    await flush(bot)
+    await prune_history(BotContext(bot.application))
+    assert len(await bot.services.lookup.recent(USER)) == 1

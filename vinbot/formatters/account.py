@@ -1,0 +1,138 @@
+"""History, garage, settings and privacy pages: texts and their keyboards."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from vinbot.formatters.html import clip, esc, fit
+from vinbot.models.callback import CallbackAction
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from vinbot.models.callback import CallbackCodec
+    from vinbot.models.records import GarageEntry, LookupRecord, UserSettings
+    from vinbot.models.vehicle import VehicleSpec
+
+HISTORY_EMPTY = "You haven't decoded any VINs yet. Send me one!"
+GARAGE_EMPTY = "Your garage is empty. Press <b>💾 Save</b> under a decode to keep a car here."
+GARAGE_HELP = (
+    "Rename a car with <code>/garage rename VIN nickname</code> "
+    "(or the number from the list instead of the VIN)."
+)
+FORGET_ASK = (
+    "This deletes everything I store about you: history, garage, settings and usage. "
+    "It cannot be undone. Are you sure?"
+)
+FORGET_DONE = "Done. Everything I stored about you is deleted."
+EXPORT_CAPTION = "Everything I store about you, as JSON."
+
+
+def vehicle_title(year: int | None, make: str | None, model: str | None) -> str:
+    """'2003 Honda Accord', or 'Unknown vehicle' when nothing is known."""
+    words = [str(year) if year else "", make or "", model or ""]
+    return " ".join(w for w in words if w) or "Unknown vehicle"
+
+
+def spec_title(spec: VehicleSpec | None) -> str | None:
+    """A short title from a cached spec."""
+    if spec is None:
+        return None
+    title = vehicle_title(spec.year, spec.make, spec.model)
+    return None if title == "Unknown vehicle" else title
+
+
+def history_page(
+    records: Sequence[LookupRecord], codec: CallbackCodec
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The last lookups, newest first, each with a button that re-opens it."""
+    if not records:
+        return HISTORY_EMPTY, None
+    lines = ["<b>Your recent lookups</b>"]
+    buttons = []
+    for number, record in enumerate(records, start=1):
+        title = vehicle_title(record.year, record.make, record.model)
+        when = record.looked_up_at.strftime("%Y-%m-%d")
+        lines.append(f"{number}. {esc(title)} · <code>{esc(record.vin)}</code> · {when}")
+        buttons.append(
+            InlineKeyboardButton(
+                f"{number}. {clip(title, 30)}",
+                callback_data=codec.encode(CallbackAction.HISTORY_OPEN, record.vin),
+            )
+        )
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return fit(lines), InlineKeyboardMarkup(rows)
+
+
+def garage_page(
+    entries: Sequence[GarageEntry],
+    titles: Mapping[str, str | None],
+    codec: CallbackCodec,
+    limit: int,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The saved cars with open and remove buttons."""
+    if not entries:
+        return GARAGE_EMPTY, None
+    lines = [f"<b>Your garage</b> ({len(entries)}/{limit})"]
+    rows = []
+    for number, entry in enumerate(entries, start=1):
+        title = titles.get(entry.vin) or "Vehicle"
+        name = f"“{esc(entry.nickname)}” · " if entry.nickname else ""
+        lines.append(f"{number}. {name}{esc(title)} · <code>{esc(entry.vin)}</code>")
+        label = clip(entry.nickname or title, 24)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"🔎 {number}. {label}",
+                    callback_data=codec.encode(CallbackAction.GARAGE_OPEN, entry.vin),
+                ),
+                InlineKeyboardButton(
+                    "🗑 Remove",
+                    callback_data=codec.encode(CallbackAction.GARAGE_REMOVE, entry.vin),
+                ),
+            ]
+        )
+    lines += ["", GARAGE_HELP]
+    return fit(lines), InlineKeyboardMarkup(rows)
+
+
+def settings_page(settings: UserSettings, codec: CallbackCodec) -> tuple[str, InlineKeyboardMarkup]:
+    """The user's settings with toggle buttons."""
+    units = "metric (L/100 km, cm, kg)" if settings.units == "metric" else "imperial (mpg, in, lb)"
+    alerts = "on" if settings.recall_alerts else "off"
+    text = f"<b>Your settings</b>\nUnits: {units}\nRecall alerts for garage cars: {alerts}"
+    other_units = "imperial" if settings.units == "metric" else "metric"
+    other_alerts = "off" if settings.recall_alerts else "on"
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"Use {other_units} units",
+                    callback_data=codec.encode(CallbackAction.SETTINGS, f"units:{other_units}"),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    f"Turn recall alerts {other_alerts}",
+                    callback_data=codec.encode(CallbackAction.SETTINGS, f"alerts:{other_alerts}"),
+                )
+            ],
+        ]
+    )
+    return text, markup
+
+
+def forget_keyboard(codec: CallbackCodec, user_id: int) -> InlineKeyboardMarkup:
+    """The one button that confirms /forget."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "🗑 Yes, delete everything",
+                    callback_data=codec.encode(CallbackAction.FORGET_CONFIRM, str(user_id)),
+                )
+            ]
+        ]
+    )

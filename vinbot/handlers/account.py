@@ -1,0 +1,187 @@
+"""/history, /garage, /settings, /export and /forget, and the buttons on their pages."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import TYPE_CHECKING
+
+from telegram import InputFile, Message
+from telegram.error import BadRequest
+
+from vinbot.formatters import account
+from vinbot.formatters.messages import BUTTON_EXPIRED
+from vinbot.handlers.decode import reply_html
+from vinbot.models.errors import VinbotError
+from vinbot.models.vin import analyse
+from vinbot.services.garage import AlreadySaved, GarageFull, NicknameTooLong, NotInGarage
+
+if TYPE_CHECKING:
+    from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+
+    from vinbot.handlers.context import BotContext
+    from vinbot.models.callback import Callback
+
+HISTORY_SIZE = 10
+
+
+def _message_and_user(update: Update) -> tuple[Message, int] | None:
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return None
+    return message, user.id
+
+
+async def on_history(update: Update, context: BotContext) -> None:
+    """/history: the last lookups, newest first, each re-openable from cache."""
+    found = _message_and_user(update)
+    if found is None:
+        return
+    message, user_id = found
+    records = await context.services.lookup.recent(user_id, HISTORY_SIZE)
+    text, markup = account.history_page(records, context.services.callbacks)
+    await reply_html(message, context, text, reply_markup=markup)
+
+
+async def _garage_view(
+    context: BotContext, user_id: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    services = context.services
+    entries = await services.garage.list(user_id)
+    titles = {
+        entry.vin: account.spec_title(await services.lookup.cached_spec(entry.vin))
+        for entry in entries
+    }
+    return account.garage_page(entries, titles, services.callbacks, services.garage.limit)
+
+
+async def _rename(context: BotContext, user_id: int, args: list[str]) -> str:
+    if len(args) < 2:  # noqa: PLR2004 - "rename" and the car
+        return "Usage: <code>/garage rename VIN nickname</code>"
+    target, nickname = args[1], " ".join(args[2:]) or None
+    entries = await context.services.garage.list(user_id)
+    if target.isdigit() and 1 <= int(target) <= len(entries):
+        vin = entries[int(target) - 1].vin
+    else:
+        vin = analyse(target).vin
+    try:
+        await context.services.garage.rename(user_id, vin, nickname)
+    except NotInGarage:
+        return "That car isn't in your garage. /garage lists what is."
+    except NicknameTooLong as exc:
+        return f"A nickname has at most {exc.max_length} characters."
+    return "Nickname cleared." if nickname is None else "Nickname saved."
+
+
+async def on_garage(update: Update, context: BotContext) -> None:
+    """/garage lists saved cars; /garage rename VIN nickname names one."""
+    found = _message_and_user(update)
+    if found is None:
+        return
+    message, user_id = found
+    args = context.args or []
+    if args and args[0].lower() == "rename":
+        await reply_html(message, context, await _rename(context, user_id, args))
+        return
+    text, markup = await _garage_view(context, user_id)
+    await reply_html(message, context, text, reply_markup=markup)
+
+
+async def on_settings(update: Update, context: BotContext) -> None:
+    """/settings: units and recall alerts, with buttons to change them."""
+    found = _message_and_user(update)
+    if found is None:
+        return
+    message, user_id = found
+    settings = await context.services.user_settings.get(user_id)
+    text, markup = account.settings_page(settings, context.services.callbacks)
+    await reply_html(message, context, text, reply_markup=markup)
+
+
+async def on_export(update: Update, context: BotContext) -> None:
+    """/export: everything stored about the user, as a JSON file."""
+    found = _message_and_user(update)
+    if found is None:
+        return
+    message, user_id = found
+    document = await context.services.privacy.export_user(user_id)
+    payload = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
+    await message.reply_document(
+        InputFile(payload, filename=f"vinbot-data-{user_id}.json"),
+        caption=account.EXPORT_CAPTION,
+    )
+    context.services.metrics.reply_sent("document")
+
+
+async def on_forget(update: Update, context: BotContext) -> None:
+    """/forget: asks for confirmation with a button before deleting anything."""
+    found = _message_and_user(update)
+    if found is None:
+        return
+    message, user_id = found
+    markup = account.forget_keyboard(context.services.callbacks, user_id)
+    await reply_html(message, context, account.FORGET_ASK, reply_markup=markup)
+
+
+async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    with contextlib.suppress(BadRequest):  # "message is not modified" after a double tap
+        await query.edit_message_text(text, reply_markup=markup)
+
+
+async def save_pressed(query: CallbackQuery, context: BotContext, vin: str) -> None:
+    """💾 Save under a decode: the car goes to the presser's garage."""
+    try:
+        await context.services.garage.add(query.from_user.id, vin)
+    except AlreadySaved:
+        await query.answer("Already in your garage.")
+        return
+    except GarageFull as exc:
+        await query.answer(
+            f"Your garage is full ({exc.limit} cars). Remove one in /garage first.",
+            show_alert=True,
+        )
+        return
+    await query.answer("Saved to your garage. /garage lists your cars.")
+
+
+async def garage_remove_pressed(query: CallbackQuery, context: BotContext, vin: str) -> None:
+    """🗑 Remove on the garage page: remove and redraw the page."""
+    user_id = query.from_user.id
+    with contextlib.suppress(NotInGarage):
+        await context.services.garage.remove(user_id, vin)
+    await query.answer("Removed.")
+    text, markup = await _garage_view(context, user_id)
+    await _edit(query, text, markup)
+
+
+async def settings_pressed(query: CallbackQuery, context: BotContext, callback: Callback) -> None:
+    """A settings toggle: apply it and redraw the page."""
+    user_id = query.from_user.id
+    service = context.services.user_settings
+    match callback.parts:
+        case ("units", "metric" | "imperial" as units):
+            settings = await service.set_units(user_id, units)
+        case ("alerts", "on" | "off" as state):
+            settings = await service.set_recall_alerts(user_id, enabled=state == "on")
+        case _:
+            await query.answer(BUTTON_EXPIRED)
+            return
+    await query.answer("Saved.")
+    text, markup = account.settings_page(settings, context.services.callbacks)
+    await _edit(query, text, markup)
+
+
+async def forget_pressed(query: CallbackQuery, context: BotContext, callback: Callback) -> None:
+    """The /forget confirmation: only the person who asked can confirm it."""
+    user_id = query.from_user.id
+    if callback.payload != str(user_id):
+        await query.answer(BUTTON_EXPIRED)
+        return
+    try:
+        await context.services.privacy.forget_user(user_id)
+    except VinbotError:
+        await query.answer("Sorry, that didn't work. Please try again.", show_alert=True)
+        return
+    await query.answer()
+    await _edit(query, account.FORGET_DONE, None)

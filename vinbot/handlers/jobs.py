@@ -1,0 +1,35 @@
+"""Scheduled work on the application's JobQueue: history retention (and, later, recall checks)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from vinbot.logs import get_logger
+
+if TYPE_CHECKING:
+    from vinbot.handlers.context import BotContext, VinbotApplication
+
+log = get_logger(__name__)
+
+PRUNE_JOB = "prune_history"
+PRUNE_INTERVAL = timedelta(days=1)
+FIRST_RUN_DELAY = timedelta(minutes=1)
+
+
+async def prune_history(context: BotContext) -> None:
+    """Delete lookups older than HISTORY_DAYS."""
+    days = context.services.settings.history_days
+    deleted = await context.services.retention.prune(days)
+    log.info("history_pruned", older_than_days=days, deleted=deleted)
+
+
+def schedule_jobs(application: VinbotApplication) -> None:
+    """Register the repeating jobs the settings ask for."""
+    queue = application.job_queue
+    if queue is None:  # pragma: no cover - the job-queue extra is a pinned requirement
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    if application.bot_data.services.settings.history_days > 0:
+        queue.run_repeating(
+            prune_history, interval=PRUNE_INTERVAL, first=FIRST_RUN_DELAY, name=PRUNE_JOB
+        )
