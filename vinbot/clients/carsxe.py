@@ -1,7 +1,11 @@
-"""CarsXE adapter: wire JSON in, VehicleSpec or a domain error out; the key never leaves here."""
+"""CarsXE adapter: wire JSON in, domain objects or domain errors out; the key never leaves here."""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import datetime as dt
+import re
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
@@ -11,15 +15,26 @@ from vinbot.clients import wire
 from vinbot.logs import get_logger
 from vinbot.models.errors import (
     BadProviderResponse,
+    ImageRejected,
+    MarketValueNotFound,
+    PlateNotFound,
+    PlateRegionRejected,
     ProviderAuthError,
     ProviderQuotaExhausted,
     ProviderUnavailable,
     VinNotFound,
 )
+from vinbot.models.market_value import MarketValue, PriceRange
+from vinbot.models.ocr import OcrCandidate, OcrResult
+from vinbot.models.plate import PlateResult
+from vinbot.models.recalls import Recall, RecallReport
 from vinbot.models.vehicle import Attr, VehicleSpec
+from vinbot.models.vin import is_well_formed, normalise
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+    from vinbot.models.market_value import Condition
 
     from vinbot.clients.breaker import CircuitBreaker
     from vinbot.clients.retry import RetryPolicy
@@ -160,10 +175,109 @@ class CarsXEClient:
         """Decode one valid VIN with /specs (CarsXE may answer from its international decoder)."""
         return await self._get_json("/specs", {"vin": vin}, partial(specs_to_vehicle, vin))
 
+    async def recalls(self, vin: str) -> RecallReport:
+        """The recall campaigns CarsXE lists for one valid VIN (/v1/recalls)."""
+        return await self._get_json("/v1/recalls", {"vin": vin}, partial(recalls_to_report, vin))
+
+    async def market_value(
+        self,
+        vin: str,
+        *,
+        mileage: int,
+        state: str | None = None,
+        condition: Condition | None = None,
+    ) -> MarketValue:
+        """Retail, trade-in and wholesale values for a VIN (/v2/marketvalue); inputs are echoed.
+
+        Raises MarketValueNotFound when CarsXE has no valuation for the VIN.
+        """
+        params = {"vin": vin, "mileage": str(mileage)}
+        if state:
+            params["state"] = state
+        if condition:
+            params["condition"] = condition
+        parse = partial(
+            market_value_from, vin, mileage=mileage, state=state, condition=condition
+        )
+        return await self._get_json(
+            "/v2/marketvalue",
+            params,
+            parse,
+            require_success=False,
+            not_found=lambda _status, _message: MarketValueNotFound(
+                PROVIDER, paid_call_made=True
+            ),
+        )
+
+    async def images(
+        self, make: str, model: str, year: int | None = None, trim: str | None = None
+    ) -> str | None:
+        """The best exterior photo link for a make, model, year and trim (/images), or None."""
+        params = {"make": make, "model": model, "photoType": "exterior"}
+        if year is not None:
+            params["year"] = str(year)
+        if trim:
+            params["trim"] = trim
+        try:
+            return await self._get_json("/images", params, best_image_link)
+        except VinNotFound:
+            return None
+
+    async def vin_ocr(self, image: bytes) -> OcrResult:
+        """The VIN CarsXE reads in a photo (POST /v1/vinocr), sent as base64, never as a URL.
+
+        Made once, without retries: the upload is large, each attempt may be billed, and the
+        user can simply send the photo again.
+        """
+        if not image:
+            raise ImageRejected("That image is empty; please send a photo of the VIN.")
+        payload = {"image_url": base64.b64encode(image).decode("ascii")}
+        try:
+            return await self._post_json(
+                "/v1/vinocr",
+                payload,
+                ocr_result_from,
+                require_success=False,
+                retry=dataclasses.replace(self._retry, attempts=1),
+            )
+        except VinNotFound:
+            return OcrResult(vin=None)
+
+    async def plate_decode(
+        self, plate: str, state: str | None, country: str = "US"
+    ) -> PlateResult:
+        """The vehicle registered under a plate (/v2/platedecoder); inputs must be validated.
+
+        Raises PlateNotFound when no vehicle is registered under it, and PlateRegionRejected
+        when CarsXE does not cover the country or state.
+        """
+        params = {"plate": plate, "country": country}
+        if state:
+            params["state"] = state
+        return await self._get_json(
+            "/v2/platedecoder",
+            params,
+            partial(plate_result_from, plate, country, state),
+            not_found=partial(_plate_rejection, country, state),
+        )
+
     async def _get_json[T](
-        self, path: str, params: Mapping[str, str], parse: Callable[[wire.JsonObject], T]
+        self,
+        path: str,
+        params: Mapping[str, str],
+        parse: Callable[[wire.JsonObject], T],
+        *,
+        require_success: bool = True,
+        not_found: Callable[[int, str], VinNotFound] | None = None,
     ) -> T:
-        return await self._request("GET", path, params=params, parse=parse)
+        return await self._request(
+            "GET",
+            path,
+            params=params,
+            parse=parse,
+            require_success=require_success,
+            not_found=not_found,
+        )
 
     async def _post_json[T](
         self,
@@ -171,9 +285,18 @@ class CarsXEClient:
         payload: object,
         parse: Callable[[wire.JsonObject], T],
         params: Mapping[str, str] | None = None,
+        *,
+        require_success: bool = True,
+        retry: RetryPolicy | None = None,
     ) -> T:
         return await self._request(
-            "POST", path, params=params or {}, json_body=payload, parse=parse
+            "POST",
+            path,
+            params=params or {},
+            json_body=payload,
+            parse=parse,
+            require_success=require_success,
+            retry=retry,
         )
 
     async def _request[T](
@@ -185,20 +308,34 @@ class CarsXEClient:
         parse: Callable[[wire.JsonObject], T],
         json_body: object = None,
         require_success: bool = True,
+        not_found: Callable[[int, str], VinNotFound] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> T:
-        """One logical call: breaker, then retries; `parse` runs inside so garbage counts too."""
+        """One logical call: breaker, then retries; `parse` runs inside so garbage counts too.
+
+        `not_found(status, message)` replaces the generic VinNotFound with an endpoint's own.
+        """
         query = {**params, "key": self._key.value}
+        policy = retry or self._retry
 
         async def attempt() -> T:
             response = await wire.send(
                 self._http, method, path, provider=PROVIDER, params=query, json_body=json_body
             )
-            return parse(self._interpret(response, path, require_success=require_success))
+            body = self._interpret(
+                response, path, require_success=require_success, not_found=not_found
+            )
+            return parse(body)
 
-        return await self._breaker.call(lambda: self._retry.run(attempt, provider=PROVIDER))
+        return await self._breaker.call(lambda: policy.run(attempt, provider=PROVIDER))
 
     def _interpret(
-        self, response: httpx.Response, path: str, *, require_success: bool
+        self,
+        response: httpx.Response,
+        path: str,
+        *,
+        require_success: bool,
+        not_found: Callable[[int, str], VinNotFound] | None = None,
     ) -> wire.JsonObject:
         status = response.status_code
         body, garbage = _parse(response)
@@ -206,6 +343,8 @@ class CarsXEClient:
         error = self._error_for_message(message, status, path, body)
         if error is None and not response.is_success:
             error = self._error_for_status(status, message, path, body)
+        if isinstance(error, VinNotFound) and not_found is not None:
+            error = not_found(status, message)
         if error is None:
             error = garbage
         if error is not None:
