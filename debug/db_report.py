@@ -160,10 +160,11 @@ def render(script: Script, report: dict[str, Any]) -> None:
     daily = usage["daily_lookups_per_user"]
     script.out(f"paid calls (UTC, as of {_when(usage['as_of'])}):")
     script.out(f"  today: {usage['today']}")
-    script.out(f"  this month: {usage['month']} of {cap if cap else 'no cap (MONTHLY_PAID_CALLS)'}")
+    cap_text = f"of the cap {cap}" if cap else "(no cap: MONTHLY_PAID_CALLS is 0)"
+    script.out(f"  this month: {usage['month']} {cap_text}")
     if usage["cap_reached_at"] is not None:
         script.out(f"  monthly cap reached at {_when(usage['cap_reached_at'])}: paid calls stop")
-    script.out(f"  per-user daily limit: {daily if daily else 'none (DAILY_LOOKUPS_PER_USER=0)'}")
+    script.out(f"  per-user daily limit: {daily or 'none (DAILY_LOOKUPS_PER_USER is 0)'}")
     for row in report["top_users_today"]:
         at_limit = " (at the limit)" if daily and row["paid_calls"] >= daily else ""
         script.out(f"    user {row['user_id']}: {row['paid_calls']} today{at_limit}")

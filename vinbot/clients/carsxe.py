@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
@@ -34,11 +35,10 @@ from vinbot.models.vin import is_well_formed, normalise
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from vinbot.models.market_value import Condition
-
     from vinbot.clients.breaker import CircuitBreaker
     from vinbot.clients.retry import RetryPolicy
     from vinbot.config import Secret
+    from vinbot.models.market_value import Condition
     from vinbot.models.vehicle import Source
 
 PROVIDER: Final = "carsxe"
@@ -196,17 +196,13 @@ class CarsXEClient:
             params["state"] = state
         if condition:
             params["condition"] = condition
-        parse = partial(
-            market_value_from, vin, mileage=mileage, state=state, condition=condition
-        )
+        parse = partial(market_value_from, vin, mileage=mileage, state=state, condition=condition)
         return await self._get_json(
             "/v2/marketvalue",
             params,
             parse,
             require_success=False,
-            not_found=lambda _status, _message: MarketValueNotFound(
-                PROVIDER, paid_call_made=True
-            ),
+            not_found=lambda _status, _message: MarketValueNotFound(PROVIDER, paid_call_made=True),
         )
 
     async def images(
@@ -243,9 +239,7 @@ class CarsXEClient:
         except VinNotFound:
             return OcrResult(vin=None)
 
-    async def plate_decode(
-        self, plate: str, state: str | None, country: str = "US"
-    ) -> PlateResult:
+    async def plate_decode(self, plate: str, state: str | None, country: str = "US") -> PlateResult:
         """The vehicle registered under a plate (/v2/platedecoder); inputs must be validated.
 
         Raises PlateNotFound when no vehicle is registered under it, and PlateRegionRejected
@@ -451,3 +445,308 @@ def specs_to_vehicle(vin: str, body: Mapping[str, Any]) -> VehicleSpec:
         attributes=attributes,
         warnings=(INTERNATIONAL_DECODER_WARNING,) if international else (),
     )
+
+
+# Beyond the decode: recalls, market value, images, VIN OCR and plates.
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
+_FALSE_WORDS = frozenset({"false", "no", "n", "0"})
+_CONDITION_SUFFIXES: Mapping[Condition, str] = {
+    "excellent": "xclean",
+    "clean": "clean",
+    "average": "avg",
+    "rough": "rough",
+}
+_VALUE_COMPONENTS = ("base_", "mileage_", "add_deduct_", "regional_")
+_VALUE_TOTALS = ("adjusted_", "final_")
+_PHOTO_MIMES = frozenset({"image/jpeg", "image/jpg", "image/png", "image/webp"})
+_MAX_PHOTO_BYTES = 5_000_000  # Telegram fetches photos by URL only up to 5 MB
+_MAX_LINK_LENGTH = 2048
+_MAX_OCR_TEXT = 32
+_PERCENT = 100.0
+_PLATE_REGION_WORDS = ("state", "country", "region", "province", "jurisdiction")
+_PLATE_REFUSAL_WORDS = ("invalid", "support", "not available", "not covered", "unknown")
+_VALIDATION_STATUS = 400  # CarsXE: failed validation is not billed
+
+
+def carsxe_date(value: object) -> dt.date | None:
+    """A date from CarsXE's ISO ("2023-05-04", with or without a time) or US ("4/8/2025") form."""
+    cleaned = wire.text(value)
+    if cleaned is None:
+        return None
+    iso = _ISO_DATE.match(cleaned)
+    us = _US_DATE.fullmatch(cleaned)
+    year, month, day = (
+        (iso.group(1), iso.group(2), iso.group(3))
+        if iso
+        else (us.group(3), us.group(1), us.group(2))
+        if us
+        else ("", "", "")
+    )
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def flag(value: object) -> bool | None:
+    """A yes/no flag from a JSON boolean or a yes/no word; None when absent or unclear."""
+    if isinstance(value, bool):
+        return value
+    cleaned = wire.text(value)
+    if cleaned is None:
+        return None
+    lowered = cleaned.lower()
+    if lowered in _TRUE_WORDS:
+        return True
+    return False if lowered in _FALSE_WORDS else None
+
+
+def _count(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    number = wire.numeral(value)
+    return int(float(number)) if number is not None else None
+
+
+def unnumbered_campaign_id(*parts: str | dt.date | None) -> str:
+    """A stable id for a campaign the source gave no number, from what it did say."""
+    text = "|".join("" if part is None else str(part) for part in parts)
+    return f"unnumbered-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
+
+
+def _carsxe_recall(item: object) -> Recall:
+    if not isinstance(item, dict):
+        raise BadProviderResponse(PROVIDER, "a recall is not an object")
+    when = carsxe_date(item.get("recall_date"))
+    name = wire.text(item.get("recall_name"))
+    component = wire.text(item.get("component"))
+    summary = wire.text(item.get("recall_description"))
+    campaign = wire.text(item.get("nhtsa_id")) or wire.text(item.get("manufacturer_id"))
+    return Recall(
+        campaign_id=campaign or unnumbered_campaign_id(name, component, when, summary),
+        date=when,
+        component=component,
+        summary=summary,
+        consequence=wire.text(item.get("risk_description")),
+        remedy=wire.text(item.get("recall_remedy")),
+        do_not_drive=flag(item.get("dont_drive")),
+        park_outside=flag(item.get("park_outside")),
+        stop_sale=flag(item.get("stop_sale")),
+        remedy_available=flag(item.get("remedy_available")),
+        name=name,
+        status=wire.text(item.get("recall_status")),
+    )
+
+
+def recalls_to_report(vin: str, body: Mapping[str, Any]) -> RecallReport:
+    """A RecallReport from a /v1/recalls body; recalls counted but not listed is garbage."""
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise BadProviderResponse(PROVIDER, "data is not an object")
+    listed = data.get("recalls")
+    counted = _count(data.get("recall_count"))
+    if listed is None:
+        if data.get("has_recalls") is True or (counted or 0) > 0:
+            raise BadProviderResponse(PROVIDER, "recalls are counted but not listed")
+        listed = []
+    if not isinstance(listed, list):
+        raise BadProviderResponse(PROVIDER, "recalls is not a list")
+    manufacturer = wire.caps_to_title(data.get("manufacturer"))
+    recalls = [
+        dataclasses.replace(_carsxe_recall(item), manufacturer=manufacturer) for item in listed
+    ]
+    return RecallReport(
+        source="carsxe",
+        recalls=tuple(recalls),
+        vin=vin,
+        make=wire.caps_to_title(data.get("make")),
+        model=wire.text(data.get("model")),
+        year=wire.model_year(data.get("model_year")),
+    )
+
+
+def _dollars(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return round(value)
+    cleaned = wire.text(value)
+    if cleaned is None:
+        return None
+    try:
+        return round(float(cleaned.replace("$", "").replace(",", "")))
+    except ValueError:
+        return None
+
+
+def _bucket_value(bucket: object) -> int | None:
+    """One priced condition: a plain number, an adjusted total, or base plus adjustments."""
+    plain = _dollars(bucket)
+    if plain is not None or not isinstance(bucket, dict):
+        return plain if plain is not None and plain > 0 else None
+    for key, value in bucket.items():
+        if str(key).startswith(_VALUE_TOTALS) and (total := _dollars(value)) is not None:
+            return total if total > 0 else None
+    base = next((_dollars(v) for k, v in bucket.items() if str(k).startswith("base_")), None)
+    if base is None or base <= 0:
+        return None
+    adjustments = (
+        _dollars(v)
+        for k, v in bucket.items()
+        if str(k).startswith(_VALUE_COMPONENTS) and not str(k).startswith("base_")
+    )
+    total = base + sum(a for a in adjustments if a is not None)
+    return total if total > 0 else None
+
+
+def _price_range(body: Mapping[str, Any], prefix: str) -> PriceRange | None:
+    values: dict[Condition, int] = {}
+    for condition, suffix in _CONDITION_SUFFIXES.items():
+        value = _bucket_value(body.get(f"{prefix}_{suffix}"))
+        if value is not None:
+            values[condition] = value
+    return PriceRange.of(values)
+
+
+def market_value_from(
+    vin: str,
+    body: Mapping[str, Any],
+    *,
+    mileage: int,
+    state: str | None,
+    condition: Condition | None,
+) -> MarketValue:
+    """A MarketValue from a /v2/marketvalue body; MarketValueNotFound when nothing is priced."""
+    if body.get("success") is False:
+        raise ProviderUnavailable(PROVIDER, "no valuation available now")
+    value = MarketValue(
+        vin=vin,
+        mileage=mileage,
+        state=state,
+        condition=condition,
+        retail=_price_range(body, "retail"),
+        # Not in CarsXE's documented v2 shape; read when present, else the range is unknown.
+        private_party=_price_range(body, "private_party"),
+        trade_in=_price_range(body, "trade_in"),
+        wholesale=_price_range(body, "whole"),
+        msrp=_bucket_value(body.get("msrp")),
+        year=wire.model_year(body.get("model_year")),
+        make=wire.caps_to_title(body.get("make")),
+        model=wire.text(body.get("model")),
+        series=wire.text(body.get("series")),
+        style=wire.text(body.get("style")),
+        published=carsxe_date(body.get("publish_date")),
+    )
+    if not value.has_prices:
+        raise MarketValueNotFound(PROVIDER, paid_call_made=True)
+    return value
+
+
+def best_image_link(body: Mapping[str, Any]) -> str | None:
+    """The first https photo link Telegram can show (JPEG, PNG or WebP, under 5 MB), or None."""
+    images = body.get("images")
+    if images is None:
+        return None
+    if not isinstance(images, list):
+        raise BadProviderResponse(PROVIDER, "images is not a list")
+    for image in images:
+        if not isinstance(image, dict):
+            continue
+        link = wire.text(image.get("link"))
+        if link is None or not link.startswith("https://") or len(link) > _MAX_LINK_LENGTH:
+            continue
+        if any(char.isspace() for char in link):
+            continue
+        mime = wire.text(image.get("mime"))
+        if mime is not None and mime.lower() not in _PHOTO_MIMES:
+            continue
+        size = _count(image.get("byteSize"))
+        if size is not None and size > _MAX_PHOTO_BYTES:
+            continue
+        return link
+    return None
+
+
+def _ocr_text(value: object) -> str | None:
+    cleaned = wire.text(value)
+    if cleaned is None:
+        return None
+    vin = normalise(cleaned)
+    return vin if 0 < len(vin) <= _MAX_OCR_TEXT else None
+
+
+def _confidence(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    if 1.0 < number <= _PERCENT:
+        number /= _PERCENT
+    return number if 0.0 <= number <= 1.0 else None
+
+
+def ocr_result_from(body: Mapping[str, Any]) -> OcrResult:
+    """An OcrResult from a /v1/vinocr body; success false means no VIN was read."""
+    if body.get("success") is not True:
+        return OcrResult(vin=None)
+    raw = body.get("candidates")
+    if raw is not None and not isinstance(raw, list):
+        raise BadProviderResponse(PROVIDER, "candidates is not a list")
+    candidates: list[OcrCandidate] = []
+    for item in raw or []:
+        if not isinstance(item, dict):
+            continue
+        vin = _ocr_text(item.get("vin"))
+        if vin is not None:
+            candidates.append(OcrCandidate(vin, _confidence(item.get("confidence")) or 0.0))
+    return OcrResult(
+        vin=_ocr_text(body.get("vin")),
+        confidence=_confidence(body.get("confidence")),
+        candidates=tuple(candidates),
+    )
+
+
+def plate_result_from(
+    plate: str, country: str, state: str | None, body: Mapping[str, Any]
+) -> PlateResult:
+    """A PlateResult from a /v2/platedecoder body; PlateNotFound when it names no vehicle."""
+    raw_vin = wire.text(body.get("vin"))
+    vin = normalise(raw_vin) if raw_vin else None
+    make = wire.caps_to_title(body.get("make"))
+    model = wire.text(body.get("model"))
+    if vin is not None and not is_well_formed(vin):
+        vin = None
+    if vin is None and make is None and model is None:
+        raise PlateNotFound(PROVIDER, paid_call_made=True)
+    return PlateResult(
+        plate=plate,
+        country=country,
+        state=state,
+        vin=vin,
+        year=wire.model_year(body.get("year")) or wire.model_year(body.get("registration_year")),
+        make=make,
+        model=model,
+        trim=wire.text(body.get("trim")),
+        description=wire.text(body.get("description")),
+        style=wire.text(body.get("style")),
+        body_style=wire.text(body.get("body_style")),
+        color=wire.text(body.get("color")),
+        fuel_type=wire.text(body.get("fuel_type")),
+        engine_size=wire.text(body.get("engine_size")),
+        drive_type=wire.text(body.get("drive_type")),
+        transmission=wire.text(body.get("transmission")),
+    )
+
+
+def _plate_rejection(country: str, state: str | None, status: int, message: str) -> VinNotFound:
+    """CarsXE's no-data answer for a plate: an unsupported region, or no vehicle."""
+    lowered = message.lower()
+    paid = status != _VALIDATION_STATUS
+    region = any(word in lowered for word in _PLATE_REGION_WORDS)
+    if region and any(word in lowered for word in _PLATE_REFUSAL_WORDS):
+        return PlateRegionRejected(PROVIDER, country=country, state=state, paid_call_made=paid)
+    return PlateNotFound(PROVIDER, paid_call_made=paid)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from vinbot.models.errors import InvalidCondition, InvalidMileage
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Mapping
 
 type Condition = Literal["excellent", "clean", "average", "rough"]
@@ -104,7 +104,7 @@ def parse_condition(text: str | None) -> Condition | None:
 
 
 def parse_mileage(text: str) -> int:
-    """Miles from "85000", "85,000", "85 000", "85k", "85.5k" or "85K miles"; else InvalidMileage."""
+    """Miles from text like "85000", "85,000", "85 000", "85k" or "85.5K miles"; InvalidMileage."""
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned or len(cleaned) > _MAX_TEXT_LENGTH:
         raise InvalidMileage(_MILEAGE_HELP)

@@ -1,0 +1,185 @@
+"""Rendering: escaped HTML under Telegram's limit, plain text, the CLI JSON and units."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vinbot.formatters import units
+from vinbot.formatters.html import MESSAGE_LIMIT, render_decode, render_invalid
+from vinbot.formatters.json_output import analysis_object, decode_object
+from vinbot.formatters.text import render_decode_text
+from vinbot.models.vehicle import DecodeResult, VehicleSpec
+from vinbot.models.vin import analyse
+from vinbot.services.spec_codec import dump_spec, load_spec
+
+HONDA = "1HGCM82633A004352"
+
+CONTRACT_KEYS = {
+    "vin",
+    "valid",
+    "errors",
+    "warnings",
+    "check_digit_valid",
+    "model_year",
+    "model_year_candidates",
+    "region",
+    "country",
+    "manufacturer",
+    "make",
+    "model",
+    "trim",
+    "source",
+    "cached",
+    "attributes",
+}
+
+
+class _TagBalance(HTMLParser):
+    """Counts open tags to prove the HTML is balanced."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack.pop() == tag
+
+
+def balanced(html: str) -> bool:
+    parser = _TagBalance()
+    parser.feed(html)
+    parser.close()
+    return not parser.stack
+
+
+def result(spec: VehicleSpec, **kwargs: object) -> DecodeResult:
+    return DecodeResult(analysis=analyse(spec.vin), spec=spec, **kwargs)  # type: ignore[arg-type]
+
+
+def test_summary_shows_known_fields_and_never_none() -> None:
+    """The summary lists known fields in order and never prints 'None' for unknown ones."""
+    spec = VehicleSpec(
+        vin=HONDA,
+        source="carsxe",
+        year=2003,
+        make="Honda",
+        model="Accord",
+        attributes={
+            "engine": "3.0L V6",
+            "transmission": "5-Speed Automatic",
+            "plant_city": "Marysville",
+            "plant_country": "United States",
+            "msrp_usd": "26990",
+        },
+    )
+    html = render_decode(result(spec))
+    assert "<b>2003 Honda Accord</b>" in html
+    assert "Marysville, United States" in html
+    assert "$26,990" in html
+    assert "None" not in html
+    assert html.index("Engine") < html.index("Transmission")
+
+
+def test_api_and_user_text_is_escaped() -> None:
+    """Markup inside provider data is escaped, so Telegram never sees a stray tag."""
+    spec = VehicleSpec(
+        vin=HONDA,
+        source="carsxe",
+        make="<b>Evil</b> & Co",
+        model="</i>Model",
+        attributes={"engine": "<script>alert(1)</script>", "weird_<key>": "a & b"},
+    )
+    html = render_decode(result(spec), expanded=True)
+    assert "&lt;script&gt;" in html
+    assert "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in html
+    assert balanced(html)
+
+
+def test_expanded_view_with_huge_data_stays_under_the_limit() -> None:
+    """Hundreds of long attributes still render under 4096 characters with balanced tags."""
+    attributes = {f"field_{i}": "x" * 500 + "<&>" for i in range(400)}
+    spec = VehicleSpec(vin=HONDA, source="carsxe", make="Honda", attributes=attributes)
+    html = render_decode(result(spec, notes=("note " * 50,)), expanded=True)
+    assert len(html) <= MESSAGE_LIMIT
+    assert "more lines not shown" in html
+    assert "Source: CarsXE" in html
+    assert balanced(html)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=30), st.text(max_size=400), max_size=60))
+def test_any_attributes_render_balanced_and_short(attributes: dict[str, str]) -> None:
+    """Whatever strings a provider returns, the HTML is balanced and under the limit."""
+    spec = VehicleSpec(vin=HONDA, source="nhtsa", model="X", attributes=attributes)
+    html = render_decode(result(spec), expanded=True)
+    assert len(html) <= MESSAGE_LIMIT
+    assert balanced(html)
+
+
+def test_invalid_vin_message_names_the_problem_and_escapes_input() -> None:
+    """The invalid-VIN text carries the reasons and escapes whatever the user typed."""
+    html = render_invalid(analyse("<b>1HGCM82633AOO4352</b>"))
+    assert "&lt;B&gt;1HGCM82633AOO4352" in html
+    assert balanced(html)
+    assert "not a valid VIN" in html
+
+
+def test_metric_and_imperial_units() -> None:
+    """Economy, lengths, weights and volumes convert for metric users."""
+    assert units.economy("20", "30", "imperial") == "20 city / 30 hwy mpg"
+    assert units.economy("20", None, "metric") == "11.8 city L/100 km"
+    assert units.economy(None, "abc", "metric") is None
+    assert units.length("100", "metric") == "254 cm"
+    assert units.weight("3000", "metric") == "1,361 kg"
+    assert units.volume("17.1", "imperial") == "17.1 gal"
+    assert units.money("55500") == "$55,500"
+
+
+def test_plain_text_lists_every_field() -> None:
+    """The terminal rendering shows summary and detail rows without markup."""
+    spec = VehicleSpec(
+        vin=HONDA, source="nhtsa", year=2003, make="Honda", attributes={"series": "EX <V6>"}
+    )
+    text = render_decode_text(result(spec))
+    assert "Series" in text
+    assert "EX <V6>" in text
+    assert "<b>" not in text
+
+
+def test_json_object_has_the_contract_keys() -> None:
+    """The CLI JSON carries every documented key, with null for unknowns."""
+    spec = VehicleSpec(vin=HONDA, source="carsxe", year=2003, make="Honda")
+    obj = decode_object(result(spec, cached=True))
+    assert set(obj) >= CONTRACT_KEYS
+    assert obj["model"] is None
+    assert obj["cached"] is True
+    assert obj["source"] == "carsxe"
+    json.dumps(obj)
+    invalid = analysis_object(analyse("123"))
+    assert set(invalid) >= CONTRACT_KEYS
+    assert invalid["valid"] is False
+    assert invalid["check_digit_valid"] is None
+
+
+def test_spec_round_trips_through_the_cache_format() -> None:
+    """A spec survives dump/load, and anything else reads as a miss."""
+    spec = VehicleSpec(
+        vin=HONDA, source="nhtsa", year=2003, make="Honda", attributes={"a": "1"}, warnings=("w",)
+    )
+    assert load_spec(dump_spec(spec)) == spec
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "not json", "[]", '{"v": 99}', '{"v": 1, "vin": 5}', '{"v":1,"vin":"X","source":"evil"}'],
+)
+def test_garbage_in_the_cache_is_a_miss(text: str) -> None:
+    """Corrupt or foreign cache values load as None, never raise."""
+    assert load_spec(text) is None
