@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -291,6 +292,29 @@ async def start_bot(module: str, env: dict[str, str], log_path: Path) -> BotProc
     sampler = RssSampler(process.pid)
     sampler.start()
     return BotProcess(module, process, log_path, sampler)
+
+
+async def start_profiler(
+    bot: BotProcess, output: Path, log_path: Path
+) -> asyncio.subprocess.Process:
+    """py-spy sampling the bot until it exits, writing collapsed stacks to `output`."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    with log_path.open("ab") as log_file:
+        return await asyncio.create_subprocess_exec(
+            py_spy,
+            "record",
+            "--pid",
+            str(bot.process.pid),
+            "--format",
+            "raw",
+            "--rate",
+            "250",
+            "--output",
+            str(output),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+        )
 
 
 def vinbot_environment(

@@ -23,7 +23,7 @@ import tempfile
 import time
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, override
 
 from _support import EXIT_OK, Failure, Script, load, parser, run
 from telegram import Update
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from vinbot.handlers.context import BotContext
 
 NAME = "replay_update"
-PLACEHOLDER_TOKEN = "123456789:replay-placeholder-token-never-sent"
+PLACEHOLDER_TOKEN = "123456789:replay-placeholder-token-never-sent"  # noqa: S105 - not a secret
 # Methods whose answer is a Message; everything else is answered with True (or [] below).
 _MESSAGE_METHODS = frozenset(
     {
@@ -63,6 +63,10 @@ class RecordedCall:
     method: str
     params: dict[str, Any]
 
+    def as_json(self) -> dict[str, Any]:
+        """The call with JSON-encoded parameters (reply_markup, entities) decoded."""
+        return {"method": self.method, "params": {k: _decoded(v) for k, v in self.params.items()}}
+
 
 class RecordingRequest(BaseRequest):
     """A BaseRequest that answers the Bot API in-process and records every call."""
@@ -74,13 +78,16 @@ class RecordingRequest(BaseRequest):
         self._message_ids = itertools.count(1_000_000)
 
     @property
+    @override
     def read_timeout(self) -> float | None:
         """Nothing here waits on a network."""
         return 1.0
 
+    @override
     async def initialize(self) -> None:
         """Nothing to open."""
 
+    @override
     async def shutdown(self) -> None:
         """Nothing to close."""
 
@@ -120,6 +127,7 @@ class RecordingRequest(BaseRequest):
             return []
         return True
 
+    @override
     async def do_request(
         self,
         url: str,
@@ -198,7 +206,7 @@ def print_calls(script: Script, calls: Sequence[RecordedCall]) -> None:
     if not calls:
         script.out("   (the bot sent nothing)")
     for call in calls:
-        params = {k: _decoded(v) for k, v in call.params.items()}
+        params = call.as_json()["params"]
         text = params.pop("text", None)
         script.out(f"-> {call.method} {json.dumps(params, ensure_ascii=False, default=str)}")
         if text is not None:
@@ -243,16 +251,7 @@ async def replay(
                 calls = request.calls[first:]
                 if as_json:
                     results.append(
-                        {
-                            "update_id": data["update_id"],
-                            "calls": [
-                                {
-                                    "method": c.method,
-                                    "params": {k: _decoded(v) for k, v in c.params.items()},
-                                }
-                                for c in calls
-                            ],
-                        }
+                        {"update_id": data["update_id"], "calls": [c.as_json() for c in calls]}
                     )
                 else:
                     script.out(_summary(data))

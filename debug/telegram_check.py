@@ -1,12 +1,16 @@
 """Check the bot token (getMe), the webhook state (getWebhookInfo) and the registered commands.
 
 A long-polling bot cannot receive anything while a webhook is set (getUpdates answers 409
-Conflict), so a set webhook fails the check; --delete-webhook removes it. --check-conflict asks
-getUpdates once, without confirming anything, to see whether another process is polling now
-(it briefly interrupts a running bot's own long poll, which PTB simply retries).
+Conflict), so a set webhook fails the check; --delete-webhook removes it.
+
+--check-conflict [SECONDS] long-polls getUpdates itself for a while (15 s by default, longer
+than the bot's own poll) without confirming anything. Telegram ends the older of two
+concurrent polls with 409 Conflict, so if another process is polling with this token it takes
+the poll back and this check sees the Conflict. A running bot notices too: it logs one
+`polling_conflict` and /health answers 503 until its next poll succeeds, a few seconds later.
 
     python debug/telegram_check.py
-    TELEGRAM_BASE_URL=http://127.0.0.1:8125/bot python debug/telegram_check.py
+    TELEGRAM_BASE_URL=http://127.0.0.1:8125/bot python debug/telegram_check.py --check-conflict
 """
 
 from __future__ import annotations
@@ -44,7 +48,12 @@ def _bot(script: Script, seconds: float) -> Bot:
 
 
 async def check(
-    script: Script, *, seconds: float, delete_webhook: bool, drop_pending: bool, conflict: bool
+    script: Script,
+    *,
+    seconds: float,
+    delete_webhook: bool,
+    drop_pending: bool,
+    conflict: float | None,
 ) -> int:
     """getMe, getWebhookInfo, getMyCommands, and optionally deleteWebhook or a getUpdates probe."""
     base_url = script.settings.telegram_base_url
@@ -52,8 +61,8 @@ async def check(
     try:
         async with bot:
             await _report(script, bot, delete_webhook=delete_webhook, drop_pending=drop_pending)
-            if conflict:
-                await _probe_polling(script, bot)
+            if conflict is not None:
+                await _probe_polling(script, bot, conflict)
     except InvalidToken:
         raise Failure(
             "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): copy it again from "
@@ -97,19 +106,25 @@ async def _report(script: Script, bot: Bot, *, delete_webhook: bool, drop_pendin
     script.out(f"deleted the webhook{dropped}; long polling can receive updates now")
 
 
-async def _probe_polling(script: Script, bot: Bot) -> None:
+async def _probe_polling(script: Script, bot: Bot, seconds: float) -> None:
+    script.note(f"long-polling getUpdates for {seconds:g} s to see whether another process polls")
     try:
         # No offset: nothing is confirmed, so the bot still receives every update later.
-        updates = await bot.get_updates(timeout=0, limit=1)
+        updates = await bot.get_updates(timeout=int(seconds), limit=1, read_timeout=seconds + 10)
     except Conflict as exc:
         raise Failure(
-            f"another process is polling with this token right now ({exc.message}); "
-            "stop it: two pollers steal each other's updates"
+            f"another process is polling with this token ({exc.message}); stop it: "
+            "two pollers steal each other's updates"
         ) from None
     except TelegramError as exc:
         raise Failure(f"getUpdates failed: {type(exc).__name__}: {exc.message}") from None
-    waiting = "an update is" if updates else "no update is"
-    script.out(f"getUpdates ok: no other process is polling ({waiting} waiting)")
+    if updates:
+        script.out(
+            "getUpdates ok: no other poller, but updates are waiting unclaimed "
+            "(is the bot running?)"
+        )
+    else:
+        script.out(f"getUpdates ok: no other process polled in {seconds:g} s")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,8 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args_parser.add_argument(
         "--check-conflict",
-        action="store_true",
-        help="call getUpdates once to detect another process polling with this token",
+        type=float,
+        nargs="?",
+        const=15.0,
+        default=None,
+        metavar="SECONDS",
+        help="long-poll getUpdates for SECONDS (default 15) to detect another process polling "
+        "with this token; a running bot sees one brief conflict",
     )
     args = args_parser.parse_args(argv)
     script = load(NAME, verbose=args.verbose)

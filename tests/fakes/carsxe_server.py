@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import binascii
 import copy
 import json
 import signal
@@ -245,6 +247,178 @@ def internal_error() -> Canned:
     return Canned(500, load_fixture("carsxe/error_internal_500.json"))
 
 
+RECALLS_VIN = "1C4JJXR64PW696340"  # the VIN of the documented /v1/recalls example
+
+
+def carsxe_recall(
+    nhtsa_id: str = "23V123000",
+    *,
+    recall_date: str = "2023-03-02",
+    component: str = "ELECTRICAL SYSTEM",
+    dont_drive: bool | None = False,
+    stop_sale: bool | None = False,
+    remedy_available: bool | None = True,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """One full /v1/recalls record with every field CarsXE's own types list (values made up)."""
+    record: dict[str, Any] = {
+        "recall_date": recall_date,
+        "expiration_date": None,
+        "nhtsa_id": nhtsa_id,
+        "manufacturer_id": "Z01",
+        "recall_campaign_type": "Safety Recall",
+        "recall_name": f"{component.title()} recall",
+        "component": component,
+        "recall_description": f"A defect in the {component.lower()} may develop.",
+        "risk_description": "This can increase the risk of a crash.",
+        "stop_sale": stop_sale,
+        "dont_drive": dont_drive,
+        "remedy_available": remedy_available,
+        "recall_remedy": "Dealers will repair the vehicle free of charge.",
+        "parts_available": True,
+        "labor_hours_min": "0.5",
+        "labor_hours_max": "1.2",
+        "recall_status": "Open",
+    }
+    record.update(overrides)
+    return record
+
+
+def default_carsxe_recalls() -> list[dict[str, Any]]:
+    """Two campaigns: an older harmless one and a newer do-not-drive one."""
+    return [
+        carsxe_recall("22V500000", recall_date="2022-07-01", component="BACK OVER PREVENTION"),
+        carsxe_recall(
+            "23V123000",
+            recall_date="2023-03-02",
+            component="AIR BAGS",
+            dont_drive=True,
+            stop_sale=True,
+            remedy_available=False,
+        ),
+    ]
+
+
+def recalls_body(
+    vin: str, recalls: list[dict[str, Any]] | None = None, key: str = "API_KEY"
+) -> dict[str, Any]:
+    """A /v1/recalls success body: the documented example's envelope, with a recalls list."""
+    body = load_fixture("carsxe/recalls_success.json")
+    listed = default_carsxe_recalls() if recalls is None else recalls
+    body["input"] = {"key": key, "vin": vin}
+    body["data"].update(
+        {
+            "vin": vin,
+            "make": "JEEP",
+            "model": "Wrangler",
+            "has_recalls": bool(listed),
+            "recall_count": len(listed),
+            "recalls": listed,
+        }
+    )
+    return body
+
+
+def _value_bucket(kind: str, condition: str, base: int) -> dict[str, int]:
+    name = f"{kind}_{condition}"
+    return {
+        f"base_{name}": base,
+        f"mileage_{name}": -250,
+        f"add_deduct_{name}": 0,
+        f"regional_{name}": 50,
+    }
+
+
+def marketvalue_body(
+    vin: str, *, state: str | None = None, mileage: int | None = None
+) -> dict[str, Any]:
+    """A /v2/marketvalue body: the documented example completed with every condition bucket.
+
+    The docs sample shows only whole_clean and retail_clean; the other buckets follow its shape
+    (base, mileage, add/deduct and regional parts) with made-up amounts.
+    """
+    body = load_fixture("carsxe/marketvalue_v2_success.json")
+    body["input"] = {"vin": vin, "country": "US", **({"state": state} if state else {})}
+    body["msrp"] = "55500"
+    for condition, whole, retail in (
+        ("xclean", 6300, 10600),
+        ("clean", 5300, 9325),
+        ("avg", 4300, 8100),
+        ("rough", 3000, 6600),
+    ):
+        body[f"whole_{condition}"] = _value_bucket("whole", condition, whole)
+        body[f"retail_{condition}"] = _value_bucket("retail", condition, retail)
+    for condition, trade in (("clean", 4900), ("avg", 3900), ("rough", 2600)):
+        body[f"trade_in_{condition}"] = _value_bucket("trade_in", condition, trade)
+    if mileage is not None:
+        body["mileage"] = mileage
+    return body
+
+
+def images_body(make: str, model: str, count: int = 2) -> dict[str, Any]:
+    """An /images success body in CarsXE's shape (the links point at a test host)."""
+    slug = f"{make}-{model}".lower().replace(" ", "-")
+    return {
+        "success": True,
+        "images": [
+            {
+                "mime": "image/jpeg",
+                "link": f"https://images.example.test/{slug}-{n}.jpg",
+                "contextLink": f"https://cars.example.test/{slug}",
+                "height": 768,
+                "width": 1024,
+                "byteSize": 180_000,
+                "thumbnailLink": f"https://images.example.test/{slug}-{n}-thumb.jpg",
+                "thumbnailHeight": 120,
+                "thumbnailWidth": 160,
+                "hostPageDomainFriendlyName": "Example Cars",
+                "accentColor": "2A2A2A",
+                "datePublished": "2024-01-01T00:00:00Z",
+            }
+            for n in range(1, count + 1)
+        ],
+        "query": {"make": make, "model": model},
+    }
+
+
+def vinocr_body() -> dict[str, Any]:
+    """The documented /v1/vinocr success body (a confident read of JHLRD77874C026456)."""
+    return load_fixture("carsxe/vinocr_success.json")
+
+
+PLATE_VIN = "1HGCM82633A004352"
+
+
+def plate_body(
+    plate: str, state: str | None, country: str = "US", vin: str = PLATE_VIN
+) -> dict[str, Any]:
+    """A /v2/platedecoder success body with the common fields CarsXE's types list."""
+    return {
+        "success": True,
+        "input": {"plate": plate, "state": state, "country": country},
+        "description": "2003 Honda Accord EX",
+        "make": "Honda",
+        "model": "Accord",
+        "trim": "EX",
+        "vin": vin,
+        "style": "Sedan 4D",
+        "year": "2003",
+        "registration_year": "2003",
+        "assembly": "United States",
+        "fuel_type": "Gasoline",
+        "color": "Silver",
+        "body_style": "Sedan",
+        "engine_size": "3.0L V6",
+        "drive_type": "FWD",
+        "transmission": "Automatic",
+    }
+
+
+# Plate countries whose state is required, and countries the fake refuses.
+PLATE_STATE_COUNTRIES = frozenset({"US", "CA", "AU"})
+UNSUPPORTED_PLATE_COUNTRIES = frozenset({"ZZ", "AQ"})
+
+
 class FakeCarsXE(FakeUpstream):
     """CarsXE's API shapes: `key` checked on every call, /specs answered per VIN.
 
@@ -263,10 +437,29 @@ class FakeCarsXE(FakeUpstream):
         super().__init__(host=host, port=port, latency=latency)
         self.api_key = api_key
         self.specs: dict[str, Canned | dict[str, Any]] = {}
+        self.recalls: dict[str, Canned | dict[str, Any]] = {}
+        self.market_values: dict[str, Canned | dict[str, Any]] = {}
+        self.images: dict[tuple[str, str], Canned | dict[str, Any]] = {}
+        self.ocr: dict[bytes, Canned | dict[str, Any]] = {}
+        self.plates: dict[tuple[str, str], Canned | dict[str, Any]] = {}
+        self.ocr_images: list[bytes] = []
 
     def routes(self) -> Sequence[tuple[str, str, Handler]]:
-        """CarsXE endpoints served; add /v1/recalls, /v2/marketvalue, /images, /v1/vinocr here."""
-        return (("GET", "/specs", self._specs),)
+        """CarsXE endpoints served.
+
+        Per-input answers (a body dict served with 200, or a Canned): `specs[vin]`,
+        `recalls[vin]`, `market_values[vin]`, `images[(make, model)]` (lower case),
+        `ocr[image bytes]`, `plates[(country, plate)]`; other inputs get the default bodies.
+        `ocr_images` records the decoded bytes of every VIN OCR upload.
+        """
+        return (
+            ("GET", "/specs", self._specs),
+            ("GET", "/v1/recalls", self._recalls),
+            ("GET", "/v2/marketvalue", self._market_value),
+            ("GET", "/images", self._images),
+            ("POST", "/v1/vinocr", self._vin_ocr),
+            ("GET", "/v2/platedecoder", self._plate_decoder),
+        )
 
     def not_found(self) -> Canned:
         """CarsXE's error envelope for an unknown path."""
@@ -294,6 +487,101 @@ class FakeCarsXE(FakeUpstream):
         if isinstance(answer, Canned):
             return answer
         return Canned(200, answer)
+
+    async def _recalls(self, request: web.Request) -> Canned:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
+        vin = request.query.get("vin", "").strip().upper()
+        if not vin:
+            return Canned(400, load_fixture("carsxe/specs_error_missing_vin.json"))
+        return _answer(self.recalls.get(vin), lambda: recalls_body(vin, key=request.query["key"]))
+
+    async def _market_value(self, request: web.Request) -> Canned:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
+        vin = request.query.get("vin", "").strip().upper()
+        if not vin:
+            return Canned(400, load_fixture("carsxe/specs_error_missing_vin.json"))
+        condition = request.query.get("condition")
+        if condition is not None and condition not in {"excellent", "clean", "average", "rough"}:
+            return Canned(400, {"success": False, "message": "Invalid condition"})
+        mileage = request.query.get("mileage")
+        if mileage is not None and not mileage.isdigit():
+            return Canned(400, {"success": False, "message": "Invalid mileage"})
+        return _answer(
+            self.market_values.get(vin),
+            lambda: marketvalue_body(
+                vin,
+                state=request.query.get("state"),
+                mileage=int(mileage) if mileage else None,
+            ),
+        )
+
+    async def _images(self, request: web.Request) -> Canned:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
+        make = request.query.get("make", "").strip()
+        model = request.query.get("model", "").strip()
+        if not make or not model:
+            # A v1 route: validation problems come back as 500 with success false.
+            return Canned(500, {"success": False, "message": "Missing make or model"})
+        return _answer(
+            self.images.get((make.lower(), model.lower())), lambda: images_body(make, model)
+        )
+
+    async def _vin_ocr(self, request: web.Request) -> Canned:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
+        try:
+            payload = json.loads(await request.read())
+        except ValueError:
+            return Canned(400, {"success": False, "message": "Invalid JSON body"})
+        encoded = payload.get("image_url") if isinstance(payload, dict) else None
+        if not isinstance(encoded, str) or not encoded:
+            return Canned(400, {"success": False, "message": "Missing image_url"})
+        try:
+            image = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            return Canned(400, {"success": False, "message": "Invalid image"})
+        self.ocr_images.append(image)
+        return _answer(self.ocr.get(image), vinocr_body)
+
+    async def _plate_decoder(self, request: web.Request) -> Canned:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
+        plate = request.query.get("plate", "").strip().upper()
+        country = request.query.get("country", "US").strip().upper() or "US"
+        state = request.query.get("state", "").strip().upper() or None
+        if not plate:
+            return Canned(400, {"success": False, "message": "Missing plate"})
+        if country in UNSUPPORTED_PLATE_COUNTRIES:
+            return Canned(404, {"success": False, "message": f"Country {country} is not supported"})
+        if country in PLATE_STATE_COUNTRIES and state is None:
+            return Canned(400, {"success": False, "message": "Missing state"})
+        return _answer(self.plates.get((country, plate)), lambda: plate_body(plate, state, country))
+
+
+def _answer(
+    override: Canned | dict[str, Any] | None, default: Callable[[], dict[str, Any]]
+) -> Canned:
+    if isinstance(override, Canned):
+        return override
+    return Canned(200, default() if override is None else override)
+
+
+def plate_not_found() -> Canned:
+    """404 with CarsXE's no-data message, for a plate with no registered vehicle."""
+    return Canned(404, {"success": False, "message": "No data found for this plate"})
+
+
+def market_value_no_internet() -> Canned:
+    """The documented v2 market value failure ("Cannot access the internet at this time")."""
+    return Canned(200, load_fixture("carsxe/error_marketvalue_v2_no_internet.json"))
 
 
 async def serve_until_terminated(server: FakeUpstream) -> None:

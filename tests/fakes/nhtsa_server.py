@@ -1,7 +1,8 @@
-"""A fake NHTSA vPIC (and, later, the recalls API) on 127.0.0.1.
+"""A fake NHTSA vPIC and recalls API on 127.0.0.1.
 
 In tests: `async with FakeNhtsa() as nhtsa:` then point a client at `nhtsa.base_url`
-(`.../api`, like https://vpic.nhtsa.dot.gov/api). Standalone:
+(`.../api`, like https://vpic.nhtsa.dot.gov/api), and a recalls client at
+`nhtsa.recalls_base_url` (the root, like https://api.nhtsa.gov). Standalone:
 `python -m tests.fakes.nhtsa_server --port 0 --latency 0.2` prints `PORT=<n>` and serves until
 SIGTERM; vPIC is under `/api` there too.
 """
@@ -67,16 +68,93 @@ def decode_vin_values_envelope(vin: str, results: dict[str, Any]) -> dict[str, A
     }
 
 
+RECALLS_MESSAGE = "Results returned successfully"
+
+
+def nhtsa_recall(
+    campaign: str = "22V228000",
+    *,
+    make: str = "HONDA",
+    model: str = "ACCORD",
+    year: int = 2003,
+    received: str = "01/04/2022",
+    component: str = "AIR BAGS",
+    park_it: bool | None = False,
+    park_outside: bool | None = False,
+    over_the_air: bool | None = False,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """One recallsByVehicle record with every key public fixtures show (values made up).
+
+    `parkIt` and `parkOutSide` may be None, as NHTSA sometimes sends null for them.
+    """
+    record: dict[str, Any] = {
+        "Manufacturer": "American Honda Motor Co.",
+        "NHTSACampaignNumber": campaign,
+        "parkIt": park_it,
+        "parkOutSide": park_outside,
+        "overTheAirUpdate": over_the_air,
+        "ReportReceivedDate": received,
+        "Component": component,
+        "Summary": f"A defect in the {component.lower()} may develop.",
+        "Consequence": "This can increase the risk of injury.",
+        "Remedy": "Dealers will repair the vehicle free of charge.",
+        "Notes": "Owners may contact NHTSA's Vehicle Safety Hotline.",
+        "ModelYear": str(year),
+        "Make": make,
+        "Model": model,
+    }
+    record.update(overrides)
+    return record
+
+
+def default_nhtsa_recalls(make: str, model: str, year: int) -> list[dict[str, Any]]:
+    """Three campaigns: a harmless old one, a park-outside one (null parkIt) and a do-not-drive."""
+    vehicle = {"make": make.upper(), "model": model.upper(), "year": year}
+    return [
+        nhtsa_recall("19V182000", received="08/03/2019", component="SEAT BELTS", **vehicle),
+        nhtsa_recall(
+            "21V010000",
+            received="27/01/2021",
+            component="ELECTRICAL SYSTEM",
+            park_it=None,
+            park_outside=True,
+            **vehicle,
+        ),
+        nhtsa_recall(
+            "22V228000",
+            received="01/04/2022",
+            component="AIR BAGS",
+            park_it=True,
+            park_outside=None,
+            **vehicle,
+        ),
+    ]
+
+
+def recalls_envelope(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The recalls API envelope: Count, Message and a lower-case `results` list."""
+    return {"Count": len(results), "Message": RECALLS_MESSAGE, "results": results}
+
+
+def no_match_quirk() -> Canned:
+    """NHTSA's reported answer to a query with no match: HTTP 400 with Count 0 and no results."""
+    return Canned(400, recalls_envelope([]))
+
+
 class FakeNhtsa(FakeUpstream):
-    """vPIC's DecodeVinValues under /api; `decodes[vin]` overrides the answer for one VIN.
+    """vPIC's DecodeVinValues under /api and recallsByVehicle at the root.
 
     `decodes[vin]` is a Results[0] dict (wrapped in the envelope, 200) or a Canned answer; any
     other VIN decodes as the real Honda example with its VIN replaced.
+    `recalls[(make, model, year)]` (make and model lower case) is a list of records (wrapped in
+    the envelope, 200) or a Canned answer; any other vehicle gets `default_nhtsa_recalls`.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0) -> None:
         super().__init__(host=host, port=port, latency=latency)
         self.decodes: dict[str, Canned | dict[str, Any]] = {}
+        self.recalls: dict[tuple[str, str, int], Canned | list[dict[str, Any]]] = {}
 
     @property
     def base_url(self) -> str:
@@ -92,9 +170,7 @@ class FakeNhtsa(FakeUpstream):
         """vPIC endpoints under /api; recalls endpoints at the root."""
         return (
             ("GET", f"{VPIC_PREFIX}/vehicles/DecodeVinValues/{{vin}}", self._decode_vin_values),
-            # Recalls land here with the recalls client: GET /recalls/recallsByVehicle at the
-            # root (api.nhtsa.gov in production), answering Count, Message and a lower-case
-            # `results` list.
+            ("GET", "/recalls/recallsByVehicle", self._recalls_by_vehicle),
         )
 
     def not_found(self) -> Canned:
@@ -113,6 +189,19 @@ class FakeNhtsa(FakeUpstream):
             return answer
         results = honda_results(vin) if answer is None else answer
         return Canned(200, decode_vin_values_envelope(vin, results))
+
+    async def _recalls_by_vehicle(self, request: web.Request) -> Canned:
+        make = request.query.get("make", "").strip()
+        model = request.query.get("model", "").strip()
+        year_text = request.query.get("modelYear", "").strip()
+        if not make or not model or not year_text.isdigit():
+            return no_match_quirk()
+        year = int(year_text)
+        answer = self.recalls.get((make.lower(), model.lower(), year))
+        if isinstance(answer, Canned):
+            return answer
+        results = default_nhtsa_recalls(make, model, year) if answer is None else answer
+        return Canned(200, recalls_envelope(results))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

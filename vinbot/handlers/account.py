@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from vinbot.models.callback import Callback
 
 HISTORY_SIZE = 10
+GARAGE_TITLE_LOOKBACK = 200
 
 
 def _message_and_user(update: Update) -> tuple[Message, int] | None:
@@ -53,6 +54,10 @@ async def _garage_view(
         entry.vin: account.spec_title(await services.lookup.cached_spec(entry.vin))
         for entry in entries
     }
+    if not all(titles.values()):  # the cache may be cold after a restart: ask the history
+        for record in await services.lookup.recent(user_id, GARAGE_TITLE_LOOKBACK):
+            if not titles.get(record.vin):
+                titles[record.vin] = account.vehicle_title(record.year, record.make, record.model)
     return account.garage_page(entries, titles, services.callbacks, services.garage.limit)
 
 

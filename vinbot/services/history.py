@@ -33,7 +33,9 @@ class HistoryRecorder:
             raise ValueError("max_pending, batch_size and attempts must be at least 1")
         self._lookups = lookups
         self._now = now
-        self._queue: asyncio.Queue[NewLookup] = asyncio.Queue(maxsize=max_pending)
+        self._queue: asyncio.Queue[tuple[NewLookup, asyncio.Future[None]]] = asyncio.Queue(
+            maxsize=max_pending
+        )
         self._batch_size = batch_size
         self._attempts = attempts
         self._retry_delay = retry_delay
@@ -58,8 +60,13 @@ class HistoryRecorder:
         year: int | None = None,
         make: str | None = None,
         model: str | None = None,
-    ) -> None:
-        """Queue a lookup for writing and return at once; a lookup that cannot be kept is logged."""
+    ) -> asyncio.Future[None]:
+        """Queue a lookup and return at once; the future completes once it is written or logged.
+
+        Callers that must know the lookup is durable (a reply about to be sent) await it;
+        concurrent lookups share one transaction, so that wait is one commit.
+        """
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         lookup = NewLookup(
             user_id=user_id,
             vin=vin,
@@ -71,16 +78,19 @@ class HistoryRecorder:
         )
         if self._closed:
             self._lost([lookup], reason="recorder closed")
-            return
+            written.set_result(None)
+            return written
         try:
-            self._queue.put_nowait(lookup)
+            self._queue.put_nowait((lookup, written))
         except asyncio.QueueFull:
             self._lost([lookup], reason="queue full")
-            return
+            written.set_result(None)
+            return written
         if self._worker is None:
             self._worker = asyncio.get_running_loop().create_task(
                 self._work(), name="history-recorder"
             )
+        return written
 
     async def flush(self) -> None:
         """Wait until every lookup queued so far is written (or logged as lost)."""
@@ -110,16 +120,19 @@ class HistoryRecorder:
                 await worker
             leftovers: list[NewLookup] = []
             while not self._queue.empty():
-                leftovers.append(self._queue.get_nowait())
+                lookup, written = self._queue.get_nowait()
+                leftovers.append(lookup)
+                _complete(written)
                 self._queue.task_done()
             if leftovers:
                 self._lost(leftovers, reason="shutdown")
 
     async def _work(self) -> None:
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self._batch_size and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            items = [await self._queue.get()]
+            while len(items) < self._batch_size and not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            batch = [lookup for lookup, _ in items]
             self._in_flight = len(batch)
             try:
                 await self._write(batch)
@@ -128,7 +141,8 @@ class HistoryRecorder:
                 raise
             finally:
                 self._in_flight = 0
-                for _ in batch:
+                for _, written in items:
+                    _complete(written)
                     self._queue.task_done()
 
     async def _write(self, batch: list[NewLookup]) -> None:
@@ -156,3 +170,8 @@ class HistoryRecorder:
                 provider=lookup.provider,
                 looked_up_at=lookup.looked_up_at.isoformat(),
             )
+
+
+def _complete(written: asyncio.Future[None]) -> None:
+    if not written.done():
+        written.set_result(None)

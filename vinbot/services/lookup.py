@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Protocol
 
 from vinbot.logs import get_logger
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from vinbot.services.settings import UserSettingsService
 
 log = get_logger(__name__)
+
+HISTORY_WAIT_SECONDS = 5.0
 
 
 class AdminAlerts(Protocol):
@@ -86,9 +90,14 @@ class LookupService:
         """Decode a VIN for a user and remember it; raises InvalidVin for bad input."""
         result = await self._decode(raw_vin, user_id=user_id, is_admin=is_admin)
         spec = result.spec
-        self._history.record(
+        written = self._history.record(
             user_id, spec.vin, spec.source, year=result.model_year, make=spec.make, model=spec.model
         )
+        # The reply waits for the (batched) commit, so a lookup the user saw survives a crash;
+        # a slow disk delays it by HISTORY_WAIT_SECONDS at most, and the write goes on.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(HISTORY_WAIT_SECONDS):
+                await asyncio.shield(written)
         return result
 
     async def reopen(self, vin: str, *, user_id: int, is_admin: bool) -> DecodeResult:

@@ -1,0 +1,95 @@
+"""State across restarts of the real bot process: history, garage, and a kill -9 mid-burst."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, closing
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import World, open_world
+from tests.fakes.telegram.state import RecordedRequest
+from vinbot.models.vin import check_digit
+
+pytestmark = pytest.mark.slow
+
+BMW = "WBAFR7C57CC811956"
+USER = 6001
+
+
+def honda_vin(serial: int) -> str:
+    """A valid Honda VIN with a given serial number."""
+    body = f"1HGCM826?3A{serial:06d}"
+    return body.replace("?", check_digit(body.replace("?", "0")))
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with AsyncExitStack() as stack:
+        world = await open_world(stack, tmp_path)
+        try:
+            yield world
+        finally:
+            await world.stop_all()
+
+
+def buttons(record: RecordedRequest) -> list[dict[str, str]]:
+    markup = record.response["result"]["reply_markup"]
+    return [button for row in markup["inline_keyboard"] for button in row]
+
+
+def in_chat(chat_id: int) -> object:
+    return lambda record: record.chat_id == chat_id
+
+
+async def test_history_and_garage_survive_a_restart(world: World) -> None:
+    """A saved car and past lookups are still there after the bot restarts on the same file."""
+    bot = await world.start_bot()
+    world.telegram.send_text(USER, BMW)
+    answer = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    save = next(b for b in buttons(answer) if "Save" in b["text"])
+    world.telegram.press_button(USER, answer, save["callback_data"])
+    saved = await world.telegram.wait_for("answerCallbackQuery", timeout=10)
+    assert saved.params["text"].startswith("Saved")
+    assert await bot.terminate() == 0
+
+    await world.start_bot()
+    world.telegram.send_text(USER, "/garage")
+    garage = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    assert BMW in garage.params["text"]
+    assert "BMW 5-Series" in garage.params["text"]
+    world.telegram.send_text(USER, "/history")
+    history = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    assert BMW in history.params["text"]
+
+
+async def test_kill_9_mid_burst_keeps_every_answered_lookup(world: World, tmp_path: Path) -> None:
+    """After SIGKILL in a burst, the database is intact and holds every lookup already answered."""
+    bot = await world.start_bot(USER_DECODES_PER_MINUTE="0", DAILY_LOOKUPS_PER_USER="0")
+    vins = [honda_vin(serial) for serial in range(1, 121)]
+    for index, vin in enumerate(vins):
+        world.telegram.send_text(7000 + index % 30, vin)
+    async with asyncio.timeout(30):
+        while len(world.telegram.calls("sendMessage")) < 40:
+            await asyncio.sleep(0.01)
+    bot.process.send_signal(signal.SIGKILL)
+    await bot.process.wait()
+    answered = {
+        (int(r.params["chat_id"]), vin)
+        for r in world.telegram.calls("sendMessage")
+        if r.ok
+        for vin in vins
+        if vin in r.params["text"]
+    }
+    assert len(answered) >= 40
+
+    restarted = await world.start_bot()
+    assert await restarted.terminate() == 0
+    with closing(sqlite3.connect(tmp_path / "vinbot.db")) as db:
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+        stored = set(db.execute("select user_id, vin from lookups").fetchall())
+    assert answered <= stored

@@ -1,0 +1,198 @@
+"""In-process fakes for the recalls, market value, photo, OCR and plate services' ports.
+
+Each fake answers from what a test sets, or raises the error set, and records every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from vinbot.models.errors import MarketValueNotFound, PlateNotFound
+from vinbot.models.market_value import MarketValue, PriceRange
+from vinbot.models.ocr import OcrCandidate, OcrResult
+from vinbot.models.plate import PlateResult
+from vinbot.models.recalls import Recall, RecallReport
+
+if TYPE_CHECKING:
+    from vinbot.models.market_value import Condition
+
+HONDA_VIN = "1HGCM82633A004352"
+BMW_VIN = "WBAFR7C57CC811956"
+
+
+def recall(
+    campaign_id: str,
+    *,
+    date: dt.date | None = None,
+    do_not_drive: bool | None = None,
+    park_outside: bool | None = None,
+    component: str = "AIR BAGS",
+) -> Recall:
+    """A Recall with just the fields a test cares about."""
+    return Recall(
+        campaign_id=campaign_id,
+        date=date,
+        do_not_drive=do_not_drive,
+        park_outside=park_outside,
+        component=component,
+    )
+
+
+def carsxe_report(vin: str = HONDA_VIN, *recalls: Recall) -> RecallReport:
+    """A VIN-level report as CarsXE would give it."""
+    return RecallReport(
+        source="carsxe", recalls=recalls, vin=vin, make="Honda", model="Accord", year=2003
+    )
+
+
+def nhtsa_report(make: str, model: str, year: int, *recalls: Recall) -> RecallReport:
+    """A model-level report as NHTSA would give it."""
+    return RecallReport(source="nhtsa", recalls=recalls, make=make, model=model, year=year)
+
+
+@dataclass
+class FakeVinRecalls:
+    """CarsXE's /v1/recalls: a report per VIN, or an error."""
+
+    reports: dict[str, RecallReport] = field(default_factory=dict)
+    error: Exception | None = None
+    calls: list[str] = field(default_factory=list)
+
+    async def recalls(self, vin: str) -> RecallReport:
+        self.calls.append(vin)
+        if self.error is not None:
+            raise self.error
+        return self.reports.get(vin) or carsxe_report(vin, recall("23V123000"))
+
+
+@dataclass
+class FakeModelRecalls:
+    """NHTSA's recallsByVehicle: a report per (make, model, year), or an error."""
+
+    reports: dict[tuple[str, str, int], RecallReport] = field(default_factory=dict)
+    error: Exception | None = None
+    calls: list[tuple[str, str, int]] = field(default_factory=list)
+
+    async def recalls_by_vehicle(self, make: str, model: str, year: int) -> RecallReport:
+        self.calls.append((make, model, year))
+        if self.error is not None:
+            raise self.error
+        found = self.reports.get((make, model, year))
+        if found is not None:
+            return found
+        return nhtsa_report(make, model, year, recall("22V228000", do_not_drive=True))
+
+
+def market_value(
+    vin: str = BMW_VIN,
+    *,
+    mileage: int = 85_000,
+    state: str | None = None,
+    condition: Condition | None = None,
+) -> MarketValue:
+    """A valuation with all three ranges, echoing the inputs."""
+    return MarketValue(
+        vin=vin,
+        mileage=mileage,
+        state=state,
+        condition=condition,
+        retail=PriceRange.of({"excellent": 10_400, "clean": 9_125, "rough": 6_400}),
+        trade_in=PriceRange.of({"clean": 4_700, "rough": 2_400}),
+        wholesale=PriceRange.of({"clean": 5_100}),
+        msrp=55_500,
+        year=2012,
+        make="BMW",
+        model="5-Series",
+        published=dt.date(2025, 4, 8),
+    )
+
+
+@dataclass
+class FakeMarketValues:
+    """CarsXE's /v2/marketvalue: a valuation echoing the inputs, or an error."""
+
+    error: Exception | None = None
+    calls: list[tuple[str, int, str | None, str | None]] = field(default_factory=list)
+
+    async def market_value(
+        self,
+        vin: str,
+        *,
+        mileage: int,
+        state: str | None = None,
+        condition: Condition | None = None,
+    ) -> MarketValue:
+        self.calls.append((vin, mileage, state, condition))
+        if self.error is not None:
+            if isinstance(self.error, MarketValueNotFound):
+                raise MarketValueNotFound("carsxe", paid_call_made=True)
+            raise self.error
+        return market_value(vin, mileage=mileage, state=state, condition=condition)
+
+
+@dataclass
+class FakeImages:
+    """CarsXE's /images: a link per (make, model), None, or an error; can hang."""
+
+    links: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    error: Exception | None = None
+    hang: bool = False
+    calls: list[tuple[str, str, int | None, str | None]] = field(default_factory=list)
+
+    async def images(
+        self, make: str, model: str, year: int | None = None, trim: str | None = None
+    ) -> str | None:
+        self.calls.append((make, model, year, trim))
+        if self.hang:
+            await asyncio.Event().wait()
+        if self.error is not None:
+            raise self.error
+        return self.links.get((make, model), f"https://images.example.test/{make}-{model}.jpg")
+
+
+@dataclass
+class FakeVinReader:
+    """CarsXE's /v1/vinocr: a set OcrResult, or an error; keeps the bytes it was sent."""
+
+    result: OcrResult = field(
+        default_factory=lambda: OcrResult(
+            vin="JHLRD77874C026456",
+            confidence=0.98,
+            candidates=(OcrCandidate("JHLRD77874C026456", 0.98),),
+        )
+    )
+    error: Exception | None = None
+    images: list[bytes] = field(default_factory=list)
+
+    async def vin_ocr(self, image: bytes) -> OcrResult:
+        self.images.append(image)
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+@dataclass
+class FakePlates:
+    """CarsXE's /v2/platedecoder: a result per plate, or an error."""
+
+    error: Exception | None = None
+    calls: list[tuple[str, str | None, str]] = field(default_factory=list)
+
+    async def plate_decode(self, plate: str, state: str | None, country: str = "US") -> PlateResult:
+        self.calls.append((plate, state, country))
+        if self.error is not None:
+            if isinstance(self.error, PlateNotFound):
+                raise PlateNotFound("carsxe", paid_call_made=True)
+            raise self.error
+        return PlateResult(
+            plate=plate,
+            country=country,
+            state=state,
+            vin=HONDA_VIN,
+            year=2003,
+            make="Honda",
+            model="Accord",
+        )

@@ -1,0 +1,124 @@
+"""Mileage and condition input: friendly errors for anything that is not a plausible value."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vinbot.models.errors import InvalidCondition, InvalidInput, InvalidMileage
+from vinbot.models.market_value import MAX_MILEAGE, PriceRange, parse_condition, parse_mileage
+
+
+@pytest.mark.parametrize(
+    ("text", "miles"),
+    [
+        ("85000", 85_000),
+        ("85,000", 85_000),
+        ("85 000", 85_000),
+        ("85\u00a0000", 85_000),
+        ("85'000", 85_000),
+        ("85.000", 85_000),
+        ("85k", 85_000),
+        ("85K", 85_000),
+        ("85.5k", 85_500),
+        ("85,5k", 85_500),
+        ("85K miles", 85_000),
+        ("85 k", 85_000),
+        ("85000 mi", 85_000),
+        ("1 mile", 1),
+        ("1,250,000", 1_250_000),
+        ("0", 0),
+        ("  42000  ", 42_000),
+        ("2000k", 2_000_000),
+    ],
+)
+def test_accepted_mileages(text: str, miles: int) -> None:
+    """Numbers with or without separators, "k" and a miles unit are read as miles."""
+    assert parse_mileage(text) == miles
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("-5", "negative"),
+        ("\u22125000", "negative"),
+        ("85km", "miles"),
+        ("120 000 km", "miles"),
+        ("2000001", "more than any car"),
+        ("3m", "as a number"),
+        ("abc", "as a number"),
+        ("", "as a number"),
+        ("85,00", "as a number"),
+        ("85,000.5", "as a number"),
+        ("1.250,000", "as a number"),
+        ("1e5", "as a number"),
+        ("\u0668\u0665", "as a number"),
+        ("85..5k", "as a number"),
+        ("k", "as a number"),
+        ("9" * 5000, "as a number"),
+    ],
+)
+def test_rejected_mileages_say_why(text: str, hint: str) -> None:
+    """Negative, metric, absurd and malformed input raise InvalidMileage with a helpful message."""
+    with pytest.raises(InvalidMileage, match=hint):
+        parse_mileage(text)
+
+
+@given(st.integers(0, MAX_MILEAGE), st.sampled_from(["", ",", " ", "'", "."]))
+def test_any_plausible_mileage_round_trips(miles: int, separator: str) -> None:
+    """Every mileage up to the limit, grouped by thousands with any one separator, reads back."""
+    grouped = f"{miles:,}".replace(",", separator)
+
+    assert parse_mileage(grouped) == miles
+    assert parse_mileage(f"{grouped} miles") == miles
+
+
+@given(st.text(max_size=30))
+def test_any_text_parses_or_raises_invalid_mileage(text: str) -> None:
+    """Arbitrary text gives a mileage within range or InvalidMileage, never another error."""
+    try:
+        miles = parse_mileage(text)
+    except InvalidMileage as exc:
+        assert str(exc)
+    else:
+        assert 0 <= miles <= MAX_MILEAGE
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        ("excellent", "excellent"),
+        ("Clean", "clean"),
+        ("good", "clean"),
+        ("AVERAGE", "average"),
+        ("fair", "average"),
+        ("rough", "rough"),
+        ("extra-clean", "excellent"),
+        (None, None),
+        ("  ", None),
+    ],
+)
+def test_conditions(text: str | None, condition: str | None) -> None:
+    """CarsXE's four conditions and their everyday names are accepted; blank means none."""
+    assert parse_condition(text) == condition
+
+
+def test_unknown_condition_lists_the_choices() -> None:
+    """An unknown condition raises InvalidCondition naming the four choices."""
+    with pytest.raises(InvalidCondition, match="excellent, clean, average or rough") as caught:
+        parse_condition("mint")
+
+    assert isinstance(caught.value, InvalidInput)
+
+
+def test_price_range_spans_the_priced_conditions() -> None:
+    """A range runs from the lowest to the highest priced condition and ignores zeros."""
+    price_range = PriceRange.of({"excellent": 10_000, "clean": 9_000, "rough": 0})
+
+    assert price_range is not None
+    assert (price_range.low, price_range.high) == (9_000, 10_000)
+    assert price_range.at("clean") == 9_000
+    assert price_range.at("rough") is None
+    assert price_range.at(None) is None
+    assert PriceRange.of({"clean": 0}) is None

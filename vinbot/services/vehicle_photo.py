@@ -1,0 +1,83 @@
+"""A photo for a decoded vehicle: cached per make, model, year and trim; never blocks an answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Protocol
+
+from vinbot.cache import keys
+from vinbot.logs import get_logger
+from vinbot.models.errors import VinbotError
+
+if TYPE_CHECKING:
+    from vinbot.cache.base import Cache
+    from vinbot.models.vehicle import VehicleSpec
+
+log = get_logger(__name__)
+
+FORMAT_VERSION: Final = 1
+NO_PHOTO_TTL: Final = keys.NOT_FOUND_TTL
+
+
+class ImageSource(Protocol):
+    """A paid image search by make and model (CarsXE); None when nothing was found."""
+
+    async def images(
+        self, make: str, model: str, year: int | None = None, trim: str | None = None
+    ) -> str | None:
+        """The best photo link for the vehicle, or None."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoLookup:
+    """A photo link (or None) and whether this call made a paid request."""
+
+    url: str | None
+    paid_call_made: bool = False
+    cached: bool = False
+
+
+class VehiclePhotoService:
+    """Finds a photo for a decoded vehicle; any failure simply means no photo."""
+
+    def __init__(self, carsxe: ImageSource, cache: Cache, *, deadline_seconds: float = 5.0) -> None:
+        self._carsxe = carsxe
+        self._cache = cache
+        self._deadline = deadline_seconds
+
+    async def photo_url(self, spec: VehicleSpec) -> str | None:
+        """The photo link for the spec's make, model, year and trim, or None."""
+        return (await self.photo(spec)).url
+
+    async def photo(self, spec: VehicleSpec) -> PhotoLookup:
+        """The photo link, cached per make/model/year/trim ("none found" briefly), and the cost."""
+        if not spec.make or not spec.model:
+            return PhotoLookup(None)
+        key = keys.image_key(spec.make, spec.model, spec.year, spec.trim)
+        text = await self._cache.get(key)
+        if text is not None and (cached := _load(text)) is not None:
+            return PhotoLookup(cached[0], cached=True)
+        try:
+            async with asyncio.timeout(self._deadline):
+                url = await self._carsxe.images(spec.make, spec.model, spec.year, spec.trim)
+        except (VinbotError, TimeoutError) as exc:
+            log.warning("photo_failed", make=spec.make, model=spec.model, error=type(exc).__name__)
+            return PhotoLookup(None)
+        ttl = keys.IMAGE_TTL if url is not None else NO_PHOTO_TTL
+        await self._cache.set(key, json.dumps({"v": FORMAT_VERSION, "url": url}), ttl)
+        return PhotoLookup(url, paid_call_made=True)
+
+
+def _load(text: str) -> tuple[str | None] | None:
+    """The cached link (inside a tuple, so "no photo" differs from a miss), or None."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("v") != FORMAT_VERSION:
+        return None
+    url = data.get("url")
+    return (url,) if url is None or isinstance(url, str) else None
