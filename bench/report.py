@@ -97,6 +97,34 @@ def per_second(times: Iterable[float], origin: float) -> list[int]:
     return counts
 
 
+@dataclass(frozen=True)
+class OutboundCalls:
+    """What a bot sent into chats, from the fake's request records: Telegram limits these."""
+
+    reply_times: list[float]
+    by_method: dict[str, int]
+    max_per_second: int
+    max_per_chat_second: int
+    too_many_requests: int
+
+    @classmethod
+    def of(cls, records: Iterable[Mapping[str, Any]]) -> OutboundCalls:
+        """Every call naming a chat counts toward the limits; sendMessage calls are replies."""
+        chat_calls = [r for r in records if r.get("params", {}).get("chat_id") is not None]
+        by_chat: dict[str, list[float]] = {}
+        by_method: dict[str, int] = {}
+        for record in chat_calls:
+            by_chat.setdefault(str(record["params"]["chat_id"]), []).append(float(record["at"]))
+            by_method[record["method"]] = by_method.get(record["method"], 0) + 1
+        return cls(
+            reply_times=sorted(float(r["at"]) for r in chat_calls if r["method"] == "sendMessage"),
+            by_method=by_method,
+            max_per_second=max_in_window(float(r["at"]) for r in chat_calls),
+            max_per_chat_second=max((max_in_window(t) for t in by_chat.values()), default=0),
+            too_many_requests=sum(1 for r in chat_calls if r.get("status") == 429),
+        )
+
+
 @dataclass
 class RunFigures:
     """What one bot did in one scenario."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bench.processes import (
@@ -19,6 +19,7 @@ from bench.processes import (
 )
 from bench.report import (
     LatencySummary,
+    OutboundCalls,
     RunFigures,
     ScenarioResult,
     Target,
@@ -45,6 +46,8 @@ OFFER_CHUNK = 250
 REPLY_WAIT_SECONDS = 120.0
 QUIET_SECONDS = 3.0
 MIB = 1024 * 1024
+# Ceiling: heavy users have ids below this, light users (one message each) from it on.
+LIGHT_USERS = 10_000
 # Telegram's documented limits.
 TELEGRAM_OVERALL_PER_SECOND = 30
 TELEGRAM_PER_CHAT_PER_SECOND = 1
@@ -72,7 +75,7 @@ class Plan:
     ceiling_heavy_share: float = 1 / 3
     ceiling_baseline: bool = True
     memory_vins: int = 10_000
-    memory_in_flight: int = 256
+    memory_in_flight: int = 64
 
     @classmethod
     def quick(cls) -> Plan:
@@ -132,6 +135,14 @@ class Session:
                 await asyncio.sleep(POLL_SECONDS)
         return replies
 
+    async def method_counts(self) -> dict[str, int]:
+        """How many calls of each Bot API method the fake recorded since the last reset."""
+        records, _ = await self.telegram.requests()
+        counts: dict[str, int] = {}
+        for record in records:
+            counts[record["method"]] = counts.get(record["method"], 0) + 1
+        return counts
+
     async def wait_quiet(self, quiet: float = QUIET_SECONDS, timeout: float = REPLY_WAIT_SECONDS):
         """Collect sendMessage calls until none came for `quiet` seconds."""
         replies: list[dict[str, Any]] = []
@@ -174,7 +185,9 @@ async def session(
             env = vinbot_environment(telegram, carsxe, database, **overrides)
             process = await start_bot("vinbot", env, log)
         else:
-            process = await start_bot("bench.baseline_bot", baseline_environment(telegram, **overrides), log)
+            process = await start_bot(
+                "bench.baseline_bot", baseline_environment(telegram, **overrides), log
+            )
         profiler: asyncio.subprocess.Process | None = None
         try:
             await telegram.wait_polling(process)
@@ -198,53 +211,90 @@ def users(first: int, count: int) -> range:
 # --- 1. warm --------------------------------------------------------------------------------
 
 
-async def _warm_run(workspace: Workspace, plan: Plan, bot: str) -> RunFigures:
+@dataclass
+class _WarmTally:
+    """One bot's figures summed over its bursts."""
+
+    bot: str
+    session: Session
+    rates: list[float] = field(default_factory=list)
+    sample: list[float] = field(default_factory=list)
+    methods: dict[str, int] = field(default_factory=dict)
+    answered: int = 0
+    cpu: float = 0.0
+    fake_cpu: float = 0.0
+
+    def figures(self, updates: int, calls: int | None) -> RunFigures:
+        return RunFigures(
+            bot=self.bot,
+            updates=updates,
+            answered=self.answered,
+            updates_per_second=percentile(self.rates, 50),
+            latency=LatencySummary.of(self.sample),
+            peak_rss_bytes=self.session.bot.rss.high_water_mark(),
+            upstream_calls=calls,
+            rss_after_bytes=self.session.bot.rss.current(),
+            cpu_ms_per_update=self.cpu * 1000 / max(self.answered, 1),
+            extra={
+                "bursts_updates_per_second": self.rates,
+                "bot_api_calls": self.methods,
+                "fake_telegram_cpu_ms_per_update": self.fake_cpu * 1000 / max(self.answered, 1),
+            },
+            latency_sample=self.sample,
+        )
+
+
+async def _warm_burst(tally: _WarmTally, messages: list[tuple[int, str]]) -> None:
+    s = tally.session
+    await s.reset()
+    cpu, fake_cpu = s.bot.cpu_seconds(), s.telegram.cpu_seconds()
+    await s.offer_texts(messages)
+    tally.answered += len(await s.wait_replies(len(messages)))
+    tally.cpu += s.bot.cpu_seconds() - cpu
+    tally.fake_cpu += s.telegram.cpu_seconds() - fake_cpu
+    timings = await s.telegram.timings()
+    tally.rates.append(throughput(timings))
+    tally.sample += latencies(timings)
+    for method, count in (await s.method_counts()).items():
+        tally.methods[method] = tally.methods.get(method, 0) + count
+
+
+async def warm(workspace: Workspace, plan: Plan) -> ScenarioResult:
+    """Many users, cached VINs, no rate limiter: vinbot's capacity against the bare bot's.
+
+    Both bots run side by side, each on its own fake Telegram, and take turns: the bursts
+    alternate so that whatever else the machine does weighs on both alike.
+    """
     pool = distinct_vins(plan.warm_pool, seed=11)
-    async with session(
-        workspace, "warm", bot, latency=plan.upstream_latency, **NO_RATE_LIMIT, **UNLIMITED
-    ) as s:
-        await s.offer_texts(list(zip(users(1, len(pool)), pool, strict=True)))
-        await s.wait_replies(len(pool))
-        rates: list[float] = []
-        sample: list[float] = []
-        answered = 0
-        cpu_before = s.bot.cpu_seconds()
-        for round_index in range(plan.warm_rounds):
-            await s.reset()
-            first_user = 100_000 + round_index * plan.warm_updates
+    settings = {**NO_RATE_LIMIT, **UNLIMITED}
+    async with contextlib.AsyncExitStack() as stack:
+        tallies = [
+            _WarmTally(
+                bot,
+                await stack.enter_async_context(
+                    session(workspace, "warm", bot, latency=plan.upstream_latency, **settings)
+                ),
+            )
+            for bot in (BASELINE, VINBOT)
+        ]
+        for tally in tallies:
+            await tally.session.offer_texts(list(zip(users(1, len(pool)), pool, strict=True)))
+            await tally.session.wait_replies(len(pool))
+        for burst in range(plan.warm_rounds):
+            first_user = 100_000 + burst * plan.warm_updates
             messages = [
                 (user, pool[index % len(pool)])
                 for index, user in enumerate(users(first_user, plan.warm_updates))
             ]
-            await s.offer_texts(messages)
-            answered += len(await s.wait_replies(len(messages)))
-            timings = await s.telegram.timings()
-            rates.append(throughput(timings))
-            sample += latencies(timings)
-        cpu = s.bot.cpu_seconds() - cpu_before
-        calls = await s.carsxe.calls()
+            for tally in tallies:
+                await _warm_burst(tally, messages)
         total = plan.warm_updates * plan.warm_rounds
-        return RunFigures(
-            bot=bot,
-            updates=total,
-            answered=answered,
-            updates_per_second=percentile(rates, 50),
-            latency=LatencySummary.of(sample),
-            peak_rss_bytes=s.bot.rss.high_water_mark(),
-            upstream_calls=calls if bot == VINBOT else None,
-            rss_after_bytes=s.bot.rss.current(),
-            cpu_ms_per_update=cpu * 1000 / max(answered, 1),
-            extra={"rounds_updates_per_second": rates},
-            latency_sample=sample,
-        )
-
-
-async def warm(workspace: Workspace, plan: Plan) -> ScenarioResult:
-    """Many users, cached VINs, no rate limiter: vinbot's capacity against the bare bot's."""
-    baseline = await _warm_run(workspace, plan, BASELINE)
-    vinbot = await _warm_run(workspace, plan, VINBOT)
+        baseline = tallies[0].figures(total, None)
+        vinbot = tallies[1].figures(total, await tallies[1].session.carsxe.calls())
     ratio = vinbot.updates_per_second / baseline.updates_per_second
+    cpu_ratio = (baseline.cpu_ms_per_update or 0) / (vinbot.cpu_ms_per_update or 1)
     vinbot.extra["ratio_to_baseline"] = ratio
+    vinbot.extra["cpu_ratio_to_baseline"] = cpu_ratio
     return ScenarioResult(
         "warm",
         "1 Warm (cached, no rate limit)",
@@ -253,13 +303,15 @@ async def warm(workspace: Workspace, plan: Plan) -> ScenarioResult:
             Target(
                 f"warm throughput >= {WARM_RATIO_TARGET}x the bare bot",
                 f"{ratio:.2f}x ({vinbot.updates_per_second:.0f} vs "
-                f"{baseline.updates_per_second:.0f} updates/s)",
+                f"{baseline.updates_per_second:.0f} updates/s; CPU per update "
+                f"{cpu_ratio:.2f}x as efficient)",
                 ratio >= WARM_RATIO_TARGET,
             )
         ],
         notes=[
-            f"{plan.warm_rounds} burst(s) of {plan.warm_updates} updates from distinct users over "
-            f"{plan.warm_pool} pre-warmed VINs; latency includes queueing in the burst"
+            f"{plan.warm_rounds} alternating burst(s) per bot of {plan.warm_updates} updates from "
+            f"distinct users over {plan.warm_pool} pre-warmed VINs; updates/s is the median "
+            "burst; latency includes queueing in the burst"
         ],
     )
 
@@ -276,6 +328,7 @@ async def cold(workspace: Workspace, plan: Plan) -> ScenarioResult:
         sample: list[float] = []
         rates: list[float] = []
         answered = 0
+        methods: dict[str, int] = {}
         cpu_before = s.bot.cpu_seconds()
         for wave in range(plan.cold_waves):
             await s.reset()
@@ -285,8 +338,9 @@ async def cold(workspace: Workspace, plan: Plan) -> ScenarioResult:
             timings = await s.telegram.timings()
             sample += latencies(timings)
             rates.append(throughput(timings))
+            for method, count in (await s.method_counts()).items():
+                methods[method] = methods.get(method, 0) + count
         cpu = s.bot.cpu_seconds() - cpu_before
-        actions, _ = await s.telegram.requests("sendChatAction")
         run = RunFigures(
             bot=VINBOT,
             updates=len(vins),
@@ -297,7 +351,7 @@ async def cold(workspace: Workspace, plan: Plan) -> ScenarioResult:
             upstream_calls=await s.carsxe.calls(),
             rss_after_bytes=s.bot.rss.current(),
             cpu_ms_per_update=cpu * 1000 / max(answered, 1),
-            extra={"typing_actions_last_wave": len(actions)},
+            extra={"bot_api_calls": methods},
             latency_sample=sample,
         )
     limit = COLD_P95_FACTOR * plan.upstream_latency
@@ -370,7 +424,7 @@ def ceiling_schedule(plan: Plan) -> list[list[tuple[int, int]]]:
     """Per 100 ms tick, the (user id, VIN index) messages to offer: heavy and light users mixed.
 
     Heavy users (ids 1..H) share `ceiling_heavy_share` of the offered rate; every other message
-    comes from a light user who writes once (ids from 10_000).
+    comes from a light user who writes once (ids from LIGHT_USERS).
     """
     ticks = round(plan.ceiling_seconds * 10)
     per_tick = plan.ceiling_offered_per_second / 10
@@ -385,7 +439,7 @@ def ceiling_schedule(plan: Plan) -> list[list[tuple[int, int]]]:
             messages.append((1 + heavy_sent % plan.ceiling_heavy_users, heavy_sent + light_sent))
             heavy_sent += 1
         for _ in range(light_due):
-            messages.append((10_000 + light_sent, heavy_sent + light_sent))
+            messages.append((LIGHT_USERS + light_sent, heavy_sent + light_sent))
             light_sent += 1
         schedule.append(messages)
     return schedule
@@ -398,74 +452,54 @@ async def _ceiling_run(workspace: Workspace, plan: Plan, bot: str) -> RunFigures
         cpu_before = s.bot.cpu_seconds()
         schedule = ceiling_schedule(plan)
         started = time.monotonic()
-        replies: list[dict[str, Any]] = []
         for tick, messages in enumerate(schedule):
             await s.offer_texts([(user, pool[index % len(pool)]) for user, index in messages])
-            replies += await s.new_replies()
             await asyncio.sleep(max(0.0, started + (tick + 1) / 10 - time.monotonic()))
-        replies += await s.wait_quiet()
-        timings = await s.telegram.timings()
+        await s.wait_quiet()
         cpu = s.bot.cpu_seconds() - cpu_before
-        calls = await s.carsxe.calls()
-        offered = sum(len(messages) for messages in schedule)
-        return _ceiling_figures(bot, plan, offered, replies, timings, s, cpu, calls)
-
-
-def _ceiling_figures(
-    bot: str,
-    plan: Plan,
-    offered: int,
-    replies: list[dict[str, Any]],
-    timings: list[dict[str, Any]],
-    s: Session,
-    cpu: float,
-    calls: int,
-) -> RunFigures:
-    times = [float(r["at"]) for r in replies]
-    by_chat: dict[int, list[float]] = {}
-    for record in replies:
-        by_chat.setdefault(int(record["params"]["chat_id"]), []).append(float(record["at"]))
-    heavy = [t for t in timings if t["chat_id"] is not None and t["chat_id"] < 10_000]
-    light = [t for t in timings if t["chat_id"] is not None and t["chat_id"] >= 10_000]
-    heavy_latency = LatencySummary.of(latencies(heavy))
-    light_latency = LatencySummary.of(latencies(light))
-    origin = min(float(t["offered_at"]) for t in timings) if timings else 0.0
-    return RunFigures(
-        bot=bot,
-        updates=offered,
-        answered=len(latencies(timings)),
-        updates_per_second=steady_rate(times),
-        latency=LatencySummary.of(latencies(timings)),
-        peak_rss_bytes=s.bot.rss.high_water_mark(),
-        upstream_calls=calls if bot == VINBOT else None,
-        rss_after_bytes=s.bot.rss.current(),
-        cpu_ms_per_update=cpu * 1000 / max(len(replies), 1),
-        extra={
-            "configured_rate": plan.ceiling_rate,
-            "offered_per_second": plan.ceiling_offered_per_second,
-            "replies": len(replies),
-            "max_replies_in_any_1s": max_in_window(times),
-            "max_replies_into_one_chat_in_any_1s": max(
-                (max_in_window(chat) for chat in by_chat.values()), default=0
-            ),
-            "telegram_429s": sum(1 for r in replies if r.get("status") == 429),
-            "replies_per_second": per_second(times, origin),
-            "heavy_users": {
-                "users": plan.ceiling_heavy_users,
-                "messages": len(heavy),
-                "answered": heavy_latency.count,
-                "p50": heavy_latency.p50,
-                "p95": heavy_latency.p95,
+        records, _ = await s.telegram.requests()
+        timings = await s.telegram.timings()
+        outbound = OutboundCalls.of(records)
+        heavy = [t for t in timings if t["chat_id"] is not None and t["chat_id"] < LIGHT_USERS]
+        light = [t for t in timings if t["chat_id"] is not None and t["chat_id"] >= LIGHT_USERS]
+        heavy_latency = LatencySummary.of(latencies(heavy))
+        light_latency = LatencySummary.of(latencies(light))
+        origin = min((float(t["offered_at"]) for t in timings), default=0.0)
+        return RunFigures(
+            bot=bot,
+            updates=sum(len(messages) for messages in schedule),
+            answered=len(latencies(timings)),
+            updates_per_second=steady_rate(outbound.reply_times),
+            latency=LatencySummary.of(latencies(light)),
+            peak_rss_bytes=s.bot.rss.high_water_mark(),
+            upstream_calls=await s.carsxe.calls() if bot == VINBOT else None,
+            rss_after_bytes=s.bot.rss.current(),
+            cpu_ms_per_update=cpu * 1000 / max(len(outbound.reply_times), 1),
+            extra={
+                "configured_rate": plan.ceiling_rate,
+                "offered_per_second": plan.ceiling_offered_per_second,
+                "replies": len(outbound.reply_times),
+                "chat_calls_by_method": outbound.by_method,
+                "max_chat_calls_in_any_1s": outbound.max_per_second,
+                "max_calls_into_one_chat_in_any_1s": outbound.max_per_chat_second,
+                "telegram_429s": outbound.too_many_requests,
+                "replies_per_second": per_second(outbound.reply_times, origin),
+                "heavy_users": {
+                    "users": plan.ceiling_heavy_users,
+                    "messages": len(heavy),
+                    "answered": heavy_latency.count,
+                    "p50": heavy_latency.p50,
+                    "p95": heavy_latency.p95,
+                },
+                "light_users": {
+                    "messages": len(light),
+                    "answered": light_latency.count,
+                    "p50": light_latency.p50,
+                    "p95": light_latency.p95,
+                },
             },
-            "light_users": {
-                "messages": len(light),
-                "answered": light_latency.count,
-                "p50": light_latency.p50,
-                "p95": light_latency.p95,
-            },
-        },
-        latency_sample=latencies(light),
-    )
+            latency_sample=latencies(light),
+        )
 
 
 async def ceiling(workspace: Workspace, plan: Plan) -> ScenarioResult:
@@ -475,7 +509,7 @@ async def ceiling(workspace: Workspace, plan: Plan) -> ScenarioResult:
         runs.insert(0, await _ceiling_run(workspace, plan, BASELINE))
     vinbot = runs[-1]
     extra = vinbot.extra
-    window = extra["max_replies_in_any_1s"]
+    window = extra["max_chat_calls_in_any_1s"]
     heavy, light = extra["heavy_users"], extra["light_users"]
     return ScenarioResult(
         "ceiling",
@@ -500,7 +534,7 @@ async def ceiling(workspace: Workspace, plan: Plan) -> ScenarioResult:
             f"{plan.ceiling_heavy_users} heavy users send "
             f"{plan.ceiling_heavy_share:.0%} of them, light users write once; vinbot with its "
             "default flood guard and quotas; latency column = light users; per-chat max "
-            f"{extra['max_replies_into_one_chat_in_any_1s']} replies in 1 s "
+            f"{extra['max_calls_into_one_chat_in_any_1s']} calls in 1 s "
             f"(Telegram asks for about {TELEGRAM_PER_CHAT_PER_SECOND})"
         ],
         series={run.bot: run.extra["replies_per_second"] for run in runs},
@@ -513,9 +547,7 @@ async def ceiling(workspace: Workspace, plan: Plan) -> ScenarioResult:
 async def memory(workspace: Workspace, plan: Plan) -> ScenarioResult:
     """Many distinct VINs through a fast upstream: peak RSS, and RSS with the cache full."""
     vins = distinct_vins(plan.memory_vins, seed=55)
-    async with session(
-        workspace, "memory", VINBOT, latency=0.0, **NO_RATE_LIMIT, **UNLIMITED
-    ) as s:
+    async with session(workspace, "memory", VINBOT, latency=0.0, **NO_RATE_LIMIT, **UNLIMITED) as s:
         rss_start = s.bot.rss.current()
         cpu_before = s.bot.cpu_seconds()
         started = time.perf_counter()
@@ -524,7 +556,7 @@ async def memory(workspace: Workspace, plan: Plan) -> ScenarioResult:
         messages = list(zip(users(1_000_000, len(vins)), vins, strict=True))
         while answered < len(messages):
             room = plan.memory_in_flight - (offered - answered)
-            if offered < len(messages) and room >= OFFER_CHUNK // 2:
+            if offered < len(messages) and room >= plan.memory_in_flight // 2:
                 take = min(room, len(messages) - offered)
                 await s.offer_texts(messages[offered : offered + take])
                 offered += take
@@ -539,6 +571,7 @@ async def memory(workspace: Workspace, plan: Plan) -> ScenarioResult:
         cpu = s.bot.cpu_seconds() - cpu_before
         await asyncio.sleep(1.0)
         rss_after = s.bot.rss.current()
+        typing, _ = await s.telegram.requests("sendChatAction")
         run = RunFigures(
             bot=VINBOT,
             updates=len(vins),
@@ -549,7 +582,7 @@ async def memory(workspace: Workspace, plan: Plan) -> ScenarioResult:
             upstream_calls=await s.carsxe.calls(),
             rss_after_bytes=rss_after,
             cpu_ms_per_update=cpu * 1000 / max(answered, 1),
-            extra={"rss_at_start_bytes": rss_start},
+            extra={"rss_at_start_bytes": rss_start, "typing_actions": len(typing)},
         )
     peak = run.peak_rss_bytes / MIB
     return ScenarioResult(

@@ -71,7 +71,7 @@ async def decode(script: Script, vin: str, seconds: float) -> int:
         breaker=CircuitBreaker("carsxe"),
         retry=RetryPolicy(attempts=1, deadline=seconds),
     )
-    script.note(f"GET {settings.carsxe_base_url}/specs?vin={vin} (one billed call)")
+    script.out(f"GET {settings.carsxe_base_url}/specs?vin={vin} (one billed call)")
     try:
         spec = await client.decode(vin)
         error: VinbotError | None = None

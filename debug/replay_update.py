@@ -166,8 +166,9 @@ def read_updates(path: Path) -> list[dict[str, Any]]:
         raise Failure(f"{path} is not JSON: {exc}", 2) from None
     if isinstance(data, dict) and isinstance(data.get("result"), list):
         data = data["result"]
-    updates = data if isinstance(data, list) else [data]
-    if not updates or not all(isinstance(u, dict) for u in updates):
+    items: list[object] = data if isinstance(data, list) else [data]
+    updates = [item for item in items if isinstance(item, dict)]
+    if not updates or len(updates) != len(items):
         raise Failure(f"{path} holds no Update objects", 2)
     for number, update in enumerate(updates, start=1):
         update.setdefault("update_id", number)
@@ -234,8 +235,8 @@ async def replay(
     async with AsyncExitStack() as stack:
         scratch = None if use_database else Path(stack.enter_context(tempfile.TemporaryDirectory()))
         settings, placeholder = replay_settings(script.settings, scratch_dir=scratch, carsxe=carsxe)
-        if placeholder:
-            script.note("TELEGRAM_BOT_TOKEN is not set: using a placeholder (saved buttons fail)")
+        if placeholder and not as_json:
+            script.out("TELEGRAM_BOT_TOKEN is not set: using a placeholder (saved buttons fail)")
         token = settings.telegram_bot_token.value if settings.telegram_bot_token else ""
         bot_id = int(token.split(":", 1)[0])
         request = RecordingRequest(bot_id, bot_username)

@@ -107,7 +107,7 @@ async def _report(script: Script, bot: Bot, *, delete_webhook: bool, drop_pendin
 
 
 async def _probe_polling(script: Script, bot: Bot, seconds: float) -> None:
-    script.note(f"long-polling getUpdates for {seconds:g} s to see whether another process polls")
+    script.out(f"long-polling getUpdates for {seconds:g} s to see whether another process polls")
     try:
         # No offset: nothing is confirmed, so the bot still receives every update later.
         updates = await bot.get_updates(timeout=int(seconds), limit=1, read_timeout=seconds + 10)

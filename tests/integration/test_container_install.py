@@ -7,6 +7,7 @@ point run from there. The fast tests parse the Dockerfile so its steps cannot dr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shlex
@@ -23,6 +24,8 @@ import pytest
 
 from vinbot import runtime
 from vinbot.config import load_settings
+from vinbot.health import HealthServer, HealthState
+from vinbot.metrics import Metrics
 from vinbot.storage.engine import database_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,14 +157,40 @@ def test_cmd_is_exec_form_so_sigterm_reaches_python() -> None:
     assert signal.Signals[stop] in runtime.STOP_SIGNALS
 
 
-def test_healthcheck_asks_health_with_python_not_curl() -> None:
-    """HEALTHCHECK runs the image's Python against /health on $PORT (slim images have no curl)."""
+def _healthcheck_command() -> list[str]:
     (check,) = [i.arguments for i in _runtime_stage() if i.keyword == "HEALTHCHECK"]
-    command = json.loads(check[check.index("CMD") + len("CMD") :].strip())
-    assert command[:2] == ["python", "-c"]
-    assert "/health" in command[2]
-    assert "PORT" in command[2]
     assert "curl" not in check
+    command: list[str] = json.loads(check[check.index("CMD") + len("CMD") :].strip())
+    return command
+
+
+async def _run_healthcheck(port: int) -> tuple[int, str]:
+    command = _healthcheck_command()
+    assert command[0] == "python"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *command[1:],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PORT": str(port)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return process.returncode, err.decode()
+
+
+async def test_healthcheck_follows_the_health_route_on_port() -> None:
+    """The HEALTHCHECK's Python exits 0 while /health is 200 and 1 once it turns 503."""
+    state = HealthState()
+    async with HealthServer(state, Metrics(), host="127.0.0.1", port=0) as server:
+        healthy = await _run_healthcheck(server.port)
+        state.mark_stopped("shutting down")
+        stopped = await _run_healthcheck(server.port)
+    assert healthy == (0, "")
+    code, message = stopped
+    assert code == 1
+    assert message.strip().startswith("unhealthy:")
+    assert "503" in message
 
 
 def test_dockerignore_keeps_secrets_venv_tests_and_data_out() -> None:

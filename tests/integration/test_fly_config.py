@@ -85,10 +85,9 @@ def test_check_port_is_the_port_the_health_server_binds(
     assert health.DEFAULT_HOST == "0.0.0.0"  # Fly runs checks from outside the machine
 
 
-async def test_check_path_is_the_liveness_answer() -> None:
+async def test_check_path_is_the_liveness_answer(fly: dict[str, Any]) -> None:
     """The check's path is served by vinbot's health server with the liveness body."""
-    with FLY_TOML.open("rb") as file:
-        check = _health_check(tomllib.load(file))
+    check = _health_check(fly)
     assert check.get("method", "get").lower() == "get"
     async with (
         HealthServer(HealthState(), Metrics(), host="127.0.0.1", port=0) as server,
@@ -101,8 +100,24 @@ async def test_check_path_is_the_liveness_answer() -> None:
     assert "seconds_since_last_poll" in body
 
 
-def test_check_grace_covers_a_stalled_poll(fly: dict[str, Any], fly_settings: Settings) -> None:
-    """The check's timeout is shorter than its interval, and grace lets start-up finish."""
+async def test_metrics_scrape_targets_the_metrics_page(
+    fly: dict[str, Any], fly_settings: Settings
+) -> None:
+    """[metrics] points at the health server's port and a path that serves Prometheus text."""
+    metrics = fly["metrics"]
+    assert metrics["port"] == fly_settings.port
+    async with (
+        HealthServer(HealthState(), Metrics(), host="127.0.0.1", port=0) as server,
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{server.port}{metrics['path']}") as response,
+    ):
+        text = await response.text()
+    assert response.status == 200
+    assert "# TYPE vinbot_" in text
+
+
+def test_check_timing_leaves_room_for_start_up(fly: dict[str, Any], fly_settings: Settings) -> None:
+    """The check times out before its next run and waits at least one long poll after boot."""
     check = _health_check(fly)
     interval = int(check["interval"].removesuffix("s"))
     timeout = int(check["timeout"].removesuffix("s"))

@@ -79,10 +79,9 @@ def test_any_text_parses_or_raises_invalid_mileage(text: str) -> None:
     """Arbitrary text gives a mileage within range or InvalidMileage, never another error."""
     try:
         miles = parse_mileage(text)
-    except InvalidMileage as exc:
-        assert str(exc)
-    else:
-        assert 0 <= miles <= MAX_MILEAGE
+    except InvalidMileage:
+        return
+    assert 0 <= miles <= MAX_MILEAGE
 
 
 @pytest.mark.parametrize(

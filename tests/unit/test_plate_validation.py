@@ -40,7 +40,7 @@ def test_plates_are_compacted(plate: str, compact: str) -> None:
         ("AB#12", "only the letters"),
         ("ÄBC123", "only the letters"),
         ("AB\U0001f697", "only the letters"),
-        ("１２３", "only the letters"),
+        ("\uff11\uff12\uff13", "only the letters"),
         ("ABCDEFGHIJK", "at most 10"),
     ],
 )

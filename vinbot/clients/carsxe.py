@@ -215,9 +215,11 @@ class CarsXEClient:
         if trim:
             params["trim"] = trim
         try:
-            return await self._get_json("/images", params, best_image_link)
+            link = await self._get_json("/images", params, best_image_link)
         except VinNotFound:
             return None
+        # A link is shown to users as is: never one that could carry our key.
+        return None if link is not None and self._key.value and self._key.value in link else link
 
     async def vin_ocr(self, image: bytes) -> OcrResult:
         """The VIN CarsXE reads in a photo (POST /v1/vinocr), sent as base64, never as a URL.
@@ -467,7 +469,7 @@ _MAX_LINK_LENGTH = 2048
 _MAX_OCR_TEXT = 32
 _PERCENT = 100.0
 _PLATE_REGION_WORDS = ("state", "country", "region", "province", "jurisdiction")
-_PLATE_REFUSAL_WORDS = ("invalid", "support", "not available", "not covered", "unknown")
+_PLATE_REFUSAL_WORDS = ("invalid", "support", "not available", "not covered", "unknown", "missing")
 _VALIDATION_STATUS = 400  # CarsXE: failed validation is not billed
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 type RecallSource = Literal["carsxe", "nhtsa"]
 RECALL_SOURCES: tuple[RecallSource, ...] = ("carsxe", "nhtsa")
@@ -43,7 +46,7 @@ class Recall:
         return self.danger > 0
 
 
-def sort_recalls(recalls: tuple[Recall, ...] | list[Recall]) -> tuple[Recall, ...]:
+def sort_recalls(recalls: Iterable[Recall]) -> tuple[Recall, ...]:
     """Dangerous first, then newest first (undated last), then by campaign id; no duplicates."""
     unique: dict[str, Recall] = {}
     for recall in recalls:
