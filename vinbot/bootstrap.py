@@ -14,6 +14,7 @@ from vinbot.cache.upstash import UpstashCache
 from vinbot.clients.breaker import CircuitBreaker
 from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
 from vinbot.clients.nhtsa import NhtsaVpicClient, nhtsa_http_client
+from vinbot.clients.nhtsa_recalls import NhtsaRecallsClient, nhtsa_recalls_http_client
 from vinbot.clients.offline import OfflineProvider
 from vinbot.clients.retry import RetryPolicy
 from vinbot.handlers.admin_alerts import TelegramAdminAlerts
@@ -23,16 +24,23 @@ from vinbot.logs import get_logger
 from vinbot.metrics import Metrics
 from vinbot.models.callback import CallbackCodec
 from vinbot.services.decoding import DecodeService
+from vinbot.services.extras import ExtrasService, PaidServices
 from vinbot.services.flood_guard import FloodGuard
 from vinbot.services.garage import GarageService
 from vinbot.services.hints import HintThrottle
 from vinbot.services.history import HistoryRecorder
 from vinbot.services.lookup import LookupService
+from vinbot.services.market_value import MarketValueService
+from vinbot.services.ocr import VinOcrService
+from vinbot.services.paid_calls import PaidCallGate
+from vinbot.services.plate import PlateService
 from vinbot.services.privacy import PrivacyService
 from vinbot.services.quota import QuotaService
+from vinbot.services.recalls import RecallsService
 from vinbot.services.retention import RetentionService
 from vinbot.services.settings import UserSettingsService
 from vinbot.services.status import StatusService
+from vinbot.services.vehicle_photo import VehiclePhotoService
 from vinbot.storage.engine import Database
 from vinbot.storage.repositories import (
     SqlGarageRepository,
@@ -44,7 +52,7 @@ from vinbot.storage.repositories import (
 from vinbot.telegram_app import require_token
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from contextlib import AsyncExitStack
 
     from vinbot.cache.base import Cache
@@ -68,6 +76,7 @@ class Core:
     cache: Cache
     metrics: Metrics
     breakers: Mapping[str, CircuitBreaker]
+    carsxe: CarsXEClient | None = None
 
     def provider_states(self) -> dict[str, str]:
         """Each upstream's circuit state, for /stats."""
@@ -100,18 +109,15 @@ async def build_core(settings: Settings, stack: AsyncExitStack, *, interactive: 
 
     providers: list[VehicleDataProvider] = []
     breakers: dict[str, CircuitBreaker] = {}
+    carsxe: CarsXEClient | None = None
     if settings.carsxe_api_key is not None:
         carsxe_http = carsxe_http_client(settings.carsxe_base_url, timeout)
         stack.push_async_callback(carsxe_http.aclose)
         breakers["carsxe"] = CircuitBreaker("carsxe", quota_cooldown=CARSXE_QUOTA_COOLDOWN_SECONDS)
-        providers.append(
-            CarsXEClient(
-                carsxe_http,
-                api_key=settings.carsxe_api_key,
-                breaker=breakers["carsxe"],
-                retry=retry,
-            )
+        carsxe = CarsXEClient(
+            carsxe_http, api_key=settings.carsxe_api_key, breaker=breakers["carsxe"], retry=retry
         )
+        providers.append(carsxe)
     nhtsa_http = nhtsa_http_client(settings.nhtsa_base_url, timeout)
     stack.push_async_callback(nhtsa_http.aclose)
     breakers["nhtsa"] = CircuitBreaker("nhtsa")
@@ -126,7 +132,7 @@ async def build_core(settings: Settings, stack: AsyncExitStack, *, interactive: 
     )
     stack.push_async_callback(decoder.aclose)
     log.debug("core_built", providers=[p.name for p in providers], cache=type(cache).__name__)
-    return Core(decoder=decoder, cache=cache, metrics=metrics, breakers=breakers)
+    return Core(decoder=decoder, cache=cache, metrics=metrics, breakers=breakers, carsxe=carsxe)
 
 
 async def build_decoder(
@@ -172,7 +178,36 @@ async def build_state(settings: Settings, stack: AsyncExitStack) -> State:
     )
 
 
-def assemble_bot_services(settings: Settings, core: Core, state: State) -> BotServices:
+def build_extras(
+    settings: Settings, stack: AsyncExitStack, core: Core, gate: PaidCallGate
+) -> ExtrasService:
+    """Recalls (NHTSA always, CarsXE when keyed) and the CarsXE-only features."""
+    recalls_http = nhtsa_recalls_http_client(
+        settings.nhtsa_recalls_base_url, settings.http_timeout_seconds
+    )
+    stack.push_async_callback(recalls_http.aclose)
+    breaker = CircuitBreaker("nhtsa_recalls")
+    nhtsa_recalls = NhtsaRecallsClient(
+        recalls_http, breaker=breaker, retry=RetryPolicy(deadline=settings.decode_deadline_seconds)
+    )
+    recalls = RecallsService(core.decoder, core.cache, carsxe=core.carsxe, nhtsa=nhtsa_recalls)
+    paid: PaidServices | None = None
+    if core.carsxe is not None:
+        paid = PaidServices(
+            market_value=MarketValueService(core.carsxe, core.cache),
+            photos=VehiclePhotoService(core.carsxe, core.cache),
+            ocr=VinOcrService(core.carsxe, cache=core.cache),
+            plates=PlateService(core.carsxe, core.cache),
+        )
+    return ExtrasService(gate, recalls, paid)
+
+
+def assemble_bot_services(
+    settings: Settings,
+    core: Core,
+    state: State,
+    extras_for: Callable[[PaidCallGate], ExtrasService],
+) -> BotServices:
     """The handlers' services on top of the decode stack and state (tests pass fakes in)."""
     health = HealthState(
         poll_timeout=settings.poll_timeout_seconds,
@@ -181,13 +216,9 @@ def assemble_bot_services(settings: Settings, core: Core, state: State) -> BotSe
     health.add_probe("cache", core.cache.ping)
     health.add_probe("database", state.database.ping)
     alerts = TelegramAdminAlerts(settings.admin_ids)
+    gate = PaidCallGate(state.quota, counter=core.metrics, alerts=alerts)
     lookup = LookupService(
-        core.decoder,
-        quota=state.quota,
-        history=state.history,
-        user_settings=state.user_settings,
-        counter=core.metrics,
-        alerts=alerts,
+        core.decoder, gate=gate, history=state.history, user_settings=state.user_settings
     )
     return BotServices(
         settings=settings,
@@ -203,6 +234,7 @@ def assemble_bot_services(settings: Settings, core: Core, state: State) -> BotSe
         privacy=state.privacy,
         retention=state.retention,
         admin_alerts=alerts,
+        extras=extras_for(gate),
     )
 
 
@@ -211,4 +243,6 @@ async def build_bot_services(settings: Settings, stack: AsyncExitStack) -> BotSe
     require_token(settings)
     core = await build_core(settings, stack, interactive=False)
     state = await build_state(settings, stack)
-    return assemble_bot_services(settings, core, state)
+    return assemble_bot_services(
+        settings, core, state, lambda gate: build_extras(settings, stack, core, gate)
+    )

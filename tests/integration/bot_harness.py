@@ -11,6 +11,14 @@ from typing import Any
 
 from telegram import Update
 
+from tests.fakes.beyond import (
+    FakeImages,
+    FakeMarketValues,
+    FakeModelRecalls,
+    FakePlates,
+    FakeVinReader,
+    FakeVinRecalls,
+)
 from tests.fakes.providers import DictCache, FakeProvider
 from tests.fakes.recording_request import BOT_ID, BOT_USERNAME, RecordingRequest
 from vinbot.bootstrap import Core, assemble_bot_services, build_state
@@ -20,6 +28,13 @@ from vinbot.config import Settings, load_settings
 from vinbot.handlers.context import BotServices, VinbotApplication
 from vinbot.metrics import Metrics
 from vinbot.services.decoding import DecodeService
+from vinbot.services.extras import ExtrasService, PaidServices
+from vinbot.services.market_value import MarketValueService
+from vinbot.services.ocr import VinOcrService
+from vinbot.services.paid_calls import PaidCallGate
+from vinbot.services.plate import PlateService
+from vinbot.services.recalls import RecallsService
+from vinbot.services.vehicle_photo import VehiclePhotoService
 from vinbot.telegram_app import build_application
 
 TOKEN = "123456789:TEST-token-for-handler-tests-only-xyz"
@@ -31,6 +46,35 @@ def user(user_id: int) -> dict[str, Any]:
 
 
 @dataclass
+class ExtrasFakes:
+    """The fakes behind recalls, market value, photos, VIN OCR and plates."""
+
+    vin_recalls: FakeVinRecalls = field(default_factory=FakeVinRecalls)
+    model_recalls: FakeModelRecalls = field(default_factory=FakeModelRecalls)
+    values: FakeMarketValues = field(default_factory=FakeMarketValues)
+    images: FakeImages = field(default_factory=FakeImages)
+    reader: FakeVinReader = field(default_factory=FakeVinReader)
+    plates: FakePlates = field(default_factory=FakePlates)
+
+    def build(
+        self, gate: PaidCallGate, decoder: DecodeService, cache: DictCache, *, paid: bool
+    ) -> ExtrasService:
+        """The extras service over these fakes; paid features only when paid is True."""
+        recalls = RecallsService(
+            decoder, cache, carsxe=self.vin_recalls if paid else None, nhtsa=self.model_recalls
+        )
+        services = None
+        if paid:
+            services = PaidServices(
+                market_value=MarketValueService(self.values, cache),
+                photos=VehiclePhotoService(self.images, cache),
+                ocr=VinOcrService(self.reader),
+                plates=PlateService(self.plates, cache),
+            )
+        return ExtrasService(gate, recalls, services)
+
+
+@dataclass
 class BotHarness:
     """The application with fake providers and a recording request."""
 
@@ -38,6 +82,7 @@ class BotHarness:
     request: RecordingRequest
     services: BotServices
     providers: list[FakeProvider]
+    extras: ExtrasFakes
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def feed(self, update: dict[str, Any]) -> None:
@@ -135,7 +180,11 @@ async def build_harness(
         breakers={p.name: CircuitBreaker(p.name) for p in providers},
     )
     state = await build_state(settings, stack)
-    services = assemble_bot_services(settings, core, state)
+    extras = ExtrasFakes()
+    paid = any(p.is_paid for p in providers)
+    services = assemble_bot_services(
+        settings, core, state, lambda gate: extras.build(gate, decoder, cache, paid=paid)
+    )
     request = RecordingRequest()
     application = build_application(settings, services, request=request)
-    return BotHarness(application, request, services, providers)
+    return BotHarness(application, request, services, providers, extras)

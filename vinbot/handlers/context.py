@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from vinbot.health import HealthState
     from vinbot.metrics import Metrics
     from vinbot.models.callback import CallbackCodec
+    from vinbot.services.extras import ExtrasService
     from vinbot.services.flood_guard import FloodGuard
     from vinbot.services.garage import GarageService
     from vinbot.services.hints import HintThrottle
@@ -40,6 +41,7 @@ class BotServices:
     privacy: PrivacyService
     retention: RetentionService
     admin_alerts: TelegramAdminAlerts
+    extras: ExtrasService
 
 
 class BotData:

@@ -4,61 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from vinbot.logs import get_logger
 from vinbot.services.decoding import with_note
+from vinbot.services.paid_calls import quota_note
 
 if TYPE_CHECKING:
-    from datetime import datetime
 
     from vinbot.formatters.units import Units
-    from vinbot.models.records import CapEvent, LookupRecord, QuotaDecision
+    from vinbot.models.records import LookupRecord, QuotaDecision
     from vinbot.models.vehicle import DecodeResult, VehicleSpec
     from vinbot.services.decoding import DecodeService
     from vinbot.services.history import HistoryRecorder
-    from vinbot.services.quota import QuotaService
+    from vinbot.services.paid_calls import PaidCallGate
     from vinbot.services.settings import UserSettingsService
 
-log = get_logger(__name__)
 
 HISTORY_WAIT_SECONDS = 5.0
-
-
-class AdminAlerts(Protocol):
-    """Where a once-a-month "spend cap reached" event goes (admins' chats, in the bot)."""
-
-    async def spend_cap_reached(self, event: CapEvent) -> None:
-        """Tell the admins the bot-wide paid-call cap was just reached."""
-        ...
-
-
-class PaidCallCounter(Protocol):
-    """Counts paid calls for metrics."""
-
-    def paid_call(self) -> None:
-        """One paid upstream call was made."""
-        ...
-
-
-def quota_note(decision: QuotaDecision) -> str:
-    """Why a user got the free answer, and when the detailed one is back."""
-    when = _when(decision.resets_at)
-    if decision.reason == "bot_monthly":
-        return (
-            "This bot's monthly budget for detailed decodes is spent, so this is the free "
-            f"decode. Detailed decodes are back {when}."
-        )
-    return (
-        "You've used today's detailed decodes, so this is the free decode. "
-        f"Your quota resets {when}."
-    )
-
-
-def _when(resets_at: datetime | None) -> str:
-    if resets_at is None:
-        return "soon"
-    return resets_at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 class LookupService:
@@ -68,18 +30,14 @@ class LookupService:
         self,
         decoder: DecodeService,
         *,
-        quota: QuotaService,
+        gate: PaidCallGate,
         history: HistoryRecorder,
         user_settings: UserSettingsService,
-        counter: PaidCallCounter,
-        alerts: AdminAlerts,
     ) -> None:
         self._decoder = decoder
-        self._quota = quota
+        self._gate = gate
         self._history = history
         self._user_settings = user_settings
-        self._counter = counter
-        self._alerts = alerts
 
     @property
     def decoder(self) -> DecodeService:
@@ -115,15 +73,11 @@ class LookupService:
     async def _decode(self, raw_vin: str, *, user_id: int, is_admin: bool) -> DecodeResult:
         decision: QuotaDecision | None = None
         if self._decoder.has_paid_provider:
-            decision = await self._quota.check(user_id, is_admin=is_admin)
+            decision = await self._gate.decision(user_id, is_admin=is_admin)
         allow_paid = decision is None or decision.allowed
         result = await self._decoder.decode(raw_vin, allow_paid=allow_paid)
         if result.paid_call_made:
-            self._counter.paid_call()
-            event = await self._quota.record_paid_call(user_id, "carsxe")
-            if event is not None:
-                log.warning("spend_cap_reached", month=event.month, cap=event.cap)
-                await self._alerts.spend_cap_reached(event)
+            await self._gate.charge(user_id)
         if decision is not None and not decision.allowed and result.source != "carsxe":
             result = with_note(result, quota_note(decision))
         return result
