@@ -7,6 +7,7 @@ reverse order of creation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from vinbot.cache.memory import MemoryCache
@@ -36,12 +37,14 @@ from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.plate import PlateService
 from vinbot.services.privacy import PrivacyService
 from vinbot.services.quota import QuotaService
+from vinbot.services.recall_alerts import RecallAlertService
 from vinbot.services.recalls import RecallsService
 from vinbot.services.retention import RetentionService
 from vinbot.services.settings import UserSettingsService
 from vinbot.services.status import StatusService
 from vinbot.services.vehicle_photo import VehiclePhotoService
 from vinbot.storage.engine import Database
+from vinbot.storage.recall_alert_repository import SqlRecallAlertRepository
 from vinbot.storage.repositories import (
     SqlGarageRepository,
     SqlLookupRepository,
@@ -199,7 +202,21 @@ def build_extras(
             ocr=VinOcrService(core.carsxe, cache=core.cache),
             plates=PlateService(core.carsxe, core.cache),
         )
-    return ExtrasService(gate, recalls, paid)
+    return ExtrasService(gate, recalls, paid, photos=settings.vehicle_photos)
+
+
+def build_recall_alerts(
+    settings: Settings, state: State, extras: ExtrasService
+) -> RecallAlertService:
+    """The garage recall checks over the free NHTSA path; a VIN is due after half an interval."""
+    # Half the interval: a restart soon after a run does not check every car again.
+    recheck_after = timedelta(hours=settings.recall_check_interval_hours) / 2
+    return RecallAlertService(
+        SqlRecallAlertRepository(state.database.sessions),
+        extras.recalls_service,
+        users=state.user_settings,
+        recheck_after=recheck_after,
+    )
 
 
 def assemble_bot_services(
@@ -220,6 +237,7 @@ def assemble_bot_services(
     lookup = LookupService(
         core.decoder, gate=gate, history=state.history, user_settings=state.user_settings
     )
+    extras = extras_for(gate)
     return BotServices(
         settings=settings,
         lookup=lookup,
@@ -234,7 +252,8 @@ def assemble_bot_services(
         privacy=state.privacy,
         retention=state.retention,
         admin_alerts=alerts,
-        extras=extras_for(gate),
+        extras=extras,
+        recall_alerts=build_recall_alerts(settings, state, extras),
     )
 
 

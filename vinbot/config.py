@@ -77,6 +77,7 @@ class Settings:
     poll_timeout_seconds: float = 10.0
     health_stall_seconds: float = 90.0
     conflict_exit_seconds: float = 120.0
+    vehicle_photos: bool = True
 
     def secrets(self) -> list[str]:
         """The secret values in force, for the log scrubber."""
@@ -158,6 +159,17 @@ class _Reader:
         if number is None or not low <= number <= high:
             raise ConfigError(name, f"{name} must be an integer {low}-{high}, got {value!r}")
         return number
+
+    def flag(self, name: str, *, default: bool) -> bool:
+        value = self.raw(name)
+        if value is None:
+            return default
+        lowered = value.lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(name, f"{name} must be 1 or 0 (true/false), got {value!r}")
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
         value = self.raw(name)
@@ -276,6 +288,7 @@ def load_settings(environ: Mapping[str, str], *, interactive: bool = False) -> S
         poll_timeout_seconds=read.number("POLL_TIMEOUT_SECONDS", 10.0, 0, 50),
         health_stall_seconds=read.number("HEALTH_STALL_SECONDS", 90.0, 1, 86_400),
         conflict_exit_seconds=read.number("CONFLICT_EXIT_SECONDS", 120.0, 1, 86_400),
+        vehicle_photos=read.flag("VEHICLE_PHOTOS", default=True),
     )
 
 

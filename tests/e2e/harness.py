@@ -111,6 +111,7 @@ class World:
             LOG_LEVEL="INFO",
             POLL_TIMEOUT_SECONDS="1",
             TELEGRAM_MAX_RATE="30",
+            VEHICLE_PHOTOS="0",
             PYTHONUNBUFFERED="1",
         )
         env.update(overrides)

@@ -151,3 +151,17 @@ async def test_conflict_turns_unhealthy_then_exits_non_zero(world: World) -> Non
         code = await bot.process.wait()
     assert code == 3
     assert "polling_conflict" in bot.logs()
+
+
+async def test_decode_photo_and_broken_image_fallback(world: World) -> None:
+    """With photos on the answer is a photo; an image Telegram cannot fetch falls back to text."""
+    await world.start_bot(VEHICLE_PHOTOS="1")
+    world.telegram.send_text(USER, BMW)
+    photo = await world.telegram.wait_for("sendPhoto", to_chat(USER), timeout=10)
+    assert "2012 BMW 5-Series" in photo.params["caption"]
+    assert world.carsxe.count("/images") == 1
+    world.telegram.fail_photo_url(photo.params["photo"])
+    world.telegram.send_text(USER + 1, BMW)
+    text = await world.telegram.wait_for("sendMessage", to_chat(USER + 1), timeout=10)
+    assert "2012 BMW 5-Series" in text.params["text"]
+    assert world.carsxe.count("/images") == 1

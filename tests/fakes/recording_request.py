@@ -45,6 +45,8 @@ class RecordingRequest(BaseRequest):
 
     def __init__(self) -> None:
         self.calls: list[RecordedCall] = []
+        self.failures: dict[str, str] = {}  # method -> "Bad Request: ..." description
+        self.file_bytes = b"\x89PNG fake image bytes"
         self._message_ids = itertools.count(1000)
 
     @property
@@ -100,6 +102,14 @@ class RecordingRequest(BaseRequest):
             return self._message(params)
         if method == "getMyCommands":
             return []
+        if method == "getFile":
+            file_id = str(params.get("file_id", "f"))
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u-{file_id}",
+                "file_size": len(self.file_bytes),
+                "file_path": f"photos/{file_id}.jpg",
+            }
         return True
 
     async def do_request(
@@ -112,11 +122,17 @@ class RecordingRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:
+            self.calls.append(RecordedCall("download", {"path": url.rsplit("/", 1)[-1]}, {}))
+            return 200, self.file_bytes
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
         files: dict[str, bytes] = {}
         if request_data is not None and request_data.multipart_data:
             files = {name: part[1] for name, part in request_data.multipart_data.items()}
         self.calls.append(RecordedCall(api_method, params, files))
+        if api_method in self.failures:
+            error = {"ok": False, "error_code": 400, "description": self.failures[api_method]}
+            return 400, json.dumps(error).encode()
         body = {"ok": True, "result": self._result(api_method, params)}
         return 200, json.dumps(body).encode()

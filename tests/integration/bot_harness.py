@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,13 @@ class ExtrasFakes:
     plates: FakePlates = field(default_factory=FakePlates)
 
     def build(
-        self, gate: PaidCallGate, decoder: DecodeService, cache: DictCache, *, paid: bool
+        self,
+        gate: PaidCallGate,
+        decoder: DecodeService,
+        cache: DictCache,
+        *,
+        paid: bool,
+        photos: bool,
     ) -> ExtrasService:
         """The extras service over these fakes; paid features only when paid is True."""
         recalls = RecallsService(
@@ -71,7 +78,7 @@ class ExtrasFakes:
                 ocr=VinOcrService(self.reader),
                 plates=PlateService(self.plates, cache),
             )
-        return ExtrasService(gate, recalls, services)
+        return ExtrasService(gate, recalls, services, photos=photos)
 
 
 @dataclass
@@ -84,6 +91,16 @@ class BotHarness:
     providers: list[FakeProvider]
     extras: ExtrasFakes
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[BotHarness]:
+        """Initialise and start the application (job queue included), without polling."""
+        async with self.application:
+            await self.application.start()
+            try:
+                yield self
+            finally:
+                await self.application.stop()
 
     async def feed(self, update: dict[str, Any]) -> None:
         """Process one update as if it came from getUpdates."""
@@ -160,6 +177,7 @@ def harness_settings(tmp_path: Path, **env: str) -> Settings:
         {
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_MAX_RATE": "0",
+            "VEHICLE_PHOTOS": "0",
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
             **env,
         }
@@ -183,7 +201,10 @@ async def build_harness(
     extras = ExtrasFakes()
     paid = any(p.is_paid for p in providers)
     services = assemble_bot_services(
-        settings, core, state, lambda gate: extras.build(gate, decoder, cache, paid=paid)
+        settings,
+        core,
+        state,
+        lambda gate: extras.build(gate, decoder, cache, paid=paid, photos=settings.vehicle_photos),
     )
     request = RecordingRequest()
     application = build_application(settings, services, request=request)

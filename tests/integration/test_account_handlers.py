@@ -30,7 +30,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
     async with AsyncExitStack() as stack:
         settings = harness_settings(tmp_path, DAILY_LOOKUPS_PER_USER="2", ADMIN_IDS="7")
         harness = await build_harness(settings, [carsxe, nhtsa], stack)
-        async with harness.application:
+        async with harness.running():
             yield harness
 
 
@@ -83,7 +83,7 @@ async def test_garage_limit_is_enforced(tmp_path: Path) -> None:
     async with AsyncExitStack() as stack:
         settings = harness_settings(tmp_path, GARAGE_LIMIT="1")
         bot = await build_harness(settings, [FakeProvider("nhtsa")], stack)
-        await stack.enter_async_context(bot.application)
+        await stack.enter_async_context(bot.running())
         codec = bot.services.callbacks
         await bot.press(codec.encode(CallbackAction.SAVE, HONDA))
         await bot.press(codec.encode(CallbackAction.SAVE, BMW))
@@ -139,7 +139,7 @@ async def test_monthly_cap_notifies_admins_once(tmp_path: Path) -> None:
     async with AsyncExitStack() as stack:
         settings = harness_settings(tmp_path, MONTHLY_PAID_CALLS="2", ADMIN_IDS="7,8")
         bot = await build_harness(settings, [carsxe, nhtsa], stack)
-        await stack.enter_async_context(bot.application)
+        await stack.enter_async_context(bot.running())
         for user, vin in ((1, HONDA), (2, BMW), (3, MCI), (4, "JHMCM56557C404453")):
             await bot.send(vin, user_id=user)
     alerts = [s for s in bot.request.sent() if "cap reached" in s["text"]]

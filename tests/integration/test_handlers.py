@@ -39,7 +39,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
         harness = await build_harness(
             harness_settings(tmp_path, ADMIN_IDS="7"), [carsxe, nhtsa], stack
         )
-        async with harness.application:
+        async with harness.running():
             yield harness
 
 
@@ -223,7 +223,7 @@ async def test_flood_guard_tells_once_and_makes_no_upstream_call(tmp_path: Path)
     async with AsyncExitStack() as stack:
         settings = harness_settings(tmp_path, USER_DECODES_PER_MINUTE="2")
         harness = await build_harness(settings, [carsxe], stack)
-        await stack.enter_async_context(harness.application)
+        await stack.enter_async_context(harness.running())
         for vin in [HONDA, BMW, "1M8GDM9AXKP042788", "JHMCM56557C404453"]:
             await harness.send(vin)
     texts = harness.replies()
@@ -249,7 +249,7 @@ async def test_provider_outage_still_answers_and_says_so(tmp_path: Path) -> None
     down = FakeProvider("nhtsa", error=ProviderUnavailable("nhtsa", "502"))
     async with AsyncExitStack() as stack:
         harness = await build_harness(harness_settings(tmp_path), [down], stack)
-        await stack.enter_async_context(harness.application)
+        await stack.enter_async_context(harness.running())
         await harness.send(HONDA)
     text = harness.replies()[-1]
     assert "NHTSA did not answer" in text

@@ -13,8 +13,10 @@ if TYPE_CHECKING:
     from vinbot.models.callback import CallbackCodec
 
 
-def decode_keyboard(codec: CallbackCodec, vin: str, *, expanded: bool) -> InlineKeyboardMarkup:
-    """Buttons under a decode: summary/full specs toggle and save to garage."""
+def decode_keyboard(
+    codec: CallbackCodec, vin: str, *, expanded: bool, market_value: bool = False
+) -> InlineKeyboardMarkup:
+    """Buttons under a decode: specs toggle, save, recalls and (with CarsXE) market value."""
     toggle = (
         InlineKeyboardButton("⬆️ Summary", callback_data=codec.encode(CallbackAction.SUMMARY, vin))
         if expanded
@@ -23,7 +25,16 @@ def decode_keyboard(codec: CallbackCodec, vin: str, *, expanded: bool) -> Inline
         )
     )
     save = InlineKeyboardButton("💾 Save", callback_data=codec.encode(CallbackAction.SAVE, vin))
-    return InlineKeyboardMarkup([[toggle, save]])
+    extras = [
+        InlineKeyboardButton("🔔 Recalls", callback_data=codec.encode(CallbackAction.RECALLS, vin))
+    ]
+    if market_value:
+        extras.append(
+            InlineKeyboardButton(
+                "💰 Market value", callback_data=codec.encode(CallbackAction.VALUE, vin)
+            )
+        )
+    return InlineKeyboardMarkup([[toggle, save], extras])
 
 
 def sample_keyboard(codec: CallbackCodec) -> InlineKeyboardMarkup:

@@ -23,6 +23,7 @@ ASK_STATE = (
 )
 ASK_CONDITION = "What condition is it in? /cancel stops."
 CANCELLED = "Market value cancelled."
+USAGE = "Send the VIN after the command, like <code>/value WBAFR7C57CC811956</code>."
 TIMED_OUT = "The market value question timed out. Press 💰 Market value again to restart."
 NO_KEY = (
     "Market values come from CarsXE, and this bot has no CarsXE key configured, so I can't "

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 BOT_COMMANDS = (
     BotCommand("vin", "Decode a VIN: /vin 1HGCM82633A004352"),
+    BotCommand("recalls", "Recall campaigns: /recalls VIN"),
+    BotCommand("value", "Market value: /value VIN"),
+    BotCommand("plate", "VIN from a plate: /plate 7ABC123 CA"),
     BotCommand("history", "Your last 10 lookups"),
     BotCommand("garage", "Your saved cars"),
     BotCommand("settings", "Units and recall alerts"),

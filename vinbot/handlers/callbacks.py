@@ -18,6 +18,7 @@ from vinbot.handlers.account import (
     settings_pressed,
 )
 from vinbot.handlers.decode import send_decode
+from vinbot.handlers.extras import recalls_page_pressed, send_recalls
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from telegram import CallbackQuery, Update
 
     from vinbot.handlers.context import BotContext
+    from vinbot.models.callback import Callback
 
 # Actions whose payload starts with a VIN; the others carry their own small payloads.
 _VIN_ACTIONS = frozenset(
@@ -37,6 +39,9 @@ _VIN_ACTIONS = frozenset(
         CallbackAction.HISTORY_OPEN,
         CallbackAction.GARAGE_OPEN,
         CallbackAction.GARAGE_REMOVE,
+        CallbackAction.RECALLS,
+        CallbackAction.RECALLS_PAGE,
+        CallbackAction.OCR_PICK,
     }
 )
 
@@ -59,16 +64,23 @@ async def _toggle_specs(
         return
     await query.answer()
     text = render_decode(result, expanded=expanded, units=await services.lookup.units_for(user_id))
+    markup = decode_keyboard(
+        services.callbacks, vin, expanded=expanded, market_value=services.extras.paid_features
+    )
+    if isinstance(query.message, Message) and query.message.photo:
+        # A caption is too short for the full specs: they go in a message of their own.
+        await query.message.reply_html(text, reply_markup=markup)
+        services.metrics.reply_sent("message")
+        return
     with contextlib.suppress(BadRequest):  # "message is not modified" after a double tap
-        await query.edit_message_text(
-            text, reply_markup=decode_keyboard(services.callbacks, vin, expanded=expanded)
-        )
+        await query.edit_message_text(text, reply_markup=markup)
     services.metrics.reply_sent("edit")
 
 
 async def _route_vin_action(
-    query: CallbackQuery, context: BotContext, message: Message, action: CallbackAction, vin: str
+    query: CallbackQuery, context: BotContext, message: Message, callback: Callback, vin: str
 ) -> None:
+    action = callback.action
     match action:
         case CallbackAction.SPECS | CallbackAction.SUMMARY:
             expanded = action is CallbackAction.SPECS
@@ -77,7 +89,12 @@ async def _route_vin_action(
             await save_pressed(query, context, vin)
         case CallbackAction.GARAGE_REMOVE:
             await garage_remove_pressed(query, context, vin)
-        case _:  # DECODE, HISTORY_OPEN, GARAGE_OPEN: a fresh answer in the chat
+        case CallbackAction.RECALLS:
+            await query.answer()
+            await send_recalls(message, context, vin, query.from_user.id)
+        case CallbackAction.RECALLS_PAGE:
+            await recalls_page_pressed(query, context, callback.payload)
+        case _:  # DECODE, HISTORY_OPEN, GARAGE_OPEN, OCR_PICK: a fresh answer in the chat
             await query.answer()
             await send_decode(message, context, vin, query.from_user.id)
 
@@ -97,7 +114,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
         if not analyse(vin).valid:
             await _expired(query)
             return
-        await _route_vin_action(query, context, message, callback.action, vin)
+        await _route_vin_action(query, context, message, callback, vin)
         return
     match callback.action:
         case CallbackAction.SETTINGS:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from vinbot.services.hints import HintThrottle
     from vinbot.services.lookup import LookupService
     from vinbot.services.privacy import PrivacyService
+    from vinbot.services.recall_alerts import RecallAlertService
     from vinbot.services.retention import RetentionService
     from vinbot.services.settings import UserSettingsService
     from vinbot.services.status import StatusService
@@ -42,6 +43,7 @@ class BotServices:
     retention: RetentionService
     admin_alerts: TelegramAdminAlerts
     extras: ExtrasService
+    recall_alerts: RecallAlertService
 
 
 class BotData:
@@ -64,7 +66,25 @@ class BotData:
         return self._services
 
 
-class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
+@dataclass(slots=True)
+class ValueDraft:
+    """The answers collected so far in a /value conversation."""
+
+    vin: str
+    mileage: int | None = None
+    state: str | None = None
+
+
+class UserData:
+    """Per-user conversation state, typed (PTB keeps one per user, in memory)."""
+
+    __slots__ = ("value_draft",)
+
+    def __init__(self) -> None:
+        self.value_draft: ValueDraft | None = None
+
+
+class BotContext(CallbackContext[ExtBot[Any], UserData, dict[Any, Any], BotData]):
     """CallbackContext with typed access to vinbot's services."""
 
     @property
@@ -73,8 +93,8 @@ class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], Bo
         return self.bot_data.services
 
 
-CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
+CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData, user_data=UserData)
 
 type VinbotApplication = Application[
-    ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any
+    ExtBot[Any], BotContext, UserData, dict[Any, Any], BotData, Any
 ]

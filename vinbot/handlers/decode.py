@@ -7,12 +7,13 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from vinbot.formatters import messages
-from vinbot.formatters.html import render_decode, render_invalid
+from vinbot.formatters.html import CAPTION_LIMIT, render_decode, render_invalid
 from vinbot.formatters.keyboards import decode_keyboard, suggestion_keyboard
 from vinbot.handlers.addressing import is_addressed_to_bot, is_private, without_mentions
+from vinbot.logs import get_logger
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
 from vinbot.models.vin_request import parse_vin_request
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
     from vinbot.handlers.context import BotContext
     from vinbot.models.vehicle import DecodeResult
+
+log = get_logger(__name__)
 
 # A decode answered from cache needs no typing indicator; one that takes longer gets it.
 TYPING_AFTER_SECONDS = 0.3
@@ -61,12 +64,36 @@ async def send_decode(message: Message, context: BotContext, vin: str, user_id: 
     except InvalidVin as exc:
         await reply_invalid(message, context, exc)
         return
-    await reply_html(
-        message,
-        context,
-        render_decode(result, units=await services.lookup.units_for(user_id)),
-        reply_markup=decode_keyboard(services.callbacks, result.analysis.vin, expanded=False),
+    await reply_decode(message, context, result, user_id)
+
+
+async def reply_decode(
+    message: Message, context: BotContext, result: DecodeResult, user_id: int
+) -> None:
+    """The decode answer: a photo of the model with the summary as caption when one is known,
+    otherwise (or when the photo fails to send) the summary as text."""
+    services = context.services
+    units = await services.lookup.units_for(user_id)
+    markup = decode_keyboard(
+        services.callbacks,
+        result.analysis.vin,
+        expanded=False,
+        market_value=services.extras.paid_features,
     )
+    is_admin = user_id in services.settings.admin_ids
+    photo = await services.extras.photo_url(result.spec, user_id=user_id, is_admin=is_admin)
+    if photo is not None:
+        caption = render_decode(result, units=units, limit=CAPTION_LIMIT)
+        try:
+            await message.reply_photo(
+                photo, caption=caption, reply_markup=markup, do_quote=not is_private(message)
+            )
+        except BadRequest as exc:  # Telegram could not fetch or use the picture
+            log.info("photo_not_sent", error=str(exc))
+        else:
+            services.metrics.reply_sent("photo")
+            return
+    await reply_html(message, context, render_decode(result, units=units), reply_markup=markup)
 
 
 async def reply_invalid(message: Message, context: BotContext, exc: InvalidVin) -> None:
@@ -96,7 +123,7 @@ async def answer_text(message: Message, context: BotContext, text: str, *, hint:
         await reply_html(message, context, messages.too_many_vins(request.skipped))
 
 
-def _addressed_text(message: Message, context: BotContext, text: str) -> str | None:
+def addressed_text(message: Message, context: BotContext, text: str) -> str | None:
     """The text to read, or None when a group message is not meant for the bot."""
     bot = context.bot
     if not is_addressed_to_bot(message, bot.id, bot.username):
@@ -109,19 +136,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    text = _addressed_text(message, context, message.text)
+    text = addressed_text(message, context, message.text)
     if text is not None:
         await answer_text(message, context, text, hint=True)
-
-
-async def on_caption(update: Update, context: BotContext) -> None:
-    """A photo, video or file with a caption: decode VINs in the caption."""
-    message = update.effective_message
-    if message is None or message.caption is None:
-        return
-    text = _addressed_text(message, context, message.caption)
-    if text is not None:
-        await answer_text(message, context, text, hint=is_private(message))
 
 
 async def on_vin_command(update: Update, context: BotContext) -> None:
@@ -136,12 +153,3 @@ async def on_vin_command(update: Update, context: BotContext) -> None:
     await answer_text(message, context, text, hint=False)
     if parse_vin_request(text).empty:
         await reply_html(message, context, messages.NO_VIN_HINT)
-
-
-async def on_unsupported(update: Update, context: BotContext) -> None:
-    """Stickers, voice, photos without a caption and the like: one gentle hint, then silence."""
-    message = update.effective_message
-    if message is None or not is_private(message):
-        return
-    if context.services.hints.should_hint(message.chat_id, "unsupported"):
-        await reply_html(message, context, messages.UNSUPPORTED_HINT)

@@ -1,10 +1,11 @@
-"""Scheduled work on the application's JobQueue: history retention (and, later, recall checks)."""
+"""Scheduled work on the application's JobQueue: history retention and recall alerts."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from vinbot.handlers.recall_alerts import schedule_recall_alerts
 from vinbot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -33,3 +34,4 @@ def schedule_jobs(application: VinbotApplication) -> None:
         queue.run_repeating(
             prune_history, interval=PRUNE_INTERVAL, first=FIRST_RUN_DELAY, name=PRUNE_JOB
         )
+    schedule_recall_alerts(application)

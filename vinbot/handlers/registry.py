@@ -5,13 +5,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from vinbot.handlers.account import on_export, on_forget, on_garage, on_history, on_settings
 from vinbot.handlers.basic import on_help, on_start, on_stats, on_unknown_command
 from vinbot.handlers.callbacks import on_callback
-from vinbot.handlers.decode import on_caption, on_text, on_unsupported, on_vin_command
+from vinbot.handlers.decode import on_text, on_vin_command
 from vinbot.handlers.errors import on_error
+from vinbot.handlers.extras import on_plate_command, on_recalls_command
+from vinbot.handlers.inline import on_inline_query
+from vinbot.handlers.market_value import market_value_conversation
+from vinbot.handlers.media import on_caption, on_media
 from vinbot.handlers.observe import observe_update
 
 if TYPE_CHECKING:
@@ -39,8 +50,10 @@ _MEDIA = (
 def register_handlers(application: VinbotApplication) -> None:
     """Attach every handler and the error handler to the application."""
     application.add_handler(TypeHandler(Update, observe_update), group=OBSERVE_GROUP)
+    codec = application.bot_data.services.callbacks
     application.add_handlers(
         [
+            market_value_conversation(codec),
             CommandHandler("start", on_start, filters=_USER_MESSAGES),
             CommandHandler("help", on_help, filters=_USER_MESSAGES),
             CommandHandler("vin", on_vin_command, filters=_USER_MESSAGES),
@@ -50,11 +63,14 @@ def register_handlers(application: VinbotApplication) -> None:
             CommandHandler("settings", on_settings, filters=_USER_MESSAGES),
             CommandHandler("export", on_export, filters=_USER_MESSAGES),
             CommandHandler("forget", on_forget, filters=_USER_MESSAGES),
+            CommandHandler("recalls", on_recalls_command, filters=_USER_MESSAGES),
+            CommandHandler("plate", on_plate_command, filters=_USER_MESSAGES),
             MessageHandler(filters.COMMAND & _USER_MESSAGES, on_unknown_command),
             MessageHandler(filters.TEXT & _USER_MESSAGES, on_text),
             MessageHandler(filters.CAPTION & _USER_MESSAGES, on_caption),
-            MessageHandler(_MEDIA & _USER_MESSAGES, on_unsupported),
+            MessageHandler(_MEDIA & _USER_MESSAGES, on_media),
             CallbackQueryHandler(on_callback),
+            InlineQueryHandler(on_inline_query),
         ],
         group=MAIN_GROUP,
     )

@@ -88,6 +88,15 @@ class DailyUsage:
 
 
 @dataclass(frozen=True, slots=True)
+class RecallNotification:
+    """A recall alert the user was sent: which car, which campaign, when."""
+
+    vin: str
+    campaign_id: str
+    notified_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class UserData:
     """Every row stored about one user, for /export."""
 
@@ -96,6 +105,7 @@ class UserData:
     lookups: tuple[LookupRecord, ...] = ()
     garage: tuple[GarageEntry, ...] = ()
     usage: tuple[DailyUsage, ...] = ()
+    recall_notifications: tuple[RecallNotification, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

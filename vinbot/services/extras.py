@@ -49,11 +49,22 @@ class ExtrasService:
     """What the bot calls for everything after the decode; counts every paid call made."""
 
     def __init__(
-        self, gate: PaidCallGate, recalls: RecallsService, paid: PaidServices | None
+        self,
+        gate: PaidCallGate,
+        recalls: RecallsService,
+        paid: PaidServices | None,
+        *,
+        photos: bool = True,
     ) -> None:
         self._gate = gate
         self._recalls = recalls
         self._paid = paid
+        self._photos = photos
+
+    @property
+    def recalls_service(self) -> RecallsService:
+        """The recalls service itself, for the alert job's free NHTSA checks."""
+        return self._recalls
 
     @property
     def paid_features(self) -> bool:
@@ -95,7 +106,7 @@ class ExtrasService:
 
     async def photo_url(self, spec: VehicleSpec, *, user_id: int, is_admin: bool) -> str | None:
         """A picture of the model when one is known or the quota allows asking; never raises."""
-        if self._paid is None or spec.source != "carsxe":
+        if self._paid is None or not self._photos or spec.source != "carsxe":
             return None
         if not (await self._gate.decision(user_id, is_admin=is_admin)).allowed:
             return None

@@ -10,7 +10,6 @@ from vinbot.services.decoding import with_note
 from vinbot.services.paid_calls import quota_note
 
 if TYPE_CHECKING:
-
     from vinbot.formatters.units import Units
     from vinbot.models.records import LookupRecord, QuotaDecision
     from vinbot.models.vehicle import DecodeResult, VehicleSpec

@@ -94,4 +94,12 @@ def export_document(data: UserData, *, exported_at: datetime) -> dict[str, objec
         "usage": [
             {"day": usage.day.isoformat(), "paid_calls": usage.paid_calls} for usage in data.usage
         ],
+        "recall_notifications": [
+            {
+                "vin": notice.vin,
+                "campaign_id": notice.campaign_id,
+                "notified_at": notice.notified_at.isoformat(),
+            }
+            for notice in data.recall_notifications
+        ],
     }

@@ -12,6 +12,7 @@ from vinbot.models.records import (
     GarageEntry,
     LookupRecord,
     PaidCallTotals,
+    RecallNotification,
     UsageCounts,
     UsageTotals,
     UserData,
@@ -23,6 +24,7 @@ from vinbot.storage.tables import (
     GarageRow,
     LookupRow,
     MonthlyUsageRow,
+    RecallNotificationRow,
     UserRow,
 )
 
@@ -427,6 +429,15 @@ class SqlUserDataRepository:
                 .where(DailyUsageRow.user_id == user_id)
                 .order_by(DailyUsageRow.day)
             )
+            notices = await session.scalars(
+                select(RecallNotificationRow)
+                .where(RecallNotificationRow.user_id == user_id)
+                .order_by(
+                    RecallNotificationRow.notified_at,
+                    RecallNotificationRow.vin,
+                    RecallNotificationRow.campaign_id,
+                )
+            )
             profile = (
                 None
                 if user is None
@@ -445,6 +456,12 @@ class SqlUserDataRepository:
                 lookups=tuple(_lookup_record(row) for row in lookups),
                 garage=tuple(_garage_entry(row) for row in garage),
                 usage=tuple(DailyUsage(day=row.day, paid_calls=row.paid_calls) for row in usage),
+                recall_notifications=tuple(
+                    RecallNotification(
+                        vin=row.vin, campaign_id=row.campaign_id, notified_at=row.notified_at
+                    )
+                    for row in notices
+                ),
             )
 
     async def delete_all(self, user_id: int) -> int:
@@ -457,6 +474,9 @@ class SqlUserDataRepository:
             delete(DailyUsageRow)
             .where(DailyUsageRow.user_id == user_id)
             .returning(DailyUsageRow.user_id),
+            delete(RecallNotificationRow)
+            .where(RecallNotificationRow.user_id == user_id)
+            .returning(RecallNotificationRow.user_id),
             delete(UserRow).where(UserRow.id == user_id).returning(UserRow.id),
         )
         deleted = 0

@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -135,3 +136,29 @@ class KnownRecallRow(Base):
     vin: Mapped[str] = mapped_column(String(17), primary_key=True)
     campaign_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     first_seen: Mapped[datetime]
+    # Campaigns found by a VIN's first check are its baseline: they existed before anyone
+    # watched, so nobody is alerted about them.
+    baseline: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class RecallCheckRow(Base):
+    """When a garage VIN was first and last checked for recalls by the alert job."""
+
+    __tablename__ = "recall_checks"
+
+    vin: Mapped[str] = mapped_column(String(17), primary_key=True)
+    first_checked_at: Mapped[datetime]
+    last_checked_at: Mapped[datetime]
+
+
+class RecallNotificationRow(Base):
+    """A user was told about a recall campaign for a car in their garage (once, ever)."""
+
+    __tablename__ = "recall_notifications"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    vin: Mapped[str] = mapped_column(String(17), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    notified_at: Mapped[datetime]

@@ -1,0 +1,212 @@
+"""/recalls, /plate and VIN-from-a-photo: the follow-ups beyond the decode."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, TelegramError
+
+from vinbot.formatters import extras as texts
+from vinbot.formatters.recalls import RECALLS_UNAVAILABLE, recalls_keyboard, render_recalls
+from vinbot.handlers.decode import reply_html, send_decode, with_typing
+from vinbot.logs import get_logger
+from vinbot.models.callback import CallbackAction
+from vinbot.models.errors import (
+    ImageRejected,
+    InvalidInput,
+    InvalidVin,
+    PlateNotFound,
+    PlateRegionRejected,
+    ProviderUnavailable,
+    QuotaExceeded,
+    RecallsUnavailable,
+    VinNotFound,
+)
+from vinbot.models.ocr import Candidates, Decided
+from vinbot.models.vin import analyse
+from vinbot.services.extras import PaidFeatureRefused
+
+if TYPE_CHECKING:
+    from telegram import CallbackQuery, Update
+
+    from vinbot.handlers.context import BotContext
+    from vinbot.models.recalls import RecallOutcome
+
+log = get_logger(__name__)
+
+# Telegram bots may download files up to 20 MB; VIN OCR needs far less.
+MAX_IMAGE_BYTES = 5_000_000
+
+
+async def _recalls_for(context: BotContext, vin: str, user_id: int) -> RecallOutcome | str:
+    """The recall outcome, or the text to show instead."""
+    services = context.services
+    try:
+        return await services.extras.recalls(
+            vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids
+        )
+    except InvalidVin:
+        return texts.RECALLS_NEED_VIN
+    except (RecallsUnavailable, ProviderUnavailable, VinNotFound):
+        return RECALLS_UNAVAILABLE
+
+
+async def send_recalls(message: Message, context: BotContext, vin: str, user_id: int) -> None:
+    """The first page of a VIN's recalls, as a new message."""
+    outcome = await with_typing(message, _recalls_for(context, vin, user_id))
+    if isinstance(outcome, str):
+        await reply_html(message, context, outcome)
+        return
+    markup = recalls_keyboard(context.services.callbacks, vin, outcome, 0)
+    await reply_html(message, context, render_recalls(outcome, 0), reply_markup=markup)
+
+
+async def recalls_page_pressed(query: CallbackQuery, context: BotContext, payload: str) -> None:
+    """◀️/▶️ under a recall report: show another page in place."""
+    vin, _, page_text = payload.partition(":")
+    page = int(page_text) if page_text.isdigit() else 0
+    outcome = await _recalls_for(context, vin, query.from_user.id)
+    await query.answer()
+    if isinstance(outcome, str):
+        text, markup = outcome, None
+    else:
+        text = render_recalls(outcome, page)
+        markup = recalls_keyboard(context.services.callbacks, vin, outcome, page)
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(text, reply_markup=markup)
+
+
+async def on_recalls_command(update: Update, context: BotContext) -> None:
+    """/recalls VIN."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    text = " ".join(context.args or [])
+    if not text.strip():
+        await reply_html(message, context, texts.RECALLS_USAGE)
+        return
+    await send_recalls(message, context, analyse(text).vin, user.id)
+
+
+def _plate_error(exc: Exception) -> str:
+    if isinstance(exc, PaidFeatureRefused):
+        return f"Plate lookups are paid lookups. {exc}"
+    if isinstance(exc, PlateRegionRejected):
+        return texts.PLATE_REGION_REJECTED
+    if isinstance(exc, PlateNotFound):
+        return texts.PLATE_NOT_FOUND
+    if isinstance(exc, InvalidInput):
+        return f"{exc} {texts.PLATE_USAGE}"
+    return texts.PLATE_UNAVAILABLE
+
+
+async def on_plate_command(update: Update, context: BotContext) -> None:
+    """/plate PLATE STATE [COUNTRY]: find the VIN behind a plate, then decode it."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    if not services.extras.paid_features:
+        await reply_html(message, context, texts.PLATE_NO_KEY)
+        return
+    args = context.args or []
+    if len(args) < 2 or len(args) > 3:  # noqa: PLR2004 - plate, state and optional country
+        await reply_html(message, context, texts.PLATE_USAGE)
+        return
+    country = args[2] if len(args) == 3 else "US"  # noqa: PLR2004
+    is_admin = user.id in services.settings.admin_ids
+    try:
+        result = await with_typing(
+            message,
+            services.extras.plate(args[0], args[1], country, user_id=user.id, is_admin=is_admin),
+        )
+    except (InvalidInput, PlateNotFound, ProviderUnavailable, QuotaExceeded) as exc:
+        await reply_html(message, context, _plate_error(exc))
+        return
+    if result.vin is None:
+        await reply_html(message, context, texts.PLATE_NOT_FOUND)
+        return
+    await reply_html(message, context, texts.plate_found(result))
+    await send_decode(message, context, result.vin, user.id)
+
+
+def _largest_image(message: Message) -> tuple[str, int | None] | None:
+    """The file id and size of the best image in a message (photo sizes or an image file)."""
+    if message.photo:
+        best = max(message.photo, key=lambda size: size.width * size.height)
+        return best.file_id, best.file_size
+    document = message.document
+    if document is not None and (document.mime_type or "").startswith("image/"):
+        return document.file_id, document.file_size
+    return None
+
+
+async def _download(context: BotContext, file_id: str) -> bytes:
+    # The bytes come through PTB; the file URL (which holds the bot token) goes nowhere else.
+    file = await context.bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray())
+
+
+async def read_vin_from_photo(message: Message, context: BotContext) -> bool:
+    """Try VIN OCR on a photo; False when this message holds no image to read."""
+    user = message.from_user
+    image = _largest_image(message)
+    services = context.services
+    if user is None or image is None:
+        return False
+    if not services.extras.paid_features:
+        if services.hints.should_hint(message.chat_id, "no_ocr"):
+            await reply_html(message, context, texts.OCR_NO_KEY)
+        return True
+    file_id, size = image
+    if size is not None and size > MAX_IMAGE_BYTES:
+        await reply_html(message, context, texts.ocr_too_large(MAX_IMAGE_BYTES))
+        return True
+    await _read(message, context, file_id, user.id)
+    return True
+
+
+async def _read(message: Message, context: BotContext, file_id: str, user_id: int) -> None:
+    services = context.services
+    is_admin = user_id in services.settings.admin_ids
+    try:
+        data = await _download(context, file_id)
+        outcome = await with_typing(
+            message, services.extras.read_vin(data, user_id=user_id, is_admin=is_admin)
+        )
+    except ImageRejected as exc:
+        await reply_html(message, context, f"{exc} {texts.OCR_ADVICE}")
+    except PaidFeatureRefused as exc:
+        await reply_html(message, context, f"Reading VINs from photos is a paid lookup. {exc}")
+    except (ProviderUnavailable, TelegramError) as exc:
+        log.warning("ocr_failed", error_type=type(exc).__name__)
+        await reply_html(message, context, texts.OCR_UNAVAILABLE)
+    else:
+        await _answer_ocr(message, context, outcome, user_id)
+
+
+async def _answer_ocr(
+    message: Message, context: BotContext, outcome: Decided | Candidates | object, user_id: int
+) -> None:
+    if isinstance(outcome, Decided):
+        await reply_html(message, context, texts.ocr_read(outcome.vin))
+        await send_decode(message, context, outcome.vin, user_id)
+        return
+    if isinstance(outcome, Candidates) and outcome.candidates:
+        codec = context.services.callbacks
+        rows = [
+            [
+                InlineKeyboardButton(
+                    f"{candidate.vin} ({candidate.confidence:.0%})",
+                    callback_data=codec.encode(CallbackAction.OCR_PICK, candidate.vin),
+                )
+            ]
+            for candidate in outcome.candidates
+        ]
+        await reply_html(message, context, texts.OCR_PICK, reply_markup=InlineKeyboardMarkup(rows))
+        return
+    await reply_html(message, context, texts.OCR_NOTHING)

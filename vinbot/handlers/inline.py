@@ -1,0 +1,81 @@
+"""Inline mode: `@botname VIN` in any chat offers the decode as a result to send."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent
+
+from vinbot.formatters import inline as texts
+from vinbot.formatters.html import render_decode
+from vinbot.formatters.vehicle_view import build_view
+from vinbot.models.errors import InvalidVin
+from vinbot.models.vin import analyse
+from vinbot.models.vin_request import parse_vin_request
+
+if TYPE_CHECKING:
+    from telegram import Update
+
+    from vinbot.handlers.context import BotContext
+
+# Telegram drops inline answers that come too late; stay well inside its window.
+INLINE_DEADLINE_SECONDS = 8.0
+CACHE_SECONDS = 300
+
+
+def _article(result_id: str, title: str, description: str, html: str) -> InlineQueryResultArticle:
+    return InlineQueryResultArticle(
+        id=result_id[:64],
+        title=title[:256],
+        description=description[:512],
+        input_message_content=InputTextMessageContent(html),
+    )
+
+
+async def on_inline_query(update: Update, context: BotContext) -> None:
+    """Answer with one result: the decode, or a single line explaining what to type."""
+    query = update.inline_query
+    if query is None:
+        return
+    services = context.services
+    request = parse_vin_request(query.query, max_vins=1)
+    if not request.vins:
+        attempt = request.attempts[0] if request.attempts else query.query.strip()
+        title, description = texts.explain(analyse(attempt) if attempt else None)
+        await query.answer(
+            [_article("help", title, description, texts.HELP_MESSAGE)],
+            cache_time=CACHE_SECONDS,
+            is_personal=True,
+        )
+        return
+    vin = request.vins[0]
+    user_id = query.from_user.id
+    decision = services.flood_guard.check(user_id)
+    if not decision.allowed:
+        await query.answer(
+            [_article("slow", texts.SLOW_TITLE, texts.slow(decision.retry_after), texts.SLOW)],
+            cache_time=0,
+            is_personal=True,
+        )
+        return
+    try:
+        async with asyncio.timeout(INLINE_DEADLINE_SECONDS):
+            result = await services.lookup.lookup(
+                vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids
+            )
+    except InvalidVin as exc:
+        title, description = texts.explain(exc.analysis)
+        results = [_article("invalid", title, description, texts.HELP_MESSAGE)]
+        await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
+        return
+    except TimeoutError:
+        results = [_article("busy", texts.BUSY_TITLE, texts.BUSY, texts.HELP_MESSAGE)]
+        await query.answer(results, cache_time=0, is_personal=True)
+        return
+    view = build_view(result)
+    units = await services.lookup.units_for(user_id)
+    summary = ", ".join(value for _, value in view.rows[:3])
+    article = _article(vin, view.title, summary or vin, render_decode(result, units=units))
+    await query.answer([article], cache_time=CACHE_SECONDS, is_personal=True)
+    services.metrics.reply_sent("inline")

@@ -1,0 +1,241 @@
+"""/value and the 💰 button: a short conversation (mileage, state, condition), then the value."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from vinbot.formatters import market_value as texts
+from vinbot.formatters.html import render_invalid
+from vinbot.handlers.context import ValueDraft
+from vinbot.handlers.decode import reply_html, with_typing
+from vinbot.models.callback import CallbackAction
+from vinbot.models.errors import InvalidInput, MarketValueNotFound, ProviderUnavailable
+from vinbot.models.market_value import parse_condition, parse_mileage
+from vinbot.models.plate import validate_state
+from vinbot.models.vin import analyse
+from vinbot.services.extras import PaidFeatureRefused
+
+if TYPE_CHECKING:
+    from telegram import Message
+
+    from vinbot.handlers.context import BotContext
+    from vinbot.models.callback import CallbackCodec
+
+MILEAGE, STATE, CONDITION = range(3)
+TIMEOUT_SECONDS = 300
+_STATE_BUTTON = re.compile(r"^mv:state:skip$")
+_CONDITION_BUTTON = re.compile(r"^mv:cond:(excellent|clean|average|rough|skip)$")
+_TEXT = filters.TEXT & ~filters.COMMAND
+
+
+async def _begin(message: Message, context: BotContext, raw_vin: str) -> int:
+    if not context.services.extras.paid_features:
+        await reply_html(message, context, texts.NO_KEY)
+        return ConversationHandler.END
+    analysis = analyse(raw_vin)
+    if not analysis.valid:
+        await reply_html(message, context, render_invalid(analysis))
+        return ConversationHandler.END
+    user_data = context.user_data
+    if user_data is None:
+        return ConversationHandler.END
+    user_data.value_draft = ValueDraft(analysis.vin)
+    await reply_html(message, context, texts.ASK_MILEAGE.format(vin=analysis.vin))
+    return MILEAGE
+
+
+async def start_from_command(update: Update, context: BotContext) -> int:
+    """/value VIN."""
+    message = update.effective_message
+    if message is None:
+        return ConversationHandler.END
+    raw = " ".join(context.args or [])
+    if not raw.strip():
+        await reply_html(message, context, texts.USAGE)
+        return ConversationHandler.END
+    return await _begin(message, context, raw)
+
+
+async def start_from_button(update: Update, context: BotContext) -> int:
+    """💰 Market value under a decode."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return ConversationHandler.END
+    callback = context.services.callbacks.decode(query.data)
+    await query.answer()
+    if callback is None or not callback.parts:
+        return ConversationHandler.END
+    return await _begin(query.message, context, callback.parts[0])  # type: ignore[arg-type]
+
+
+def _draft(context: BotContext) -> ValueDraft | None:
+    return context.user_data.value_draft if context.user_data is not None else None
+
+
+async def got_mileage(update: Update, context: BotContext) -> int:
+    """The mileage answer: validated, else asked again."""
+    message = update.effective_message
+    draft = _draft(context)
+    if message is None or message.text is None or draft is None:
+        return ConversationHandler.END
+    try:
+        draft.mileage = parse_mileage(message.text)
+    except InvalidInput as exc:
+        await reply_html(message, context, f"{exc} /cancel stops.")
+        return MILEAGE
+    await reply_html(message, context, texts.ASK_STATE, reply_markup=texts.state_keyboard())
+    return STATE
+
+
+async def got_state(update: Update, context: BotContext) -> int:
+    """A US state code, typed; validated, else asked again."""
+    message = update.effective_message
+    draft = _draft(context)
+    if message is None or message.text is None or draft is None:
+        return ConversationHandler.END
+    try:
+        draft.state = validate_state("US", message.text.strip())[1]
+    except InvalidInput as exc:
+        await reply_html(message, context, f"{exc} /cancel stops.")
+        return STATE
+    await reply_html(message, context, texts.ASK_CONDITION, reply_markup=texts.condition_keyboard())
+    return CONDITION
+
+
+async def skipped_state(update: Update, context: BotContext) -> int:
+    """Skip on the state question: a national value."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return ConversationHandler.END
+    await query.answer()
+    await reply_html(
+        query.message,  # type: ignore[arg-type]
+        context,
+        texts.ASK_CONDITION,
+        reply_markup=texts.condition_keyboard(),
+    )
+    return CONDITION
+
+
+async def condition_pressed(update: Update, context: BotContext) -> int:
+    """A condition button (or Skip): fetch and show the value."""
+    query = update.callback_query
+    if query is None or query.message is None or query.data is None:
+        return ConversationHandler.END
+    await query.answer()
+    choice = query.data.rsplit(":", 1)[-1]
+    condition = None if choice == "skip" else choice
+    return await _finish(query.message, context, condition, query.from_user.id)  # type: ignore[arg-type]
+
+
+async def condition_typed(update: Update, context: BotContext) -> int:
+    """A condition typed as a word."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or message.text is None or user is None:
+        return ConversationHandler.END
+    try:
+        condition = parse_condition(message.text)
+    except InvalidInput as exc:
+        await reply_html(message, context, f"{exc} /cancel stops.")
+        return CONDITION
+    return await _finish(message, context, condition, user.id)
+
+
+async def _finish(
+    message: Message, context: BotContext, condition: str | None, user_id: int
+) -> int:
+    draft = _draft(context)
+    user_data = context.user_data
+    if draft is None or draft.mileage is None or user_data is None:
+        return ConversationHandler.END
+    user_data.value_draft = None
+    services = context.services
+    try:
+        value = await with_typing(
+            message,
+            services.extras.market_value(
+                draft.vin,
+                draft.mileage,
+                draft.state,
+                condition,
+                user_id=user_id,
+                is_admin=user_id in services.settings.admin_ids,
+            ),
+        )
+    except PaidFeatureRefused as exc:
+        await reply_html(message, context, f"Market values are paid lookups. {exc}")
+    except MarketValueNotFound:
+        await reply_html(message, context, texts.NOT_FOUND)
+    except InvalidInput as exc:
+        await reply_html(message, context, str(exc))
+    except ProviderUnavailable:
+        await reply_html(message, context, texts.UNAVAILABLE)
+    else:
+        await reply_html(message, context, texts.render_market_value(value))
+    return ConversationHandler.END
+
+
+async def cancelled(update: Update, context: BotContext) -> int:
+    """/cancel at any step."""
+    if context.user_data is not None:
+        context.user_data.value_draft = None
+    message = update.effective_message
+    if message is not None:
+        await reply_html(message, context, texts.CANCELLED)
+    return ConversationHandler.END
+
+
+async def timed_out(update: Update, context: BotContext) -> None:
+    """No answer for TIMEOUT_SECONDS: say so once in the conversation's chat."""
+    if context.user_data is not None:
+        context.user_data.value_draft = None
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, texts.TIMED_OUT)
+
+
+def market_value_conversation(codec: CallbackCodec) -> ConversationHandler[BotContext]:
+    """The /value conversation; the 💰 button's data is verified with the bot's codec."""
+
+    def is_value_button(data: object) -> bool:
+        callback = codec.decode(data if isinstance(data, str) else None)
+        return callback is not None and callback.action is CallbackAction.VALUE
+
+    with warnings.catch_warnings():
+        # PTB warns that callback queries are tracked per chat, not per message: intended here.
+        warnings.filterwarnings("ignore", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("value", start_from_command),
+                CallbackQueryHandler(start_from_button, pattern=is_value_button),
+            ],
+            states={
+                MILEAGE: [MessageHandler(_TEXT, got_mileage)],
+                STATE: [
+                    MessageHandler(_TEXT, got_state),
+                    CallbackQueryHandler(skipped_state, pattern=_STATE_BUTTON),
+                ],
+                CONDITION: [
+                    CallbackQueryHandler(condition_pressed, pattern=_CONDITION_BUTTON),
+                    MessageHandler(_TEXT, condition_typed),
+                ],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+            },
+            fallbacks=[CommandHandler("cancel", cancelled)],
+            conversation_timeout=TIMEOUT_SECONDS,
+            name="market_value",
+        )

@@ -1,0 +1,77 @@
+"""The recall-alert job: a repeating check that sends each new campaign to the car's owners."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from telegram.error import Forbidden, TelegramError
+
+from vinbot.formatters.recall_alerts import recall_alert_keyboard, render_recall_alert
+from vinbot.logs import get_logger
+from vinbot.services.recall_alerts import NotifyResult
+
+if TYPE_CHECKING:
+    from telegram import Bot
+
+    from vinbot.handlers.context import BotContext, VinbotApplication
+    from vinbot.models.callback import CallbackCodec
+    from vinbot.services.recall_alerts import RecallAlert
+
+log = get_logger(__name__)
+
+RECALL_ALERT_JOB = "recall_alerts"
+# Late enough that a crash loop does not check the garage on every start.
+RECALL_FIRST_RUN_DELAY = timedelta(minutes=5)
+
+
+class TelegramRecallNotifier:
+    """Sends alerts as bot messages; a user who blocked the bot is reported as blocked."""
+
+    def __init__(self, bot: Bot, codec: CallbackCodec) -> None:
+        self._bot = bot
+        self._codec = codec
+
+    async def notify(self, alert: RecallAlert) -> NotifyResult:
+        """Send one alert with a "See recalls" button."""
+        try:
+            await self._bot.send_message(
+                alert.user_id,
+                render_recall_alert(alert),
+                reply_markup=recall_alert_keyboard(self._codec, alert.vin),
+            )
+        except Forbidden:
+            return NotifyResult.BLOCKED
+        except TelegramError as exc:
+            log.warning(
+                "recall_alert_send_failed", user_id=alert.user_id, error_type=type(exc).__name__
+            )
+            return NotifyResult.FAILED
+        return NotifyResult.SENT
+
+
+async def check_recalls(context: BotContext) -> None:
+    """Check the garage cars that are due and send the new campaigns' alerts."""
+    services = context.services
+    notifier = TelegramRecallNotifier(context.bot, services.callbacks)
+    application = context.application
+    summary = await services.recall_alerts.run_once(
+        notifier, keep_running=lambda: application.running
+    )
+    log.info("recall_alerts_checked", **summary.fields())
+
+
+def schedule_recall_alerts(application: VinbotApplication) -> None:
+    """Repeat the check every RECALL_CHECK_INTERVAL_HOURS; 0 turns alerts off."""
+    hours = application.bot_data.services.settings.recall_check_interval_hours
+    if hours <= 0:
+        return
+    queue = application.job_queue
+    if queue is None:  # pragma: no cover - the job-queue extra is a pinned requirement
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    queue.run_repeating(
+        check_recalls,
+        interval=timedelta(hours=hours),
+        first=RECALL_FIRST_RUN_DELAY,
+        name=RECALL_ALERT_JOB,
+    )
