@@ -9,6 +9,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,47 @@ async def test_bad_setting_is_one_line_and_exit_2() -> None:
     assert run.stderr.strip().count("\n") == 0
     assert "CARSXE_BASE_URL" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+async def run_module(*args: str, **env: str) -> Run:
+    """Run `python -m vinbot ARGS` with only the given configuration."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    clean.update(env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "vinbot",
+        *args,
+        cwd=ROOT,
+        env=clean,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(60):
+        stdout, stderr = await process.communicate()
+    assert process.returncode is not None
+    return Run(process.returncode, stdout.decode(), stderr.decode())
+
+
+async def test_migrate_creates_the_database(tmp_path: Path) -> None:
+    """`python -m vinbot migrate` creates the folder and database and exits 0."""
+    target = tmp_path / "nested" / "vinbot.db"
+    run = await run_module("migrate", DATABASE_URL=f"sqlite+aiosqlite:///{target}")
+    assert run.code == 0, run.stderr
+    assert target.exists()
+
+
+async def test_bot_without_token_or_with_a_broken_database_fails_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """No token, or a database file that is not SQLite, stops start-up with one line, exit 2."""
+    no_token = await run_module(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+    assert no_token.code == 2
+    assert "TELEGRAM_BOT_TOKEN" in no_token.stderr
+    assert no_token.stderr.strip().count("\n") == 0
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    broken = await run_module("migrate", DATABASE_URL=f"sqlite+aiosqlite:///{garbage}")
+    assert broken.code == 2
+    assert "DATABASE_URL" in broken.stderr
+    assert "Traceback" not in broken.stderr

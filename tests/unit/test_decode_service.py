@@ -172,3 +172,13 @@ async def test_slow_provider_is_cut_off_by_the_deadline() -> None:
     result = await service.decode(HONDA)
     assert result.source == "nhtsa"
     assert result.unavailable == ("carsxe",)
+
+
+async def test_only_answered_paid_calls_are_charged() -> None:
+    """A paid provider's outage is not charged; its "no data" answer is."""
+    down = FakeProvider("carsxe", paid=True, error=ProviderUnavailable("carsxe", "502"))
+    service, _ = make_service(down, FakeProvider("nhtsa"))
+    assert not (await service.decode(HONDA)).paid_call_made
+    empty = FakeProvider("carsxe", paid=True, error=VinNotFound("carsxe"))
+    service, _ = make_service(empty, FakeProvider("nhtsa"))
+    assert (await service.decode(HONDA)).paid_call_made

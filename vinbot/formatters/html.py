@@ -10,8 +10,8 @@ from vinbot.formatters.vehicle_view import build_view
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from vinbot.formatters.units import Units
     from vinbot.formatters.vehicle_view import Row
+    from vinbot.models.records import Units
     from vinbot.models.vehicle import DecodeResult
     from vinbot.models.vin import VinAnalysis
 

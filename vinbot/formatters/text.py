@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from vinbot.formatters.vehicle_view import build_view
 
 if TYPE_CHECKING:
-    from vinbot.formatters.units import Units
+    from vinbot.models.records import Units
     from vinbot.models.vehicle import DecodeResult
     from vinbot.models.vin import VinAnalysis
 

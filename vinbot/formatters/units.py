@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING
 
-type Units = Literal["imperial", "metric"]
+if TYPE_CHECKING:
+    from vinbot.models.records import Units
 
 _L_PER_100KM_FROM_MPG = 235.214583
 _CM_PER_IN = 2.54

@@ -11,7 +11,7 @@ from vinbot.models.vehicle import Attr
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from vinbot.formatters.units import Units
+    from vinbot.models.records import Units
     from vinbot.models.vehicle import DecodeResult, Source
 
 type Row = tuple[str, str]

@@ -184,14 +184,16 @@ class DecodeService:
         for provider in candidates:
             if await self._cache.get(keys.not_found_key(provider.name, vin)) is not None:
                 continue
-            paid = paid or provider.is_paid
             try:
                 async with asyncio.timeout(self._deadline):
                     spec = await provider.decode(vin)
             except (ProviderUnavailable, VinNotFound, TimeoutError) as exc:
+                # An answer of "no data" is billed like any answer; an outage is not.
+                paid = paid or (provider.is_paid and isinstance(exc, VinNotFound))
                 self._observer.provider_call(provider.name, _outcome(exc))
                 await self._remember_failure(provider.name, vin, exc, unavailable)
                 continue
+            paid = paid or provider.is_paid
             self._observer.provider_call(provider.name, "ok")
             await self._cache.set(keys.spec_key(vin), dump_spec(spec), keys.SPEC_TTL)
             return _Flight(spec, tuple(unavailable), paid_call_made=paid, came_from_cache=False)

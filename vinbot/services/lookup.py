@@ -10,8 +10,7 @@ from vinbot.services.decoding import with_note
 from vinbot.services.paid_calls import quota_note
 
 if TYPE_CHECKING:
-    from vinbot.formatters.units import Units
-    from vinbot.models.records import LookupRecord, QuotaDecision
+    from vinbot.models.records import LookupRecord, QuotaDecision, Units
     from vinbot.models.vehicle import DecodeResult, VehicleSpec
     from vinbot.services.decoding import DecodeService
     from vinbot.services.history import HistoryRecorder
