@@ -16,7 +16,7 @@ MIB = 1024 * 1024
 
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0-100) with linear interpolation between ranks; NaN when empty."""
-    if not 0 <= q <= 100:  # noqa: PLR2004
+    if not 0 <= q <= 100:
         raise ValueError("q must be between 0 and 100")
     if not values:
         return math.nan
@@ -79,7 +79,7 @@ def max_in_window(times: Iterable[float], window: float = 1.0) -> int:
 def steady_rate(times: Iterable[float]) -> float:
     """Events per second between the first and the last event."""
     ordered = sorted(times)
-    if len(ordered) < 2:  # noqa: PLR2004
+    if len(ordered) < 2:
         return 0.0
     span = ordered[-1] - ordered[0]
     return (len(ordered) - 1) / span if span > 0 else math.inf

@@ -24,9 +24,8 @@ from bench.report import (
     ScenarioResult,
     Target,
     latencies,
-    max_in_window,
-    percentile,
     per_second,
+    percentile,
     steady_rate,
     throughput,
 )

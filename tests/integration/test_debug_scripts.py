@@ -421,7 +421,11 @@ async def test_replay_prints_what_the_bot_would_send(
     carsxe: FakeCarsXE, base_env: dict[str, str], tmp_path: Path
 ) -> None:
     """A saved private VIN message runs through the handlers; the reply is printed, no Telegram."""
-    env = {**_carsxe_env(base_env, carsxe), "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN}
+    env = {
+        **_carsxe_env(base_env, carsxe),
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "VEHICLE_PHOTOS": "0",
+    }
     ran = await run_script(
         "replay_update", str(UPDATES / "private_text_vin.json"), env=env, cwd=tmp_path
     )

@@ -325,6 +325,26 @@ async def test_a_vin_whose_lookup_fails_is_retried_next_run(path: Path, clock: F
     assert scalar(path, "SELECT baseline FROM known_recalls WHERE vin = ?", HONDA) == 1
 
 
+async def test_an_unexpected_error_for_one_vin_does_not_stop_the_run(
+    path: Path, clock: FakeClock
+) -> None:
+    """A VIN whose check raises something unforeseen is logged and the next VIN still runs."""
+
+    class Exploding(FakeNhtsa):
+        async def nhtsa_recalls_for_vin(self, vin: str) -> RecallReport:
+            if vin == FORD:
+                raise RuntimeError("bug")
+            return await super().nhtsa_recalls_for_vin(vin)
+
+    nhtsa = Exploding()
+    async with started(path, clock, nhtsa) as bot:
+        await bot.garage.add(ALICE, FORD)
+        await bot.garage.add(ALICE, HONDA)
+        summary = await bot.alerts.run_once(FakeNotifier())
+    assert (summary.vins_failed, summary.vins_checked) == (1, 1)
+    assert nhtsa.calls == [HONDA]
+
+
 async def test_a_late_subscriber_is_not_told_about_old_campaigns(
     path: Path, clock: FakeClock
 ) -> None:

@@ -18,6 +18,7 @@ from vinbot.services.quota import QuotaService
 from vinbot.services.settings import UserSettingsService
 from vinbot.storage.engine import create_engine_for
 from vinbot.storage.migrate import alembic_config, current_revision, head_revision, migrate
+from vinbot.storage.recall_alert_repository import SqlRecallAlertRepository
 from vinbot.storage.repositories import (
     SqlGarageRepository,
     SqlLookupRepository,
@@ -138,3 +139,47 @@ async def test_a_first_release_database_upgrades_in_place_without_losing_rows(
     assert scalar(path, "SELECT blocked_at FROM users WHERE id = 42") is None
     assert scalar(path, "SELECT day FROM usage_daily") == date(2025, 1, 2).isoformat()
     assert scalar(path, "SELECT count(*) FROM known_recalls") == 0
+
+
+def _fill_revision_0002(path: Path) -> None:
+    """Rows as revision 0002 held them: a blocked user, a garage car and a known campaign."""
+    with closing(sqlite3.connect(path)) as connection:
+        connection.executescript(
+            """
+            INSERT INTO users (id, first_seen, last_seen, language_code, units, recall_alerts,
+                               blocked_at)
+            VALUES (42, '2025-01-01 08:00:00.000000', '2025-01-02 09:00:00.000000', 'en',
+                    'metric', 1, NULL),
+                   (43, '2025-01-01 08:00:00.000000', '2025-01-02 09:00:00.000000', NULL,
+                    'metric', 1, '2025-01-03 10:00:00.000000');
+            INSERT INTO garage (user_id, vin, nickname, added_at)
+            VALUES (42, '1HGCM82633A004352', 'Blue', '2025-01-02 09:01:00.000000'),
+                   (43, '1HGCM82633A004352', NULL, '2025-01-02 09:02:00.000000');
+            INSERT INTO known_recalls (vin, campaign_id, first_seen)
+            VALUES ('1HGCM82633A004352', '20V001000', '2025-01-02 12:00:00.000000');
+            """
+        )
+        connection.commit()
+
+
+async def test_a_0002_database_upgrades_to_recall_notifications_keeping_rows(
+    tmp_path: Path,
+) -> None:
+    """Revision 0003 keeps users, garage and known campaigns (now baseline) and adds the ledgers."""
+    path = tmp_path / "v.db"
+    url = sqlite_url(path)
+    await migrate(url, "0002")
+    _fill_revision_0002(path)
+
+    async with opened(url) as database:
+        state = await SqlRecallAlertRepository(database.sessions).alert_state(VIN)
+
+    assert await current_revision(url) == head_revision()
+    assert [(s.user_id, s.nickname) for s in state.subscribers] == [(42, "Blue")]
+    assert state.subscribers[0].added_at == datetime(2025, 1, 2, 9, 1, tzinfo=UTC)
+    assert [(k.campaign_id, k.baseline) for k in state.known] == [("20V001000", True)]
+    assert state.notified == frozenset()
+    assert scalar(path, "SELECT blocked_at FROM users WHERE id = 43") is not None
+    assert scalar(path, "SELECT count(*) FROM garage") == 2
+    assert scalar(path, "SELECT count(*) FROM recall_checks") == 0
+    assert scalar(path, "SELECT count(*) FROM recall_notifications") == 0

@@ -99,6 +99,7 @@ async def test_export_contains_everything_stored_about_the_user(database: Databa
         ],
         "garage": [{"vin": VIN, "nickname": "Blue", "added_at": noon}],
         "usage": [{"day": "2025-03-14", "paid_calls": 1}],
+        "recall_notifications": [],
     }
 
 
