@@ -197,12 +197,13 @@ class CarsXEProcess(FakeServer):
     def __init__(self, log_path: Path, latency: float) -> None:
         super().__init__("bench.upstream", "--latency", f"{latency}", log_path=log_path)
 
-    async def calls(self) -> int:
-        """Calls to /specs so far."""
+    async def calls(self) -> tuple[int, dict[str, int]]:
+        """Decode calls (/specs) so far, and the calls to every path."""
         async with httpx.AsyncClient(timeout=CONTROL_TIMEOUT) as client:
             response = await client.get(self.url + CALLS_PATH)
         response.raise_for_status()
-        return int(response.json()["specs"])
+        body = response.json()
+        return int(body["specs"]), {str(k): int(v) for k, v in body["paths"].items()}
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The test suite's fake CarsXE with a call counter another process can read.
 
 `python -m bench.upstream --port 0 --latency 0.2` prints `PORT=<n>`; GET /_control/calls answers
-`{"specs": <calls to /specs so far>}`.
+`{"specs": <decode calls so far>, "paths": {<path>: <calls>, ...}}`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ class CountingCarsXE(FakeCarsXE):
         return (*super().routes(), ("GET", CALLS_PATH, self._calls))
 
     async def _calls(self, _request: web.Request) -> Canned:
-        return Canned(200, {"specs": self.count("/specs")})
+        paths = {path: count for path, count in self.counts.items() if path != CALLS_PATH}
+        return Canned(200, {"specs": self.count("/specs"), "paths": paths})
 
 
 def main(argv: Sequence[str] | None = None) -> None:

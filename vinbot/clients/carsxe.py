@@ -10,8 +10,6 @@ import re
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
-import httpx
-
 from vinbot.clients import wire
 from vinbot.logs import get_logger
 from vinbot.models.errors import (
@@ -34,6 +32,8 @@ from vinbot.models.vin import is_well_formed, normalise
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+    import httpx
 
     from vinbot.clients.breaker import CircuitBreaker
     from vinbot.clients.retry import RetryPolicy
@@ -130,13 +130,7 @@ def carsxe_http_client(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """The pooled HTTP client the composition root passes to CarsXEClient (caller closes it)."""
-    return httpx.AsyncClient(
-        base_url=base_url,
-        timeout=httpx.Timeout(timeout),
-        headers={"Accept": "application/json", "User-Agent": "vinbot"},
-        follow_redirects=False,
-        transport=transport,
-    )
+    return wire.json_http_client(base_url, timeout, transport=transport)
 
 
 class CarsXEClient:

@@ -7,8 +7,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
-import httpx
-
 from vinbot.clients import wire
 from vinbot.logs import get_logger
 from vinbot.models.errors import (
@@ -21,6 +19,8 @@ from vinbot.models.vehicle import Attr, VehicleSpec
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+    import httpx
 
     from vinbot.clients.breaker import CircuitBreaker
     from vinbot.clients.retry import RetryPolicy
@@ -145,13 +145,7 @@ def nhtsa_http_client(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """The pooled HTTP client the composition root passes to NhtsaVpicClient (caller closes it)."""
-    return httpx.AsyncClient(
-        base_url=base_url,
-        timeout=httpx.Timeout(timeout),
-        headers={"Accept": "application/json", "User-Agent": "vinbot"},
-        follow_redirects=False,
-        transport=transport,
-    )
+    return wire.json_http_client(base_url, timeout, transport=transport)
 
 
 class NhtsaVpicClient:

@@ -8,8 +8,6 @@ import re
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
-import httpx
-
 from vinbot.clients import wire
 from vinbot.logs import get_logger
 from vinbot.models.errors import BadProviderResponse, ProviderAuthError, ProviderQuotaExhausted
@@ -17,6 +15,8 @@ from vinbot.models.recalls import Recall, RecallReport
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+    import httpx
 
     from vinbot.clients.breaker import CircuitBreaker
     from vinbot.clients.retry import RetryPolicy
@@ -42,13 +42,7 @@ def nhtsa_recalls_http_client(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """The pooled HTTP client the composition root passes to NhtsaRecallsClient (caller closes)."""
-    return httpx.AsyncClient(
-        base_url=base_url,
-        timeout=httpx.Timeout(timeout),
-        headers={"Accept": "application/json", "User-Agent": "vinbot"},
-        follow_redirects=False,
-        transport=transport,
-    )
+    return wire.json_http_client(base_url, timeout, transport=transport)
 
 
 class NhtsaRecallsClient:

@@ -144,3 +144,16 @@ def message_of(body: Mapping[str, Any], limit: int = 200) -> str:
     """The upstream's `message` (shortened), or an empty string."""
     message = text(body.get("message"))
     return message[:limit] if message else ""
+
+
+def json_http_client(
+    base_url: str, timeout: float, *, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """A pooled client for one JSON upstream; the composition root owns and closes it."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout),
+        headers={"Accept": "application/json", "User-Agent": "vinbot"},
+        follow_redirects=False,
+        transport=transport,
+    )
