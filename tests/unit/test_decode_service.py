@@ -182,3 +182,25 @@ async def test_only_answered_paid_calls_are_charged() -> None:
     empty = FakeProvider("carsxe", paid=True, error=VinNotFound("carsxe"))
     service, _ = make_service(empty, FakeProvider("nhtsa"))
     assert (await service.decode(HONDA)).paid_call_made
+
+
+async def test_paid_permission_is_asked_only_before_a_paid_call() -> None:
+    """A lazy permission is not consulted for cache hits or free providers, once otherwise."""
+    asked: list[str] = []
+
+    async def may_pay() -> bool:
+        asked.append("asked")
+        return False
+
+    paid = FakeProvider("carsxe", paid=True)
+    service, _ = make_service(paid, FakeProvider("nhtsa"))
+    first = await service.decode(HONDA, allow_paid=may_pay)
+    assert first.source == "nhtsa"
+    assert asked == ["asked"]
+    assert paid.calls == []
+    cached_paid = FakeProvider("carsxe", paid=True)
+    warm, _ = make_service(cached_paid)
+    await warm.decode(BMW)
+    asked.clear()
+    await warm.decode(BMW, allow_paid=may_pay)
+    assert asked == []

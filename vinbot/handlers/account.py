@@ -185,6 +185,7 @@ async def forget_pressed(query: CallbackQuery, context: BotContext, callback: Ca
         return
     try:
         await context.services.privacy.forget_user(user_id)
+        context.services.user_settings.forget(user_id)
     except VinbotError:
         await query.answer("Sorry, that didn't work. Please try again.", show_alert=True)
         return

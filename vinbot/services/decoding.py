@@ -23,7 +23,7 @@ from vinbot.models.vin import VinAnalysis, analyse
 from vinbot.services.spec_codec import dump_spec, load_spec
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Awaitable, Callable, Sequence
 
     from vinbot.cache.base import Cache
     from vinbot.metrics import ProviderOutcome
@@ -86,6 +86,23 @@ def _outcome(exc: Exception) -> ProviderOutcome:
     return "unavailable"
 
 
+type PayPermission = Callable[[], Awaitable[bool]]
+
+
+class _Permission:
+    """Whether paid providers may be called, decided at most once and only when needed."""
+
+    def __init__(self, allow: bool | PayPermission) -> None:
+        self._allow = allow
+        self._granted: bool | None = allow if isinstance(allow, bool) else None
+
+    async def granted(self) -> bool:
+        if self._granted is None:
+            ask = self._allow
+            self._granted = await ask() if callable(ask) else bool(ask)
+        return self._granted
+
+
 @dataclass(frozen=True, slots=True)
 class _Flight:
     """What one shared upstream attempt produced."""
@@ -113,7 +130,7 @@ class DecodeService:
         self._cache = cache
         self._observer: DecodeObserver = observer or _NullObserver()
         self._deadline = provider_deadline_seconds
-        self._flights: dict[tuple[str, bool], asyncio.Task[_Flight]] = {}
+        self._flights: dict[str, asyncio.Task[_Flight]] = {}
 
     @property
     def provider_names(self) -> tuple[Source, ...]:
@@ -129,19 +146,25 @@ class DecodeService:
         """The offline analysis of a VIN, without any provider."""
         return analyse(raw)
 
-    async def decode(self, raw_vin: str, *, allow_paid: bool = True) -> DecodeResult:
-        """Decode one VIN; raises InvalidVin for input that must not reach a provider."""
+    async def decode(
+        self, raw_vin: str, *, allow_paid: bool | PayPermission = True
+    ) -> DecodeResult:
+        """Decode one VIN; raises InvalidVin for input that must not reach a provider.
+
+        `allow_paid` may be a coroutine function: it is asked only when a paid provider is
+        about to be called, so cached answers never cost a quota look-up.
+        """
         started = time.perf_counter()
         analysis = analyse(raw_vin)
         if not analysis.valid:
             raise InvalidVin(analysis)
-        key = (analysis.vin, allow_paid)
-        flight = self._flights.get(key)
+        vin = analysis.vin
+        flight = self._flights.get(vin)
         leader = flight is None
         if flight is None:
-            flight = asyncio.create_task(self._fly(analysis.vin, allow_paid=allow_paid))
-            self._flights[key] = flight
-            flight.add_done_callback(lambda _: self._flights.pop(key, None))
+            flight = asyncio.create_task(self._fly(vin, _Permission(allow_paid)))
+            self._flights[vin] = flight
+            flight.add_done_callback(lambda _: self._flights.pop(vin, None))
         outcome = await asyncio.shield(flight)
         self._observer.observe_decode(time.perf_counter() - started)
         return DecodeResult(
@@ -165,11 +188,8 @@ class DecodeService:
             flight.cancel()
         await asyncio.gather(*flights, return_exceptions=True)
 
-    def _eligible(self, *, allow_paid: bool) -> tuple[VehicleDataProvider, ...]:
-        return tuple(p for p in self._providers if allow_paid or not p.is_paid)
-
-    async def _fly(self, vin: str, *, allow_paid: bool) -> _Flight:
-        candidates = self._eligible(allow_paid=allow_paid)
+    async def _fly(self, vin: str, permission: _Permission) -> _Flight:
+        candidates = self._providers
         cached = await self.cached(vin)
         if cached is not None:
             order = {p.name: i for i, p in enumerate(self._providers)}
@@ -178,11 +198,12 @@ class DecodeService:
             if not await self._any_may_have_data(vin, candidates):
                 self._observer.cache_hit()
                 return _Flight(cached, (), paid_call_made=False, came_from_cache=True)
-        self._observer.cache_miss()
         unavailable: list[Source] = []
         paid = False
         for provider in candidates:
             if await self._cache.get(keys.not_found_key(provider.name, vin)) is not None:
+                continue
+            if provider.is_paid and not await permission.granted():
                 continue
             try:
                 async with asyncio.timeout(self._deadline):
@@ -194,12 +215,14 @@ class DecodeService:
                 await self._remember_failure(provider.name, vin, exc, unavailable)
                 continue
             paid = paid or provider.is_paid
+            self._observer.cache_miss()
             self._observer.provider_call(provider.name, "ok")
             await self._cache.set(keys.spec_key(vin), dump_spec(spec), keys.SPEC_TTL)
             return _Flight(spec, tuple(unavailable), paid_call_made=paid, came_from_cache=False)
         if cached is not None:
             self._observer.cache_hit()
             return _Flight(cached, tuple(unavailable), paid_call_made=paid, came_from_cache=True)
+        self._observer.cache_miss()
         spec = await self._fallback.decode(vin)
         return _Flight(spec, tuple(unavailable), paid_call_made=paid, came_from_cache=False)
 

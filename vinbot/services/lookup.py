@@ -69,15 +69,18 @@ class LookupService:
         return (await self._user_settings.get(user_id)).units
 
     async def _decode(self, raw_vin: str, *, user_id: int, is_admin: bool) -> DecodeResult:
-        decision: QuotaDecision | None = None
-        if self._decoder.has_paid_provider:
-            decision = await self._gate.decision(user_id, is_admin=is_admin)
-        allow_paid = decision is None or decision.allowed
-        result = await self._decoder.decode(raw_vin, allow_paid=allow_paid)
+        decisions: list[QuotaDecision] = []
+
+        async def may_pay() -> bool:
+            decisions.append(await self._gate.decision(user_id, is_admin=is_admin))
+            return decisions[-1].allowed
+
+        result = await self._decoder.decode(raw_vin, allow_paid=may_pay)
         if result.paid_call_made:
             await self._gate.charge(user_id)
-        if decision is not None and not decision.allowed and result.source != "carsxe":
-            result = with_note(result, quota_note(decision))
+        refused = next((d for d in decisions if not d.allowed), None)
+        if refused is not None and result.source != "carsxe":
+            result = with_note(result, quota_note(refused))
         return result
 
     async def cached_spec(self, vin: str) -> VehicleSpec | None:
