@@ -36,6 +36,20 @@ def require_token(settings: Settings) -> str:
     return settings.telegram_bot_token.value
 
 
+def build_rate_limiter(settings: Settings) -> AIORateLimiter | None:
+    """The overall limiter for TELEGRAM_MAX_RATE (None when 0), retrying 429s after waiting."""
+    if settings.telegram_max_rate <= 0:
+        return None
+    # One message per 1/rate seconds rather than `rate` per second: a leaky bucket as deep as
+    # the rate lets a burst through on top of the steady flow, so a 1 s window could see twice
+    # the rate.
+    return AIORateLimiter(
+        overall_max_rate=1,
+        overall_time_period=1 / settings.telegram_max_rate,
+        max_retries=RATE_LIMIT_RETRIES,
+    )
+
+
 def build_application(
     settings: Settings, services: BotServices, *, request: BaseRequest | None = None
 ) -> VinbotApplication:
@@ -66,13 +80,8 @@ def build_application(
         )
     )
     application: VinbotApplication
-    if settings.telegram_max_rate > 0:
-        limiter = AIORateLimiter(
-            overall_max_rate=settings.telegram_max_rate, max_retries=RATE_LIMIT_RETRIES
-        )
-        application = builder.rate_limiter(limiter).build()
-    else:
-        application = builder.build()
+    limiter = build_rate_limiter(settings)
+    application = builder.build() if limiter is None else builder.rate_limiter(limiter).build()
     application.bot_data.attach(services)
     services.admin_alerts.attach(application.bot)
     register_handlers(application)

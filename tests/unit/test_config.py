@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from vinbot.config import Secret, default_file_url, load_settings
 from vinbot.models.errors import ConfigError
+from vinbot.telegram_app import build_rate_limiter
 
 TOKEN = "123456789:AAEhBP0av28HbTQn5vVhH2x3fYlD2m5tCzk"
 
@@ -99,3 +103,23 @@ def test_secrets_never_show_in_repr_or_redacted_config() -> None:
     assert settings.upstash_enabled
     assert Secret("a") == Secret("a")
     assert str(Secret("a")) == "**********"
+
+
+async def test_rate_limiter_never_lets_a_second_exceed_the_rate() -> None:
+    """The overall limiter spaces requests evenly, so no 1 s window holds more than the rate."""
+    limiter = build_rate_limiter(load_settings({"TELEGRAM_MAX_RATE": "20"}))
+    assert limiter is not None
+    stamps: list[float] = []
+
+    async def call() -> None:
+        stamps.append(time.monotonic())
+
+    await asyncio.gather(
+        *(
+            limiter.process_request(call, (), {}, "sendMessage", {"chat_id": 1}, None)
+            for _ in range(30)
+        )
+    )
+    worst = max(sum(1 for t in stamps if start <= t < start + 1) for start in stamps)
+    assert worst <= 21
+    assert build_rate_limiter(load_settings({"TELEGRAM_MAX_RATE": "0"})) is None
