@@ -224,6 +224,7 @@ def assemble_bot_services(
     core: Core,
     state: State,
     extras_for: Callable[[PaidCallGate], ExtrasService],
+    stack: AsyncExitStack,
 ) -> BotServices:
     """The handlers' services on top of the decode stack and state (tests pass fakes in)."""
     health = HealthState(
@@ -234,6 +235,7 @@ def assemble_bot_services(
     health.add_probe("database", state.database.ping)
     alerts = TelegramAdminAlerts(settings.admin_ids)
     gate = PaidCallGate(state.quota, counter=core.metrics, alerts=alerts)
+    stack.push_async_callback(gate.aclose)  # counts are written before the database closes
     lookup = LookupService(
         core.decoder, gate=gate, history=state.history, user_settings=state.user_settings
     )
@@ -246,7 +248,7 @@ def assemble_bot_services(
         callbacks=CallbackCodec.for_bot_token(require_token(settings)),
         metrics=core.metrics,
         health=health,
-        status=StatusService(core.metrics, health, core.provider_states, state.quota),
+        status=StatusService(core.metrics, health, core.provider_states, state.quota, gate),
         garage=state.garage,
         user_settings=state.user_settings,
         privacy=state.privacy,
@@ -263,5 +265,5 @@ async def build_bot_services(settings: Settings, stack: AsyncExitStack) -> BotSe
     core = await build_core(settings, stack, interactive=False)
     state = await build_state(settings, stack)
     return assemble_bot_services(
-        settings, core, state, lambda gate: build_extras(settings, stack, core, gate)
+        settings, core, state, lambda gate: build_extras(settings, stack, core, gate), stack
     )

@@ -205,6 +205,7 @@ async def build_harness(
         core,
         state,
         lambda gate: extras.build(gate, decoder, cache, paid=paid, photos=settings.vehicle_photos),
+        stack,
     )
     request = RecordingRequest()
     application = build_application(settings, services, request=request)

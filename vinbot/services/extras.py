@@ -79,9 +79,9 @@ class ExtrasService:
         try:
             outcome = await self._recalls.recalls(vin, allow_paid=allow_paid)
         except LookupNotFound as exc:
-            await self._charge_if(user_id, paid=exc.paid_call_made)
+            self._charge_if(user_id, paid=exc.paid_call_made)
             raise
-        await self._charge_if(user_id, paid=outcome.paid_call_made)
+        self._charge_if(user_id, paid=outcome.paid_call_made)
         return outcome
 
     async def market_value(
@@ -99,9 +99,9 @@ class ExtrasService:
         try:
             value, charged = await paid.market_value.value(vin, mileage, state, condition)
         except LookupNotFound as exc:
-            await self._charge_if(user_id, paid=exc.paid_call_made)
+            self._charge_if(user_id, paid=exc.paid_call_made)
             raise
-        await self._charge_if(user_id, paid=charged)
+        self._charge_if(user_id, paid=charged)
         return value
 
     async def photo_url(self, spec: VehicleSpec, *, user_id: int, is_admin: bool) -> str | None:
@@ -111,14 +111,14 @@ class ExtrasService:
         if not (await self._gate.decision(user_id, is_admin=is_admin)).allowed:
             return None
         found = await self._paid.photos.photo(spec)
-        await self._charge_if(user_id, paid=found.paid_call_made)
+        self._charge_if(user_id, paid=found.paid_call_made)
         return found.url
 
     async def read_vin(self, image: bytes, *, user_id: int, is_admin: bool) -> OcrOutcome:
         """Read a VIN from a photo; raises PaidFeatureRefused past the quota, ImageRejected."""
         paid = await self._require_paid(user_id, is_admin=is_admin)
         outcome = await paid.ocr.read(image)
-        await self._charge_if(user_id, paid=outcome.paid_call_made)
+        self._charge_if(user_id, paid=outcome.paid_call_made)
         return outcome
 
     async def plate(
@@ -129,9 +129,9 @@ class ExtrasService:
         try:
             result, charged = await paid.plates.lookup(plate, state, country)
         except LookupNotFound as exc:
-            await self._charge_if(user_id, paid=exc.paid_call_made)
+            self._charge_if(user_id, paid=exc.paid_call_made)
             raise
-        await self._charge_if(user_id, paid=charged)
+        self._charge_if(user_id, paid=charged)
         return result
 
     async def _require_paid(self, user_id: int, *, is_admin: bool) -> PaidServices:
@@ -142,6 +142,6 @@ class ExtrasService:
             raise PaidFeatureRefused(decision)
         return self._paid
 
-    async def _charge_if(self, user_id: int, *, paid: bool) -> None:
+    def _charge_if(self, user_id: int, *, paid: bool) -> None:
         if paid:
-            await self._gate.charge(user_id)
+            self._gate.charge(user_id)

@@ -77,7 +77,7 @@ class LookupService:
 
         result = await self._decoder.decode(raw_vin, allow_paid=may_pay)
         if result.paid_call_made:
-            await self._gate.charge(user_id)
+            self._gate.charge(user_id)
         refused = next((d for d in decisions if not d.allowed), None)
         if refused is not None and result.source != "carsxe":
             result = with_note(result, quota_note(refused))

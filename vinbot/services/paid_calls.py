@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections import Counter
 from typing import TYPE_CHECKING, Protocol
 
 from vinbot.logs import get_logger
@@ -52,23 +55,81 @@ def _when(resets_at: datetime | None) -> str:
 
 
 class PaidCallGate:
-    """Asks the quotas before a paid call and records each one made (alerting at the cap)."""
+    """Asks the quotas before a paid call and counts each one made, off the reply's path.
+
+    Counting is a database write; it happens in one task this gate owns, so a reply never
+    waits for it. Calls counted but not yet written still count against the quotas.
+    """
 
     def __init__(
-        self, quota: QuotaService, *, counter: PaidCallCounter, alerts: AdminAlerts
+        self,
+        quota: QuotaService,
+        *,
+        counter: PaidCallCounter,
+        alerts: AdminAlerts,
+        close_wait: float = 10.0,
     ) -> None:
         self._quota = quota
         self._counter = counter
         self._alerts = alerts
+        self._close_wait = close_wait
+        self._queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+        self._pending: Counter[int] = Counter()
+        self._worker: asyncio.Task[None] | None = None
 
     async def decision(self, user_id: int, *, is_admin: bool) -> QuotaDecision:
         """Whether this user may cause a paid call now, and if not why and until when."""
-        return await self._quota.check(user_id, is_admin=is_admin)
+        return await self._quota.check(
+            user_id,
+            is_admin=is_admin,
+            pending_user=self._pending[user_id],
+            pending_total=self._pending.total(),
+        )
 
-    async def charge(self, user_id: int, provider: str = "carsxe") -> None:
-        """Record one paid call made for this user."""
+    def charge(self, user_id: int, provider: str = "carsxe") -> None:
+        """Count one paid call made for this user (written in the background)."""
         self._counter.paid_call()
-        event = await self._quota.record_paid_call(user_id, provider)
-        if event is not None:
-            log.warning("spend_cap_reached", month=event.month, cap=event.cap)
-            await self._alerts.spend_cap_reached(event)
+        self._pending[user_id] += 1
+        self._queue.put_nowait((user_id, provider))
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(
+                self._work(), name="paid-call-ledger"
+            )
+
+    async def flush(self) -> None:
+        """Wait until every call counted so far is written."""
+        if self._worker is not None:
+            await self._queue.join()
+
+    async def aclose(self) -> None:
+        """Write what is queued (waiting up to close_wait), then stop."""
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._close_wait):
+                    await self._queue.join()
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            if self._pending:
+                log.error("paid_calls_not_recorded", count=self._pending.total())
+
+    async def _work(self) -> None:
+        while True:
+            user_id, provider = await self._queue.get()
+            try:
+                event = await self._quota.record_paid_call(user_id, provider)
+            except Exception as exc:  # noqa: BLE001 - a ledger failure must not stop the ledger
+                log.error("paid_call_not_recorded", user_id=user_id, error=repr(exc))
+                event = None
+            finally:
+                self._pending[user_id] -= 1
+                if self._pending[user_id] <= 0:
+                    del self._pending[user_id]
+                self._queue.task_done()
+            if event is not None:
+                log.warning("spend_cap_reached", month=event.month, cap=event.cap)
+                await self._alerts.spend_cap_reached(event)

@@ -54,17 +54,22 @@ class QuotaService:
             raise ValueError("the quota clock must return aware datetimes")
         return moment.astimezone(UTC)
 
-    async def check(self, user_id: int, *, is_admin: bool) -> QuotaDecision:
-        """Whether this user may cause a paid call now; admins skip only the per-user quota."""
+    async def check(
+        self, user_id: int, *, is_admin: bool, pending_user: int = 0, pending_total: int = 0
+    ) -> QuotaDecision:
+        """Whether this user may cause a paid call now; admins skip only the per-user quota.
+
+        `pending_*` are paid calls already made but not yet written: they count too.
+        """
         if self._daily == 0 and self._monthly == 0:
             return QuotaDecision(allowed=True)
         moment = self._utc_now()
         counts = await self._usage.counts(user_id, day=moment.date(), month=month_key(moment))
-        if self._monthly and counts.month_total >= self._monthly:
+        if self._monthly and counts.month_total + pending_total >= self._monthly:
             return QuotaDecision(
                 allowed=False, reason="bot_monthly", resets_at=next_month_start(moment)
             )
-        if self._daily and not is_admin and counts.user_today >= self._daily:
+        if self._daily and not is_admin and counts.user_today + pending_user >= self._daily:
             return QuotaDecision(
                 allowed=False, reason="user_daily", resets_at=next_midnight(moment)
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,7 +12,11 @@ if TYPE_CHECKING:
 
     from vinbot.health import HealthState
     from vinbot.metrics import Metrics, MetricsSnapshot
+    from vinbot.services.paid_calls import PaidCallGate
     from vinbot.services.quota import QuotaService
+
+
+LEDGER_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +41,10 @@ class StatusService:
         health: HealthState,
         provider_states: Callable[[], Mapping[str, str]],
         quota: QuotaService,
+        ledger: PaidCallGate,
     ) -> None:
         self._quota = quota
+        self._ledger = ledger
         self._metrics = metrics
         self._health = health
         self._provider_states = provider_states
@@ -44,6 +52,9 @@ class StatusService:
     async def report(self) -> StatusReport:
         """The current figures."""
         liveness = self._health.liveness()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(LEDGER_WAIT_SECONDS):
+                await self._ledger.flush()  # paid calls made a moment ago count too
         usage = await self._quota.usage_summary()
         return StatusReport(
             uptime_seconds=liveness.uptime_seconds,

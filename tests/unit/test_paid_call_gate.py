@@ -1,0 +1,75 @@
+"""The paid-call gate: counts off the reply's path, pending calls still count, cap alerts once."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+
+from vinbot.models.records import CapEvent, QuotaDecision
+from vinbot.services.paid_calls import PaidCallGate
+
+
+@dataclass
+class SlowQuota:
+    """A quota that allows `limit` calls per user, writes slowly, and reports the cap once."""
+
+    limit: int = 2
+    written: dict[int, int] = field(default_factory=dict)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    cap_at: int = 3
+    total: int = 0
+
+    async def check(
+        self, user_id: int, *, is_admin: bool, pending_user: int = 0, pending_total: int = 0
+    ) -> QuotaDecision:
+        used = self.written.get(user_id, 0) + pending_user
+        return QuotaDecision(allowed=is_admin or used < self.limit)
+
+    async def record_paid_call(self, user_id: int, provider: str) -> CapEvent | None:
+        await self.release.wait()
+        self.written[user_id] = self.written.get(user_id, 0) + 1
+        self.total += 1
+        if self.total == self.cap_at:
+            return CapEvent("2026-11", self.cap_at, self.total, dt.datetime.now(dt.UTC))
+        return None
+
+
+@dataclass
+class Recorder:
+    paid: int = 0
+    events: list[CapEvent] = field(default_factory=list)
+
+    def paid_call(self) -> None:
+        self.paid += 1
+
+    async def spend_cap_reached(self, event: CapEvent) -> None:
+        self.events.append(event)
+
+
+async def test_charge_returns_at_once_and_pending_calls_count() -> None:
+    """A charge does not wait for the write, yet the next decision already counts it."""
+    quota, recorder = SlowQuota(), Recorder()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
+    gate.charge(1)
+    gate.charge(1)
+    assert quota.written == {}
+    assert not (await gate.decision(1, is_admin=False)).allowed
+    assert (await gate.decision(2, is_admin=False)).allowed
+    quota.release.set()
+    await gate.flush()
+    assert quota.written == {1: 2}
+    assert recorder.paid == 2
+    await gate.aclose()
+
+
+async def test_cap_alert_is_sent_once_from_the_ledger() -> None:
+    """The call that reaches the cap alerts the admins once; closing drains the queue."""
+    quota, recorder = SlowQuota(cap_at=3), Recorder()
+    quota.release.set()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
+    for user in range(5):
+        gate.charge(user)
+    await gate.aclose()
+    assert quota.total == 5
+    assert len(recorder.events) == 1
