@@ -166,6 +166,8 @@ async def build_state(settings: Settings, stack: AsyncExitStack) -> State:
     sessions = database.sessions
     history = HistoryRecorder(SqlLookupRepository(sessions))
     stack.push_async_callback(history.aclose)
+    user_settings = UserSettingsService(SqlUserRepository(sessions))
+    await user_settings.load()
     return State(
         database=database,
         quota=QuotaService(
@@ -175,7 +177,7 @@ async def build_state(settings: Settings, stack: AsyncExitStack) -> State:
         ),
         history=history,
         garage=GarageService(SqlGarageRepository(sessions), limit=settings.garage_limit),
-        user_settings=UserSettingsService(SqlUserRepository(sessions)),
+        user_settings=user_settings,
         privacy=PrivacyService(SqlUserDataRepository(sessions), pending=history),
         retention=RetentionService(SqlLookupRepository(sessions)),
     )

@@ -83,3 +83,19 @@ async def test_a_blocked_user_is_unblocked_when_they_write_again(
     assert scalar(path, "SELECT blocked_at FROM users WHERE id = 5") is not None
     await settings.touch_user(5, "en")
     assert scalar(path, "SELECT blocked_at FROM users WHERE id = 5") is None
+
+
+async def test_changed_settings_are_served_from_memory_after_load(tmp_path: Path) -> None:
+    """After load(), reads need no database; changes and forget keep memory and disk agreeing."""
+    async with opened(sqlite_url(tmp_path / "vinbot.db")) as database:
+        first = UserSettingsService(SqlUserRepository(database.sessions))
+        await first.set_units(1, "imperial")
+        await first.set_recall_alerts(2, enabled=False)
+        second = UserSettingsService(SqlUserRepository(database.sessions))
+        await second.load()
+        await database.aclose()
+        assert (await second.get(1)).units == "imperial"
+        assert not (await second.get(2)).recall_alerts
+        assert (await second.get(3)).units == "metric"
+        second.forget(1)
+        assert (await second.get(1)).units == "metric"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cachetools import TTLCache
-
 from vinbot.models.records import UNITS, UserSettings, utc_now
 
 if TYPE_CHECKING:
@@ -13,20 +11,33 @@ if TYPE_CHECKING:
     from vinbot.storage.repositories import UserRepository
 
 
-# Every reply reads the user's units; settings change rarely, and only through this service.
-SETTINGS_CACHE_SIZE = 10_000
-SETTINGS_CACHE_SECONDS = 600
+_DEFAULTS = UserSettings()
 
 
 class UserSettingsService:
-    """Reads and changes user settings; touch_user records that a user was seen."""
+    """Reads and changes user settings; touch_user records that a user was seen.
+
+    Every reply reads the user's units, and settings change only through this service in
+    this one process: so the settings that differ from the defaults are held in memory
+    (loaded once by `load`), and reading them never touches the database.
+    """
 
     def __init__(self, users: UserRepository, *, now: Clock = utc_now) -> None:
         self._users = users
         self._now = now
-        self._recent: TTLCache[int, UserSettings] = TTLCache(
-            maxsize=SETTINGS_CACHE_SIZE, ttl=SETTINGS_CACHE_SECONDS
-        )
+        self._changed: dict[int, UserSettings] | None = None
+
+    async def load(self) -> None:
+        """Read the users whose settings differ from the defaults (once, at start-up)."""
+        self._changed = await self._users.changed_settings()
+
+    def _remember(self, user_id: int, settings: UserSettings) -> UserSettings:
+        if self._changed is not None:
+            if settings == _DEFAULTS:
+                self._changed.pop(user_id, None)
+            else:
+                self._changed[user_id] = settings
+        return settings
 
     async def touch_user(self, user_id: int, language_code: str | None = None) -> None:
         """Create the user or update last seen and language; a user who writes has unblocked us."""
@@ -34,31 +45,26 @@ class UserSettingsService:
 
     async def get(self, user_id: int) -> UserSettings:
         """The user's settings; the defaults for a user never stored."""
-        settings = self._recent.get(user_id)
-        if settings is None:
-            settings = await self._users.settings(user_id) or UserSettings()
-            self._recent[user_id] = settings
-        return settings
+        if self._changed is not None:
+            return self._changed.get(user_id, _DEFAULTS)
+        return await self._users.settings(user_id) or _DEFAULTS
 
     def forget(self, user_id: int) -> None:
         """Drop what is held in memory about the user (after their data was deleted)."""
-        self._recent.pop(user_id, None)
+        if self._changed is not None:
+            self._changed.pop(user_id, None)
 
     async def set_units(self, user_id: int, units: Units) -> UserSettings:
         """Choose metric or imperial units; ValueError for anything else."""
         if units not in UNITS:
             raise ValueError(f"units must be one of {', '.join(UNITS)}, got {units!r}")
-        self._recent.pop(user_id, None)
         settings = await self._users.update_settings(user_id, self._now(), units=units)
-        self._recent[user_id] = settings
-        return settings
+        return self._remember(user_id, settings)
 
     async def set_recall_alerts(self, user_id: int, *, enabled: bool) -> UserSettings:
         """Turn recall alerts for the user's garage on or off."""
-        self._recent.pop(user_id, None)
         settings = await self._users.update_settings(user_id, self._now(), recall_alerts=enabled)
-        self._recent[user_id] = settings
-        return settings
+        return self._remember(user_id, settings)
 
     async def mark_blocked(self, user_id: int) -> None:
         """Remember that the user blocked the bot, so alerts skip them until they write again."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from vinbot.models.records import (
@@ -50,6 +50,10 @@ class UserRepository(Protocol):
 
     async def settings(self, user_id: int) -> UserSettings | None:
         """The user's settings, or None for a user never stored."""
+        ...
+
+    async def changed_settings(self) -> dict[int, UserSettings]:
+        """Every user whose settings differ from the defaults."""
         ...
 
     async def update_settings(
@@ -198,6 +202,24 @@ class SqlUserRepository:
         async with self._sessions.reading() as session:
             row = await session.get(UserRow, user_id)
             return None if row is None else _settings_of(row)
+
+    async def changed_settings(self) -> dict[int, UserSettings]:
+        """Every user whose settings differ from the defaults."""
+        defaults = UserSettings()
+        query = select(UserRow.id, UserRow.units, UserRow.recall_alerts).where(
+            or_(
+                UserRow.units != defaults.units,
+                UserRow.recall_alerts.is_not(defaults.recall_alerts),
+            )
+        )
+        async with self._sessions.reading() as session:
+            rows = (await session.execute(query)).all()
+        return {
+            user_id: UserSettings(
+                units="imperial" if units == "imperial" else "metric", recall_alerts=alerts
+            )
+            for user_id, units, alerts in rows
+        }
 
     async def update_settings(
         self,
