@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -213,3 +214,22 @@ async def test_a_link_carrying_the_key_is_never_returned(
     upstream.get("/images").mock(return_value=httpx.Response(200, json=body))
 
     assert await client.images("BMW", "5-Series") is None
+
+
+async def test_concurrent_requests_for_one_model_make_one_call() -> None:
+    """Many users decoding the same new model at once cause one image call, charged once."""
+
+    class SlowImages(FakeImages):
+        async def images(
+            self, make: str, model: str, year: int | None = None, trim: str | None = None
+        ) -> str | None:
+            await asyncio.sleep(0.01)
+            return await super().images(make, model, year, trim)
+
+    images = SlowImages()
+    service = VehiclePhotoService(images, DictCache())
+    spec = VehicleSpec(vin="WBAFR7C57CC811956", source="carsxe", year=2012, make="BMW", model="5")
+    found = await asyncio.gather(*(service.photo(spec) for _ in range(50)))
+    assert len(images.calls) == 1
+    assert sum(f.paid_call_made for f in found) == 1
+    assert {f.url for f in found} == {found[0].url}

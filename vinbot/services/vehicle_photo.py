@@ -47,6 +47,7 @@ class VehiclePhotoService:
         self._carsxe = carsxe
         self._cache = cache
         self._deadline = deadline_seconds
+        self._in_flight: dict[str, asyncio.Future[PhotoLookup]] = {}
 
     async def photo_url(self, spec: VehicleSpec) -> str | None:
         """The photo link for the spec's make, model, year and trim, or None."""
@@ -57,14 +58,29 @@ class VehiclePhotoService:
         if not spec.make or not spec.model:
             return PhotoLookup(None)
         key = keys.image_key(spec.make, spec.model, spec.year, spec.trim)
+        shared = self._in_flight.get(key)
+        if shared is not None:  # another user asks for the same model right now: one call
+            found = await asyncio.shield(shared)
+            return PhotoLookup(found.url, cached=True)
+        future: asyncio.Future[PhotoLookup] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        found = PhotoLookup(None)
+        try:
+            found = await self._lookup(key, spec.make, spec.model, spec)
+        finally:
+            del self._in_flight[key]
+            future.set_result(found)
+        return found
+
+    async def _lookup(self, key: str, make: str, model: str, spec: VehicleSpec) -> PhotoLookup:
         text = await self._cache.get(key)
         if text is not None and (cached := _load(text)) is not None:
             return PhotoLookup(cached[0], cached=True)
         try:
             async with asyncio.timeout(self._deadline):
-                url = await self._carsxe.images(spec.make, spec.model, spec.year, spec.trim)
+                url = await self._carsxe.images(make, model, spec.year, spec.trim)
         except (VinbotError, TimeoutError) as exc:
-            log.warning("photo_failed", make=spec.make, model=spec.model, error=type(exc).__name__)
+            log.warning("photo_failed", make=make, model=model, error=type(exc).__name__)
             return PhotoLookup(None)
         ttl = keys.IMAGE_TTL if url is not None else NO_PHOTO_TTL
         await self._cache.set(key, json.dumps({"v": FORMAT_VERSION, "url": url}), ttl)
