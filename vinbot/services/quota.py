@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from cachetools import LRUCache
+
 from vinbot.logs import get_logger
-from vinbot.models.records import CapEvent, QuotaDecision, UsageSummary, utc_now
+from vinbot.models.records import CapEvent, QuotaDecision, UsageCounts, UsageSummary, utc_now
 
 if TYPE_CHECKING:
     from vinbot.models.records import Clock
     from vinbot.storage.repositories import UsageRepository
+
+# Counts read once are kept: this process is the only one that writes them, so memory and
+# disk agree, and a quota check before a paid call needs no database read.
+KNOWN_USERS = 10_000
 
 
 def month_key(moment: datetime) -> str:
@@ -47,6 +53,8 @@ class QuotaService:
         self._monthly = monthly_paid_calls
         self._now = now
         self._log = get_logger(__name__)
+        self._user_today: LRUCache[tuple[int, date], int] = LRUCache(maxsize=KNOWN_USERS)
+        self._month_total: tuple[str, int] | None = None
 
     def _utc_now(self) -> datetime:
         moment = self._now()
@@ -64,7 +72,7 @@ class QuotaService:
         if self._daily == 0 and self._monthly == 0:
             return QuotaDecision(allowed=True)
         moment = self._utc_now()
-        counts = await self._usage.counts(user_id, day=moment.date(), month=month_key(moment))
+        counts = await self._counts(user_id, moment)
         if self._monthly and counts.month_total + pending_total >= self._monthly:
             return QuotaDecision(
                 allowed=False, reason="bot_monthly", resets_at=next_month_start(moment)
@@ -75,6 +83,16 @@ class QuotaService:
             )
         return QuotaDecision(allowed=True)
 
+    async def _counts(self, user_id: int, moment: datetime) -> UsageCounts:
+        day, month = moment.date(), month_key(moment)
+        today = self._user_today.get((user_id, day))
+        if today is None or self._month_total is None or self._month_total[0] != month:
+            counts = await self._usage.counts(user_id, day=day, month=month)
+            self._user_today[(user_id, day)] = counts.user_today
+            self._month_total = (month, counts.month_total)
+            return counts
+        return UsageCounts(user_today=today, month_total=self._month_total[1])
+
     async def record_paid_call(self, user_id: int, provider: str) -> CapEvent | None:
         """Count a paid call; returns a CapEvent only for the call that reaches the monthly cap."""
         moment = self._utc_now()
@@ -82,6 +100,8 @@ class QuotaService:
         totals = await self._usage.add_paid_call(
             user_id, day=moment.date(), month=month, at=moment, monthly_cap=self._monthly
         )
+        self._user_today[(user_id, moment.date())] = totals.user_today
+        self._month_total = (month, totals.month_total)
         self._log.debug(
             "paid_call_recorded",
             user_id=user_id,
