@@ -1,1 +1,1 @@
-"""`python -m bench`: vinbot against a bare python-telegram-bot bot, on fake servers on 127.0.0.1."""
+"""`python -m bench`: vinbot against a bare python-telegram-bot bot, on fakes on 127.0.0.1."""

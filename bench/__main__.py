@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import platform
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import psutil
 
-from bench.report import draw_png, markdown_report, markdown_table, sanitise, write_json
+from bench.report import draw_png, markdown_report, markdown_table, write_json
 from bench.scenarios import SCENARIOS, Plan, Workspace
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from bench.report import ScenarioResult
 
 RESULTS = Path(__file__).resolve().parent / "results"
+EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,7 +76,13 @@ def machine() -> dict[str, Any]:
 
 
 async def run(plan: Plan, names: Sequence[str], workspace: Workspace) -> list[ScenarioResult]:
-    """Run the named scenarios in order, announcing each on stderr."""
+    """Run the named scenarios in order, announcing each on stderr.
+
+    SIGTERM cancels the run like Ctrl-C does, so every child process is stopped on the way out.
+    """
+    this = asyncio.current_task()
+    if this is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, this.cancel)
     results: list[ScenarioResult] = []
     for name in names:
         started = time.perf_counter()
@@ -87,8 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run, print the table and write results.json, results.md and latency.png."""
     args = _parser().parse_args(argv)
     plan = Plan.quick() if args.quick else Plan()
-    if args.latency != plan.upstream_latency:
-        plan = Plan(**{**plan.settings(), "upstream_latency": args.latency})
+    plan = dataclasses.replace(plan, upstream_latency=args.latency)
     names = [name for name in SCENARIOS if not args.only or name in args.only]
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -99,13 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="vinbot-bench-") as tmp:
         try:
             results = asyncio.run(run(plan, names, Workspace(Path(tmp), profiles)))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            print("bench: interrupted; every child process was stopped", file=sys.stderr)
+            return EXIT_INTERRUPTED
         finally:
             if args.keep_logs:
                 logs = out / "logs"
                 logs.mkdir(exist_ok=True)
                 for log in Path(tmp).glob("*.log"):
                     shutil.copy(log, logs / log.name)
-    sanitise(results)
     settings = {**plan.settings(), "mode": "quick" if args.quick else "full"}
     about = machine()
     write_json(out / "results.json", results, about, settings)

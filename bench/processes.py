@@ -343,6 +343,11 @@ def vinbot_environment(
     return child_environment(**settings)
 
 
+def baseline_upstream_environment(carsxe: CarsXEProcess) -> dict[str, str]:
+    """The bare bot's settings for one upstream call per message, to the same fake CarsXE."""
+    return {"BASELINE_UPSTREAM_URL": f"{carsxe.url}/specs", "CARSXE_API_KEY": DEFAULT_API_KEY}
+
+
 def baseline_environment(telegram: FakeTelegramProcess, **overrides: str) -> dict[str, str]:
     """The bare bot's settings for a run."""
     settings = {

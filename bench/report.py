@@ -1,4 +1,4 @@
-"""Figures from raw timings (pure), and the outputs: console table, results.json/.md, latency.png."""
+"""Figures from raw timings (pure), and the outputs: console table, results.json, .md, .png."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 MIB = 1024 * 1024
+# Bot API calls that put a new message in front of the user.
+SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -109,7 +111,7 @@ class OutboundCalls:
 
     @classmethod
     def of(cls, records: Iterable[Mapping[str, Any]]) -> OutboundCalls:
-        """Every call naming a chat counts toward the limits; sendMessage calls are replies."""
+        """Every call naming a chat counts toward the limits; the SENDS are replies."""
         chat_calls = [r for r in records if r.get("params", {}).get("chat_id") is not None]
         by_chat: dict[str, list[float]] = {}
         by_method: dict[str, int] = {}
@@ -117,7 +119,7 @@ class OutboundCalls:
             by_chat.setdefault(str(record["params"]["chat_id"]), []).append(float(record["at"]))
             by_method[record["method"]] = by_method.get(record["method"], 0) + 1
         return cls(
-            reply_times=sorted(float(r["at"]) for r in chat_calls if r["method"] == "sendMessage"),
+            reply_times=sorted(float(r["at"]) for r in chat_calls if r["method"] in SENDS),
             by_method=by_method,
             max_per_second=max_in_window(float(r["at"]) for r in chat_calls),
             max_per_chat_second=max((max_in_window(t) for t in by_chat.values()), default=0),
@@ -157,6 +159,17 @@ class Target:
     met: bool
 
 
+@dataclass(frozen=True)
+class Series:
+    """A time series to draw: one line per bot, with an optional limit line."""
+
+    title: str
+    y_label: str
+    lines: dict[str, list[float]]
+    limit: float | None = None
+    limit_label: str = ""
+
+
 @dataclass
 class ScenarioResult:
     """One scenario's runs (vinbot, and the baseline where it applies) and its target."""
@@ -166,7 +179,7 @@ class ScenarioResult:
     runs: list[RunFigures]
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    series: dict[str, list[float]] = field(default_factory=dict)
+    series: list[Series] = field(default_factory=list)
 
     def run(self, bot: str) -> RunFigures | None:
         """The run of one bot, if it took part."""
@@ -180,7 +193,7 @@ class ScenarioResult:
             "runs": [run.to_json() for run in self.runs],
             "targets": [asdict(t) for t in self.targets],
             "notes": self.notes,
-            "series": self.series,
+            "series": [asdict(series) for series in self.series],
         }
 
 
@@ -195,8 +208,10 @@ def _mib(size: int | None) -> str:
 def markdown_table(results: Sequence[ScenarioResult]) -> str:
     """One row per bot per scenario, then the targets."""
     lines = [
-        "| scenario | bot | answered | updates/s | p50 ms | p95 ms | p99 ms | upstream calls "
-        "| CPU ms/update | peak RSS MiB | RSS after MiB |",
+        (
+            "| scenario | bot | answered | updates/s | p50 ms | p95 ms | p99 ms | upstream calls "
+            "| CPU ms/update | peak RSS MiB | RSS after MiB |"
+        ),
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
@@ -239,37 +254,28 @@ def write_json(
     machine: Mapping[str, Any],
     settings: Mapping[str, Any],
 ) -> None:
-    """results.json: every figure, for tools and for comparing runs."""
+    """results.json: every figure, for tools and for comparing runs; no data is null."""
     body = {
         "machine": dict(machine),
         "settings": dict(settings),
         "scenarios": [result.to_json() for result in results],
     }
-    path.write_text(json.dumps(body, indent=2, allow_nan=False, default=_finite) + "\n")
+    path.write_text(json.dumps(finite(body), indent=2, allow_nan=False) + "\n")
 
 
-def _finite(value: object) -> object:
-    return str(value)
-
-
-def _json_safe(value: float) -> float | None:
-    return None if math.isnan(value) or math.isinf(value) else value
-
-
-def sanitise(results: Sequence[ScenarioResult]) -> None:
-    """Replace NaN and infinity (no data) by None so the JSON stays standard."""
-    for result in results:
-        for run in result.runs:
-            run.updates_per_second = _json_safe(run.updates_per_second) or 0.0
-            lat = run.latency
-            run.latency = LatencySummary(
-                lat.count,
-                *(_json_safe(v) or math.nan for v in (lat.p50, lat.p95, lat.p99, lat.max)),
-            )
+def finite(value: Any) -> Any:
+    """The same JSON-ready value with NaN and infinities (figures without data) as None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(item) for item in value]
+    return value
 
 
 def draw_png(path: Path, results: Sequence[ScenarioResult]) -> bool:
-    """latency.png: latency distributions per scenario and the ceiling's reply rate.
+    """latency.png: latency distributions per scenario, then the time series.
 
     Returns False when matplotlib (a dev dependency) is not installed.
     """
@@ -280,38 +286,37 @@ def draw_png(path: Path, results: Sequence[ScenarioResult]) -> bool:
         from matplotlib import pyplot as plt  # noqa: PLC0415
     except ImportError:
         return False
-    panels = [r for r in results if any(run.latency_sample for run in r.runs)]
-    rates = [r for r in results if r.series]
-    count = len(panels) + len(rates)
+    latency_panels = [r for r in results if any(run.latency_sample for run in r.runs)]
+    series = [series for result in results for series in result.series]
+    count = len(latency_panels) + len(series)
     if count == 0:
         return False
-    columns = 2
-    rows = math.ceil(count / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(12, 3.6 * rows), squeeze=False)
+    rows = math.ceil(count / 2)
+    figure, axes = plt.subplots(rows, 2, figsize=(12, 3.6 * rows), squeeze=False)
     flat = [axis for row in axes for axis in row]
-    for axis, result in zip(flat, panels, strict=False):
+    for axis, result in zip(flat, latency_panels, strict=False):
         for run in result.runs:
-            if not run.latency_sample:
-                continue
-            sample = sorted(value * 1000 for value in run.latency_sample)
-            share = [(index + 1) / len(sample) for index in range(len(sample))]
-            axis.step(sample, share, where="post", label=f"{run.bot} (p95 {_ms(run.latency.p95)})")
+            if run.latency_sample:
+                sample = sorted(value * 1000 for value in run.latency_sample)
+                share = [(index + 1) / len(sample) for index in range(len(sample))]
+                label = f"{run.bot} (p50 {_ms(run.latency.p50)}, p95 {_ms(run.latency.p95)} ms)"
+                axis.step(sample, share, where="post", label=label)
         axis.set_title(result.title)
-        axis.set_xlabel("reply latency, ms (offered → reply received)")
-        axis.set_ylabel("share of updates")
+        axis.set_xlabel("reply latency, ms (update offered → reply received)")
+        axis.set_ylabel("share of updates answered")
         axis.grid(visible=True, alpha=0.3)
         axis.legend(loc="lower right", fontsize="small")
-    for axis, result in zip(flat[len(panels) :], rates, strict=False):
-        for name, counts in result.series.items():
-            axis.plot(range(len(counts)), counts, marker=".", label=name)
-        limit = result.series.get("limit")
-        if limit is None:
-            axis.axhline(30, color="red", linestyle="--", label="Telegram's ~30 msg/s")
-        axis.set_title(f"{result.title}: replies per second")
+    for axis, line_set in zip(flat[len(latency_panels) :], series, strict=False):
+        for name, values in line_set.lines.items():
+            axis.plot(range(len(values)), values, marker=".", label=name)
+        if line_set.limit is not None:
+            axis.axhline(line_set.limit, color="red", linestyle="--", label=line_set.limit_label)
+        axis.set_title(line_set.title)
         axis.set_xlabel("second of the run")
-        axis.set_ylabel("sendMessage calls")
+        axis.set_ylabel(line_set.y_label)
+        axis.set_ylim(bottom=0)
         axis.grid(visible=True, alpha=0.3)
-        axis.legend(loc="upper right", fontsize="small")
+        axis.legend(loc="lower right", fontsize="small")
     for axis in flat[count:]:
         axis.set_visible(False)
     figure.tight_layout()

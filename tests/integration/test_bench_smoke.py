@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 
@@ -14,7 +15,9 @@ from bench.report import (
     OutboundCalls,
     RunFigures,
     ScenarioResult,
+    Series,
     Target,
+    finite,
     latencies,
     markdown_table,
     max_in_window,
@@ -117,11 +120,11 @@ def test_outbound_calls_count_every_call_into_a_chat() -> None:
         {"method": "sendChatAction", "params": {"chat_id": 1}, "at": 0.1, "status": 200},
         {"method": "sendMessage", "params": {"chat_id": 1}, "at": 0.2, "status": 200},
         {"method": "sendMessage", "params": {"chat_id": 2}, "at": 0.3, "status": 429},
-        {"method": "sendMessage", "params": {"chat_id": 2}, "at": 1.5, "status": 200},
+        {"method": "sendPhoto", "params": {"chat_id": 2}, "at": 1.5, "status": 200},
     ]
     calls = OutboundCalls.of(records)
     assert calls.reply_times == [0.2, 0.3, 1.5]
-    assert calls.by_method == {"sendChatAction": 1, "sendMessage": 3}
+    assert calls.by_method == {"sendChatAction": 1, "sendMessage": 2, "sendPhoto": 1}
     assert calls.max_per_second == 3
     assert calls.max_per_chat_second == 2
     assert calls.too_many_requests == 1
@@ -182,3 +185,16 @@ def test_baseline_bot_is_a_plain_ptb_application() -> None:
     assert isinstance(limited.bot.rate_limiter, AIORateLimiter)
     assert limited.concurrent_updates == 8
     assert FIXED_REPLY
+
+
+def test_results_json_has_no_nan() -> None:
+    """Figures without data become null, so results.json stays standard JSON."""
+    run = RunFigures("vinbot", 0, 0, math.nan, LatencySummary.of([]), 0)
+    result = ScenarioResult(
+        "memory", "5 Memory", [run], series=[Series("RSS", "MiB", {"vinbot": [1.0, math.inf]})]
+    )
+    body = finite(result.to_json())
+    text = json.dumps(body, allow_nan=False)
+    assert '"p95": null' in text
+    assert body["series"][0]["lines"]["vinbot"] == [1.0, None]
+    assert json.dumps(Plan().settings())
