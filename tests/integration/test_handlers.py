@@ -267,3 +267,16 @@ async def test_a_handler_crash_is_reported_to_the_user_and_the_bot_goes_on(
     texts = bot.replies()
     assert "something went wrong" in texts[0]
     assert len(texts) == 2
+
+
+async def test_typing_shows_for_slow_decodes_and_never_for_cached_ones(tmp_path: Path) -> None:
+    """A decode that waits on a slow upstream shows typing; the same VIN from cache does not."""
+    slow = FakeProvider("nhtsa", answers={HONDA: honda_spec("nhtsa")}, delay=1.3)
+    async with AsyncExitStack() as stack:
+        harness = await build_harness(harness_settings(tmp_path), [slow], stack)
+        await stack.enter_async_context(harness.running())
+        await harness.send(HONDA)
+        assert len(harness.request.sent("sendChatAction")) == 1
+        await harness.send(HONDA, user_id=101)
+        assert len(harness.request.sent("sendChatAction")) == 1
+        assert len(harness.request.sent()) == 2

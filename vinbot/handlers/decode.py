@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-# A decode answered from cache needs no typing indicator; one that takes longer gets it.
-TYPING_AFTER_SECONDS = 0.3
+# A decode that waits on an upstream shows "typing…" once it takes noticeably long; a cached
+# one never does (under load even a cache hit can queue, and the indicator costs a request).
+TYPING_AFTER_SECONDS = 1.0
 
 
 async def with_typing[T](message: Message, work: Awaitable[T]) -> T:
@@ -57,10 +58,11 @@ async def send_decode(message: Message, context: BotContext, vin: str, user_id: 
             await reply_html(message, context, messages.slow_down(decision.retry_after))
         return
     is_admin = user_id in services.settings.admin_ids
+    work = services.lookup.lookup(vin, user_id=user_id, is_admin=is_admin)
+    if not await services.lookup.is_cached(vin):
+        work = with_typing(message, work)
     try:
-        result: DecodeResult = await with_typing(
-            message, services.lookup.lookup(vin, user_id=user_id, is_admin=is_admin)
-        )
+        result: DecodeResult = await work
     except InvalidVin as exc:
         await reply_invalid(message, context, exc)
         return

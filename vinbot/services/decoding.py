@@ -176,6 +176,10 @@ class DecodeService:
             paid_call_made=outcome.paid_call_made and leader,
         )
 
+    async def is_cached(self, raw_vin: str) -> bool:
+        """Whether a decode of this VIN is in the cache (no provider would be asked)."""
+        return await self._cache.get(keys.spec_key(analyse(raw_vin).vin)) is not None
+
     async def cached(self, vin: str) -> VehicleSpec | None:
         """The cached decode of a VIN, if any, with no provider asked (free re-opens)."""
         text = await self._cache.get(keys.spec_key(vin))

@@ -83,6 +83,10 @@ class LookupService:
             result = with_note(result, quota_note(refused))
         return result
 
+    async def is_cached(self, vin: str) -> bool:
+        """Whether a decode of this VIN would be answered from the cache."""
+        return await self._decoder.is_cached(vin)
+
     async def cached_spec(self, vin: str) -> VehicleSpec | None:
         """What the cache knows about a VIN, without any provider call (for lists)."""
         return await self._decoder.cached(vin)

@@ -50,6 +50,9 @@ def database_path(url: str) -> Path | None:
     return Path(database)
 
 
+POOL_SIZE = 8
+
+
 def create_engine_for(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     """An async engine whose connections use WAL, synchronous=NORMAL, a busy timeout and FKs."""
     path = database_path(url)
@@ -62,7 +65,8 @@ def create_engine_for(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
                 f"DATABASE_URL points into {path.parent}, which cannot be created "
                 f"({exc.strerror or exc})",
             ) from None
-    engine = create_async_engine(url)
+    # A fixed pool: overflow connections would each open (and close) their own thread.
+    engine = create_async_engine(url, pool_size=POOL_SIZE, max_overflow=0)
     event.listen(engine.sync_engine, "connect", _pragma_setter(foreign_keys=foreign_keys))
     event.listen(engine.sync_engine, "begin", _begin)
     return engine
