@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from vinbot.handlers.context import BotContext
 
 NAME = "replay_update"
-PLACEHOLDER_TOKEN = "123456789:replay-placeholder-token-never-sent"  # noqa: S105 - not a secret
+PLACEHOLDER_TOKEN = "1:replay-placeholder-never-sent"  # noqa: S105 - not a secret
 # Methods whose answer is a Message; everything else is answered with True (or [] below).
 _MESSAGE_METHODS = frozenset(
     {
