@@ -19,7 +19,7 @@ from vinbot.models.errors import (
     VinNotFound,
 )
 from vinbot.models.vehicle import DecodeResult, Source, VehicleSpec
-from vinbot.models.vin import VinAnalysis, analyse
+from vinbot.models.vin import analyse
 from vinbot.services.spec_codec import dump_spec, load_spec
 
 if TYPE_CHECKING:
@@ -131,20 +131,6 @@ class DecodeService:
         self._observer: DecodeObserver = observer or _NullObserver()
         self._deadline = provider_deadline_seconds
         self._flights: dict[str, asyncio.Task[_Flight]] = {}
-
-    @property
-    def provider_names(self) -> tuple[Source, ...]:
-        """The online providers in the order they are asked."""
-        return tuple(p.name for p in self._providers)
-
-    @property
-    def has_paid_provider(self) -> bool:
-        """Whether any configured provider bills per call."""
-        return any(p.is_paid for p in self._providers)
-
-    def analyse(self, raw: str) -> VinAnalysis:
-        """The offline analysis of a VIN, without any provider."""
-        return analyse(raw)
 
     async def decode(
         self, raw_vin: str, *, allow_paid: bool | PayPermission = True

@@ -37,11 +37,6 @@ class LookupService:
         self._history = history
         self._user_settings = user_settings
 
-    @property
-    def decoder(self) -> DecodeService:
-        """The underlying decode service."""
-        return self._decoder
-
     async def lookup(self, raw_vin: str, *, user_id: int, is_admin: bool) -> DecodeResult:
         """Decode a VIN for a user and remember it; raises InvalidVin for bad input."""
         result = await self._decode(raw_vin, user_id=user_id, is_admin=is_admin)
