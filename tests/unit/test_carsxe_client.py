@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import traceback
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
+from tests.fakes.carsxe_server import load_fixture
 from vinbot.clients.breaker import BreakerState, CircuitBreaker
 from vinbot.clients.carsxe import (
     INTERNATIONAL_DECODER_WARNING,
@@ -36,15 +36,13 @@ if TYPE_CHECKING:
 
     from vinbot.services.ports import VehicleDataProvider
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "carsxe"
 BASE_URL = "https://carsxe.test"
 KEY = "sk_live_Zq81SecretKeyValue"
 VIN = "WBAFR7C57CC811956"
 
 
 def fixture(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-    return loaded
+    return load_fixture(f"carsxe/{name}")
 
 
 class Sleeps:

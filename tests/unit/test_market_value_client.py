@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -12,7 +10,7 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
-from tests.fakes.carsxe_server import marketvalue_body
+from tests.fakes.carsxe_server import load_fixture, marketvalue_body
 from vinbot.clients.breaker import CircuitBreaker
 from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
 from vinbot.clients.retry import RetryPolicy
@@ -28,15 +26,13 @@ from vinbot.models.errors import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "carsxe"
 BASE_URL = "https://carsxe.test"
 KEY = "sk_live_Value0SecretKey"
 VIN = "WBAFR7C57CC811956"
 
 
 def fixture(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-    return loaded
+    return load_fixture(f"carsxe/{name}")
 
 
 async def no_wait(_seconds: float) -> None:

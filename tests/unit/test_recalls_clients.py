@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import traceback
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -13,7 +11,7 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
-from tests.fakes.carsxe_server import carsxe_recall, recalls_body
+from tests.fakes.carsxe_server import carsxe_recall, load_fixture, recalls_body
 from tests.fakes.nhtsa_server import nhtsa_recall, recalls_envelope
 from vinbot.clients.breaker import BreakerState, CircuitBreaker
 from vinbot.clients.carsxe import CarsXEClient, carsxe_date, carsxe_http_client
@@ -37,7 +35,6 @@ from vinbot.models.errors import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "carsxe"
 CARSXE_URL = "https://carsxe.test"
 NHTSA_URL = "https://nhtsa.test"
 KEY = "sk_live_Recalls0SecretKey"
@@ -46,8 +43,7 @@ RECALLS_PATH = "/recalls/recallsByVehicle"
 
 
 def fixture(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-    return loaded
+    return load_fixture(f"carsxe/{name}")
 
 
 async def no_wait(_seconds: float) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from tests.fakes.beyond import HONDA_VIN, FakeVinReader
+from tests.fakes.carsxe_server import load_fixture
 from tests.fakes.providers import DictCache
 from vinbot.clients.breaker import CircuitBreaker
 from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
@@ -34,7 +34,6 @@ from vinbot.services.ocr import NO_VIN_ADVICE, VinOcrService, dump_result, load_
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "carsxe"
 BASE_URL = "https://carsxe.test"
 KEY = "sk_live_Ocr0SecretKey"
 PHOTO = b"\xff\xd8\xff\xe0 a JPEG of a VIN plate \xff\xd9"
@@ -44,8 +43,7 @@ BAD_CHECK_DIGIT = "1HGCM82633A004353"
 
 
 def fixture(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-    return loaded
+    return load_fixture(f"carsxe/{name}")
 
 
 async def no_wait(_seconds: float) -> None:

@@ -447,8 +447,6 @@ def specs_to_vehicle(vin: str, body: Mapping[str, Any]) -> VehicleSpec:
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
-_FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 _CONDITION_SUFFIXES: Mapping[Condition, str] = {
     "excellent": "xclean",
     "clean": "clean",
@@ -487,19 +485,6 @@ def carsxe_date(value: object) -> dt.date | None:
         return None
 
 
-def flag(value: object) -> bool | None:
-    """A yes/no flag from a JSON boolean or a yes/no word; None when absent or unclear."""
-    if isinstance(value, bool):
-        return value
-    cleaned = wire.text(value)
-    if cleaned is None:
-        return None
-    lowered = cleaned.lower()
-    if lowered in _TRUE_WORDS:
-        return True
-    return False if lowered in _FALSE_WORDS else None
-
-
 def _count(value: object) -> int | None:
     if isinstance(value, bool):
         return None
@@ -530,10 +515,10 @@ def _carsxe_recall(item: object) -> Recall:
         summary=summary,
         consequence=wire.text(item.get("risk_description")),
         remedy=wire.text(item.get("recall_remedy")),
-        do_not_drive=flag(item.get("dont_drive")),
-        park_outside=flag(item.get("park_outside")),
-        stop_sale=flag(item.get("stop_sale")),
-        remedy_available=flag(item.get("remedy_available")),
+        do_not_drive=wire.yes_no(item.get("dont_drive")),
+        park_outside=wire.yes_no(item.get("park_outside")),
+        stop_sale=wire.yes_no(item.get("stop_sale")),
+        remedy_available=wire.yes_no(item.get("remedy_available")),
         name=name,
         status=wire.text(item.get("recall_status")),
     )

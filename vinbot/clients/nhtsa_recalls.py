@@ -31,8 +31,6 @@ _RATE_LIMIT_STATUS = 429
 _EMPTY_ANSWER_STATUSES = frozenset({400, 404})
 _DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
-_FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 
 
 def nhtsa_recalls_http_client(
@@ -139,19 +137,6 @@ def nhtsa_date(value: object) -> dt.date | None:
         return None
 
 
-def _flag(value: object) -> bool | None:
-    """parkIt, parkOutSide and overTheAirUpdate: booleans that may be null or missing."""
-    if isinstance(value, bool):
-        return value
-    cleaned = wire.text(value)
-    if cleaned is None:
-        return None
-    lowered = cleaned.lower()
-    if lowered in _TRUE_WORDS:
-        return True
-    return False if lowered in _FALSE_WORDS else None
-
-
 def _campaign_id(record: Mapping[str, Any], when: dt.date | None) -> str:
     number = wire.text(record.get("NHTSACampaignNumber"))
     if number is not None:
@@ -173,9 +158,9 @@ def _recall(record: object) -> Recall:
         summary=wire.text(record.get("Summary")),
         consequence=wire.text(record.get("Consequence")),
         remedy=wire.text(record.get("Remedy")),
-        do_not_drive=_flag(record.get("parkIt")),
-        park_outside=_flag(record.get("parkOutSide")),
-        over_the_air=_flag(record.get("overTheAirUpdate")),
+        do_not_drive=wire.yes_no(record.get("parkIt")),
+        park_outside=wire.yes_no(record.get("parkOutSide")),
+        over_the_air=wire.yes_no(record.get("overTheAirUpdate")),
         manufacturer=wire.text(record.get("Manufacturer")),
         notes=wire.text(record.get("Notes")),
     )

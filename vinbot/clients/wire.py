@@ -157,3 +157,20 @@ def json_http_client(
         follow_redirects=False,
         transport=transport,
     )
+
+
+_TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
+_FALSE_WORDS = frozenset({"false", "no", "n", "0"})
+
+
+def yes_no(value: object) -> bool | None:
+    """A flag from a JSON boolean or a yes/no word; None when absent, null or unclear."""
+    if isinstance(value, bool):
+        return value
+    cleaned = text(value)
+    if cleaned is None:
+        return None
+    lowered = cleaned.lower()
+    if lowered in _TRUE_WORDS:
+        return True
+    return False if lowered in _FALSE_WORDS else None
