@@ -5,14 +5,14 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from telegram.request import HTTPXRequest
+from vinbot.telegram_request import AiohttpRequest
 
 if TYPE_CHECKING:
     from vinbot.health import HealthState
 
 
-class PollingProbeRequest(HTTPXRequest):
-    """PTB's own HTTPX request for getUpdates, reporting each outcome to the health state."""
+class PollingProbeRequest(AiohttpRequest):
+    """The Bot API transport for getUpdates, reporting each outcome to the health state."""
 
     def __init__(self, health: HealthState, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
-from telegram.request import BaseRequest, HTTPXRequest
 
 from vinbot.handlers.context import CONTEXT_TYPES
 from vinbot.handlers.jobs import schedule_jobs
 from vinbot.handlers.registry import register_handlers
 from vinbot.models.errors import ConfigError
 from vinbot.polling import PollingProbeRequest
+from vinbot.telegram_request import AiohttpRequest
 
 if TYPE_CHECKING:
+    from telegram.request import BaseRequest
+
     from vinbot.config import Settings
     from vinbot.handlers.context import BotServices, VinbotApplication
 
@@ -70,7 +72,9 @@ def build_application(
             )
         )
         .concurrent_updates(settings.concurrent_updates)
-        .request(request or HTTPXRequest(connection_pool_size=max(8, settings.concurrent_updates)))
+        .request(
+            request or AiohttpRequest(connection_pool_size=max(8, settings.concurrent_updates))
+        )
         .get_updates_request(
             request
             or PollingProbeRequest(

@@ -1,0 +1,153 @@
+"""The Bot API transport: PTB's BaseRequest on an aiohttp session instead of httpx.
+
+The bench showed PTB's HTTPXRequest spending most of a cached reply's CPU inside httpx, httpcore
+and anyio (connection-reuse checks, per-request timeout scopes); aiohttp parses HTTP in C and is
+already in the process for the health server. PTB's error contract is kept: timeouts become
+TimedOut and every other transport failure NetworkError, with messages that never carry the URL
+(it contains the bot token).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, override
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest
+
+if TYPE_CHECKING:
+    from telegram._utils.types import ODVInput
+    from telegram.request import RequestData
+
+# PTB's HTTPXRequest defaults, so PTB's per-call timeouts mean here what they mean there.
+DEFAULT_CONNECT_TIMEOUT: Final = 5.0
+DEFAULT_READ_TIMEOUT: Final = 5.0
+DEFAULT_WRITE_TIMEOUT: Final = 5.0
+DEFAULT_POOL_TIMEOUT: Final = 1.0
+MEDIA_WRITE_TIMEOUT: Final = 20.0
+
+type Timeout = float | None
+
+
+class AiohttpRequest(BaseRequest):
+    """Bot API calls over one pooled aiohttp session: initialize() opens it, shutdown() closes."""
+
+    def __init__(
+        self,
+        *,
+        connection_pool_size: int = 8,
+        connect_timeout: Timeout = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: Timeout = DEFAULT_READ_TIMEOUT,
+        write_timeout: Timeout = DEFAULT_WRITE_TIMEOUT,
+        pool_timeout: Timeout = DEFAULT_POOL_TIMEOUT,
+        media_write_timeout: Timeout = MEDIA_WRITE_TIMEOUT,
+    ) -> None:
+        if connection_pool_size < 1:
+            raise ValueError("connection_pool_size must be at least 1")
+        self._pool_size = connection_pool_size
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+        self._pool_timeout = pool_timeout
+        self._media_write_timeout = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    @override
+    def read_timeout(self) -> float | None:
+        """The default read timeout (PTB adds it to getUpdates' long-poll timeout)."""
+        return self._read_timeout
+
+    @override
+    async def initialize(self) -> None:
+        """Open the session (PTB calls this before the first request)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                headers={"User-Agent": self.USER_AGENT},
+                # Bot API answers are read whole; PTB raises on its status codes itself.
+                raise_for_status=False,
+                # True would read proxy variables and ~/.netrc from disk on every request.
+                trust_env=False,
+            )
+
+    @override
+    async def shutdown(self) -> None:
+        """Close the session and its connections."""
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    @override
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Send one request and return the status and body; see BaseRequest.do_request."""
+        session = self._session
+        if session is None or session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        has_files = bool(request_data and request_data.contains_files)
+        timeouts = _Timeouts(
+            connect=_given(connect_timeout, self._connect_timeout),
+            read=_given(read_timeout, self._read_timeout),
+            write=_given(
+                write_timeout, self._media_write_timeout if has_files else self._write_timeout
+            ),
+            pool=_given(pool_timeout, self._pool_timeout),
+        )
+        body = _body(request_data) if request_data is not None else None
+        try:
+            async with session.request(
+                method, url, data=body, timeout=timeouts.client_timeout()
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            # The exception's text may quote the URL, and the URL holds the token.
+            raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
+
+
+class _Timeouts:
+    """PTB's four timeouts in aiohttp's terms."""
+
+    def __init__(self, *, connect: Timeout, read: Timeout, write: Timeout, pool: Timeout) -> None:
+        self.connect = connect
+        self.read = read
+        self.write = write
+        self.pool = pool
+
+    def client_timeout(self) -> aiohttp.ClientTimeout:
+        # aiohttp's `connect` covers waiting for a pooled connection and opening one; it has no
+        # write timeout, so the whole request is bounded by the sum of all four instead.
+        parts = (self.connect, self.read, self.write, self.pool)
+        total = None if any(part is None for part in parts) else sum(p or 0.0 for p in parts)
+        connect = None if self.connect is None or self.pool is None else self.connect + self.pool
+        return aiohttp.ClientTimeout(
+            total=total, connect=connect, sock_connect=self.connect, sock_read=self.read
+        )
+
+
+def _given(value: object, default: Timeout) -> Timeout:
+    if isinstance(value, (int, float)) or value is None:
+        return None if value is None else float(value)
+    return default
+
+
+def _body(request_data: RequestData) -> aiohttp.FormData | dict[str, str]:
+    fields = request_data.json_parameters
+    if not request_data.contains_files:
+        return fields
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for name, (filename, content, mimetype) in request_data.multipart_data.items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form
