@@ -341,8 +341,8 @@ async def _seed_database(path: Path) -> None:
         )
         usage = SqlUsageRepository(database.sessions)
         for user_id in (111, 111, 222):
-            await usage.add_paid_call(
-                user_id, day=now.date(), month=month_key(now), at=now, monthly_cap=3
+            await usage.add_paid_calls(
+                {user_id: 1}, day=now.date(), month=month_key(now), at=now, monthly_cap=3
             )
     finally:
         await database.aclose()

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vinbot.models.records import CapEvent, QuotaDecision
 from vinbot.services.paid_calls import PaidCallGate
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 @dataclass
@@ -19,6 +23,8 @@ class SlowQuota:
     release: asyncio.Event = field(default_factory=asyncio.Event)
     cap_at: int = 3
     total: int = 0
+    writes: list[dict[int, int]] = field(default_factory=list)
+    fail_next: bool = False
 
     async def check(
         self, user_id: int, *, is_admin: bool, pending_user: int = 0, pending_total: int = 0
@@ -26,11 +32,17 @@ class SlowQuota:
         used = self.written.get(user_id, 0) + pending_user
         return QuotaDecision(allowed=is_admin or used < self.limit)
 
-    async def record_paid_call(self, user_id: int, provider: str) -> CapEvent | None:
+    async def record_paid_calls(self, calls: Mapping[int, int]) -> CapEvent | None:
         await self.release.wait()
-        self.written[user_id] = self.written.get(user_id, 0) + 1
-        self.total += 1
-        if self.total == self.cap_at:
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError("disk I/O error")
+        self.writes.append(dict(calls))
+        before = self.total
+        for user_id, count in calls.items():
+            self.written[user_id] = self.written.get(user_id, 0) + count
+            self.total += count
+        if before < self.cap_at <= self.total:
             return CapEvent("2026-11", self.cap_at, self.total, dt.datetime.now(dt.UTC))
         return None
 
@@ -73,3 +85,34 @@ async def test_cap_alert_is_sent_once_from_the_ledger() -> None:
     await gate.aclose()
     assert quota.total == 5
     assert len(recorder.events) == 1
+
+
+async def test_calls_made_during_a_write_are_written_together() -> None:
+    """One write per burst, not per call: the ledger takes what queued while it was busy."""
+    quota, recorder = SlowQuota(limit=100, cap_at=1000), Recorder()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
+    gate.charge(1)
+    await asyncio.sleep(0)  # the ledger takes the first call and waits in its write
+    for user in (1, 2, 2, 3):
+        gate.charge(user)
+    quota.release.set()
+    await gate.flush()
+    assert quota.writes == [{1: 1}, {1: 1, 2: 2, 3: 1}]
+    assert (await gate.decision(2, is_admin=False)).allowed
+    await gate.aclose()
+
+
+async def test_a_failed_write_is_logged_and_the_ledger_goes_on() -> None:
+    """The calls of a failed write stop counting as pending; later calls are still written."""
+    quota, recorder = SlowQuota(limit=1), Recorder()
+    quota.fail_next = True
+    quota.release.set()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
+    gate.charge(1)
+    await gate.flush()
+    assert quota.written == {}
+    assert (await gate.decision(1, is_admin=False)).allowed
+    gate.charge(2)
+    await gate.flush()
+    assert quota.written == {2: 1}
+    await gate.aclose()

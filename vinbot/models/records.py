@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
 type Units = Literal["metric", "imperial"]
 UNITS: tuple[Units, ...] = ("metric", "imperial")
@@ -118,9 +118,9 @@ class UsageCounts:
 
 @dataclass(frozen=True, slots=True)
 class PaidCallTotals:
-    """The counters right after a paid call was recorded, and whether it just reached the cap."""
+    """The counters right after paid calls were recorded, and whether they just reached the cap."""
 
-    user_today: int
+    user_today: Mapping[int, int]  # today's paid calls of each user just charged
     month_total: int
     cap_reached_now: bool = False
 

@@ -73,7 +73,7 @@ class PaidCallGate:
         self._counter = counter
         self._alerts = alerts
         self._close_wait = close_wait
-        self._queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+        self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._pending: Counter[int] = Counter()
         self._worker: asyncio.Task[None] | None = None
 
@@ -86,11 +86,11 @@ class PaidCallGate:
             pending_total=self._pending.total(),
         )
 
-    def charge(self, user_id: int, provider: str = "carsxe") -> None:
+    def charge(self, user_id: int) -> None:
         """Count one paid call made for this user (written in the background)."""
         self._counter.paid_call()
         self._pending[user_id] += 1
-        self._queue.put_nowait((user_id, provider))
+        self._queue.put_nowait(user_id)
         if self._worker is None:
             self._worker = asyncio.get_running_loop().create_task(
                 self._work(), name="paid-call-ledger"
@@ -119,17 +119,23 @@ class PaidCallGate:
 
     async def _work(self) -> None:
         while True:
-            user_id, provider = await self._queue.get()
+            # Calls made while the last write ran are written together, in one transaction.
+            users = [await self._queue.get()]
+            while not self._queue.empty():
+                users.append(self._queue.get_nowait())
+            calls = Counter(users)
             try:
-                event = await self._quota.record_paid_call(user_id, provider)
+                event = await self._quota.record_paid_calls(calls)
             except Exception as exc:  # noqa: BLE001 - a ledger failure must not stop the ledger
-                log.error("paid_call_not_recorded", user_id=user_id, error=repr(exc))
+                log.error("paid_calls_not_recorded", calls=dict(calls), error=repr(exc))
                 event = None
             finally:
-                self._pending[user_id] -= 1
-                if self._pending[user_id] <= 0:
-                    del self._pending[user_id]
-                self._queue.task_done()
+                for user_id, count in calls.items():
+                    self._pending[user_id] -= count
+                    if self._pending[user_id] <= 0:
+                        del self._pending[user_id]
+                for _ in users:
+                    self._queue.task_done()
             if event is not None:
                 log.warning("spend_cap_reached", month=event.month, cap=event.cap)
                 await self._alerts.spend_cap_reached(event)

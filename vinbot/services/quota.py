@@ -11,6 +11,8 @@ from vinbot.logs import get_logger
 from vinbot.models.records import CapEvent, QuotaDecision, UsageCounts, UsageSummary, utc_now
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from vinbot.models.records import Clock
     from vinbot.storage.repositories import UsageRepository
 
@@ -93,20 +95,25 @@ class QuotaService:
             return counts
         return UsageCounts(user_today=today, month_total=self._month_total[1])
 
-    async def record_paid_call(self, user_id: int, provider: str) -> CapEvent | None:
-        """Count a paid call; returns a CapEvent only for the call that reaches the monthly cap."""
+    async def record_paid_call(self, user_id: int) -> CapEvent | None:
+        """Count one paid call; see record_paid_calls."""
+        return await self.record_paid_calls({user_id: 1})
+
+    async def record_paid_calls(self, calls: Mapping[int, int]) -> CapEvent | None:
+        """Count paid calls (user id to how many) in one write; returns a CapEvent only for the
+        write that reaches the monthly cap."""
         moment = self._utc_now()
         month = month_key(moment)
-        totals = await self._usage.add_paid_call(
-            user_id, day=moment.date(), month=month, at=moment, monthly_cap=self._monthly
+        totals = await self._usage.add_paid_calls(
+            calls, day=moment.date(), month=month, at=moment, monthly_cap=self._monthly
         )
-        self._user_today[(user_id, moment.date())] = totals.user_today
+        for user_id, today in totals.user_today.items():
+            self._user_today[(user_id, moment.date())] = today
         self._month_total = (month, totals.month_total)
         self._log.debug(
-            "paid_call_recorded",
-            user_id=user_id,
-            provider=provider,
-            user_today=totals.user_today,
+            "paid_calls_recorded",
+            users=len(calls),
+            calls=sum(calls.values()),
             month_total=totals.month_total,
         )
         if not totals.cap_reached_now:

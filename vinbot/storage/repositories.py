@@ -29,7 +29,7 @@ from vinbot.storage.tables import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from datetime import date, datetime
 
     from sqlalchemy import Table
@@ -44,6 +44,7 @@ type GarageRefusal = Literal["full", "duplicate"]
 # The mapped classes' tables, for bulk statements that bypass the ORM's unit of work.
 _LOOKUP_TABLE = cast("Table", LookupRow.__table__)
 _USER_TABLE = cast("Table", UserRow.__table__)
+_DAILY_USAGE_TABLE = cast("Table", DailyUsageRow.__table__)
 
 
 class UserRepository(Protocol):
@@ -118,10 +119,11 @@ class GarageRepository(Protocol):
 class UsageRepository(Protocol):
     """The paid-call ledger: per user per UTC day, and the whole bot per UTC month."""
 
-    async def add_paid_call(
-        self, user_id: int, *, day: date, month: str, at: datetime, monthly_cap: int
+    async def add_paid_calls(
+        self, calls: Mapping[int, int], *, day: date, month: str, at: datetime, monthly_cap: int
     ) -> PaidCallTotals:
-        """Count one paid call; marks the month's cap reached, once, when this call reaches it."""
+        """Count paid calls (user id to how many); marks the month's cap reached, once, when
+        these calls reach it."""
         ...
 
     async def counts(self, user_id: int, *, day: date, month: str) -> UsageCounts:
@@ -143,6 +145,11 @@ class UserDataRepository(Protocol):
     async def delete_all(self, user_id: int) -> int:
         """Delete every row about the user in one transaction; returns how many rows."""
         ...
+
+
+def _ensure_users() -> Insert:
+    """The executemany form of _ensure_user: give it one {id, first_seen, last_seen} per user."""
+    return sqlite_insert(_USER_TABLE).on_conflict_do_nothing(index_elements=[_USER_TABLE.c.id])
 
 
 def _ensure_user(user_id: int, at: datetime) -> Insert:
@@ -287,12 +294,7 @@ class SqlLookupRepository:
             for lookup in lookups
         ]
         async with self._sessions.writing() as session:
-            await session.execute(
-                sqlite_insert(_USER_TABLE).on_conflict_do_nothing(
-                    index_elements=[_USER_TABLE.c.id]
-                ),
-                users,
-            )
+            await session.execute(_ensure_users(), users)
             ids = await session.execute(
                 sqlite_insert(_LOOKUP_TABLE).returning(
                     _LOOKUP_TABLE.c.id, sort_by_parameter_order=True
@@ -387,24 +389,45 @@ class SqlUsageRepository:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def add_paid_call(
-        self, user_id: int, *, day: date, month: str, at: datetime, monthly_cap: int
+    async def add_paid_calls(
+        self, calls: Mapping[int, int], *, day: date, month: str, at: datetime, monthly_cap: int
     ) -> PaidCallTotals:
-        """Count one paid call; marks the month's cap reached, once, when this call reaches it."""
-        new_daily = sqlite_insert(DailyUsageRow).values(user_id=user_id, day=day, paid_calls=1)
+        """Count paid calls (user id to how many) in one transaction; marks the month's cap
+        reached, once, when these calls reach it."""
+        if not calls:
+            raise ValueError("no paid calls to count")
+        users = sorted(calls)
+        new_daily = sqlite_insert(_DAILY_USAGE_TABLE)
         daily = new_daily.on_conflict_do_update(
-            index_elements=[DailyUsageRow.user_id, DailyUsageRow.day],
-            set_={DailyUsageRow.paid_calls: DailyUsageRow.paid_calls + 1},
-        ).returning(DailyUsageRow.paid_calls)
-        new_monthly = sqlite_insert(MonthlyUsageRow).values(month=month, paid_calls=1)
+            index_elements=[_DAILY_USAGE_TABLE.c.user_id, _DAILY_USAGE_TABLE.c.day],
+            set_={"paid_calls": _DAILY_USAGE_TABLE.c.paid_calls + new_daily.excluded.paid_calls},
+        )
+        new_monthly = sqlite_insert(MonthlyUsageRow).values(
+            month=month, paid_calls=sum(calls.values())
+        )
         monthly = new_monthly.on_conflict_do_update(
             index_elements=[MonthlyUsageRow.month],
-            set_={MonthlyUsageRow.paid_calls: MonthlyUsageRow.paid_calls + 1},
+            set_={
+                MonthlyUsageRow.paid_calls: MonthlyUsageRow.paid_calls
+                + new_monthly.excluded.paid_calls
+            },
         ).returning(MonthlyUsageRow.paid_calls, MonthlyUsageRow.cap_reached_at)
+        user_today = (
+            select(DailyUsageRow.user_id, DailyUsageRow.paid_calls)
+            .where(DailyUsageRow.day == day)
+            .where(DailyUsageRow.user_id.in_(users))
+        )
         async with self._sessions.writing() as session:
-            await session.execute(_ensure_user(user_id, at))
-            user_today = (await session.execute(daily)).scalar_one()
+            await session.execute(
+                _ensure_users(), [{"id": u, "first_seen": at, "last_seen": at} for u in users]
+            )
+            await session.execute(
+                daily, [{"user_id": u, "day": day, "paid_calls": calls[u]} for u in users]
+            )
             month_total, cap_reached_at = (await session.execute(monthly)).one()
+            today: dict[int, int] = {
+                row.user_id: row.paid_calls for row in await session.execute(user_today)
+            }
             cap_reached_now = 0 < monthly_cap <= month_total and cap_reached_at is None
             if cap_reached_now:
                 await session.execute(
@@ -413,7 +436,7 @@ class SqlUsageRepository:
                     .values(cap_reached_at=at)
                 )
         return PaidCallTotals(
-            user_today=user_today, month_total=month_total, cap_reached_now=cap_reached_now
+            user_today=today, month_total=month_total, cap_reached_now=cap_reached_now
         )
 
     async def counts(self, user_id: int, *, day: date, month: str) -> UsageCounts:
