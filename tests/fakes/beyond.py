@@ -60,9 +60,11 @@ class FakeVinRecalls:
     reports: dict[str, RecallReport] = field(default_factory=dict)
     error: Exception | None = None
     calls: list[str] = field(default_factory=list)
+    delay: float = 0.0  # seconds before answering, so concurrent lookups overlap
 
     async def recalls(self, vin: str) -> RecallReport:
         self.calls.append(vin)
+        await asyncio.sleep(self.delay)
         if self.error is not None:
             raise self.error
         return self.reports.get(vin) or carsxe_report(vin, recall("23V123000"))
@@ -116,6 +118,7 @@ class FakeMarketValues:
 
     error: Exception | None = None
     calls: list[tuple[str, int, str | None, str | None]] = field(default_factory=list)
+    delay: float = 0.0  # seconds before answering, so concurrent lookups overlap
 
     async def market_value(
         self,
@@ -126,6 +129,7 @@ class FakeMarketValues:
         condition: Condition | None = None,
     ) -> MarketValue:
         self.calls.append((vin, mileage, state, condition))
+        await asyncio.sleep(self.delay)
         if self.error is not None:
             if isinstance(self.error, MarketValueNotFound):
                 raise MarketValueNotFound("carsxe", paid_call_made=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.fakes.beyond import BMW_VIN, FakeMarketValues, market_value
@@ -142,3 +144,36 @@ def test_cached_valuations_round_trip() -> None:
 def test_foreign_cache_values_load_as_none(text: str) -> None:
     """Anything dump_value did not write reads as a miss."""
     assert load_value(text) is None
+
+
+async def test_a_double_tap_makes_one_paid_call(
+    service: MarketValueService, source: FakeMarketValues
+) -> None:
+    """Two requests for the same valuation at once: one request, and only one is counted."""
+    source.delay = 0.01
+
+    outcomes = await asyncio.gather(
+        service.value(BMW_VIN, 85_000, "CA"), service.value(BMW_VIN, "85k", "ca")
+    )
+
+    assert len(source.calls) == 1
+    assert outcomes[0][0] == outcomes[1][0]
+    assert sorted(paid for _, paid in outcomes) == [False, True]
+
+
+async def test_a_shared_no_valuation_is_counted_once(
+    service: MarketValueService, source: FakeMarketValues
+) -> None:
+    source.delay = 0.01
+    source.error = MarketValueNotFound("carsxe")
+
+    outcomes = await asyncio.gather(
+        service.value(BMW_VIN, 85_000), service.value(BMW_VIN, 85_000), return_exceptions=True
+    )
+
+    assert len(source.calls) == 1
+    assert all(isinstance(outcome, MarketValueNotFound) for outcome in outcomes)
+    assert sorted(o.paid_call_made for o in outcomes if isinstance(o, MarketValueNotFound)) == [
+        False,
+        True,
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -338,3 +339,34 @@ _REPORTS = st.builds(
 def test_any_report_round_trips(report: RecallReport) -> None:
     """Every report survives the cache unchanged."""
     assert load_report(dump_report(report)) == report
+
+
+async def test_a_double_tap_makes_one_paid_call(world: World) -> None:
+    """Two recall lookups for one VIN at once: one CarsXE request, counted for one of them."""
+    world.carsxe.delay = 0.01
+
+    first, second = await asyncio.gather(
+        world.service.recalls(HONDA_VIN, allow_paid=True),
+        world.service.recalls(HONDA_VIN, allow_paid=True),
+    )
+
+    assert world.carsxe.calls == [HONDA_VIN]
+    assert first.report == second.report
+    assert (first.paid_call_made, second.paid_call_made) == (True, False)
+    assert second.cached
+
+
+async def test_a_shared_failure_after_a_paid_no_data_is_counted_once(world: World) -> None:
+    world.carsxe.delay = 0.01
+    world.carsxe.error = VinNotFound("carsxe")
+    world.nhtsa.error = ProviderUnavailable("nhtsa", "timeout")
+
+    outcomes = await asyncio.gather(
+        world.service.recalls(HONDA_VIN, allow_paid=True),
+        world.service.recalls(HONDA_VIN, allow_paid=True),
+        return_exceptions=True,
+    )
+
+    assert world.carsxe.calls == [HONDA_VIN]
+    errors = [o for o in outcomes if isinstance(o, RecallsUnavailable)]
+    assert [e.paid_call_made for e in errors] == [True, False]

@@ -20,6 +20,7 @@ from vinbot.models.market_value import (
 )
 from vinbot.models.plate import validate_state
 from vinbot.models.vin import analyse
+from vinbot.services.single_flight import SingleFlight
 
 if TYPE_CHECKING:
     from vinbot.cache.base import Cache
@@ -55,6 +56,7 @@ class MarketValueService:
     def __init__(self, carsxe: MarketValueSource, cache: Cache) -> None:
         self._carsxe = carsxe
         self._cache = cache
+        self._flights: SingleFlight[str, MarketValue | MarketValueNotFound] = SingleFlight()
 
     async def value(
         self,
@@ -82,16 +84,28 @@ class MarketValueService:
         cached = load_value(text) if text is not None else None
         if cached is not None:
             return cached, False
+        # A double tap, or two users valuing the same car, makes (and pays for) one request.
+        found, shared = await self._flights.run(
+            key, lambda: self._ask(key, analysis.vin, miles, state_code, wanted)
+        )
+        if isinstance(found, MarketValueNotFound):
+            raise MarketValueNotFound(PROVIDER, paid_call_made=not shared)
+        return found, not shared
+
+    async def _ask(
+        self, key: str, vin: str, miles: int, state: str | None, condition: Condition | None
+    ) -> MarketValue | MarketValueNotFound:
+        """CarsXE's valuation, cached; "no valuation" is returned (it is shared, then raised)."""
         try:
             value = await self._carsxe.market_value(
-                analysis.vin, mileage=miles, state=state_code, condition=wanted
+                vin, mileage=miles, state=state, condition=condition
             )
-        except MarketValueNotFound:
-            log.info("market_value_no_data", vin=analysis.vin)
+        except MarketValueNotFound as exc:
+            log.info("market_value_no_data", vin=vin)
             await self._cache.set(key, _NO_VALUE, NO_VALUE_TTL)
-            raise
+            return exc
         await self._cache.set(key, dump_value(value), keys.MARKET_VALUE_TTL)
-        return value, True
+        return value
 
 
 def _miles(mileage: int | str) -> int:

@@ -23,6 +23,7 @@ from vinbot.models.recalls import (
     RecallSource,
 )
 from vinbot.models.vin import analyse
+from vinbot.services.single_flight import SingleFlight
 
 if TYPE_CHECKING:
     from vinbot.cache.base import Cache
@@ -101,6 +102,9 @@ class RecallsService:
         self._cache = cache
         self._carsxe = carsxe
         self._nhtsa = nhtsa
+        self._flights: SingleFlight[tuple[str, bool], RecallOutcome | RecallsUnavailable] = (
+            SingleFlight()
+        )
 
     @property
     def has_paid_source(self) -> bool:
@@ -114,6 +118,19 @@ class RecallsService:
         `paid_call_made` on the outcome or the error says whether to count a paid call.
         """
         vin = _valid(vin)
+        # A double tap, or two users asking about the same car, makes one request: the caller
+        # that joins another's is told it made no paid call.
+        found, shared = await self._flights.run(
+            (vin, allow_paid), lambda: self._recalls(vin, allow_paid=allow_paid)
+        )
+        if isinstance(found, RecallsUnavailable):
+            raise RecallsUnavailable(
+                found.reason, paid_call_made=found.paid_call_made and not shared
+            )
+        return dataclasses.replace(found, cached=True, paid_call_made=False) if shared else found
+
+    async def _recalls(self, vin: str, *, allow_paid: bool) -> RecallOutcome | RecallsUnavailable:
+        """The lookup recalls() shares; "unavailable" is returned, to be raised by each caller."""
         unavailable: list[RecallSource] = []
         carsxe_no_data = False
         paid = False
@@ -140,7 +157,7 @@ class RecallsService:
         try:
             report, cached_nhtsa = await self._nhtsa_report(vin)
         except RecallsUnavailable as exc:
-            raise RecallsUnavailable(exc.reason, paid_call_made=paid) from None
+            return RecallsUnavailable(exc.reason, paid_call_made=paid)
         return _outcome(
             report,
             cached=cached_nhtsa,

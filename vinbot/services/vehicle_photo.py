@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 from vinbot.cache import keys
 from vinbot.logs import get_logger
 from vinbot.models.errors import VinbotError
+from vinbot.services.single_flight import SingleFlight
 
 if TYPE_CHECKING:
     from vinbot.cache.base import Cache
@@ -47,7 +48,7 @@ class VehiclePhotoService:
         self._carsxe = carsxe
         self._cache = cache
         self._deadline = deadline_seconds
-        self._in_flight: dict[str, asyncio.Future[PhotoLookup]] = {}
+        self._flights: SingleFlight[str, PhotoLookup] = SingleFlight()
 
     async def photo_url(self, spec: VehicleSpec) -> str | None:
         """The photo link for the spec's make, model, year and trim, or None."""
@@ -58,19 +59,10 @@ class VehiclePhotoService:
         if not spec.make or not spec.model:
             return PhotoLookup(None)
         key = keys.image_key(spec.make, spec.model, spec.year, spec.trim)
-        shared = self._in_flight.get(key)
-        if shared is not None:  # another user asks for the same model right now: one call
-            found = await asyncio.shield(shared)
-            return PhotoLookup(found.url, cached=True)
-        future: asyncio.Future[PhotoLookup] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = future
-        found = PhotoLookup(None)
-        try:
-            found = await self._lookup(key, spec.make, spec.model, spec)
-        finally:
-            del self._in_flight[key]
-            future.set_result(found)
-        return found
+        make, model = spec.make, spec.model
+        # Another user asking for the same model right now shares the one call.
+        found, shared = await self._flights.run(key, lambda: self._lookup(key, make, model, spec))
+        return PhotoLookup(found.url, cached=True) if shared else found
 
     async def _lookup(self, key: str, make: str, model: str, spec: VehicleSpec) -> PhotoLookup:
         text = await self._cache.get(key)
