@@ -9,9 +9,12 @@ TimedOut and every other transport failure NetworkError, with messages that neve
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 from typing import TYPE_CHECKING, Final, override
 
 import aiohttp
+import certifi
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest
 
@@ -61,15 +64,24 @@ class AiohttpRequest(BaseRequest):
     @override
     async def initialize(self) -> None:
         """Open the session (PTB calls this before the first request)."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
-                headers={"User-Agent": self.USER_AGENT},
-                # Bot API answers are read whole; PTB raises on its status codes itself.
-                raise_for_status=False,
-                # True would read proxy variables and ~/.netrc from disk on every request.
-                trust_env=False,
-            )
+        if self._open():
+            return
+        # certifi's bundle, as httpx uses: the same trust whatever the host's CA store holds.
+        # Loading it reads a file, so it happens off the event loop.
+        tls = await asyncio.to_thread(ssl.create_default_context, cafile=certifi.where())
+        if self._open():  # a concurrent initialize() won
+            return
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=tls),
+            headers={"User-Agent": self.USER_AGENT},
+            # Bot API answers are read whole; PTB raises on its status codes itself.
+            raise_for_status=False,
+            # True would read proxy variables and ~/.netrc from disk on every request.
+            trust_env=False,
+        )
+
+    def _open(self) -> bool:
+        return self._session is not None and not self._session.closed
 
     @override
     async def shutdown(self) -> None:
