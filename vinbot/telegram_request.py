@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Final, override
 
 import aiohttp
 import certifi
+import yarl
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest
 
@@ -54,6 +56,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies = _EnvironmentProxies()
 
     @property
     @override
@@ -76,7 +79,8 @@ class AiohttpRequest(BaseRequest):
             headers={"User-Agent": self.USER_AGENT},
             # Bot API answers are read whole; PTB raises on its status codes itself.
             raise_for_status=False,
-            # True would read proxy variables and ~/.netrc from disk on every request.
+            # True would read proxy variables and ~/.netrc from disk on every request;
+            # _EnvironmentProxies reads them once per host instead.
             trust_env=False,
         )
 
@@ -116,8 +120,14 @@ class AiohttpRequest(BaseRequest):
         )
         body = _body(request_data) if request_data is not None else None
         try:
+            proxy, proxy_auth = await self._proxies.for_url(url)
             async with session.request(
-                method, url, data=body, timeout=timeouts.client_timeout()
+                method,
+                url,
+                data=body,
+                timeout=timeouts.client_timeout(),
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
@@ -125,6 +135,32 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             # The exception's text may quote the URL, and the URL holds the token.
             raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
+
+
+type Proxy = tuple[yarl.URL | None, aiohttp.BasicAuth | None]
+
+
+class _EnvironmentProxies:
+    """HTTP(S)_PROXY / NO_PROXY (and ~/.netrc for the proxy's login), as httpx honoured them
+    for PTB: looked up once per scheme and host, off the event loop."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, Proxy] = {}
+
+    async def for_url(self, url: str) -> Proxy:
+        origin = url.split("/", 3)[:3]  # scheme, "", host[:port]
+        key = "/".join(origin)
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = await asyncio.to_thread(_proxy_from_environment, key)
+        return known
+
+
+def _proxy_from_environment(origin: str) -> Proxy:
+    try:
+        return get_env_proxy_for_url(yarl.URL(origin))
+    except LookupError:
+        return None, None
 
 
 class _Timeouts:

@@ -34,6 +34,7 @@ class Recorder:
         entry: dict[str, Any] = {
             "method": request.method,
             "path": request.path,
+            "host": request.host,
             "content_type": request.content_type,
             "user_agent": request.headers.get("User-Agent", ""),
         }
@@ -238,3 +239,34 @@ async def test_the_pool_bounds_concurrent_connections(recorder: tuple[Recorder, 
 def test_the_pool_size_must_be_positive() -> None:
     with pytest.raises(ValueError, match="connection_pool_size"):
         AiohttpRequest(connection_pool_size=0)
+
+
+async def test_a_proxy_from_the_environment_carries_the_requests(
+    recorder: tuple[Recorder, str], transport: AiohttpRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As PTB's httpx transport did, HTTP(S)_PROXY is honoured (here the recorder is the proxy)."""
+    server, url = recorder
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", url)
+
+    status, _ = await transport.do_request(f"http://bot-api.invalid/bot{TOKEN}/getMe", "POST")
+
+    assert status == 200
+    assert server.requests[0]["host"] == "bot-api.invalid"
+    assert server.requests[0]["path"] == f"/bot{TOKEN}/getMe"
+
+
+async def test_no_proxy_hosts_are_reached_directly(
+    recorder: tuple[Recorder, str], transport: AiohttpRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, url = recorder
+    for name in ("no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_unused_port()}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+
+    status, _ = await transport.do_request(f"{url}/bot{TOKEN}/getMe", "POST")
+
+    assert status == 200
+    assert len(server.requests) == 1
