@@ -93,3 +93,51 @@ async def test_kill_9_mid_burst_keeps_every_answered_lookup(world: World, tmp_pa
         assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
         stored = set(db.execute("select user_id, vin from lookups").fetchall())
     assert answered <= stored
+
+
+async def test_no_lookup_is_answered_before_it_is_written(world: World, tmp_path: Path) -> None:
+    """With the database's write lock held mid-burst, no further reply goes out; kill -9 then
+    loses nothing the user saw (a reply that did not wait for its commit would be lost)."""
+    # No rate limiter (replies would queue behind it, long after their commits) and decodes
+    # spread over ~4 s: 8 at a time, 0.25 s each.
+    world.carsxe.latency = 0.25
+    bot = await world.start_bot(
+        USER_DECODES_PER_MINUTE="0",
+        DAILY_LOOKUPS_PER_USER="0",
+        TELEGRAM_MAX_RATE="0",
+        CONCURRENT_UPDATES="8",
+    )
+    vins = [honda_vin(serial) for serial in range(1, 121)]
+    for index, vin in enumerate(vins):
+        world.telegram.send_text(7000 + index % 30, vin)
+    async with asyncio.timeout(30):
+        while len(world.telegram.calls("sendMessage")) < 20:
+            await asyncio.sleep(0.01)
+    blocker = await asyncio.to_thread(_hold_write_lock, tmp_path / "vinbot.db")
+    try:
+        held_at = len(world.telegram.calls("sendMessage"))
+        await asyncio.sleep(1.5)  # ~48 decodes finish meanwhile; none can be committed
+        # Only replies already past their commit when the lock was taken: one per handler.
+        assert len(world.telegram.calls("sendMessage")) <= held_at + 8
+        bot.process.send_signal(signal.SIGKILL)
+        await bot.process.wait()
+    finally:
+        await asyncio.to_thread(blocker.close)
+    answered = {
+        (int(r.params["chat_id"]), vin)
+        for r in world.telegram.calls("sendMessage")
+        if r.ok
+        for vin in vins
+        if vin in r.params["text"]
+    }
+
+    with closing(sqlite3.connect(tmp_path / "vinbot.db")) as db:
+        stored = set(db.execute("select user_id, vin from lookups").fetchall())
+    assert answered <= stored
+
+
+def _hold_write_lock(path: Path) -> sqlite3.Connection:
+    """A connection holding SQLite's write lock until it is closed (writers then wait)."""
+    connection = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    connection.execute("BEGIN IMMEDIATE")
+    return connection
