@@ -42,6 +42,25 @@ def buttons(record: RecordedRequest) -> list[dict[str, str]]:
     return [button for row in markup["inline_keyboard"] for button in row]
 
 
+def send_burst(world: World) -> list[str]:
+    """120 distinct VINs from 30 users, all at once; returns the VINs."""
+    vins = [honda_vin(serial) for serial in range(1, 121)]
+    for index, vin in enumerate(vins):
+        world.telegram.send_text(7000 + index % 30, vin)
+    return vins
+
+
+def answered_lookups(world: World, vins: list[str]) -> set[tuple[int, str]]:
+    """(user, VIN) for every decode reply Telegram accepted."""
+    return {
+        (int(r.params["chat_id"]), vin)
+        for r in world.telegram.calls("sendMessage")
+        if r.ok
+        for vin in vins
+        if vin in r.params["text"]
+    }
+
+
 def in_chat(chat_id: int) -> object:
     return lambda record: record.chat_id == chat_id
 
@@ -70,21 +89,13 @@ async def test_history_and_garage_survive_a_restart(world: World) -> None:
 async def test_kill_9_mid_burst_keeps_every_answered_lookup(world: World, tmp_path: Path) -> None:
     """After SIGKILL in a burst, the database is intact and holds every lookup already answered."""
     bot = await world.start_bot(USER_DECODES_PER_MINUTE="0", DAILY_LOOKUPS_PER_USER="0")
-    vins = [honda_vin(serial) for serial in range(1, 121)]
-    for index, vin in enumerate(vins):
-        world.telegram.send_text(7000 + index % 30, vin)
+    vins = send_burst(world)
     async with asyncio.timeout(30):
         while len(world.telegram.calls("sendMessage")) < 40:
             await asyncio.sleep(0.01)
     bot.process.send_signal(signal.SIGKILL)
     await bot.process.wait()
-    answered = {
-        (int(r.params["chat_id"]), vin)
-        for r in world.telegram.calls("sendMessage")
-        if r.ok
-        for vin in vins
-        if vin in r.params["text"]
-    }
+    answered = answered_lookups(world, vins)
     assert len(answered) >= 40
 
     restarted = await world.start_bot()
@@ -107,9 +118,7 @@ async def test_no_lookup_is_answered_before_it_is_written(world: World, tmp_path
         TELEGRAM_MAX_RATE="0",
         CONCURRENT_UPDATES="8",
     )
-    vins = [honda_vin(serial) for serial in range(1, 121)]
-    for index, vin in enumerate(vins):
-        world.telegram.send_text(7000 + index % 30, vin)
+    vins = send_burst(world)
     async with asyncio.timeout(30):
         while len(world.telegram.calls("sendMessage")) < 20:
             await asyncio.sleep(0.01)
@@ -123,13 +132,7 @@ async def test_no_lookup_is_answered_before_it_is_written(world: World, tmp_path
         await bot.process.wait()
     finally:
         await asyncio.to_thread(blocker.close)
-    answered = {
-        (int(r.params["chat_id"]), vin)
-        for r in world.telegram.calls("sendMessage")
-        if r.ok
-        for vin in vins
-        if vin in r.params["text"]
-    }
+    answered = answered_lookups(world, vins)
 
     with closing(sqlite3.connect(tmp_path / "vinbot.db")) as db:
         stored = set(db.execute("select user_id, vin from lookups").fetchall())
