@@ -204,7 +204,9 @@ def build_extras(
             ocr=VinOcrService(core.carsxe, cache=core.cache),
             plates=PlateService(core.carsxe, core.cache),
         )
-    return ExtrasService(gate, recalls, paid, photos=settings.vehicle_photos)
+    extras = ExtrasService(gate, recalls, paid, photos=settings.vehicle_photos)
+    stack.push_async_callback(extras.aclose)  # before the gate and the HTTP clients close
+    return extras
 
 
 def build_recall_alerts(

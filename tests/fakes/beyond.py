@@ -145,11 +145,13 @@ class FakeImages:
     error: Exception | None = None
     hang: bool = False
     calls: list[tuple[str, str, int | None, str | None]] = field(default_factory=list)
+    delay: float = 0.0  # seconds before answering
 
     async def images(
         self, make: str, model: str, year: int | None = None, trim: str | None = None
     ) -> str | None:
         self.calls.append((make, model, year, trim))
+        await asyncio.sleep(self.delay)
         if self.hang:
             await asyncio.Event().wait()
         if self.error is not None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
+from vinbot.logs import get_logger
 from vinbot.models.errors import LookupNotFound, QuotaExceeded, VinbotError
 from vinbot.services.paid_calls import quota_note
 
@@ -21,6 +23,11 @@ if TYPE_CHECKING:
     from vinbot.services.plate import PlateService
     from vinbot.services.recalls import RecallsService
     from vinbot.services.vehicle_photo import VehiclePhotoService
+
+log = get_logger(__name__)
+
+# The longest a decode answer waits for a picture that is not cached yet.
+PHOTO_WAIT_SECONDS: Final = 1.0
 
 
 class PaidFeatureRefused(QuotaExceeded):
@@ -55,11 +62,14 @@ class ExtrasService:
         paid: PaidServices | None,
         *,
         photos: bool = True,
+        photo_wait: float = PHOTO_WAIT_SECONDS,
     ) -> None:
         self._gate = gate
         self._recalls = recalls
         self._paid = paid
         self._photos = photos
+        self._photo_wait = photo_wait
+        self._photo_lookups: set[asyncio.Task[str | None]] = set()
 
     @property
     def recalls_service(self) -> RecallsService:
@@ -105,14 +115,49 @@ class ExtrasService:
         return value
 
     async def photo_url(self, spec: VehicleSpec, *, user_id: int, is_admin: bool) -> str | None:
-        """A picture of the model when one is known or the quota allows asking; never raises."""
+        """A picture of the model when one is known or the quota allows asking; never raises.
+
+        The answer waits at most `photo_wait` for a picture not cached yet: a lookup still
+        running then goes on in the background (and is charged when it answers), so the next
+        decode of the model has its picture.
+        """
         if self._paid is None or not self._photos or spec.source != "carsxe":
             return None
+        photos = self._paid.photos
+        cached = await photos.cached(spec)
+        if cached is not None:
+            return cached.url
         if not (await self._gate.decision(user_id, is_admin=is_admin)).allowed:
             return None
-        found = await self._paid.photos.photo(spec)
+        lookup = asyncio.get_running_loop().create_task(
+            self._find_photo(photos, spec, user_id), name="vehicle-photo"
+        )
+        self._photo_lookups.add(lookup)
+        lookup.add_done_callback(self._photo_lookups.discard)
+        try:
+            async with asyncio.timeout(self._photo_wait):
+                return await asyncio.shield(lookup)
+        except TimeoutError:
+            log.info("photo_later", make=spec.make, model=spec.model)
+            return None
+
+    async def _find_photo(
+        self, photos: VehiclePhotoService, spec: VehicleSpec, user_id: int
+    ) -> str | None:
+        try:
+            found = await photos.photo(spec)
+        except Exception as exc:  # noqa: BLE001 - it may finish with nobody waiting for it
+            log.warning("photo_failed", error=repr(exc))
+            return None
         self._charge_if(user_id, paid=found.paid_call_made)
         return found.url
+
+    async def aclose(self) -> None:
+        """Stop the photo lookups still running (at shutdown, before the HTTP clients close)."""
+        lookups = list(self._photo_lookups)
+        for lookup in lookups:
+            lookup.cancel()
+        await asyncio.gather(*lookups, return_exceptions=True)
 
     async def read_vin(self, image: bytes, *, user_id: int, is_admin: bool) -> OcrOutcome:
         """Read a VIN from a photo; raises PaidFeatureRefused past the quota, ImageRejected."""

@@ -54,20 +54,29 @@ class VehiclePhotoService:
         """The photo link for the spec's make, model, year and trim, or None."""
         return (await self.photo(spec)).url
 
+    async def cached(self, spec: VehicleSpec) -> PhotoLookup | None:
+        """The cached answer for the spec's model (a link or "no photo"), or None: no call made."""
+        if not spec.make or not spec.model:
+            return PhotoLookup(None)
+        text = await self._cache.get(_key(spec))
+        if text is not None and (found := _load(text)) is not None:
+            return PhotoLookup(found[0], cached=True)
+        return None
+
     async def photo(self, spec: VehicleSpec) -> PhotoLookup:
         """The photo link, cached per make/model/year/trim ("none found" briefly), and the cost."""
         if not spec.make or not spec.model:
             return PhotoLookup(None)
-        key = keys.image_key(spec.make, spec.model, spec.year, spec.trim)
+        key = _key(spec)
         make, model = spec.make, spec.model
         # Another user asking for the same model right now shares the one call.
         found, shared = await self._flights.run(key, lambda: self._lookup(key, make, model, spec))
         return PhotoLookup(found.url, cached=True) if shared else found
 
     async def _lookup(self, key: str, make: str, model: str, spec: VehicleSpec) -> PhotoLookup:
-        text = await self._cache.get(key)
-        if text is not None and (cached := _load(text)) is not None:
-            return PhotoLookup(cached[0], cached=True)
+        cached = await self.cached(spec)
+        if cached is not None:
+            return cached
         try:
             async with asyncio.timeout(self._deadline):
                 url = await self._carsxe.images(make, model, spec.year, spec.trim)
@@ -77,6 +86,10 @@ class VehiclePhotoService:
         ttl = keys.IMAGE_TTL if url is not None else NO_PHOTO_TTL
         await self._cache.set(key, json.dumps({"v": FORMAT_VERSION, "url": url}), ttl)
         return PhotoLookup(url, paid_call_made=True)
+
+
+def _key(spec: VehicleSpec) -> str:
+    return keys.image_key(spec.make or "", spec.model or "", spec.year, spec.trim)
 
 
 def _load(text: str) -> tuple[str | None] | None:
