@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 VINBOT = "vinbot"
 BASELINE = "baseline"
+TEXT_ONLY = "vinbot, photos off"
 # Flood guard and daily quota off: the throughput scenarios measure capacity, not policy.
 UNLIMITED = {"USER_DECODES_PER_MINUTE": "0", "DAILY_LOOKUPS_PER_USER": "0"}
 NO_RATE_LIMIT = {"TELEGRAM_MAX_RATE": "0"}
@@ -368,22 +369,40 @@ async def cold(workspace: Workspace, plan: Plan) -> ScenarioResult:
     the same work.
     """
     vins = distinct_vins(plan.cold_users * plan.cold_waves, seed=22)
-    async with _side_by_side(workspace, "cold", plan, baseline_upstream=True) as tallies:
+    async with contextlib.AsyncExitStack() as stack:
+        tallies = list(
+            await stack.enter_async_context(
+                _side_by_side(workspace, "cold", plan, baseline_upstream=True)
+            )
+        )
+        # vinbot again without pictures: a model seen for the first time costs a second,
+        # sequential upstream call (the image search); this run shows the decode path alone.
+        text_only = session(
+            workspace,
+            "cold-text-only",
+            VINBOT,
+            latency=plan.upstream_latency,
+            VEHICLE_PHOTOS="0",
+            **NO_RATE_LIMIT,
+            **UNLIMITED,
+        )
+        tallies.append(_Tally(TEXT_ONLY, await stack.enter_async_context(text_only)))
         for wave in range(plan.cold_waves):
             batch = vins[wave * plan.cold_users : (wave + 1) * plan.cold_users]
             for tally in tallies:
                 await tally.burst(list(zip(users(1, plan.cold_users), batch, strict=True)))
-        baseline, vinbot = [await tally.figures(len(vins)) for tally in tallies]
+        baseline, vinbot, vinbot_text = [await tally.figures(len(vins)) for tally in tallies]
     limit = COLD_P95_FACTOR * plan.upstream_latency
     return ScenarioResult(
         "cold",
         f"2 Cold ({plan.cold_users} users, {plan.upstream_latency * 1000:.0f} ms upstream)",
-        [baseline, vinbot],
+        [baseline, vinbot, vinbot_text],
         targets=[
             Target(
                 f"cold p95 <= {COLD_P95_FACTOR:g}x upstream latency ({limit * 1000:.0f} ms) "
                 f"at {plan.cold_users} concurrent users",
-                f"p95 {vinbot.latency.p95 * 1000:.0f} ms (the bare bot with one upstream call: "
+                f"p95 {vinbot.latency.p95 * 1000:.0f} ms; without pictures "
+                f"{vinbot_text.latency.p95 * 1000:.0f} ms (the bare bot with one upstream call: "
                 f"{baseline.latency.p95 * 1000:.0f} ms)",
                 vinbot.latency.p95 <= limit,
             ),
