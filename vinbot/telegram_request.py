@@ -110,7 +110,7 @@ class AiohttpRequest(BaseRequest):
         if session is None or session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         has_files = bool(request_data and request_data.contains_files)
-        timeouts = _Timeouts(
+        timeout = _client_timeout(
             connect=_given(connect_timeout, self._connect_timeout),
             read=_given(read_timeout, self._read_timeout),
             write=_given(
@@ -125,7 +125,7 @@ class AiohttpRequest(BaseRequest):
                 method,
                 url,
                 data=body,
-                timeout=timeouts.client_timeout(),
+                timeout=timeout,
                 proxy=proxy,
                 proxy_auth=proxy_auth,
             ) as response:
@@ -163,24 +163,16 @@ def _proxy_from_environment(origin: str) -> Proxy:
         return None, None
 
 
-class _Timeouts:
+def _client_timeout(
+    *, connect: Timeout, read: Timeout, write: Timeout, pool: Timeout
+) -> aiohttp.ClientTimeout:
     """PTB's four timeouts in aiohttp's terms."""
-
-    def __init__(self, *, connect: Timeout, read: Timeout, write: Timeout, pool: Timeout) -> None:
-        self.connect = connect
-        self.read = read
-        self.write = write
-        self.pool = pool
-
-    def client_timeout(self) -> aiohttp.ClientTimeout:
-        # aiohttp's `connect` covers waiting for a pooled connection and opening one; it has no
-        # write timeout, so the whole request is bounded by the sum of all four instead.
-        parts = (self.connect, self.read, self.write, self.pool)
-        total = None if any(part is None for part in parts) else sum(p or 0.0 for p in parts)
-        connect = None if self.connect is None or self.pool is None else self.connect + self.pool
-        return aiohttp.ClientTimeout(
-            total=total, connect=connect, sock_connect=self.connect, sock_read=self.read
-        )
+    # aiohttp's `connect` covers waiting for a pooled connection and opening one; it has no
+    # write timeout, so the whole request is bounded by the sum of all four instead.
+    parts = (connect, read, write, pool)
+    total = None if any(part is None for part in parts) else sum(p or 0.0 for p in parts)
+    waiting = None if connect is None or pool is None else connect + pool
+    return aiohttp.ClientTimeout(total=total, connect=waiting, sock_connect=connect, sock_read=read)
 
 
 def _given(value: object, default: Timeout) -> Timeout:

@@ -43,7 +43,7 @@ async def test_200_concurrent_lookups_from_50_users_all_land(tmp_path: Path) -> 
                 daily_lookups_per_user=0,
                 monthly_paid_calls=0,
             )
-            await quota.record_paid_call(user_id)
+            await quota.record_paid_calls({user_id: 1})
             if n < 50:
                 await GarageService(SqlGarageRepository(database.sessions)).add(user_id, VIN)
 

@@ -54,7 +54,7 @@ async def _use_everything(database: Database, clock: FakeClock, user_id: int) ->
     quota = QuotaService(
         SqlUsageRepository(sessions), daily_lookups_per_user=5, monthly_paid_calls=0, now=clock
     )
-    await quota.record_paid_call(user_id)
+    await quota.record_paid_calls({user_id: 1})
     return recorder
 
 

@@ -45,7 +45,7 @@ async def test_the_daily_quota_stops_paid_calls_until_the_next_utc_midnight(
     quota = _quota(database, clock, daily=3, monthly=0)
     for _ in range(3):
         assert (await quota.check(1, is_admin=False)).allowed
-        await quota.record_paid_call(1)
+        await quota.record_paid_calls({1: 1})
     refused = await quota.check(1, is_admin=False)
     assert (refused.allowed, refused.reason) == (False, "user_daily")
     assert refused.resets_at == datetime(2025, 3, 15, tzinfo=UTC)
@@ -60,7 +60,7 @@ async def test_a_clock_in_another_zone_counts_in_utc(database: Database) -> None
     """00:30 and 01:30 at UTC+02:00 are the 14th in UTC: one UTC day, one quota."""
     clock = FakeClock(datetime(2025, 3, 15, 0, 30, tzinfo=timezone(timedelta(hours=2))))
     quota = _quota(database, clock, daily=1, monthly=0)
-    await quota.record_paid_call(1)
+    await quota.record_paid_calls({1: 1})
     clock.advance(hours=1)  # 23:30 UTC: same UTC day
     refused = await quota.check(1, is_admin=False)
     assert refused.resets_at == datetime(2025, 3, 15, tzinfo=UTC)
@@ -71,10 +71,10 @@ async def test_admins_skip_the_daily_quota_but_not_the_monthly_cap(database: Dat
     clock = FakeClock()
     quota = _quota(database, clock, daily=1, monthly=3)
     for _ in range(2):
-        await quota.record_paid_call(99)
+        await quota.record_paid_calls({99: 1})
     assert (await quota.check(99, is_admin=True)).allowed
     assert (await quota.check(99, is_admin=False)).reason == "user_daily"
-    await quota.record_paid_call(99)
+    await quota.record_paid_calls({99: 1})
     refused = await quota.check(99, is_admin=True)
     assert (refused.allowed, refused.reason) == (False, "bot_monthly")
     assert refused.resets_at == datetime(2025, 4, 1, tzinfo=UTC)
@@ -83,7 +83,7 @@ async def test_admins_skip_the_daily_quota_but_not_the_monthly_cap(database: Dat
 async def test_zero_limits_mean_unlimited(database: Database) -> None:
     """DAILY_LOOKUPS_PER_USER=0 and MONTHLY_PAID_CALLS=0 never refuse and never announce a cap."""
     quota = _quota(database, FakeClock(), daily=0, monthly=0)
-    events = [await quota.record_paid_call(1) for _ in range(50)]
+    events = [await quota.record_paid_calls({1: 1}) for _ in range(50)]
     assert events == [None] * 50
     assert (await quota.check(1, is_admin=False)).allowed
     assert (await quota.usage_summary()).today == 50
@@ -103,8 +103,8 @@ async def test_the_monthly_cap_lifts_at_the_first_of_the_next_utc_month(
     """A cap reached on a month's last day refuses until 00:00 UTC on the 1st, then lifts."""
     clock = FakeClock(last_moment)
     quota = _quota(database, clock, daily=0, monthly=2)
-    await quota.record_paid_call(1)
-    await quota.record_paid_call(2)
+    await quota.record_paid_calls({1: 1})
+    await quota.record_paid_calls({2: 1})
     refused = await quota.check(3, is_admin=False)
     assert (refused.reason, refused.resets_at) == ("bot_monthly", next_month)
     clock.set(next_month)
@@ -118,7 +118,7 @@ async def test_the_cap_event_is_returned_once_even_after_a_restart(tmp_path: Pat
     clock = FakeClock(datetime(2025, 3, 10, 9, 0, tzinfo=UTC))
     async with opened(url) as database:
         quota = _quota(database, clock, daily=0, monthly=3)
-        events = [await quota.record_paid_call(n) for n in (1, 2, 3, 4)]
+        events = [await quota.record_paid_calls({n: 1}) for n in (1, 2, 3, 4)]
     assert [e is not None for e in events] == [False, False, True, False]
     event = events[2]
     assert event is not None
@@ -130,11 +130,11 @@ async def test_the_cap_event_is_returned_once_even_after_a_restart(tmp_path: Pat
     )
     async with opened(url) as database:
         quota = _quota(database, clock, daily=0, monthly=3)
-        assert await quota.record_paid_call(5) is None
+        assert await quota.record_paid_calls({5: 1}) is None
         summary = await quota.usage_summary()
         assert (summary.month, summary.cap_reached_at) == (5, clock.now)
         clock.set(datetime(2025, 4, 1, tzinfo=UTC))
-        again = [await quota.record_paid_call(1) for _ in range(3)]
+        again = [await quota.record_paid_calls({1: 1}) for _ in range(3)]
     assert [e is not None for e in again] == [False, False, True]
 
 
@@ -146,7 +146,7 @@ async def test_concurrent_calls_crossing_the_cap_announce_it_exactly_once(
     clock = FakeClock()
     async with opened(url) as first, opened(url) as second:
         quotas = [_quota(db, clock, daily=0, monthly=10) for db in (first, second)]
-        events = await asyncio.gather(*(quotas[n % 2].record_paid_call(n) for n in range(30)))
+        events = await asyncio.gather(*(quotas[n % 2].record_paid_calls({n: 1}) for n in range(30)))
         summary = await quotas[0].usage_summary()
     assert sum(e is not None for e in events) == 1
     assert (summary.today, summary.month) == (30, 30)
@@ -156,10 +156,10 @@ async def test_usage_summary_shows_today_and_this_month(database: Database) -> N
     """/stats numbers: today's paid calls for all users, and the month's, in UTC."""
     clock = FakeClock(datetime(2025, 3, 13, 10, 0, tzinfo=UTC))
     quota = _quota(database, clock, daily=20, monthly=100)
-    await quota.record_paid_call(1)
+    await quota.record_paid_calls({1: 1})
     clock.advance(days=1)
     for user_id in (1, 2, 2):
-        await quota.record_paid_call(user_id)
+        await quota.record_paid_calls({user_id: 1})
     summary = await quota.usage_summary()
     assert (summary.today, summary.month, summary.monthly_cap) == (3, 4, 100)
     assert summary.daily_lookups_per_user == 20
@@ -201,7 +201,7 @@ async def test_a_batch_counts_each_user_and_crosses_the_cap_once(database: Datab
     """One write of many users' calls: per-user totals, the month's total, and one CapEvent."""
     clock = FakeClock(datetime(2025, 3, 13, 10, 0, tzinfo=UTC))
     quota = _quota(database, clock, daily=5, monthly=6)
-    await quota.record_paid_call(1)
+    await quota.record_paid_calls({1: 1})
 
     event = await quota.record_paid_calls({1: 2, 2: 3})
 

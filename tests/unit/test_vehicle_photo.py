@@ -160,8 +160,8 @@ async def test_no_photo_is_cached_briefly() -> None:
     images, cache = FakeImages(links={("BMW", "5-Series"): None}), DictCache()
     service = VehiclePhotoService(images, cache)
 
-    assert await service.photo_url(SPEC) is None
-    assert await service.photo_url(SPEC) is None
+    assert (await service.photo(SPEC)).url is None
+    assert (await service.photo(SPEC)).url is None
 
     assert len(images.calls) == 1
     assert cache.ttls[keys.image_key("BMW", "5-Series", 2012, None)] == NO_PHOTO_TTL
@@ -185,7 +185,7 @@ async def test_a_hanging_provider_gives_up_at_the_deadline() -> None:
     """A provider that never answers costs at most the deadline, then no photo."""
     service = VehiclePhotoService(FakeImages(hang=True), DictCache(), deadline_seconds=0.05)
 
-    assert await service.photo_url(SPEC) is None
+    assert (await service.photo(SPEC)).url is None
 
 
 async def test_a_spec_without_make_or_model_asks_nobody() -> None:
@@ -193,7 +193,7 @@ async def test_a_spec_without_make_or_model_asks_nobody() -> None:
     images = FakeImages()
     service = VehiclePhotoService(images, DictCache())
 
-    assert await service.photo_url(VehicleSpec(SPEC.vin, "offline", year=2012)) is None
+    assert (await service.photo(VehicleSpec(SPEC.vin, "offline", year=2012))).url is None
     assert images.calls == []
 
 
@@ -202,7 +202,7 @@ async def test_a_corrupt_cache_entry_is_a_miss() -> None:
     images, cache = FakeImages(), DictCache()
     cache.data[keys.image_key("BMW", "5-Series", 2012, None)] = '{"v": 1, "url": 5}'
 
-    assert await VehiclePhotoService(images, cache).photo_url(SPEC) is not None
+    assert (await VehiclePhotoService(images, cache).photo(SPEC)).url is not None
     assert len(images.calls) == 1
 
 

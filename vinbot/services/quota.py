@@ -95,10 +95,6 @@ class QuotaService:
             return counts
         return UsageCounts(user_today=today, month_total=self._month_total[1])
 
-    async def record_paid_call(self, user_id: int) -> CapEvent | None:
-        """Count one paid call; see record_paid_calls."""
-        return await self.record_paid_calls({user_id: 1})
-
     async def record_paid_calls(self, calls: Mapping[int, int]) -> CapEvent | None:
         """Count paid calls (user id to how many) in one write; returns a CapEvent only for the
         write that reaches the monthly cap."""

@@ -24,9 +24,6 @@ class SingleFlight[K, V]:
     def __init__(self) -> None:
         self._calls: dict[K, asyncio.Future[V]] = {}
 
-    def __len__(self) -> int:
-        return len(self._calls)
-
     async def run(self, key: K, call: Callable[[], Awaitable[V]]) -> tuple[V, bool]:
         """The call's result for key, and whether it came from another caller's call."""
         while (running := self._calls.get(key)) is not None:

@@ -50,10 +50,6 @@ class VehiclePhotoService:
         self._deadline = deadline_seconds
         self._flights: SingleFlight[str, PhotoLookup] = SingleFlight()
 
-    async def photo_url(self, spec: VehicleSpec) -> str | None:
-        """The photo link for the spec's make, model, year and trim, or None."""
-        return (await self.photo(spec)).url
-
     async def cached(self, spec: VehicleSpec) -> PhotoLookup | None:
         """The cached answer for the spec's model (a link or "no photo"), or None: no call made."""
         if not spec.make or not spec.model:
