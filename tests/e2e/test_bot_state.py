@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sqlite3
 from collections.abc import AsyncIterator
@@ -84,6 +85,22 @@ async def test_history_and_garage_survive_a_restart(world: World) -> None:
     world.telegram.send_text(USER, "/history")
     history = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
     assert BMW in history.params["text"]
+
+
+async def test_export_arrives_as_a_json_file(world: World) -> None:
+    """/export uploads the user's data as a JSON document (a multipart upload to the Bot API)."""
+    await world.start_bot()
+    world.telegram.send_text(USER, BMW)
+    await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    world.telegram.send_text(USER, "/export")
+
+    sent = await world.telegram.wait_for("sendDocument", in_chat(USER), timeout=10)
+
+    (upload,) = sent.files.values()
+    assert upload.filename == f"vinbot-data-{USER}.json"
+    exported = json.loads(upload.data)
+    assert BMW in json.dumps(exported)
+    assert sent.ok
 
 
 async def test_kill_9_mid_burst_keeps_every_answered_lookup(world: World, tmp_path: Path) -> None:
