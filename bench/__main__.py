@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="sample each bot with py-spy (pip install py-spy) into --out/profiles/*.txt",
+        help="sample each bot with py-spy (needs ptrace rights) into --out/profiles/*.txt",
     )
     return parser
 
