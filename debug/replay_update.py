@@ -31,7 +31,7 @@ from telegram.request import BaseRequest, RequestData
 
 from vinbot.bootstrap import build_bot_services
 from vinbot.config import Secret
-from vinbot.telegram_app import build_application
+from vinbot.telegram_app import BotApiRequests, build_application
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -241,7 +241,7 @@ async def replay(
         bot_id = int(token.split(":", 1)[0])
         request = RecordingRequest(bot_id, bot_username)
         services = await build_bot_services(settings, stack)
-        application = build_application(settings, services, request=request)
+        application = build_application(settings, services, BotApiRequests.sharing(request))
         application.add_error_handler(record_error)
         results: list[dict[str, Any]] = []
         async with application:

@@ -16,7 +16,7 @@ from vinbot.handlers.basic import BOT_COMMANDS
 from vinbot.health import HealthServer
 from vinbot.logs import get_logger
 from vinbot.models.errors import ConfigError
-from vinbot.telegram_app import build_application
+from vinbot.telegram_app import build_application, build_requests
 
 if TYPE_CHECKING:
     from vinbot.config import Settings
@@ -120,7 +120,9 @@ async def run_bot(settings: Settings) -> int:
     try:
         async with AsyncExitStack() as stack:
             services = await build_bot_services(settings, stack)
-            application = build_application(settings, services)
+            requests = build_requests(settings, services.health)
+            stack.push_async_callback(requests.shutdown)
+            application = build_application(settings, services, requests)
             log.info("starting", config=settings.redacted())
             code = await _serve(application, services, stop)
         log.info("stopped", exit_code=code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from telegram import LinkPreviewOptions
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     from vinbot.config import Settings
     from vinbot.handlers.context import BotServices, VinbotApplication
+    from vinbot.health import HealthState
 
 # How often a request that Telegram answered with 429 is retried after waiting retry_after.
 RATE_LIMIT_RETRIES = 3
@@ -52,13 +54,38 @@ def build_rate_limiter(settings: Settings) -> AIORateLimiter | None:
     )
 
 
-def build_application(
-    settings: Settings, services: BotServices, *, request: BaseRequest | None = None
-) -> VinbotApplication:
-    """The Application, with handlers registered and services attached.
+@dataclass(frozen=True, slots=True)
+class BotApiRequests:
+    """PTB's two transports: one for Bot API methods, one for getUpdates."""
 
-    `request` replaces both HTTP request objects (tests pass an in-process fake).
-    """
+    methods: BaseRequest
+    polling: BaseRequest
+
+    @classmethod
+    def sharing(cls, request: BaseRequest) -> BotApiRequests:
+        """One request object for both (tests pass an in-process fake)."""
+        return cls(request, request)
+
+    async def shutdown(self) -> None:
+        """Close both; PTB does it on a normal stop, not when initialize() failed half-way."""
+        await self.methods.shutdown()
+        await self.polling.shutdown()
+
+
+def build_requests(settings: Settings, health: HealthState) -> BotApiRequests:
+    """The aiohttp transports; getUpdates' one reports every poll to the health state."""
+    return BotApiRequests(
+        methods=AiohttpRequest(connection_pool_size=max(8, settings.concurrent_updates)),
+        polling=PollingProbeRequest(
+            health, read_timeout=settings.poll_timeout_seconds + POLL_READ_SLACK_SECONDS
+        ),
+    )
+
+
+def build_application(
+    settings: Settings, services: BotServices, requests: BotApiRequests
+) -> VinbotApplication:
+    """The Application, with handlers registered and services attached."""
     builder = (
         ApplicationBuilder()
         .token(require_token(settings))
@@ -72,16 +99,8 @@ def build_application(
             )
         )
         .concurrent_updates(settings.concurrent_updates)
-        .request(
-            request or AiohttpRequest(connection_pool_size=max(8, settings.concurrent_updates))
-        )
-        .get_updates_request(
-            request
-            or PollingProbeRequest(
-                services.health,
-                read_timeout=settings.poll_timeout_seconds + POLL_READ_SLACK_SECONDS,
-            )
-        )
+        .request(requests.methods)
+        .get_updates_request(requests.polling)
     )
     application: VinbotApplication
     limiter = build_rate_limiter(settings)

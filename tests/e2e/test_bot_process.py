@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.harness import World, open_world
+from tests.e2e.harness import World, free_port, open_world
 from tests.fakes.carsxe_server import not_found
 from tests.fakes.telegram.state import RecordedRequest
 
@@ -124,6 +124,22 @@ async def test_sigterm_exits_zero_and_health_goes_away(world: World) -> None:
     logs = bot.logs()
     assert "Task was destroyed" not in logs
     assert "Unclosed" not in logs
+    assert world.telegram.token not in logs
+
+
+async def test_telegram_unreachable_at_start_is_one_line_and_exit_1(world: World) -> None:
+    """With the Bot API down at start the bot says so and exits 1, closing what it opened."""
+    closed_port = free_port()
+    bot = await world.start_bot(wait=False, TELEGRAM_BASE_URL=f"http://127.0.0.1:{closed_port}/bot")
+
+    async with asyncio.timeout(30):
+        code = await bot.process.wait()
+
+    logs = bot.logs()
+    assert code == 1
+    assert "telegram_unreachable" in logs
+    assert "Unclosed" not in logs
+    assert "Traceback" not in logs
     assert world.telegram.token not in logs
 
 

@@ -36,7 +36,7 @@ from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.plate import PlateService
 from vinbot.services.recalls import RecallsService
 from vinbot.services.vehicle_photo import VehiclePhotoService
-from vinbot.telegram_app import build_application
+from vinbot.telegram_app import BotApiRequests, build_application
 
 TOKEN = "123456789:TEST-token-for-handler-tests-only-xyz"
 
@@ -208,5 +208,5 @@ async def build_harness(
         stack,
     )
     request = RecordingRequest()
-    application = build_application(settings, services, request=request)
+    application = build_application(settings, services, BotApiRequests.sharing(request))
     return BotHarness(application, request, services, providers, extras)
