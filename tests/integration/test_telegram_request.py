@@ -223,12 +223,14 @@ async def test_it_refuses_to_send_before_initialize_and_after_shutdown(
 
 async def test_the_pool_bounds_concurrent_connections(recorder: tuple[Recorder, str]) -> None:
     server, url = recorder
-    server.delay = 0.2
+    server.delay = 1.0
     request = AiohttpRequest(connection_pool_size=1, pool_timeout=0.05)
     await request.initialize()
     try:
         first = asyncio.ensure_future(request.do_request(f"{url}/bot{TOKEN}/a", "POST"))
-        await asyncio.sleep(0.05)
+        async with asyncio.timeout(5):
+            while not server.requests:  # the first request holds the only connection
+                await asyncio.sleep(0.01)
         with pytest.raises(TimedOut):
             await request.do_request(f"{url}/bot{TOKEN}/b", "POST", connect_timeout=0.01)
         assert (await first)[0] == 200
