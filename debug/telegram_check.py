@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING
 from _support import EXIT_OK, Failure, Script, load, parser, require, run
 from telegram import Bot
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
-from telegram.request import HTTPXRequest
+
+from vinbot.telegram_app import BotApiRequests
+from vinbot.telegram_request import AiohttpRequest
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 NAME = "telegram_check"
 
 
-def _bot(script: Script, seconds: float) -> Bot:
+def _bot(script: Script, requests: BotApiRequests) -> Bot:
     settings = script.settings
     require(
         settings.telegram_bot_token,
@@ -37,13 +39,12 @@ def _bot(script: Script, seconds: float) -> Bot:
         "the check needs the bot's token (from @BotFather)",
     )
     assert settings.telegram_bot_token is not None
-    request = HTTPXRequest(connect_timeout=seconds, read_timeout=seconds, write_timeout=seconds)
     return Bot(
         settings.telegram_bot_token.value,
         base_url=settings.telegram_base_url,
         base_file_url=settings.telegram_base_file_url,
-        request=request,
-        get_updates_request=HTTPXRequest(connect_timeout=seconds, read_timeout=seconds),
+        request=requests.methods,
+        get_updates_request=requests.polling,
     )
 
 
@@ -57,7 +58,14 @@ async def check(
 ) -> int:
     """getMe, getWebhookInfo, getMyCommands, and optionally deleteWebhook or a getUpdates probe."""
     base_url = script.settings.telegram_base_url
-    bot = _bot(script, seconds)
+    # The bot's own transport (proxies, TLS trust), so what works here works for the bot.
+    requests = BotApiRequests(
+        methods=AiohttpRequest(
+            connect_timeout=seconds, read_timeout=seconds, write_timeout=seconds
+        ),
+        polling=AiohttpRequest(connect_timeout=seconds, read_timeout=seconds),
+    )
+    bot = _bot(script, requests)
     try:
         async with bot:
             await _report(script, bot, delete_webhook=delete_webhook, drop_pending=drop_pending)
@@ -70,6 +78,8 @@ async def check(
         ) from None
     except NetworkError as exc:
         raise Failure(f"cannot reach the Bot API at {base_url}: {exc.message}") from None
+    finally:
+        await requests.shutdown()  # PTB skips it when getMe already failed
     return EXIT_OK
 
 

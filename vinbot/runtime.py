@@ -131,7 +131,7 @@ async def run_bot(settings: Settings) -> int:
             "TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_TOKEN was rejected by Telegram (check it)"
         ) from None
     except NetworkError as exc:
-        log.error("telegram_unreachable", error_type=type(exc).__name__)
+        log.error("telegram_unreachable", error_type=type(exc).__name__, error=exc.message)
         return EXIT_FAILED
     finally:
         for sig in STOP_SIGNALS:

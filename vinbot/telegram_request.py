@@ -133,8 +133,7 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            # The exception's text may quote the URL, and the URL holds the token.
-            raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
+            raise NetworkError(_describe(exc)) from exc
 
 
 type Proxy = tuple[yarl.URL | None, aiohttp.BasicAuth | None]
@@ -173,6 +172,15 @@ def _client_timeout(
     total = None if any(part is None for part in parts) else sum(p or 0.0 for p in parts)
     waiting = None if connect is None or pool is None else connect + pool
     return aiohttp.ClientTimeout(total=total, connect=waiting, sock_connect=connect, sock_read=read)
+
+
+def _describe(exc: aiohttp.ClientError) -> str:
+    """What went wrong, without the exception's own text: that may quote the URL (the token)."""
+    name = f"aiohttp.{type(exc).__name__}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        reason = exc.os_error.strerror or type(exc.os_error).__name__
+        return f"{name}: cannot connect to {exc.host}:{exc.port} ({reason})"
+    return name
 
 
 def _given(value: object, default: Timeout) -> Timeout:

@@ -138,6 +138,7 @@ async def test_telegram_unreachable_at_start_is_one_line_and_exit_1(world: World
     logs = bot.logs()
     assert code == 1
     assert "telegram_unreachable" in logs
+    assert f"cannot connect to 127.0.0.1:{closed_port}" in logs
     assert "Unclosed" not in logs
     assert "Traceback" not in logs
     assert world.telegram.token not in logs

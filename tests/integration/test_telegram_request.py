@@ -202,6 +202,7 @@ async def test_a_refused_connection_is_a_network_error_that_does_not_quote_the_u
         await transport.do_request(url, "POST")
 
     assert not isinstance(caught.value, TimedOut)
+    assert "cannot connect to 127.0.0.1" in caught.value.message
     assert TOKEN not in str(caught.value)
     assert "transport-test-token" not in repr(caught.value)
 
