@@ -154,7 +154,6 @@ class State:
     history: HistoryRecorder
     garage: GarageService
     user_settings: UserSettingsService
-    privacy: PrivacyService
     retention: RetentionService
 
 
@@ -178,7 +177,6 @@ async def build_state(settings: Settings, stack: AsyncExitStack) -> State:
         history=history,
         garage=GarageService(SqlGarageRepository(sessions), limit=settings.garage_limit),
         user_settings=user_settings,
-        privacy=PrivacyService(SqlUserDataRepository(sessions), pending=history),
         retention=RetentionService(SqlLookupRepository(sessions)),
     )
 
@@ -255,7 +253,9 @@ def assemble_bot_services(
         status=StatusService(core.metrics, health, core.provider_states, state.quota, gate),
         garage=state.garage,
         user_settings=state.user_settings,
-        privacy=state.privacy,
+        privacy=PrivacyService(
+            SqlUserDataRepository(state.database.sessions), pending=(state.history, gate)
+        ),
         retention=state.retention,
         admin_alerts=alerts,
         extras=extras,

@@ -10,6 +10,7 @@ import pytest
 
 from vinbot.services.garage import GarageService
 from vinbot.services.history import HistoryRecorder
+from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.privacy import PrivacyService
 from vinbot.services.quota import QuotaService
 from vinbot.services.settings import UserSettingsService
@@ -63,7 +64,9 @@ async def test_export_contains_everything_stored_about_the_user(database: Databa
     clock = FakeClock(datetime(2025, 3, 14, 12, 0, tzinfo=UTC))
     recorder = await _use_everything(database, clock, USER)
     await (await _use_everything(database, clock, OTHER_USER)).aclose()
-    privacy = PrivacyService(SqlUserDataRepository(database.sessions), pending=recorder, now=clock)
+    privacy = PrivacyService(
+        SqlUserDataRepository(database.sessions), pending=[recorder], now=clock
+    )
     document = await privacy.export_user(USER)
     await recorder.aclose()
 
@@ -125,7 +128,7 @@ async def test_forget_leaves_no_row_with_the_users_id(database: Database, tmp_pa
     before_other = rows_mentioning_user(path, OTHER_USER)
 
     recorder.record(USER, VIN, "nhtsa")  # still queued when /forget arrives
-    privacy = PrivacyService(SqlUserDataRepository(database.sessions), pending=recorder)
+    privacy = PrivacyService(SqlUserDataRepository(database.sessions), pending=[recorder])
     deleted = await privacy.forget_user(USER)
     await recorder.aclose()
 
@@ -133,3 +136,32 @@ async def test_forget_leaves_no_row_with_the_users_id(database: Database, tmp_pa
     assert deleted == 1 + 3 + 1 + 1
     assert rows_mentioning_user(path, OTHER_USER) == before_other
     assert (await privacy.export_user(USER))["profile"] is None
+
+
+async def test_forget_waits_for_paid_calls_still_queued(database: Database, tmp_path: Path) -> None:
+    """A paid call counted just before /forget is written first, then deleted with the rest."""
+    clock = FakeClock()
+    quota = QuotaService(
+        SqlUsageRepository(database.sessions),
+        daily_lookups_per_user=5,
+        monthly_paid_calls=0,
+        now=clock,
+    )
+    gate = PaidCallGate(quota, counter=_NoMetrics(), alerts=_NoAlerts())
+    gate.charge(USER)  # queued in the ledger, not yet written
+    privacy = PrivacyService(SqlUserDataRepository(database.sessions), pending=[gate])
+
+    await privacy.forget_user(USER)
+    await gate.aclose()
+
+    assert rows_mentioning_user(tmp_path / "v.db", USER) == {}
+
+
+class _NoMetrics:
+    def paid_call(self) -> None:
+        """Nothing to count here."""
+
+
+class _NoAlerts:
+    async def spend_cap_reached(self, event: object) -> None:
+        """Nobody to tell here."""

@@ -116,3 +116,23 @@ async def test_a_failed_write_is_logged_and_the_ledger_goes_on() -> None:
     await gate.flush()
     assert quota.written == {2: 1}
     await gate.aclose()
+
+
+async def test_a_failing_cap_alert_does_not_stop_the_ledger() -> None:
+    """The alert raising (not a Telegram error) is logged; later calls are still written."""
+
+    class BrokenAlerts(Recorder):
+        async def spend_cap_reached(self, event: CapEvent) -> None:
+            raise RuntimeError("bot not ready")
+
+    quota, alerts = SlowQuota(limit=100, cap_at=1), BrokenAlerts()
+    quota.release.set()
+    gate = PaidCallGate(quota, counter=alerts, alerts=alerts)  # type: ignore[arg-type]
+    gate.charge(1)
+    await gate.flush()
+    gate.charge(2)
+    async with asyncio.timeout(5):
+        await gate.flush()
+
+    assert quota.written == {1: 1, 2: 1}
+    await gate.aclose()

@@ -138,4 +138,7 @@ class PaidCallGate:
                     self._queue.task_done()
             if event is not None:
                 log.warning("spend_cap_reached", month=event.month, cap=event.cap)
-                await self._alerts.spend_cap_reached(event)
+                try:
+                    await self._alerts.spend_cap_reached(event)
+                except Exception as exc:  # noqa: BLE001 - the ledger must outlive its alerts
+                    log.error("spend_cap_alert_failed", error=repr(exc))

@@ -8,6 +8,7 @@ from vinbot.logs import get_logger
 from vinbot.models.records import utc_now
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
 
     from vinbot.models.records import Clock, UserData
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class PendingWrites(Protocol):
-    """Something that may still hold a user's data in memory (the history recorder)."""
+    """Something that may still hold a user's data in memory (history, the paid-call ledger)."""
 
     async def flush(self) -> None:
         """Wait until queued writes are stored."""
@@ -29,27 +30,30 @@ class PrivacyService:
         self,
         data: UserDataRepository,
         *,
-        pending: PendingWrites | None = None,
+        pending: Sequence[PendingWrites] = (),
         now: Clock = utc_now,
     ) -> None:
         self._data = data
-        self._pending = pending
+        self._pending = tuple(pending)
         self._now = now
         self._log = get_logger(__name__)
 
     async def export_user(self, user_id: int) -> dict[str, object]:
         """Everything stored about the user, as a JSON-serialisable document."""
-        if self._pending is not None:
-            await self._pending.flush()
+        await self._flush()
         return export_document(await self._data.collect(user_id), exported_at=self._now())
 
     async def forget_user(self, user_id: int) -> int:
         """Delete every row about the user; returns how many rows went."""
-        if self._pending is not None:
-            await self._pending.flush()
+        # A write still queued would bring rows back after the deletion.
+        await self._flush()
         deleted = await self._data.delete_all(user_id)
         self._log.info("user_forgotten", user_id=user_id, rows=deleted)
         return deleted
+
+    async def _flush(self) -> None:
+        for pending in self._pending:
+            await pending.flush()
 
 
 def export_document(data: UserData, *, exported_at: datetime) -> dict[str, object]:

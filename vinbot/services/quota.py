@@ -89,10 +89,16 @@ class QuotaService:
         day, month = moment.date(), month_key(moment)
         today = self._user_today.get((user_id, day))
         if today is None or self._month_total is None or self._month_total[0] != month:
-            counts = await self._usage.counts(user_id, day=day, month=month)
-            self._user_today[(user_id, day)] = counts.user_today
-            self._month_total = (month, counts.month_total)
-            return counts
+            read = await self._usage.counts(user_id, day=day, month=month)
+            # Counts only grow within their day and month, and a ledger write may have landed
+            # while this read waited: keep the larger figure, never the older one.
+            today = max(read.user_today, self._user_today.get((user_id, day), 0))
+            month_total = read.month_total
+            if self._month_total is not None and self._month_total[0] == month:
+                month_total = max(month_total, self._month_total[1])
+            self._user_today[(user_id, day)] = today
+            self._month_total = (month, month_total)
+            return UsageCounts(user_today=today, month_total=month_total)
         return UsageCounts(user_today=today, month_total=self._month_total[1])
 
     async def record_paid_calls(self, calls: Mapping[int, int]) -> CapEvent | None:
