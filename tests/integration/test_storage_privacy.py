@@ -148,7 +148,9 @@ async def test_forget_waits_for_paid_calls_still_queued(database: Database, tmp_
         now=clock,
     )
     gate = PaidCallGate(quota, counter=_NoMetrics(), alerts=_NoAlerts())
-    gate.charge(USER)  # queued in the ledger, not yet written
+    _, reservation = await gate.reserve(USER, is_admin=False)
+    assert reservation is not None
+    reservation.settle(paid=True)  # queued in the ledger, not yet written
     privacy = PrivacyService(SqlUserDataRepository(database.sessions), pending=[gate])
 
     await privacy.forget_user(USER)

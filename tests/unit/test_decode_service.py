@@ -188,15 +188,21 @@ async def test_paid_permission_is_asked_only_before_a_paid_call() -> None:
     """A lazy permission is not consulted for cache hits or free providers, once otherwise."""
     asked: list[str] = []
 
-    async def may_pay() -> bool:
-        asked.append("asked")
-        return False
+    class Refuse:
+        async def ask(self) -> bool:
+            asked.append("asked")
+            return False
+
+        def settle(self, *, paid: bool) -> None:
+            asked.append(f"settled paid={paid}")
+
+    may_pay = Refuse()
 
     paid = FakeProvider("carsxe", paid=True)
     service, _ = make_service(paid, FakeProvider("nhtsa"))
     first = await service.decode(HONDA, allow_paid=may_pay)
     assert first.source == "nhtsa"
-    assert asked == ["asked"]
+    assert asked == ["asked", "settled paid=False"]
     assert paid.calls == []
     cached_paid = FakeProvider("carsxe", paid=True)
     warm, _ = make_service(cached_paid)

@@ -11,6 +11,7 @@ from tests.fakes.providers import DictCache
 from vinbot.models.records import QuotaDecision
 from vinbot.models.vehicle import VehicleSpec
 from vinbot.services.extras import ExtrasService, PaidServices
+from vinbot.services.paid_calls import Reservation
 from vinbot.services.vehicle_photo import VehiclePhotoService
 
 SPEC = VehicleSpec("WBAFR7C57CC811956", "carsxe", year=2012, make="BMW", model="5-Series")
@@ -19,17 +20,22 @@ LINK = "https://images.example.test/BMW-5-Series.jpg"
 
 @dataclass
 class Gate:
-    """The paid-call gate's two questions: may this user pay now, and count one."""
+    """The paid-call gate's reservations: granted while allowed; paid ones are recorded."""
 
     allowed: bool = True
     charged: list[int] = field(default_factory=list)
 
-    async def decision(self, user_id: int, *, is_admin: bool) -> QuotaDecision:
-        del user_id, is_admin
-        return QuotaDecision(allowed=self.allowed)
+    async def reserve(
+        self, user_id: int, *, is_admin: bool
+    ) -> tuple[QuotaDecision, Reservation | None]:
+        del is_admin
+        if not self.allowed:
+            return QuotaDecision(allowed=False), None
+        return QuotaDecision(allowed=True), Reservation(user_id, self._settle)
 
-    def charge(self, user_id: int) -> None:
-        self.charged.append(user_id)
+    def _settle(self, user_id: int, paid: bool) -> None:
+        if paid:
+            self.charged.append(user_id)
 
 
 def extras(images: FakeImages, gate: Gate, cache: DictCache, *, wait: float) -> ExtrasService:

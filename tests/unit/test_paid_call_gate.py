@@ -59,15 +59,31 @@ class Recorder:
         self.events.append(event)
 
 
+async def charge(gate: PaidCallGate, user_id: int) -> None:
+    """A paid call made for the user: reserved (as an admin, so never refused), then settled."""
+    _, reservation = await gate.reserve(user_id, is_admin=True)
+    assert reservation is not None
+    reservation.settle(paid=True)
+
+
+async def allowed(gate: PaidCallGate, user_id: int) -> bool:
+    """Whether a reservation would be granted now (it is given back at once)."""
+    _, reservation = await gate.reserve(user_id, is_admin=False)
+    if reservation is None:
+        return False
+    reservation.settle(paid=False)
+    return True
+
+
 async def test_charge_returns_at_once_and_pending_calls_count() -> None:
-    """A charge does not wait for the write, yet the next decision already counts it."""
+    """A charge does not wait for the write, yet the next reservation already counts it."""
     quota, recorder = SlowQuota(), Recorder()
     gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
-    gate.charge(1)
-    gate.charge(1)
+    await charge(gate, 1)
+    await charge(gate, 1)
     assert quota.written == {}
-    assert not (await gate.decision(1, is_admin=False)).allowed
-    assert (await gate.decision(2, is_admin=False)).allowed
+    assert not await allowed(gate, 1)
+    assert await allowed(gate, 2)
     quota.release.set()
     await gate.flush()
     assert quota.written == {1: 2}
@@ -81,7 +97,7 @@ async def test_cap_alert_is_sent_once_from_the_ledger() -> None:
     quota.release.set()
     gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
     for user in range(5):
-        gate.charge(user)
+        await charge(gate, user)
     await gate.aclose()
     assert quota.total == 5
     assert len(recorder.events) == 1
@@ -91,14 +107,14 @@ async def test_calls_made_during_a_write_are_written_together() -> None:
     """One write per burst, not per call: the ledger takes what queued while it was busy."""
     quota, recorder = SlowQuota(limit=100, cap_at=1000), Recorder()
     gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
-    gate.charge(1)
+    await charge(gate, 1)
     await asyncio.sleep(0)  # the ledger takes the first call and waits in its write
     for user in (1, 2, 2, 3):
-        gate.charge(user)
+        await charge(gate, user)
     quota.release.set()
     await gate.flush()
     assert quota.writes == [{1: 1}, {1: 1, 2: 2, 3: 1}]
-    assert (await gate.decision(2, is_admin=False)).allowed
+    assert await allowed(gate, 2)
     await gate.aclose()
 
 
@@ -108,11 +124,11 @@ async def test_a_failed_write_is_logged_and_the_ledger_goes_on() -> None:
     quota.fail_next = True
     quota.release.set()
     gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
-    gate.charge(1)
+    await charge(gate, 1)
     await gate.flush()
     assert quota.written == {}
-    assert (await gate.decision(1, is_admin=False)).allowed
-    gate.charge(2)
+    assert await allowed(gate, 1)
+    await charge(gate, 2)
     await gate.flush()
     assert quota.written == {2: 1}
     await gate.aclose()
@@ -128,11 +144,44 @@ async def test_a_failing_cap_alert_does_not_stop_the_ledger() -> None:
     quota, alerts = SlowQuota(limit=100, cap_at=1), BrokenAlerts()
     quota.release.set()
     gate = PaidCallGate(quota, counter=alerts, alerts=alerts)  # type: ignore[arg-type]
-    gate.charge(1)
+    await charge(gate, 1)
     await gate.flush()
-    gate.charge(2)
+    await charge(gate, 2)
     async with asyncio.timeout(5):
         await gate.flush()
 
     assert quota.written == {1: 1, 2: 1}
+    await gate.aclose()
+
+
+async def test_concurrent_reservations_cannot_all_pass_one_check() -> None:
+    """Eight lookups at once by a user with 2 calls left: 2 reservations, 6 refusals."""
+    quota, recorder = SlowQuota(limit=2), Recorder()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
+
+    outcomes = await asyncio.gather(*(gate.reserve(1, is_admin=False) for _ in range(8)))
+
+    reservations = [r for _, r in outcomes if r is not None]
+    assert len(reservations) == 2
+    for reservation in reservations:
+        reservation.settle(paid=False)
+    assert await allowed(gate, 1)
+    await gate.aclose()
+
+
+async def test_a_reservation_counts_once_however_often_it_is_settled() -> None:
+    quota, recorder = SlowQuota(limit=1), Recorder()
+    quota.release.set()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
+    _, reservation = await gate.reserve(1, is_admin=False)
+    assert reservation is not None
+    assert not await allowed(gate, 1)
+
+    reservation.settle(paid=True)
+    reservation.settle(paid=False)
+    reservation.settle(paid=True)
+    await gate.flush()
+
+    assert quota.written == {1: 1}
+    assert recorder.paid == 1
     await gate.aclose()

@@ -23,7 +23,7 @@ from vinbot.models.vin import analyse
 from vinbot.services.spec_codec import dump_spec, load_spec
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Sequence
 
     from vinbot.cache.base import Cache
     from vinbot.metrics import ProviderOutcome
@@ -86,21 +86,41 @@ def _outcome(exc: Exception) -> ProviderOutcome:
     return "unavailable"
 
 
-type PayPermission = Callable[[], Awaitable[bool]]
+class PayPermission(Protocol):
+    """Asked when a paid provider is about to be called; if asked, told once, at the end,
+    whether one was made.
+
+    The decode that asks may be shared by several callers and outlive the one that started it,
+    so the paid call is settled here, by the decode itself, never by a caller after its await.
+    """
+
+    async def ask(self) -> bool:
+        """Whether a paid provider may be called now."""
+        ...
+
+    def settle(self, *, paid: bool) -> None:
+        """Whether a paid call was made (an answer came, data or "no data")."""
+        ...
 
 
 class _Permission:
-    """Whether paid providers may be called, decided at most once and only when needed."""
+    """One decode's paid-call account: permission asked at most once, and only when needed."""
 
     def __init__(self, allow: bool | PayPermission) -> None:
         self._allow = allow
         self._granted: bool | None = allow if isinstance(allow, bool) else None
+        self.paid = False
 
     async def granted(self) -> bool:
         if self._granted is None:
-            ask = self._allow
-            self._granted = await ask() if callable(ask) else bool(ask)
+            allow = self._allow
+            self._granted = allow if isinstance(allow, bool) else await allow.ask()
         return self._granted
+
+    def settle(self) -> None:
+        # Only a permission that was asked holds anything to settle.
+        if not isinstance(self._allow, bool) and self._granted is not None:
+            self._allow.settle(paid=self.paid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +157,8 @@ class DecodeService:
     ) -> DecodeResult:
         """Decode one VIN; raises InvalidVin for input that must not reach a provider.
 
-        `allow_paid` may be a coroutine function: it is asked only when a paid provider is
-        about to be called, so cached answers never cost a quota look-up.
+        `allow_paid` may be a PayPermission: it is asked only when a paid provider is about to be
+        called, so cached answers never cost a quota look-up, and settled when the decode ends.
         """
         started = time.perf_counter()
         analysis = analyse(raw_vin)
@@ -179,6 +199,12 @@ class DecodeService:
         await asyncio.gather(*flights, return_exceptions=True)
 
     async def _fly(self, vin: str, permission: _Permission) -> _Flight:
+        try:
+            return await self._attempt(vin, permission)
+        finally:
+            permission.settle()
+
+    async def _attempt(self, vin: str, permission: _Permission) -> _Flight:
         candidates = self._providers
         cached = await self.cached(vin)
         if cached is not None:
@@ -189,7 +215,6 @@ class DecodeService:
                 self._observer.cache_hit()
                 return _Flight(cached, (), paid_call_made=False, came_from_cache=True)
         unavailable: list[Source] = []
-        paid = False
         for provider in candidates:
             if await self._cache.get(keys.not_found_key(provider.name, vin)) is not None:
                 continue
@@ -200,21 +225,27 @@ class DecodeService:
                     spec = await provider.decode(vin)
             except (ProviderUnavailable, VinNotFound, TimeoutError) as exc:
                 # An answer of "no data" is billed like any answer; an outage is not.
-                paid = paid or (provider.is_paid and isinstance(exc, VinNotFound))
+                permission.paid |= provider.is_paid and isinstance(exc, VinNotFound)
                 self._observer.provider_call(provider.name, _outcome(exc))
                 await self._remember_failure(provider.name, vin, exc, unavailable)
                 continue
-            paid = paid or provider.is_paid
+            permission.paid |= provider.is_paid
             self._observer.cache_miss()
             self._observer.provider_call(provider.name, "ok")
             await self._cache.set(keys.spec_key(vin), dump_spec(spec), keys.SPEC_TTL)
-            return _Flight(spec, tuple(unavailable), paid_call_made=paid, came_from_cache=False)
+            return _Flight(
+                spec, tuple(unavailable), paid_call_made=permission.paid, came_from_cache=False
+            )
         if cached is not None:
             self._observer.cache_hit()
-            return _Flight(cached, tuple(unavailable), paid_call_made=paid, came_from_cache=True)
+            return _Flight(
+                cached, tuple(unavailable), paid_call_made=permission.paid, came_from_cache=True
+            )
         self._observer.cache_miss()
         spec = await self._fallback.decode(vin)
-        return _Flight(spec, tuple(unavailable), paid_call_made=paid, came_from_cache=False)
+        return _Flight(
+            spec, tuple(unavailable), paid_call_made=permission.paid, came_from_cache=False
+        )
 
     async def _any_may_have_data(self, vin: str, providers: Sequence[VehicleDataProvider]) -> bool:
         for provider in providers:

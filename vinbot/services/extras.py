@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from vinbot.logs import get_logger
-from vinbot.models.errors import LookupNotFound, QuotaExceeded, VinbotError
+from vinbot.models.errors import LookupNotFound, QuotaExceeded, RecallsUnavailable, VinbotError
 from vinbot.services.paid_calls import quota_note
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from vinbot.models.market_value import MarketValue
     from vinbot.models.ocr import OcrOutcome
     from vinbot.models.plate import PlateResult
@@ -19,7 +22,7 @@ if TYPE_CHECKING:
     from vinbot.models.vehicle import VehicleSpec
     from vinbot.services.market_value import MarketValueService
     from vinbot.services.ocr import VinOcrService
-    from vinbot.services.paid_calls import PaidCallGate
+    from vinbot.services.paid_calls import PaidCallGate, Reservation
     from vinbot.services.plate import PlateService
     from vinbot.services.recalls import RecallsService
     from vinbot.services.vehicle_photo import VehiclePhotoService
@@ -83,15 +86,12 @@ class ExtrasService:
 
     async def recalls(self, vin: str, *, user_id: int, is_admin: bool) -> RecallOutcome:
         """Recalls for a VIN: by VIN (paid) when the quota allows, else NHTSA's by model."""
-        allow_paid = False
+        reservation = None
         if self._recalls.has_paid_source:
-            allow_paid = (await self._gate.decision(user_id, is_admin=is_admin)).allowed
-        try:
-            outcome = await self._recalls.recalls(vin, allow_paid=allow_paid)
-        except LookupNotFound as exc:
-            self._charge_if(user_id, paid=exc.paid_call_made)
-            raise
-        self._charge_if(user_id, paid=outcome.paid_call_made)
+            _, reservation = await self._gate.reserve(user_id, is_admin=is_admin)
+        with _settling(reservation) as settle:
+            outcome = await self._recalls.recalls(vin, allow_paid=reservation is not None)
+            settle(paid=outcome.paid_call_made)
         return outcome
 
     async def market_value(
@@ -105,13 +105,10 @@ class ExtrasService:
         is_admin: bool,
     ) -> MarketValue:
         """A valuation; raises PaidFeatureRefused past the quota, and the services' errors."""
-        paid = await self._require_paid(user_id, is_admin=is_admin)
-        try:
+        paid, reservation = await self._require_paid(user_id, is_admin=is_admin)
+        with _settling(reservation) as settle:
             value, charged = await paid.market_value.value(vin, mileage, state, condition)
-        except LookupNotFound as exc:
-            self._charge_if(user_id, paid=exc.paid_call_made)
-            raise
-        self._charge_if(user_id, paid=charged)
+            settle(paid=charged)
         return value
 
     async def photo_url(self, spec: VehicleSpec, *, user_id: int, is_admin: bool) -> str | None:
@@ -127,10 +124,11 @@ class ExtrasService:
         cached = await photos.cached(spec)
         if cached is not None:
             return cached.url
-        if not (await self._gate.decision(user_id, is_admin=is_admin)).allowed:
+        _, reservation = await self._gate.reserve(user_id, is_admin=is_admin)
+        if reservation is None:
             return None
         lookup = asyncio.get_running_loop().create_task(
-            self._find_photo(photos, spec, user_id), name="vehicle-photo"
+            self._find_photo(photos, spec, reservation), name="vehicle-photo"
         )
         self._photo_lookups.add(lookup)
         lookup.add_done_callback(self._photo_lookups.discard)
@@ -141,16 +139,20 @@ class ExtrasService:
             log.info("photo_later", make=spec.make, model=spec.model)
             return None
 
+    @staticmethod
     async def _find_photo(
-        self, photos: VehiclePhotoService, spec: VehicleSpec, user_id: int
+        photos: VehiclePhotoService, spec: VehicleSpec, reservation: Reservation
     ) -> str | None:
         try:
             found = await photos.photo(spec)
         except Exception as exc:  # noqa: BLE001 - it may finish with nobody waiting for it
             log.warning("photo_failed", error=repr(exc))
             return None
-        self._charge_if(user_id, paid=found.paid_call_made)
-        return found.url
+        else:
+            reservation.settle(paid=found.paid_call_made)
+            return found.url
+        finally:
+            reservation.settle(paid=False)  # cancelled or failed: the allowance returns
 
     async def aclose(self) -> None:
         """Stop the photo lookups still running (at shutdown, before the HTTP clients close)."""
@@ -161,32 +163,50 @@ class ExtrasService:
 
     async def read_vin(self, image: bytes, *, user_id: int, is_admin: bool) -> OcrOutcome:
         """Read a VIN from a photo; raises PaidFeatureRefused past the quota, ImageRejected."""
-        paid = await self._require_paid(user_id, is_admin=is_admin)
-        outcome = await paid.ocr.read(image)
-        self._charge_if(user_id, paid=outcome.paid_call_made)
+        paid, reservation = await self._require_paid(user_id, is_admin=is_admin)
+        with _settling(reservation) as settle:
+            outcome = await paid.ocr.read(image)
+            settle(paid=outcome.paid_call_made)
         return outcome
 
     async def plate(
         self, plate: str, state: str | None, country: str | None, *, user_id: int, is_admin: bool
     ) -> PlateResult:
         """The VIN behind a plate; raises PaidFeatureRefused, InvalidPlate, PlateNotFound…."""
-        paid = await self._require_paid(user_id, is_admin=is_admin)
-        try:
+        paid, reservation = await self._require_paid(user_id, is_admin=is_admin)
+        with _settling(reservation) as settle:
             result, charged = await paid.plates.lookup(plate, state, country)
-        except LookupNotFound as exc:
-            self._charge_if(user_id, paid=exc.paid_call_made)
-            raise
-        self._charge_if(user_id, paid=charged)
+            settle(paid=charged)
         return result
 
-    async def _require_paid(self, user_id: int, *, is_admin: bool) -> PaidServices:
+    async def _require_paid(
+        self, user_id: int, *, is_admin: bool
+    ) -> tuple[PaidServices, Reservation]:
         if self._paid is None:
             raise FeatureNotConfigured("this bot has no CarsXE key")
-        decision = await self._gate.decision(user_id, is_admin=is_admin)
-        if not decision.allowed:
+        decision, reservation = await self._gate.reserve(user_id, is_admin=is_admin)
+        if reservation is None:
             raise PaidFeatureRefused(decision)
-        return self._paid
+        return self._paid, reservation
 
-    def _charge_if(self, user_id: int, *, paid: bool) -> None:
-        if paid:
-            self._gate.charge(user_id)
+
+class _Settle(Protocol):
+    def __call__(self, *, paid: bool) -> None: ...
+
+
+@contextlib.contextmanager
+def _settling(reservation: Reservation | None) -> Iterator[_Settle]:
+    """Settle a reservation: as the block says, as an error carrying `paid_call_made` says, or
+    (cancelled, or any other error) as no call made."""
+
+    def settle(*, paid: bool) -> None:
+        if reservation is not None:
+            reservation.settle(paid=paid)
+
+    try:
+        yield settle
+    except (LookupNotFound, RecallsUnavailable) as exc:
+        settle(paid=exc.paid_call_made)
+        raise
+    finally:
+        settle(paid=False)  # only the first settle counts

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from vinbot.models.vehicle import DecodeResult, VehicleSpec
     from vinbot.services.decoding import DecodeService
     from vinbot.services.history import HistoryRecorder
-    from vinbot.services.paid_calls import PaidCallGate
+    from vinbot.services.paid_calls import PaidCallGate, Reservation
     from vinbot.services.settings import UserSettingsService
 
 
@@ -64,18 +64,10 @@ class LookupService:
         return (await self._user_settings.get(user_id)).units
 
     async def _decode(self, raw_vin: str, *, user_id: int, is_admin: bool) -> DecodeResult:
-        decisions: list[QuotaDecision] = []
-
-        async def may_pay() -> bool:
-            decisions.append(await self._gate.decision(user_id, is_admin=is_admin))
-            return decisions[-1].allowed
-
-        result = await self._decoder.decode(raw_vin, allow_paid=may_pay)
-        if result.paid_call_made:
-            self._gate.charge(user_id)
-        refused = next((d for d in decisions if not d.allowed), None)
-        if refused is not None and result.source != "carsxe":
-            result = with_note(result, quota_note(refused))
+        permit = _UserPermit(self._gate, user_id, is_admin=is_admin)
+        result = await self._decoder.decode(raw_vin, allow_paid=permit)
+        if permit.refusal is not None and result.source != "carsxe":
+            result = with_note(result, quota_note(permit.refusal))
         return result
 
     async def is_cached(self, vin: str) -> bool:
@@ -85,3 +77,26 @@ class LookupService:
     async def cached_spec(self, vin: str) -> VehicleSpec | None:
         """What the cache knows about a VIN, without any provider call (for lists)."""
         return await self._decoder.cached(vin)
+
+
+class _UserPermit:
+    """A user's PayPermission: a reservation at the gate, settled by the decode that used it."""
+
+    def __init__(self, gate: PaidCallGate, user_id: int, *, is_admin: bool) -> None:
+        self._gate = gate
+        self._user_id = user_id
+        self._is_admin = is_admin
+        self._reservation: Reservation | None = None
+        self.refusal: QuotaDecision | None = None
+
+    async def ask(self) -> bool:
+        decision, self._reservation = await self._gate.reserve(
+            self._user_id, is_admin=self._is_admin
+        )
+        if self._reservation is None:
+            self.refusal = decision
+        return self._reservation is not None
+
+    def settle(self, *, paid: bool) -> None:
+        if self._reservation is not None:
+            self._reservation.settle(paid=paid)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from vinbot.logs import get_logger
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from vinbot.models.records import CapEvent, QuotaDecision
@@ -54,11 +55,32 @@ def _when(resets_at: datetime | None) -> str:
     return resets_at.strftime("%Y-%m-%d %H:%M UTC")
 
 
-class PaidCallGate:
-    """Asks the quotas before a paid call and counts each one made, off the reply's path.
+class Reservation:
+    """One paid call the quotas allowed: it counts against them until settled."""
 
-    Counting is a database write; it happens in one task this gate owns, so a reply never
-    waits for it. Calls counted but not yet written still count against the quotas.
+    __slots__ = ("_settle", "_settled", "user_id")
+
+    def __init__(self, user_id: int, settle: Callable[[int, bool], None]) -> None:
+        self.user_id = user_id
+        self._settle = settle
+        self._settled = False
+
+    def settle(self, *, paid: bool) -> None:
+        """The call was made (it is written to the ledger) or not (the allowance returns).
+
+        Only the first settle counts, so a `finally: settle(paid=False)` after a charge is safe.
+        """
+        if not self._settled:
+            self._settled = True
+            self._settle(self.user_id, paid)
+
+
+class PaidCallGate:
+    """Reserves paid calls against the quotas and writes each one made, off the reply's path.
+
+    A reservation is taken before the call and counts at once, so concurrent lookups cannot all
+    pass the same check. Writing is a database write in one task this gate owns, so a reply
+    never waits for it; calls reserved or made but not yet written still count.
     """
 
     def __init__(
@@ -75,26 +97,40 @@ class PaidCallGate:
         self._close_wait = close_wait
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._pending: Counter[int] = Counter()
+        self._deciding = asyncio.Lock()
         self._worker: asyncio.Task[None] | None = None
 
-    async def decision(self, user_id: int, *, is_admin: bool) -> QuotaDecision:
-        """Whether this user may cause a paid call now, and if not why and until when."""
-        return await self._quota.check(
-            user_id,
-            is_admin=is_admin,
-            pending_user=self._pending[user_id],
-            pending_total=self._pending.total(),
-        )
+    async def reserve(
+        self, user_id: int, *, is_admin: bool
+    ) -> tuple[QuotaDecision, Reservation | None]:
+        """Whether this user may cause a paid call now and, if so, the reservation to settle."""
+        async with self._deciding:  # the check and the count, with no other check in between
+            decision = await self._quota.check(
+                user_id,
+                is_admin=is_admin,
+                pending_user=self._pending[user_id],
+                pending_total=self._pending.total(),
+            )
+            if not decision.allowed:
+                return decision, None
+            self._pending[user_id] += 1
+        return decision, Reservation(user_id, self._settle)
 
-    def charge(self, user_id: int) -> None:
-        """Count one paid call made for this user (written in the background)."""
+    def _settle(self, user_id: int, paid: bool) -> None:
+        if not paid:
+            self._forget_pending(user_id, 1)
+            return
         self._counter.paid_call()
-        self._pending[user_id] += 1
         self._queue.put_nowait(user_id)
         if self._worker is None:
             self._worker = asyncio.get_running_loop().create_task(
                 self._work(), name="paid-call-ledger"
             )
+
+    def _forget_pending(self, user_id: int, count: int) -> None:
+        self._pending[user_id] -= count
+        if self._pending[user_id] <= 0:
+            del self._pending[user_id]
 
     async def flush(self) -> None:
         """Wait until every call counted so far is written."""
@@ -131,9 +167,7 @@ class PaidCallGate:
                 event = None
             finally:
                 for user_id, count in calls.items():
-                    self._pending[user_id] -= count
-                    if self._pending[user_id] <= 0:
-                        del self._pending[user_id]
+                    self._forget_pending(user_id, count)
                 for _ in users:
                     self._queue.task_done()
             if event is not None:
