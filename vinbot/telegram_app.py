@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 # How often a request that Telegram answered with 429 is retried after waiting retry_after.
 RATE_LIMIT_RETRIES = 3
-# Slack on top of the long-poll timeout before a getUpdates read counts as hung.
+# Slack on top of the long-poll timeout before a getUpdates read counts as hung (PTB adds the
+# poll's own timeout to the request's read timeout).
 POLL_READ_SLACK_SECONDS = 10.0
 
 
@@ -76,9 +77,7 @@ def build_requests(settings: Settings, health: HealthState) -> BotApiRequests:
     """The aiohttp transports; getUpdates' one reports every poll to the health state."""
     return BotApiRequests(
         methods=AiohttpRequest(connection_pool_size=max(8, settings.concurrent_updates)),
-        polling=PollingProbeRequest(
-            health, read_timeout=settings.poll_timeout_seconds + POLL_READ_SLACK_SECONDS
-        ),
+        polling=PollingProbeRequest(health, read_timeout=POLL_READ_SLACK_SECONDS),
     )
 
 

@@ -46,6 +46,7 @@ class RecordingRequest(BaseRequest):
     def __init__(self) -> None:
         self.calls: list[RecordedCall] = []
         self.failures: dict[str, str] = {}  # method -> "Bad Request: ..." description
+        self.html_failure: str | None = None  # refuse every parse_mode=HTML call with this
         self.file_bytes = b"\x89PNG fake image bytes"
         self._message_ids = itertools.count(1000)
 
@@ -131,8 +132,11 @@ class RecordingRequest(BaseRequest):
         if request_data is not None and request_data.multipart_data:
             files = {name: part[1] for name, part in request_data.multipart_data.items()}
         self.calls.append(RecordedCall(api_method, params, files))
-        if api_method in self.failures:
-            error = {"ok": False, "error_code": 400, "description": self.failures[api_method]}
+        refusal = self.failures.get(api_method)
+        if refusal is None and params.get("parse_mode") == "HTML":
+            refusal = self.html_failure
+        if refusal is not None:
+            error = {"ok": False, "error_code": 400, "description": refusal}
             return 400, json.dumps(error).encode()
         body = {"ok": True, "result": self._result(api_method, params)}
         return 200, json.dumps(body).encode()

@@ -12,6 +12,7 @@ import pytest
 
 from tests.fakes.providers import FakeProvider
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
+from vinbot.formatters import account
 from vinbot.handlers.context import BotContext
 from vinbot.handlers.jobs import PRUNE_JOB, prune_history
 from vinbot.models.callback import CallbackAction
@@ -158,6 +159,15 @@ async def test_export_sends_everything_as_json(bot: BotHarness) -> None:
     text = json.dumps(data)
     assert HONDA in text
     assert str(USER) in text
+
+
+async def test_export_in_a_group_is_refused_and_sends_no_file(bot: BotHarness) -> None:
+    """The data file would be posted for the whole group: the bot asks for a private chat."""
+    await bot.send(HONDA)
+    await bot.send("/export", chat_id=-100, chat_type="supergroup")
+
+    assert bot.request.files("sendDocument") == []
+    assert bot.replies()[-1] == account.EXPORT_PRIVATE_ONLY
 
 
 async def test_forget_needs_confirmation_then_leaves_no_row(

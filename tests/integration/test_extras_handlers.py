@@ -14,9 +14,12 @@ import pytest
 
 from tests.fakes.beyond import nhtsa_report, recall
 from tests.fakes.providers import FakeProvider
+from tests.fakes.telegram.html import parse_html
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
+from vinbot.formatters import extras as plate_texts
+from vinbot.formatters import messages
 from vinbot.models.callback import CallbackAction
-from vinbot.models.errors import ProviderUnavailable, RecallsUnavailable
+from vinbot.models.errors import PlateRegionRejected, ProviderUnavailable, RecallsUnavailable
 from vinbot.models.ocr import OcrCandidate, OcrResult
 from vinbot.models.vehicle import VehicleSpec
 
@@ -235,6 +238,36 @@ async def test_plate_lookup_then_decode(bot: BotHarness) -> None:
     await bot.send("/plate")
     assert "/plate PLATE STATE" in bot.replies()[-1]
     assert bot.extras.plates.calls == [("7ABC123", "CA", "US")]
+
+
+async def test_user_text_quoted_in_an_error_is_escaped(bot: BotHarness) -> None:
+    """A state like <x> comes back escaped, as HTML Telegram accepts."""
+    await bot.send("/plate 7ABC123 <x>")
+
+    reply = bot.replies()[-1]
+    assert "&lt;X&gt;" in reply
+    parse_html(reply)
+
+
+async def test_a_plate_region_carsxe_does_not_cover_is_explained(bot: BotHarness) -> None:
+    bot.extras.plates.error = PlateRegionRejected(
+        "carsxe", country="DE", state="B", paid_call_made=True
+    )
+
+    await bot.send("/plate ABC123 B DE")
+
+    assert bot.replies()[-1] == plate_texts.PLATE_REGION_REJECTED
+
+
+async def test_a_reply_telegram_refuses_is_followed_by_a_plain_apology(bot: BotHarness) -> None:
+    """Telegram refusing the HTML answer (a BadRequest) still leaves the user an apology."""
+    bot.request.html_failure = "Bad Request: can't parse entities"
+
+    await bot.send("1HGCM82633A004352")
+
+    apology = bot.request.sent("sendMessage")[-1]
+    assert apology["text"] == messages.SOMETHING_WENT_WRONG
+    assert apology.get("parse_mode") is None
 
 
 async def inline(bot: BotHarness, query: str) -> list[dict[str, Any]]:

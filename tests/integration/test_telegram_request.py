@@ -13,10 +13,15 @@ from telegram import Bot, InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 
+from tests.integration.bot_harness import harness_settings
+from vinbot.health import HealthState
+from vinbot.polling import PollingProbeRequest
+from vinbot.telegram_app import POLL_READ_SLACK_SECONDS, build_requests
 from vinbot.telegram_request import AiohttpRequest
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+    from pathlib import Path
 
 TOKEN = "123456:transport-test-token-not-real"
 
@@ -273,3 +278,26 @@ async def test_no_proxy_hosts_are_reached_directly(
 
     assert status == 200
     assert len(server.requests) == 1
+
+
+async def test_a_get_updates_read_waits_for_the_poll_plus_the_slack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PTB adds the long-poll timeout to the request's read timeout: the total is poll + slack."""
+    seen: dict[str, object] = {}
+
+    async def capture(
+        self: PollingProbeRequest, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        del self, url, method, args
+        seen["read_timeout"] = kwargs.get("read_timeout")
+        return 200, b'{"ok": true, "result": []}'
+
+    monkeypatch.setattr(PollingProbeRequest, "do_request", capture)
+    settings = harness_settings(tmp_path, POLL_TIMEOUT_SECONDS="25")
+    requests = build_requests(settings, HealthState())
+    bot = Bot(TOKEN, request=requests.methods, get_updates_request=requests.polling)
+
+    await bot.get_updates(timeout=int(settings.poll_timeout_seconds))
+
+    assert seen["read_timeout"] == 25 + POLL_READ_SLACK_SECONDS

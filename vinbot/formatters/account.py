@@ -27,6 +27,10 @@ FORGET_ASK = (
     "It cannot be undone. Are you sure?"
 )
 FORGET_DONE = "Done. Everything I stored about you is deleted."
+EXPORT_PRIVATE_ONLY = (
+    "Your data export is personal, so I only send it in a private chat: open a chat with me "
+    "and send /export there."
+)
 EXPORT_CAPTION = "Everything I store about you, as JSON."
 
 

@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 
 from vinbot.formatters import account
 from vinbot.formatters.messages import BUTTON_EXPIRED
+from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import reply_html
 from vinbot.models.errors import VinbotError
 from vinbot.models.vin import analyse
@@ -110,6 +111,9 @@ async def on_export(update: Update, context: BotContext) -> None:
     if found is None:
         return
     message, user_id = found
+    if not is_private(message):  # the file would be posted for the whole group to read
+        await reply_html(message, context, account.EXPORT_PRIVATE_ONLY)
+        return
     document = await context.services.privacy.export_user(user_id)
     payload = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
     await message.reply_document(

@@ -6,7 +6,14 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from vinbot.formatters import messages
 from vinbot.logs import get_logger
@@ -33,13 +40,25 @@ async def on_error(update: object, context: BotContext) -> None:
         error_type=kind,
         exc_info=error,
     )
-    if isinstance(error, (Forbidden, RetryAfter, NetworkError, TimedOut)):
-        return  # telling the user would fail the same way
-    if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(messages.SOMETHING_WENT_WRONG)
+    if _telling_would_fail(error):
         return
-    message = update.effective_message
-    if message is not None:
+    chat = update.effective_chat
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(messages.SOMETHING_WENT_WRONG)
+        except TelegramError:
+            pass  # answered already: say it in the chat instead
+        else:
+            return
+    if chat is not None:
+        # Plain text, not a reply: the failure may have been bad HTML or a deleted message.
         with contextlib.suppress(TelegramError):
-            await message.reply_html(messages.SOMETHING_WENT_WRONG)
+            await chat.send_message(messages.SOMETHING_WENT_WRONG, parse_mode=None)
+
+
+def _telling_would_fail(error: BaseException | None) -> bool:
+    """Blocked, rate limited or offline: a message now would fail the same way. A BadRequest
+    (a NetworkError in PTB) is about that one message, so the apology can still go."""
+    if isinstance(error, BadRequest):
+        return False
+    return isinstance(error, (Forbidden, RetryAfter, NetworkError, TimedOut))

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, TelegramError
 
 from vinbot.formatters import extras as texts
+from vinbot.formatters.html import esc_error
 from vinbot.formatters.recalls import RECALLS_UNAVAILABLE, recalls_keyboard, render_recalls
 from vinbot.handlers.decode import reply_html, send_decode, with_typing
 from vinbot.logs import get_logger
@@ -17,6 +18,7 @@ from vinbot.models.errors import (
     ImageRejected,
     InvalidInput,
     InvalidVin,
+    LookupNotFound,
     PlateNotFound,
     PlateRegionRejected,
     ProviderUnavailable,
@@ -67,8 +69,8 @@ async def recalls_page_pressed(query: CallbackQuery, context: BotContext, payloa
     """◀️/▶️ under a recall report: show another page in place."""
     vin, _, page_text = payload.partition(":")
     page = int(page_text) if page_text.isdigit() else 0
+    await query.answer()  # at once: a slow lookup must not outlive the button's spinner
     outcome = await _recalls_for(context, vin, query.from_user.id)
-    await query.answer()
     if isinstance(outcome, str):
         text, markup = outcome, None
     else:
@@ -93,13 +95,13 @@ async def on_recalls_command(update: Update, context: BotContext) -> None:
 
 def _plate_error(exc: Exception) -> str:
     if isinstance(exc, PaidFeatureRefused):
-        return f"Plate lookups are paid lookups. {exc}"
+        return f"Plate lookups are paid lookups. {esc_error(exc)}"
     if isinstance(exc, PlateRegionRejected):
         return texts.PLATE_REGION_REJECTED
     if isinstance(exc, PlateNotFound):
         return texts.PLATE_NOT_FOUND
     if isinstance(exc, InvalidInput):
-        return f"{exc} {texts.PLATE_USAGE}"
+        return f"{esc_error(exc)} {texts.PLATE_USAGE}"
     return texts.PLATE_UNAVAILABLE
 
 
@@ -124,7 +126,7 @@ async def on_plate_command(update: Update, context: BotContext) -> None:
             message,
             services.extras.plate(args[0], args[1], country, user_id=user.id, is_admin=is_admin),
         )
-    except (InvalidInput, PlateNotFound, ProviderUnavailable, QuotaExceeded) as exc:
+    except (InvalidInput, LookupNotFound, ProviderUnavailable, QuotaExceeded) as exc:
         await reply_html(message, context, _plate_error(exc))
         return
     if result.vin is None:
@@ -179,9 +181,11 @@ async def _read(message: Message, context: BotContext, file_id: str, user_id: in
             message, services.extras.read_vin(data, user_id=user_id, is_admin=is_admin)
         )
     except ImageRejected as exc:
-        await reply_html(message, context, f"{exc} {texts.OCR_ADVICE}")
+        await reply_html(message, context, f"{esc_error(exc)} {texts.OCR_ADVICE}")
     except PaidFeatureRefused as exc:
-        await reply_html(message, context, f"Reading VINs from photos is a paid lookup. {exc}")
+        await reply_html(
+            message, context, f"Reading VINs from photos is a paid lookup. {esc_error(exc)}"
+        )
     except (ProviderUnavailable, TelegramError) as exc:
         log.warning("ocr_failed", error_type=type(exc).__name__)
         await reply_html(message, context, texts.OCR_UNAVAILABLE)

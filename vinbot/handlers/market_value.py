@@ -18,7 +18,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from vinbot.formatters import market_value as texts
-from vinbot.formatters.html import render_invalid
+from vinbot.formatters.html import esc_error, render_invalid
 from vinbot.handlers.context import ValueDraft
 from vinbot.handlers.decode import reply_html, with_typing
 from vinbot.models.callback import CallbackAction
@@ -94,7 +94,7 @@ async def got_mileage(update: Update, context: BotContext) -> int:
     try:
         draft.mileage = parse_mileage(message.text)
     except InvalidInput as exc:
-        await reply_html(message, context, f"{exc} /cancel stops.")
+        await reply_html(message, context, f"{esc_error(exc)} /cancel stops.")
         return MILEAGE
     await reply_html(message, context, texts.ASK_STATE, reply_markup=texts.state_keyboard())
     return STATE
@@ -109,7 +109,7 @@ async def got_state(update: Update, context: BotContext) -> int:
     try:
         draft.state = validate_state("US", message.text.strip())[1]
     except InvalidInput as exc:
-        await reply_html(message, context, f"{exc} /cancel stops.")
+        await reply_html(message, context, f"{esc_error(exc)} /cancel stops.")
         return STATE
     await reply_html(message, context, texts.ASK_CONDITION, reply_markup=texts.condition_keyboard())
     return CONDITION
@@ -150,7 +150,7 @@ async def condition_typed(update: Update, context: BotContext) -> int:
     try:
         condition = parse_condition(message.text)
     except InvalidInput as exc:
-        await reply_html(message, context, f"{exc} /cancel stops.")
+        await reply_html(message, context, f"{esc_error(exc)} /cancel stops.")
         return CONDITION
     return await _finish(message, context, condition, user.id)
 
@@ -177,11 +177,11 @@ async def _finish(
             ),
         )
     except PaidFeatureRefused as exc:
-        await reply_html(message, context, f"Market values are paid lookups. {exc}")
+        await reply_html(message, context, f"Market values are paid lookups. {esc_error(exc)}")
     except MarketValueNotFound:
         await reply_html(message, context, texts.NOT_FOUND)
     except InvalidInput as exc:
-        await reply_html(message, context, str(exc))
+        await reply_html(message, context, esc_error(exc))
     except ProviderUnavailable:
         await reply_html(message, context, texts.UNAVAILABLE)
     else:
