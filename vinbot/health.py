@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Self
 from aiohttp import web
 
 from vinbot.logs import get_logger
+from vinbot.models.errors import ConfigError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -237,6 +238,13 @@ class HealthServer:
         await runner.setup()
         try:
             await web.TCPSite(runner, self._host, self._requested_port).start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise ConfigError(
+                "PORT",
+                f"PORT {self._requested_port} cannot be used for the health server "
+                f"({exc.strerror or exc}): pick a free port",
+            ) from None
         except BaseException:
             await runner.cleanup()
             raise

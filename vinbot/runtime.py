@@ -77,35 +77,48 @@ async def _wait_for_stop(stop: asyncio.Event, conflicts: ConflictWatch) -> int:
 
 async def _serve(application: VinbotApplication, services: BotServices, stop: asyncio.Event) -> int:
     settings = services.settings
-    conflicts = ConflictWatch(services)
     health_server = HealthServer(services.health, services.metrics, port=settings.port)
+    # Bound first: a port in use fails the start with one line, before Telegram is touched.
+    await health_server.start()
+    try:
+        async with application:
+            log.info("telegram_connected", bot_username=application.bot.username)
+            try:
+                await application.bot.set_my_commands(list(BOT_COMMANDS))
+            except TelegramError as exc:
+                log.warning("set_my_commands_failed", error_type=type(exc).__name__)
+            return await _poll_until_stopped(application, services, stop)
+    finally:
+        await health_server.stop()
+
+
+async def _poll_until_stopped(
+    application: VinbotApplication, services: BotServices, stop: asyncio.Event
+) -> int:
     updater = application.updater
     if updater is None:  # pragma: no cover - the builder always makes one
         raise RuntimeError("the application has no updater")
-    async with application:
-        log.info("telegram_connected", bot_username=application.bot.username)
-        try:
-            await application.bot.set_my_commands(list(BOT_COMMANDS))
-        except TelegramError as exc:
-            log.warning("set_my_commands_failed", error_type=type(exc).__name__)
-        await application.start()
+    conflicts = ConflictWatch(services)
+    await application.start()
+    try:
         await updater.start_polling(
-            timeout=int(settings.poll_timeout_seconds),
+            timeout=int(services.settings.poll_timeout_seconds),
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,
             bootstrap_retries=3,
             error_callback=conflicts.on_polling_error,
         )
         log.info("polling_started")
-        await health_server.start()
         services.health.set_ready(True)
         code = await _wait_for_stop(stop, conflicts)
         log.info("shutting_down", exit_code=code)
+    finally:
+        # Also when polling never started: the application must stop before it shuts down.
         services.health.set_ready(False)
         services.health.mark_stopped("shutting down")
-        await health_server.stop()
-        await updater.stop()
-        log.info("polling_stopped")
+        if updater.running:
+            await updater.stop()
+            log.info("polling_stopped")
         await application.stop()
         log.info("application_stopped")
     return code

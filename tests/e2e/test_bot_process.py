@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -142,6 +143,39 @@ async def test_telegram_unreachable_at_start_is_one_line_and_exit_1(world: World
     assert "Unclosed" not in logs
     assert "Traceback" not in logs
     assert world.telegram.token not in logs
+
+
+async def test_a_health_port_in_use_is_one_line_naming_port(world: World) -> None:
+    """PORT taken by another program: exit 2 with one line, before Telegram is asked anything."""
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))  # all interfaces, as the health server binds
+        taken.listen()
+        port = taken.getsockname()[1]
+        bot = await world.start_bot(wait=False, PORT=str(port))
+        async with asyncio.timeout(30):
+            code = await bot.process.wait()
+
+    logs = bot.logs()
+    assert code == 2
+    assert f"PORT {port} cannot be used" in logs
+    assert "Traceback" not in logs
+    assert world.telegram.calls("getUpdates") == []
+
+
+async def test_polling_that_cannot_start_stops_cleanly_with_exit_1(world: World) -> None:
+    """Telegram failing while polling starts: the application is stopped before it shuts down."""
+    world.telegram.fail_always("deleteWebhook", status=502)
+    bot = await world.start_bot(wait=False)
+
+    async with asyncio.timeout(60):
+        code = await bot.process.wait()
+
+    logs = bot.logs()
+    assert code == 1
+    assert "telegram_unreachable" in logs
+    assert "still running" not in logs
+    assert "Traceback" not in logs
+    assert "Unclosed" not in logs
 
 
 async def test_health_turns_503_when_get_updates_keeps_failing(world: World) -> None:
