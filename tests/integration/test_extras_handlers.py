@@ -179,6 +179,43 @@ async def test_market_value_button_and_cancel(bot: BotHarness) -> None:
     assert bot.extras.values.calls == []
 
 
+async def answer_85k_ca_clean(bot: BotHarness) -> None:
+    """Answer the /value questions in the private chat: 85k miles, California, Clean."""
+    await bot.send("85k")
+    await bot.send("CA")
+    condition = bot.request.sent()[-1]
+    clean = next(b for b in buttons(condition) if b["text"] == "Clean")
+    await bot.press(clean["callback_data"])
+
+
+async def test_value_in_another_chat_does_not_swap_the_car(bot: BotHarness) -> None:
+    """/value in a group while one is going on in private: each chat values its own car."""
+    await bot.send(f"/value {HONDA}")
+    await bot.send(f"/value {BMW}", chat_id=-100, chat_type="supergroup")
+    await answer_85k_ca_clean(bot)
+
+    assert bot.extras.values.calls == [(HONDA, 85_000, "CA", "clean")]
+
+
+async def test_value_again_starts_over_for_the_new_car(bot: BotHarness) -> None:
+    await bot.send(f"/value {HONDA}")
+    await bot.send(f"/value {BMW}")
+    assert BMW in bot.replies()[-1]
+    await answer_85k_ca_clean(bot)
+
+    assert bot.extras.values.calls == [(BMW, 85_000, "CA", "clean")]
+
+
+async def test_a_vin_sent_mid_valuation_is_decoded_and_ends_it(bot: BotHarness) -> None:
+    await bot.send(f"/value {BMW}")
+    await bot.send(HONDA)
+
+    assert "Honda Accord" in bot.replies()[-1]
+    await bot.send("85k")  # no valuation is going on any more
+    assert bot.extras.values.calls == []
+    assert "state" not in bot.replies()[-1]
+
+
 async def test_decode_with_a_photo_and_text_fallback(tmp_path: Path) -> None:
     """With photos on, the decode is a photo with caption; a broken image falls back to text."""
     async with AsyncExitStack() as stack:

@@ -78,10 +78,11 @@ class ValueDraft:
 class UserData:
     """Per-user conversation state, typed (PTB keeps one per user, in memory)."""
 
-    __slots__ = ("value_draft",)
+    __slots__ = ("value_drafts",)
 
     def __init__(self) -> None:
-        self.value_draft: ValueDraft | None = None
+        # By chat: a /value in a group must not take over one going on in the private chat.
+        self.value_drafts: dict[int, ValueDraft] = {}
 
 
 class BotContext(CallbackContext[ExtBot[Any], UserData, dict[Any, Any], BotData]):

@@ -20,12 +20,12 @@ from telegram.warnings import PTBUserWarning
 from vinbot.formatters import market_value as texts
 from vinbot.formatters.html import esc_error, render_invalid
 from vinbot.handlers.context import ValueDraft
-from vinbot.handlers.decode import reply_html, with_typing
+from vinbot.handlers.decode import reply_html, send_decode, with_typing
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidInput, MarketValueNotFound, ProviderUnavailable
 from vinbot.models.market_value import parse_condition, parse_mileage
 from vinbot.models.plate import validate_state
-from vinbot.models.vin import analyse
+from vinbot.models.vin import analyse, find_vins
 from vinbot.services.extras import PaidFeatureRefused
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ async def _begin(message: Message, context: BotContext, raw_vin: str) -> int:
     user_data = context.user_data
     if user_data is None:
         return ConversationHandler.END
-    user_data.value_draft = ValueDraft(analysis.vin)
+    user_data.value_drafts[message.chat.id] = ValueDraft(analysis.vin)
     await reply_html(message, context, texts.ASK_MILEAGE.format(vin=analysis.vin))
     return MILEAGE
 
@@ -81,15 +81,37 @@ async def start_from_button(update: Update, context: BotContext) -> int:
     return await _begin(query.message, context, callback.parts[0])  # type: ignore[arg-type]
 
 
-def _draft(context: BotContext) -> ValueDraft | None:
-    return context.user_data.value_draft if context.user_data is not None else None
+def _draft(update: Update, context: BotContext) -> ValueDraft | None:
+    chat = update.effective_chat
+    if context.user_data is None or chat is None:
+        return None
+    return context.user_data.value_drafts.get(chat.id)
+
+
+def _drop_draft(update: Update, context: BotContext) -> None:
+    chat = update.effective_chat
+    if context.user_data is not None and chat is not None:
+        context.user_data.value_drafts.pop(chat.id, None)
+
+
+async def _left_for_a_vin(update: Update, context: BotContext, message: Message) -> bool:
+    """A VIN sent mid-conversation is a new question: drop the valuation and decode it."""
+    vins = find_vins(message.text or "")
+    user = update.effective_user
+    if not vins or user is None or not analyse(vins[0]).valid:
+        return False
+    _drop_draft(update, context)
+    await send_decode(message, context, vins[0], user.id)
+    return True
 
 
 async def got_mileage(update: Update, context: BotContext) -> int:
     """The mileage answer: validated, else asked again."""
     message = update.effective_message
-    draft = _draft(context)
+    draft = _draft(update, context)
     if message is None or message.text is None or draft is None:
+        return ConversationHandler.END
+    if await _left_for_a_vin(update, context, message):
         return ConversationHandler.END
     try:
         draft.mileage = parse_mileage(message.text)
@@ -103,8 +125,10 @@ async def got_mileage(update: Update, context: BotContext) -> int:
 async def got_state(update: Update, context: BotContext) -> int:
     """A US state code, typed; validated, else asked again."""
     message = update.effective_message
-    draft = _draft(context)
+    draft = _draft(update, context)
     if message is None or message.text is None or draft is None:
+        return ConversationHandler.END
+    if await _left_for_a_vin(update, context, message):
         return ConversationHandler.END
     try:
         draft.state = validate_state("US", message.text.strip())[1]
@@ -138,7 +162,7 @@ async def condition_pressed(update: Update, context: BotContext) -> int:
     await query.answer()
     choice = query.data.rsplit(":", 1)[-1]
     condition = None if choice == "skip" else choice
-    return await _finish(query.message, context, condition, query.from_user.id)  # type: ignore[arg-type]
+    return await _finish(update, query.message, context, condition, query.from_user.id)  # type: ignore[arg-type]
 
 
 async def condition_typed(update: Update, context: BotContext) -> int:
@@ -147,22 +171,23 @@ async def condition_typed(update: Update, context: BotContext) -> int:
     user = update.effective_user
     if message is None or message.text is None or user is None:
         return ConversationHandler.END
+    if await _left_for_a_vin(update, context, message):
+        return ConversationHandler.END
     try:
         condition = parse_condition(message.text)
     except InvalidInput as exc:
         await reply_html(message, context, f"{esc_error(exc)} /cancel stops.")
         return CONDITION
-    return await _finish(message, context, condition, user.id)
+    return await _finish(update, message, context, condition, user.id)
 
 
 async def _finish(
-    message: Message, context: BotContext, condition: str | None, user_id: int
+    update: Update, message: Message, context: BotContext, condition: str | None, user_id: int
 ) -> int:
-    draft = _draft(context)
-    user_data = context.user_data
-    if draft is None or draft.mileage is None or user_data is None:
+    draft = _draft(update, context)
+    if draft is None or draft.mileage is None:
         return ConversationHandler.END
-    user_data.value_draft = None
+    _drop_draft(update, context)
     services = context.services
     try:
         value = await with_typing(
@@ -191,8 +216,7 @@ async def _finish(
 
 async def cancelled(update: Update, context: BotContext) -> int:
     """/cancel at any step."""
-    if context.user_data is not None:
-        context.user_data.value_draft = None
+    _drop_draft(update, context)
     message = update.effective_message
     if message is not None:
         await reply_html(message, context, texts.CANCELLED)
@@ -201,8 +225,7 @@ async def cancelled(update: Update, context: BotContext) -> int:
 
 async def timed_out(update: Update, context: BotContext) -> None:
     """No answer for TIMEOUT_SECONDS: say so once in the conversation's chat."""
-    if context.user_data is not None:
-        context.user_data.value_draft = None
+    _drop_draft(update, context)
     chat = update.effective_chat
     if chat is not None:
         await context.bot.send_message(chat.id, texts.TIMED_OUT)
@@ -237,5 +260,7 @@ def market_value_conversation(codec: CallbackCodec) -> ConversationHandler[BotCo
             },
             fallbacks=[CommandHandler("cancel", cancelled)],
             conversation_timeout=TIMEOUT_SECONDS,
+            # /value or 💰 again starts over, for the new car.
+            allow_reentry=True,
             name="market_value",
         )
