@@ -242,6 +242,31 @@ async def test_photo_of_a_vin_plate_is_read_and_decoded(bot: BotHarness) -> None
     assert "Honda Accord" in texts[-1]
 
 
+async def test_an_album_is_read_once_not_once_per_photo(bot: BotHarness) -> None:
+    """Ten photos sent as one album: one paid OCR read, not ten."""
+    bot.extras.reader.result = OcrResult(
+        vin=HONDA, confidence=0.97, candidates=(OcrCandidate(HONDA, 0.97),)
+    )
+    for _ in range(10):
+        album_photo = photo_message(bot)
+        album_photo["media_group_id"] = "13579"
+        await bot.feed({"message": album_photo})
+
+    assert len(bot.extras.reader.images) == 1
+
+
+async def test_photo_reads_are_flood_guarded(tmp_path: Path) -> None:
+    """A read counts like a decode (and the decode of what it read counts too): past
+    USER_DECODES_PER_MINUTE the user is told to wait."""
+    async with AsyncExitStack() as stack:
+        bot = await make_bot(stack, tmp_path, USER_DECODES_PER_MINUTE="4")
+        for _ in range(5):
+            await bot.feed({"message": photo_message(bot)})
+
+    assert len(bot.extras.reader.images) == 2
+    assert any("Please wait" in text for text in bot.replies())
+
+
 async def test_unsure_ocr_offers_candidates(bot: BotHarness) -> None:
     """A low-confidence reading offers the candidates as buttons that decode when pressed."""
     bot.extras.reader.result = OcrResult(

@@ -49,13 +49,18 @@ async def reply_html(message: Message, context: BotContext, text: str, **kwargs:
     context.services.metrics.reply_sent("message")
 
 
+async def flood_guarded(message: Message, context: BotContext, user_id: int) -> bool:
+    """Whether the user may have another lookup now; says "slow down" once when not."""
+    decision = context.services.flood_guard.check(user_id)
+    if not decision.allowed and decision.first_refusal:
+        await reply_html(message, context, messages.slow_down(decision.retry_after))
+    return decision.allowed
+
+
 async def send_decode(message: Message, context: BotContext, vin: str, user_id: int) -> None:
     """Decode one VIN for a user (flood-guarded) and reply with the answer or the reason."""
     services = context.services
-    decision = services.flood_guard.check(user_id)
-    if not decision.allowed:
-        if decision.first_refusal:
-            await reply_html(message, context, messages.slow_down(decision.retry_after))
+    if not await flood_guarded(message, context, user_id):
         return
     is_admin = user_id in services.settings.admin_ids
     work = services.lookup.lookup(vin, user_id=user_id, is_admin=is_admin)

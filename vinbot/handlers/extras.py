@@ -11,7 +11,7 @@ from telegram.error import BadRequest, TelegramError
 from vinbot.formatters import extras as texts
 from vinbot.formatters.html import esc_error
 from vinbot.formatters.recalls import RECALLS_UNAVAILABLE, recalls_keyboard, render_recalls
-from vinbot.handlers.decode import reply_html, send_decode, with_typing
+from vinbot.handlers.decode import flood_guarded, reply_html, send_decode, with_typing
 from vinbot.logs import get_logger
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import (
@@ -165,8 +165,13 @@ async def read_vin_from_photo(message: Message, context: BotContext) -> bool:
             await reply_html(message, context, texts.OCR_NO_KEY)
         return True
     file_id, size = image
+    group = message.media_group_id
+    if group is not None and not services.hints.should_hint(message.chat_id, f"album:{group}"):
+        return True  # an album: the first picture is read, the others would each be paid for
     if size is not None and size > MAX_IMAGE_BYTES:
         await reply_html(message, context, texts.ocr_too_large(MAX_IMAGE_BYTES))
+        return True
+    if not await flood_guarded(message, context, user.id):  # a paid call, like a decode
         return True
     await _read(message, context, file_id, user.id)
     return True
