@@ -238,6 +238,8 @@ def assemble_bot_services(
     alerts = TelegramAdminAlerts(settings.admin_ids)
     gate = PaidCallGate(state.quota, counter=core.metrics, alerts=alerts)
     stack.push_async_callback(gate.aclose)  # counts are written before the database closes
+    # Decodes still in flight settle their paid calls into the gate: stop them before it closes.
+    stack.push_async_callback(core.decoder.aclose)
     lookup = LookupService(
         core.decoder, gate=gate, history=state.history, user_settings=state.user_settings
     )

@@ -26,6 +26,12 @@ class SlowQuota:
     writes: list[dict[int, int]] = field(default_factory=list)
     fail_next: bool = False
 
+    async def prime(self, user_id: int) -> None:
+        """Counts are in memory here: nothing to read."""
+
+    def remember_unwritten(self, calls: Mapping[int, int]) -> None:
+        """A failed write: nothing to remember in this fake."""
+
     async def check(
         self, user_id: int, *, is_admin: bool, pending_user: int = 0, pending_total: int = 0
     ) -> QuotaDecision:
@@ -185,3 +191,17 @@ async def test_a_reservation_counts_once_however_often_it_is_settled() -> None:
     assert quota.written == {1: 1}
     assert recorder.paid == 1
     await gate.aclose()
+
+
+async def test_a_call_settled_after_shutdown_starts_no_ledger_task() -> None:
+    """A decode finishing during shutdown cannot start a writer nobody would await."""
+    quota, recorder = SlowQuota(limit=5), Recorder()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
+    _, reservation = await gate.reserve(1, is_admin=False)
+    assert reservation is not None
+    await gate.aclose()
+
+    reservation.settle(paid=True)
+
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "paid-call-ledger"]
+    assert quota.written == {}

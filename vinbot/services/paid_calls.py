@@ -99,11 +99,14 @@ class PaidCallGate:
         self._pending: Counter[int] = Counter()
         self._deciding = asyncio.Lock()
         self._worker: asyncio.Task[None] | None = None
+        self._closed = False
 
     async def reserve(
         self, user_id: int, *, is_admin: bool
     ) -> tuple[QuotaDecision, Reservation | None]:
         """Whether this user may cause a paid call now and, if so, the reservation to settle."""
+        # Any database read happens before the lock, so one slow read holds up nobody else.
+        await self._quota.prime(user_id)
         async with self._deciding:  # the check and the count, with no other check in between
             decision = await self._quota.check(
                 user_id,
@@ -121,6 +124,10 @@ class PaidCallGate:
             self._forget_pending(user_id, 1)
             return
         self._counter.paid_call()
+        if self._closed:  # a call that ended during shutdown: no ledger to write it any more
+            self._forget_pending(user_id, 1)
+            log.error("paid_calls_not_recorded", calls={user_id: 1}, error="ledger closed")
+            return
         self._queue.put_nowait(user_id)
         if self._worker is None:
             self._worker = asyncio.get_running_loop().create_task(
@@ -139,6 +146,7 @@ class PaidCallGate:
 
     async def aclose(self) -> None:
         """Write what is queued (waiting up to close_wait), then stop."""
+        self._closed = True
         worker, self._worker = self._worker, None
         if worker is None:
             return
@@ -164,6 +172,7 @@ class PaidCallGate:
                 event = await self._quota.record_paid_calls(calls)
             except Exception as exc:  # noqa: BLE001 - a ledger failure must not stop the ledger
                 log.error("paid_calls_not_recorded", calls=dict(calls), error=repr(exc))
+                self._quota.remember_unwritten(calls)  # the quotas still hold without the row
                 event = None
             finally:
                 for user_id, count in calls.items():

@@ -85,6 +85,22 @@ class QuotaService:
             )
         return QuotaDecision(allowed=True)
 
+    async def prime(self, user_id: int) -> None:
+        """Read the user's counts now unless they are remembered, so check() needs no read."""
+        if self._daily or self._monthly:
+            await self._counts(user_id, self._utc_now())
+
+    def remember_unwritten(self, calls: Mapping[int, int]) -> None:
+        """Paid calls the ledger could not write: they still count for this run's quotas."""
+        moment = self._utc_now()
+        day, month = moment.date(), month_key(moment)
+        for user_id, count in calls.items():
+            # Only on top of a known figure: a user not remembered is read from the database.
+            if (user_id, day) in self._user_today:
+                self._user_today[(user_id, day)] += count
+        if self._month_total is not None and self._month_total[0] == month:
+            self._month_total = (month, self._month_total[1] + sum(calls.values()))
+
     async def _counts(self, user_id: int, moment: datetime) -> UsageCounts:
         day, month = moment.date(), month_key(moment)
         today = self._user_today.get((user_id, day))
