@@ -105,18 +105,31 @@ async def _left_for_a_vin(update: Update, context: BotContext, message: Message)
     return True
 
 
+async def _typed_answer(update: Update, context: BotContext) -> tuple[Message, str] | None:
+    """The text answering the current question, or None when the conversation is over."""
+    message = update.effective_message
+    if message is None or message.text is None or _draft(update, context) is None:
+        return None
+    if await _left_for_a_vin(update, context, message):
+        return None
+    return message, message.text
+
+
+async def _ask_again(message: Message, context: BotContext, exc: InvalidInput) -> None:
+    await reply_html(message, context, f"{esc_error(exc)} /cancel stops.")
+
+
 async def got_mileage(update: Update, context: BotContext) -> int:
     """The mileage answer: validated, else asked again."""
-    message = update.effective_message
+    answer = await _typed_answer(update, context)
     draft = _draft(update, context)
-    if message is None or message.text is None or draft is None:
+    if answer is None or draft is None:
         return ConversationHandler.END
-    if await _left_for_a_vin(update, context, message):
-        return ConversationHandler.END
+    message, text = answer
     try:
-        draft.mileage = parse_mileage(message.text)
+        draft.mileage = parse_mileage(text)
     except InvalidInput as exc:
-        await reply_html(message, context, f"{esc_error(exc)} /cancel stops.")
+        await _ask_again(message, context, exc)
         return MILEAGE
     await reply_html(message, context, texts.ASK_STATE, reply_markup=texts.state_keyboard())
     return STATE
@@ -124,16 +137,15 @@ async def got_mileage(update: Update, context: BotContext) -> int:
 
 async def got_state(update: Update, context: BotContext) -> int:
     """A US state code, typed; validated, else asked again."""
-    message = update.effective_message
+    answer = await _typed_answer(update, context)
     draft = _draft(update, context)
-    if message is None or message.text is None or draft is None:
+    if answer is None or draft is None:
         return ConversationHandler.END
-    if await _left_for_a_vin(update, context, message):
-        return ConversationHandler.END
+    message, text = answer
     try:
-        draft.state = validate_state("US", message.text.strip())[1]
+        draft.state = validate_state("US", text.strip())[1]
     except InvalidInput as exc:
-        await reply_html(message, context, f"{esc_error(exc)} /cancel stops.")
+        await _ask_again(message, context, exc)
         return STATE
     await reply_html(message, context, texts.ASK_CONDITION, reply_markup=texts.condition_keyboard())
     return CONDITION
@@ -167,16 +179,15 @@ async def condition_pressed(update: Update, context: BotContext) -> int:
 
 async def condition_typed(update: Update, context: BotContext) -> int:
     """A condition typed as a word."""
-    message = update.effective_message
+    answer = await _typed_answer(update, context)
     user = update.effective_user
-    if message is None or message.text is None or user is None:
+    if answer is None or user is None:
         return ConversationHandler.END
-    if await _left_for_a_vin(update, context, message):
-        return ConversationHandler.END
+    message, text = answer
     try:
-        condition = parse_condition(message.text)
+        condition = parse_condition(text)
     except InvalidInput as exc:
-        await reply_html(message, context, f"{esc_error(exc)} /cancel stops.")
+        await _ask_again(message, context, exc)
         return CONDITION
     return await _finish(update, message, context, condition, user.id)
 
