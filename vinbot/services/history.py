@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from vinbot.logs import get_logger
 from vinbot.models.records import NewLookup, utc_now
+from vinbot.services.write_queue import drain_then_stop, next_batch
 
 if TYPE_CHECKING:
     from vinbot.models.records import Clock, LookupRecord
@@ -111,13 +112,8 @@ class HistoryRecorder:
         if worker is None:
             return
         try:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._close_wait):
-                    await self._queue.join()
+            await drain_then_stop(self._queue, worker, self._close_wait)
         finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
             leftovers: list[NewLookup] = []
             while not self._queue.empty():
                 lookup, written = self._queue.get_nowait()
@@ -129,9 +125,7 @@ class HistoryRecorder:
 
     async def _work(self) -> None:
         while True:
-            items = [await self._queue.get()]
-            while len(items) < self._batch_size and not self._queue.empty():
-                items.append(self._queue.get_nowait())
+            items = await next_batch(self._queue, self._batch_size)
             batch = [lookup for lookup, _ in items]
             self._in_flight = len(batch)
             try:

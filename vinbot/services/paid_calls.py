@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
 from typing import TYPE_CHECKING, Protocol
 
 from vinbot.logs import get_logger
+from vinbot.services.write_queue import drain_then_stop, next_batch
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -151,22 +151,15 @@ class PaidCallGate:
         if worker is None:
             return
         try:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._close_wait):
-                    await self._queue.join()
+            await drain_then_stop(self._queue, worker, self._close_wait)
         finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
             if self._pending:
                 log.error("paid_calls_not_recorded", count=self._pending.total())
 
     async def _work(self) -> None:
         while True:
             # Calls made while the last write ran are written together, in one transaction.
-            users = [await self._queue.get()]
-            while not self._queue.empty():
-                users.append(self._queue.get_nowait())
+            users = await next_batch(self._queue)
             calls = Counter(users)
             try:
                 event = await self._quota.record_paid_calls(calls)
