@@ -240,8 +240,16 @@ def assemble_bot_services(
     stack.push_async_callback(gate.aclose)  # counts are written before the database closes
     # Decodes still in flight settle their paid calls into the gate: stop them before it closes.
     stack.push_async_callback(core.decoder.aclose)
+    # Re-showing a cached answer (Full specs / Summary) goes through a decoder with no
+    # providers: it cannot reach an upstream, so it needs no flood-guard budget.
+    cache_only = DecodeService((), OfflineProvider(), core.cache, observer=core.metrics)
+    stack.push_async_callback(cache_only.aclose)
     lookup = LookupService(
-        core.decoder, gate=gate, history=state.history, user_settings=state.user_settings
+        core.decoder,
+        gate=gate,
+        history=state.history,
+        user_settings=state.user_settings,
+        cache_only=cache_only,
     )
     extras = extras_for(gate)
     return BotServices(

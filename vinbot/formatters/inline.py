@@ -11,8 +11,6 @@ if TYPE_CHECKING:
 HELP_MESSAGE = (
     "🚗 Decode any VIN right in the chat: type <code>@</code>my name and a 17-character VIN."
 )
-SLOW_TITLE = "Slow down a little"
-SLOW = "Too many decodes in a minute. Try again shortly."
 BUSY_TITLE = "Still decoding…"
 BUSY = "The vehicle databases are slow right now. Type the VIN again in a moment."
 
@@ -28,5 +26,5 @@ def explain(analysis: VinAnalysis | None) -> tuple[str, str]:
 
 
 def slow(retry_after: float) -> str:
-    """When the user may decode again."""
-    return f"Try again in {max(1, math.ceil(retry_after))} s."
+    """The button above no results when the flood guard refuses an inline query."""
+    return f"Too many lookups: try again in {max(1, math.ceil(retry_after))} s"

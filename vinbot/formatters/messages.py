@@ -73,8 +73,15 @@ def slow_down(retry_after: float) -> str:
     """The flood guard's one-time notice."""
     seconds = max(1, math.ceil(retry_after))
     return (
-        f"You're sending VINs faster than I can take them. Please wait {seconds} s and send again."
+        "You're sending lookups faster than I can take them. "
+        f"Please wait {seconds} s and send again."
     )
+
+
+def slow_down_button(retry_after: float) -> str:
+    """The flood guard's answer to a button press (an alert or a toast, at most 200 chars)."""
+    seconds = max(1, math.ceil(retry_after))
+    return f"Too many lookups in a minute. Please wait {seconds} s and press again."
 
 
 def _duration(seconds: float) -> str:

@@ -17,7 +17,7 @@ from vinbot.handlers.account import (
     save_pressed,
     settings_pressed,
 )
-from vinbot.handlers.decode import send_decode
+from vinbot.handlers.decode import button_flood_guarded, send_decode
 from vinbot.handlers.extras import recalls_page_pressed, send_recalls
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
@@ -55,13 +55,19 @@ async def _toggle_specs(
 ) -> None:
     services = context.services
     user_id = query.from_user.id
-    try:
-        result = await services.lookup.reopen(
-            vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids
-        )
-    except InvalidVin:
-        await _expired(query)
-        return
+    # The answer on screen is usually cached: showing it another way reaches no upstream and
+    # costs nothing. Only when it has left the cache is the toggle a lookup (flood-guarded).
+    result = await services.lookup.reopen_cached(vin)
+    if result is None:
+        if not await button_flood_guarded(query, context):
+            return
+        try:
+            result = await services.lookup.reopen(
+                vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids
+            )
+        except InvalidVin:
+            await _expired(query)
+            return
     await query.answer()
     text = render_decode(result, expanded=expanded, units=await services.lookup.units_for(user_id))
     markup = decode_keyboard(
@@ -90,13 +96,16 @@ async def _route_vin_action(
         case CallbackAction.GARAGE_REMOVE:
             await garage_remove_pressed(query, context, vin)
         case CallbackAction.RECALLS:
-            await query.answer()
-            await send_recalls(message, context, vin, query.from_user.id)
+            if await button_flood_guarded(query, context):
+                await query.answer()
+                await send_recalls(message, context, vin, query.from_user.id)
         case CallbackAction.RECALLS_PAGE:
-            await recalls_page_pressed(query, context, callback.payload)
+            if await button_flood_guarded(query, context):
+                await recalls_page_pressed(query, context, callback.payload)
         case _:  # DECODE, HISTORY_OPEN, GARAGE_OPEN, OCR_PICK: a fresh answer in the chat
-            await query.answer()
-            await send_decode(message, context, vin, query.from_user.id)
+            if await button_flood_guarded(query, context):
+                await query.answer()
+                await send_decode(message, context, vin, query.from_user.id, counted=True)
 
 
 async def on_callback(update: Update, context: BotContext) -> None:

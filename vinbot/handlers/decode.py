@@ -21,7 +21,7 @@ from vinbot.models.vin_request import parse_vin_request
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
-    from telegram import Message, Update
+    from telegram import CallbackQuery, Message, Update
 
     from vinbot.handlers.context import BotContext
     from vinbot.models.vehicle import DecodeResult
@@ -57,10 +57,24 @@ async def flood_guarded(message: Message, context: BotContext, user_id: int) -> 
     return decision.allowed
 
 
-async def send_decode(message: Message, context: BotContext, vin: str, user_id: int) -> None:
-    """Decode one VIN for a user (flood-guarded) and reply with the answer or the reason."""
+async def button_flood_guarded(query: CallbackQuery, context: BotContext) -> bool:
+    """Whether the presser may have another lookup now; a refusal answers the press itself (an
+    alert the first time, a toast after), never a message in the chat."""
+    decision = context.services.flood_guard.check(query.from_user.id)
+    if not decision.allowed:
+        await query.answer(
+            messages.slow_down_button(decision.retry_after), show_alert=decision.first_refusal
+        )
+    return decision.allowed
+
+
+async def send_decode(
+    message: Message, context: BotContext, vin: str, user_id: int, *, counted: bool = False
+) -> None:
+    """Decode one VIN for a user (flood-guarded unless `counted` already) and reply with the
+    answer or the reason."""
     services = context.services
-    if not await flood_guarded(message, context, user_id):
+    if not counted and not await flood_guarded(message, context, user_id):
         return
     is_admin = user_id in services.settings.admin_ids
     work = services.lookup.lookup(vin, user_id=user_id, is_admin=is_admin)

@@ -90,7 +90,11 @@ async def on_recalls_command(update: Update, context: BotContext) -> None:
     if not text.strip():
         await reply_html(message, context, texts.RECALLS_USAGE)
         return
-    await send_recalls(message, context, analyse(text).vin, user.id)
+    analysis = analyse(text)
+    # Only a valid VIN reaches an upstream; anything else is explained for free.
+    if analysis.valid and not await flood_guarded(message, context, user.id):
+        return
+    await send_recalls(message, context, analysis.vin, user.id)
 
 
 def _plate_error(exc: Exception) -> str:
@@ -120,6 +124,8 @@ async def on_plate_command(update: Update, context: BotContext) -> None:
         await reply_html(message, context, texts.PLATE_USAGE)
         return
     country = args[2] if len(args) == 3 else "US"  # noqa: PLR2004
+    if not await flood_guarded(message, context, user.id):  # the plate; its decode counts too
+        return
     is_admin = user.id in services.settings.admin_ids
     try:
         result = await with_typing(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from telegram import InlineQueryResultArticle, InputTextMessageContent
+from telegram import InlineQueryResultArticle, InlineQueryResultsButton, InputTextMessageContent
 
 from vinbot.formatters import inline as texts
 from vinbot.formatters.html import render_decode
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 # Telegram drops inline answers that come too late; stay well inside its window.
 INLINE_DEADLINE_SECONDS = 8.0
 CACHE_SECONDS = 300
+# Where the "slow down" button above an empty result list leads: the bot's private chat.
+SLOW_START_PARAMETER = "slow_down"
 
 
 def _article(result_id: str, title: str, description: str, html: str) -> InlineQueryResultArticle:
@@ -53,10 +55,15 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
     user_id = query.from_user.id
     decision = services.flood_guard.check(user_id)
     if not decision.allowed:
+        # No results, so nothing can be sent into the chat by mistake; the reason is the button
+        # Telegram shows above the (empty) list; cache_time=0 so the retry is asked anew.
         await query.answer(
-            [_article("slow", texts.SLOW_TITLE, texts.slow(decision.retry_after), texts.SLOW)],
+            [],
             cache_time=0,
             is_personal=True,
+            button=InlineQueryResultsButton(
+                texts.slow(decision.retry_after), start_parameter=SLOW_START_PARAMETER
+            ),
         )
         return
     try:

@@ -20,7 +20,13 @@ from telegram.warnings import PTBUserWarning
 from vinbot.formatters import market_value as texts
 from vinbot.formatters.html import esc_error, render_invalid
 from vinbot.handlers.context import ValueDraft
-from vinbot.handlers.decode import reply_html, send_decode, with_typing
+from vinbot.handlers.decode import (
+    button_flood_guarded,
+    flood_guarded,
+    reply_html,
+    send_decode,
+    with_typing,
+)
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidInput, MarketValueNotFound, ProviderUnavailable
 from vinbot.models.market_value import parse_condition, parse_mileage
@@ -29,6 +35,8 @@ from vinbot.models.vin import analyse, find_vins
 from vinbot.services.extras import PaidFeatureRefused
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from telegram import Message
 
     from vinbot.handlers.context import BotContext
@@ -41,13 +49,19 @@ _CONDITION_BUTTON = re.compile(r"^mv:cond:(excellent|clean|average|rough|skip)$"
 _TEXT = filters.TEXT & ~filters.COMMAND
 
 
-async def _begin(message: Message, context: BotContext, raw_vin: str) -> int:
+async def _begin(
+    message: Message, context: BotContext, raw_vin: str, allowed: Callable[[], Awaitable[bool]]
+) -> int:
+    """Ask the first question; `allowed` is the flood guard: a valuation is one lookup, counted
+    when it starts (so a refusal never throws away answers already typed)."""
     if not context.services.extras.paid_features:
         await reply_html(message, context, texts.NO_KEY)
         return ConversationHandler.END
     analysis = analyse(raw_vin)
     if not analysis.valid:
         await reply_html(message, context, render_invalid(analysis))
+        return ConversationHandler.END
+    if not await allowed():
         return ConversationHandler.END
     user_data = context.user_data
     if user_data is None:
@@ -66,7 +80,10 @@ async def start_from_command(update: Update, context: BotContext) -> int:
     if not raw.strip():
         await reply_html(message, context, texts.USAGE)
         return ConversationHandler.END
-    return await _begin(message, context, raw)
+    user = update.effective_user
+    if user is None:
+        return ConversationHandler.END
+    return await _begin(message, context, raw, lambda: flood_guarded(message, context, user.id))
 
 
 async def start_from_button(update: Update, context: BotContext) -> int:
@@ -75,10 +92,20 @@ async def start_from_button(update: Update, context: BotContext) -> int:
     if query is None or query.message is None:
         return ConversationHandler.END
     callback = context.services.callbacks.decode(query.data)
-    await query.answer()
     if callback is None or not callback.parts:
+        await query.answer()
         return ConversationHandler.END
-    return await _begin(query.message, context, callback.parts[0])  # type: ignore[arg-type]
+    refused = False
+
+    async def allowed() -> bool:
+        nonlocal refused
+        refused = not await button_flood_guarded(query, context)  # a refusal answers the press
+        return not refused
+
+    state = await _begin(query.message, context, callback.parts[0], allowed)  # type: ignore[arg-type]
+    if not refused:
+        await query.answer()
+    return state
 
 
 def _draft(update: Update, context: BotContext) -> ValueDraft | None:

@@ -31,8 +31,11 @@ class LookupService:
         gate: PaidCallGate,
         history: HistoryRecorder,
         user_settings: UserSettingsService,
+        cache_only: DecodeService | None = None,
     ) -> None:
         self._decoder = decoder
+        # A decode service over the same cache with no providers: it cannot call upstream.
+        self._cache_only = cache_only
         self._gate = gate
         self._history = history
         self._user_settings = user_settings
@@ -54,6 +57,13 @@ class LookupService:
     async def reopen(self, vin: str, *, user_id: int, is_admin: bool) -> DecodeResult:
         """A VIN the user already saw (a button press): cache first, same quota, no history."""
         return await self._decode(vin, user_id=user_id, is_admin=is_admin)
+
+    async def reopen_cached(self, vin: str) -> DecodeResult | None:
+        """A VIN's cached decode for a button press that only shows it another way, or None
+        when it is not cached. Free: the cache-only decoder has no provider it could ask."""
+        if self._cache_only is None or await self._cache_only.cached(vin) is None:
+            return None
+        return await self._cache_only.decode(vin, allow_paid=False)
 
     async def recent(self, user_id: int, limit: int = 10) -> list[LookupRecord]:
         """The user's latest lookups, newest first."""
