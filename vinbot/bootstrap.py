@@ -163,7 +163,9 @@ async def build_state(settings: Settings, stack: AsyncExitStack) -> State:
     await database.initialize()
     stack.push_async_callback(database.aclose)
     sessions = database.sessions
-    history = HistoryRecorder(SqlLookupRepository(sessions))
+    history = HistoryRecorder(
+        SqlLookupRepository(sessions, max_per_user=settings.history_max_per_user)
+    )
     stack.push_async_callback(history.aclose)
     user_settings = UserSettingsService(SqlUserRepository(sessions))
     await user_settings.load()

@@ -68,6 +68,7 @@ class Settings:
     monthly_paid_calls: int = 0  # 0: no cap
     telegram_max_rate: float = 30.0  # 0: no rate limiter
     history_days: int = 90
+    history_max_per_user: int = 1000  # 0: no cap
     garage_limit: int = 10
     recall_check_interval_hours: float = 24.0
     cache_max_entries: int = 10_000
@@ -279,6 +280,7 @@ def load_settings(environ: Mapping[str, str], *, interactive: bool = False) -> S
         monthly_paid_calls=read.integer("MONTHLY_PAID_CALLS", 0, 0, 100_000_000),
         telegram_max_rate=read.number("TELEGRAM_MAX_RATE", 30.0, 0, 1000),
         history_days=read.integer("HISTORY_DAYS", 90, 0, 36_500),
+        history_max_per_user=read.integer("HISTORY_MAX_PER_USER", 1000, 0, 1_000_000),
         garage_limit=read.integer("GARAGE_LIMIT", 10, 1, 1000),
         recall_check_interval_hours=read.number("RECALL_CHECK_INTERVAL_HOURS", 24.0, 0, 8760),
         cache_max_entries=read.integer("CACHE_MAX_ENTRIES", 10_000, 100, 10_000_000),

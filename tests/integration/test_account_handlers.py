@@ -59,6 +59,23 @@ async def test_history_lists_newest_first_and_reopens_from_cache(bot: BotHarness
     assert len(bot.providers[0].calls) + len(bot.providers[1].calls) == calls_before
 
 
+async def test_history_holds_each_vin_once_up_to_the_cap(tmp_path: Path) -> None:
+    """With HISTORY_MAX_PER_USER=2, /history lists a VIN decoded twice once, on top, and keeps
+    only the two newest VINs."""
+    async with AsyncExitStack() as stack:
+        settings = harness_settings(tmp_path, HISTORY_MAX_PER_USER="2")
+        bot = await build_harness(settings, [FakeProvider("nhtsa")], stack)
+        await stack.enter_async_context(bot.running())
+        for vin in (HONDA, BMW, MCI, BMW):
+            await bot.send(vin)
+        await flush(bot)
+        await bot.send("/history")
+    text = bot.replies()[-1]
+    assert text.count(BMW) == 1
+    assert text.index(BMW) < text.index(MCI)
+    assert HONDA not in text
+
+
 async def test_save_list_rename_and_remove_in_the_garage(bot: BotHarness) -> None:
     """Save puts a car in /garage, rename names it, Remove takes it out again."""
     await bot.send(HONDA)

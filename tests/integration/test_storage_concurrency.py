@@ -36,7 +36,14 @@ async def test_200_concurrent_lookups_from_50_users_all_land(tmp_path: Path) -> 
             user_id = n % 50 + 1
             await UserSettingsService(SqlUserRepository(database.sessions)).touch_user(user_id)
             await SqlLookupRepository(database.sessions).add_many(
-                [NewLookup(user_id=user_id, vin=VIN, provider="carsxe", looked_up_at=now)]
+                [
+                    NewLookup(
+                        user_id=user_id,
+                        vin=f"{VIN[:-3]}{n:03d}",
+                        provider="carsxe",
+                        looked_up_at=now,
+                    )
+                ]
             )
             quota = QuotaService(
                 SqlUsageRepository(database.sessions),

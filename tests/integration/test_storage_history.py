@@ -9,16 +9,17 @@ from typing import TYPE_CHECKING
 import pytest
 from structlog.testing import capture_logs
 
+from vinbot.models.records import NewLookup
 from vinbot.services.history import HistoryRecorder
 from vinbot.storage.repositories import SqlLookupRepository
 
-from .storage_support import VIN, FakeClock, opened, scalar, sqlite_url
+from .storage_support import OTHER_VIN, VIN, FakeClock, opened, scalar, sqlite_url
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
     from pathlib import Path
 
-    from vinbot.models.records import LookupRecord, NewLookup
+    from vinbot.models.records import LookupRecord
     from vinbot.storage.engine import Database
 
 
@@ -151,7 +152,7 @@ async def test_200_lookups_from_50_users_at_once_all_land(
 
     async def user(user_id: int) -> None:
         for n in range(4):
-            recorder.record(user_id, VIN, "nhtsa", year=2000 + n)
+            recorder.record(user_id, f"{VIN[:-1]}{n}", "nhtsa", year=2000 + n)
             await asyncio.sleep(0)
 
     await asyncio.gather(*(user(user_id) for user_id in range(1, 51)))
@@ -161,3 +162,75 @@ async def test_200_lookups_from_50_users_at_once_all_land(
     assert scalar(tmp_path / "v.db", "SELECT count(*) FROM lookups") == 200
     assert scalar(tmp_path / "v.db", "SELECT count(DISTINCT user_id) FROM lookups") == 50
     assert sorted(r.year or 0 for r in per_user) == [2000, 2001, 2002, 2003]
+
+
+async def test_the_same_vin_again_updates_its_row_and_moves_it_to_the_top(
+    database: Database, tmp_path: Path
+) -> None:
+    """A VIN looked up again (in a later batch or the same one) keeps one row, with the
+    latest time and answer, and comes first in recent()."""
+    clock = FakeClock()
+    lookups = SqlLookupRepository(database.sessions)
+    recorder = HistoryRecorder(lookups, now=clock)
+    recorder.record(7, VIN, "nhtsa", year=2003)
+    clock.advance(minutes=1)
+    await recorder.flush()
+    recorder.record(7, OTHER_VIN, "nhtsa", year=2013)
+    clock.advance(minutes=1)
+    recorder.record(7, VIN, "carsxe", year=2003, make="HONDA")
+    recorder.record(8, VIN, "nhtsa")
+    recent = await recorder.recent(7)
+    clock.advance(minutes=1)
+    ids = await lookups.add_many(
+        [
+            NewLookup(user_id=9, vin=VIN, provider="nhtsa", looked_up_at=clock.now),
+            NewLookup(user_id=9, vin=VIN, provider="carsxe", looked_up_at=clock.now),
+        ]
+    )
+    await recorder.aclose()
+
+    assert [(r.vin, r.provider, r.make) for r in recent] == [
+        (VIN, "carsxe", "HONDA"),
+        (OTHER_VIN, "nhtsa", None),
+    ]
+    assert recent[0].looked_up_at == clock.now - timedelta(minutes=1)
+    assert scalar(tmp_path / "v.db", "SELECT count(*) FROM lookups WHERE user_id = 7") == 2
+    assert scalar(tmp_path / "v.db", "SELECT count(*) FROM lookups WHERE user_id = 8") == 1
+    assert ids[0] == ids[1]
+    assert [r.provider for r in await lookups.recent(9, 10)] == ["carsxe"]
+
+
+async def test_history_is_capped_per_user_keeping_the_newest(
+    database: Database, tmp_path: Path
+) -> None:
+    """With a cap of 3, each user keeps their 3 newest lookups, in big batches and small."""
+    clock = FakeClock()
+    lookups = SqlLookupRepository(database.sessions, max_per_user=3)
+    vins = [f"{VIN[:-2]}{n:02d}" for n in range(8)]
+    batch = []
+    for vin in vins:
+        batch.append(NewLookup(user_id=1, vin=vin, provider="nhtsa", looked_up_at=clock.now))
+        clock.advance(minutes=1)
+    await lookups.add_many(batch)
+    for vin in vins[:5]:
+        await lookups.add_many(
+            [NewLookup(user_id=2, vin=vin, provider="nhtsa", looked_up_at=clock.now)]
+        )
+        clock.advance(minutes=1)
+
+    assert [r.vin for r in await lookups.recent(1, 10)] == vins[:-4:-1]
+    assert [r.vin for r in await lookups.recent(2, 10)] == vins[4:1:-1]
+    assert scalar(tmp_path / "v.db", "SELECT count(*) FROM lookups") == 6
+
+
+async def test_no_cap_keeps_every_vin(database: Database) -> None:
+    """max_per_user=0 (HISTORY_MAX_PER_USER=0) keeps every distinct VIN."""
+    clock = FakeClock()
+    lookups = SqlLookupRepository(database.sessions, max_per_user=0)
+    await lookups.add_many(
+        [
+            NewLookup(user_id=1, vin=f"{VIN[:-2]}{n:02d}", provider="nhtsa", looked_up_at=clock.now)
+            for n in range(50)
+        ]
+    )
+    assert len(await lookups.recent(1, 100)) == 50

@@ -183,3 +183,49 @@ async def test_a_0002_database_upgrades_to_recall_notifications_keeping_rows(
     assert scalar(path, "SELECT count(*) FROM garage") == 2
     assert scalar(path, "SELECT count(*) FROM recall_checks") == 0
     assert scalar(path, "SELECT count(*) FROM recall_notifications") == 0
+
+
+# Lookups as revision 0003 held them: the same VIN many times per user.
+_DUPLICATE_HISTORY = [
+    (1, 42, VIN, "nhtsa", "2025-01-01 09:00:00.000000", 2001),
+    (2, 42, VIN, "carsxe", "2025-01-03 09:00:00.000000", 2003),
+    (3, 42, VIN, "nhtsa", "2025-01-02 09:00:00.000000", 2002),
+    (4, 42, "1FTFW1ET5DFC10312", "nhtsa", "2025-01-02 10:00:00.000000", 2013),
+    (5, 43, VIN, "nhtsa", "2025-01-02 09:00:00.000000", 2000),
+    (6, 43, VIN, "nhtsa", "2025-01-02 09:00:00.000000", 2004),
+]
+
+
+async def test_history_duplicates_are_merged_keeping_the_newest(tmp_path: Path) -> None:
+    """Upgrading past revision 0005 keeps one lookup per user and VIN (the newest; the later
+    row on a tie), and a VIN looked up again afterwards updates that row."""
+    path = tmp_path / "v.db"
+    url = sqlite_url(path)
+    await migrate(url, "0003")
+    with closing(sqlite3.connect(path)) as connection:
+        connection.executemany(
+            "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?)",
+            [(user, "2025-01-01 08:00:00", "2025-01-02 09:00:00") for user in (42, 43)],
+        )
+        connection.executemany(
+            "INSERT INTO lookups (id, user_id, vin, provider, looked_up_at, year)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            _DUPLICATE_HISTORY,
+        )
+        connection.commit()
+
+    clock = FakeClock(datetime(2025, 1, 4, 9, 0, tzinfo=UTC))
+    async with opened(url) as database:
+        lookups = SqlLookupRepository(database.sessions)
+        before = await lookups.recent(42, 10)
+        other = await lookups.recent(43, 10)
+        recorder = HistoryRecorder(lookups, now=clock)
+        await recorder.record(42, "1FTFW1ET5DFC10312", "carsxe")
+        await recorder.aclose()
+        after = await lookups.recent(42, 10)
+
+    assert await current_revision(url) == head_revision()
+    assert [(r.id, r.year) for r in before] == [(2, 2003), (4, 2013)]
+    assert [r.year for r in other] == [2004]
+    assert [(r.id, r.provider) for r in after] == [(4, "carsxe"), (2, "carsxe")]
+    assert scalar(path, "SELECT count(*) FROM lookups") == 3

@@ -127,7 +127,7 @@ async def test_forget_leaves_no_row_with_the_users_id(database: Database, tmp_pa
     }
     before_other = rows_mentioning_user(path, OTHER_USER)
 
-    recorder.record(USER, VIN, "nhtsa")  # still queued when /forget arrives
+    recorder.record(USER, "JHMCM56557C404453", "nhtsa")  # still queued when /forget arrives
     privacy = PrivacyService(SqlUserDataRepository(database.sessions), pending=[recorder])
     deleted = await privacy.forget_user(USER)
     await recorder.aclose()

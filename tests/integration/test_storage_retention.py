@@ -32,7 +32,7 @@ async def test_prune_deletes_only_lookups_older_than_the_period(database: Databa
     recorder = HistoryRecorder(lookups, now=clock)
     for age_days, year in ((91, 1991), (89, 1989), (0, 2000)):
         clock.advance(days=-age_days)
-        recorder.record(1, VIN, "nhtsa", year=year)
+        recorder.record(1, f"{VIN[:-4]}{year}", "nhtsa", year=year)
         clock.advance(days=age_days)
     await recorder.aclose()
     deleted = await RetentionService(lookups, now=clock).prune(90)

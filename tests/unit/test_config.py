@@ -57,6 +57,7 @@ def test_file_url_is_derived_from_a_custom_base_url() -> None:
         ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN must look like"),
         ("UPSTASH_REDIS_REST_URL", "https://u.example", "UPSTASH_REDIS_REST_TOKEN must be set"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of"),
+        ("HISTORY_MAX_PER_USER", "-1", "HISTORY_MAX_PER_USER must be an integer 0-1000000"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str, expected: str) -> None:
@@ -77,9 +78,12 @@ def test_zero_turns_limits_off() -> None:
             "DAILY_LOOKUPS_PER_USER": "0",
             "MONTHLY_PAID_CALLS": "0",
             "TELEGRAM_MAX_RATE": "0",
+            "HISTORY_MAX_PER_USER": "0",
         }
     )
     assert settings.user_decodes_per_minute == 0
+    assert settings.history_max_per_user == 0
+    assert load_settings({}).history_max_per_user == 1000
     assert settings.daily_lookups_per_user == 0
     assert settings.telegram_max_rate == 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Protocol, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from vinbot.models.records import (
@@ -32,9 +32,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from datetime import date, datetime
 
-    from sqlalchemy import Table
+    from sqlalchemy import Delete, Table
     from sqlalchemy.dialects.sqlite import Insert
     from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.sql.dml import ReturningInsert
 
     from vinbot.models.records import NewLookup, Units
     from vinbot.storage.engine import SessionFactory
@@ -161,6 +162,31 @@ def _ensure_user(user_id: int, at: datetime) -> Insert:
     )
 
 
+def _upsert_lookups() -> ReturningInsert[int]:
+    """The executemany INSERT of lookups: a user's VIN already in the history is updated to
+    this lookup (its time and snapshot) instead of adding a row."""
+    new = sqlite_insert(_LOOKUP_TABLE)
+    columns = ("provider", "looked_up_at", "year", "make", "model")
+    return new.on_conflict_do_update(
+        index_elements=[_LOOKUP_TABLE.c.user_id, _LOOKUP_TABLE.c.vin],
+        set_={name: new.excluded[name] for name in columns},
+    ).returning(_LOOKUP_TABLE.c.id, sort_by_parameter_order=True)
+
+
+def _trim_lookups(keep: int) -> Delete:
+    """The executemany DELETE of a user's lookups past the newest `keep` (give it {user})."""
+    newest_first = (
+        select(_LOOKUP_TABLE.c.id)
+        .where(_LOOKUP_TABLE.c.user_id == bindparam("user"))
+        .order_by(_LOOKUP_TABLE.c.looked_up_at.desc(), _LOOKUP_TABLE.c.id.desc())
+        .offset(keep)
+        .limit(-1)
+    )
+    return delete(_LOOKUP_TABLE).where(
+        _LOOKUP_TABLE.c.user_id == bindparam("user"), _LOOKUP_TABLE.c.id.in_(newest_first)
+    )
+
+
 def _settings_of(row: UserRow) -> UserSettings:
     units: Units = "imperial" if row.units == "imperial" else "metric"
     return UserSettings(units=units, recall_alerts=row.recall_alerts)
@@ -261,22 +287,32 @@ class SqlUserRepository:
 
 
 class SqlLookupRepository:
-    """LookupRepository on SQLite."""
+    """LookupRepository on SQLite: one row per user and VIN, at most `max_per_user` per user
+    (0: no cap), the newest kept."""
 
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, *, max_per_user: int = 0) -> None:
+        if max_per_user < 0:
+            raise ValueError("max_per_user must be 0 (no cap) or positive")
         self._sessions = sessions
+        self._max_per_user = max_per_user
 
     async def add_many(self, lookups: Sequence[NewLookup]) -> list[int]:
-        """Store lookups in one transaction and return their ids, in order."""
+        """Store lookups in one transaction and return their row ids, in order: a VIN the user
+        looked up before moves to the top (its row is updated), and each user in the batch is
+        trimmed to the newest `max_per_user` rows."""
         if not lookups:
             return []
         first_seen: dict[int, datetime] = {}
+        # Within a batch the last lookup of a user and VIN wins (the queue keeps their order).
+        latest: dict[tuple[int, str], NewLookup] = {}
         for lookup in lookups:
             seen = first_seen.get(lookup.user_id)
             if seen is None or lookup.looked_up_at < seen:
                 first_seen[lookup.user_id] = lookup.looked_up_at
-        # Two executemany statements on the table (not the ORM unit of work): a batch of a
-        # hundred lookups costs two round trips to the driver's thread, not a hundred.
+            latest.pop((lookup.user_id, lookup.vin), None)
+            latest[(lookup.user_id, lookup.vin)] = lookup
+        # A few executemany statements on the table (not the ORM unit of work): a batch of a
+        # hundred lookups costs a few round trips to the driver's thread, not a hundred.
         users = [
             {"id": user_id, "first_seen": at, "last_seen": at}
             for user_id, at in sorted(first_seen.items())
@@ -291,17 +327,17 @@ class SqlLookupRepository:
                 "make": lookup.make,
                 "model": lookup.model,
             }
-            for lookup in lookups
+            for lookup in latest.values()
         ]
         async with self._sessions.writing() as session:
             await session.execute(_ensure_users(), users)
-            ids = await session.execute(
-                sqlite_insert(_LOOKUP_TABLE).returning(
-                    _LOOKUP_TABLE.c.id, sort_by_parameter_order=True
-                ),
-                rows,
-            )
-            return list(ids.scalars())
+            ids = await session.execute(_upsert_lookups(), rows)
+            row_ids = {key: row[0] for key, row in zip(latest, ids.all(), strict=True)}
+            if self._max_per_user:
+                await session.execute(
+                    _trim_lookups(self._max_per_user), [{"user": u} for u in first_seen]
+                )
+        return [row_ids[(lookup.user_id, lookup.vin)] for lookup in lookups]
 
     async def recent(self, user_id: int, limit: int) -> list[LookupRecord]:
         """The user's latest lookups, newest first."""

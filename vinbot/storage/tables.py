@@ -74,12 +74,14 @@ class UserRow(Base):
 
 
 class LookupRow(Base):
-    """One decode a user asked for, with a small snapshot of the answer."""
+    """A VIN a user decoded, with a small snapshot of the latest answer: one row per user and
+    VIN (decoding it again moves it to the top), at most HISTORY_MAX_PER_USER per user."""
 
     __tablename__ = "lookups"
     __table_args__ = (
         Index(None, "user_id", "looked_up_at"),
         Index(None, "looked_up_at"),
+        Index(None, "user_id", "vin", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
