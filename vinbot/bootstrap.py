@@ -179,7 +179,9 @@ async def build_state(settings: Settings, stack: AsyncExitStack) -> State:
         history=history,
         garage=GarageService(SqlGarageRepository(sessions), limit=settings.garage_limit),
         user_settings=user_settings,
-        retention=RetentionService(SqlLookupRepository(sessions)),
+        retention=RetentionService(
+            SqlLookupRepository(sessions), usage=SqlUsageRepository(sessions)
+        ),
     )
 
 

@@ -208,6 +208,8 @@ async def test_forget_needs_confirmation_then_leaves_no_row(
             for column in {"user_id", "id"} & set(columns):
                 if table in {"lookups", "garage", "alembic_version"} and column == "id":
                     continue
+                if table == "usage_daily":  # today's count stays until the day ends
+                    continue
                 query = f"select count(*) from {table} where {column} = ?"  # noqa: S608
                 rows = db.execute(query, (USER,))
                 assert rows.fetchone()[0] == 0, table
@@ -221,3 +223,33 @@ async def test_history_retention_job_is_scheduled_and_prunes(bot: BotHarness) ->
     await flush(bot)
     await prune_history(BotContext(bot.application))
     assert len(await bot.services.lookup.recent(USER)) == 1
+
+
+async def test_forget_then_a_restart_does_not_hand_out_a_fresh_daily_quota(tmp_path: Path) -> None:
+    """A user past DAILY_LOOKUPS_PER_USER who confirms /forget still gets only the free answer
+    after a restart (new services over the same database file)."""
+    settings = harness_settings(tmp_path, DAILY_LOOKUPS_PER_USER="1")
+    async with AsyncExitStack() as stack:
+        bot = await build_harness(settings, [FakeProvider("carsxe", paid=True)], stack)
+        await stack.enter_async_context(bot.running())
+        await bot.send(HONDA)  # the day's one detailed lookup
+        await bot.send("/forget")
+        await bot.press(buttons(bot.request.sent()[-1])[0]["callback_data"])
+        assert "is deleted" in bot.replies()[-1]
+
+    carsxe = FakeProvider("carsxe", paid=True)
+    async with AsyncExitStack() as stack:
+        restarted = await build_harness(settings, [carsxe, FakeProvider("nhtsa")], stack)
+        await stack.enter_async_context(restarted.running())
+        await restarted.send(BMW)
+    assert carsxe.calls == []
+    assert "so this is the free answer" in restarted.replies()[-1]
+
+
+async def test_the_daily_clean_up_runs_even_when_history_is_kept_forever(tmp_path: Path) -> None:
+    """With HISTORY_DAYS=0 the daily job is still scheduled: it deletes the counts /forget kept."""
+    async with AsyncExitStack() as stack:
+        settings = harness_settings(tmp_path, HISTORY_DAYS="0")
+        bot = await build_harness(settings, [FakeProvider("nhtsa")], stack)
+        await stack.enter_async_context(bot.running())
+        assert len(bot.application.job_queue.get_jobs_by_name(PRUNE_JOB)) == 1

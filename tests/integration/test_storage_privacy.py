@@ -13,6 +13,7 @@ from vinbot.services.history import HistoryRecorder
 from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.privacy import PrivacyService
 from vinbot.services.quota import QuotaService
+from vinbot.services.retention import RetentionService
 from vinbot.services.settings import UserSettingsService
 from vinbot.storage.repositories import (
     SqlGarageRepository,
@@ -167,3 +168,31 @@ class _NoMetrics:
 class _NoAlerts:
     async def spend_cap_reached(self, event: object) -> None:
         """Nobody to tell here."""
+
+
+async def test_forget_keeps_only_todays_count_until_the_day_ends(
+    database: Database, tmp_path: Path
+) -> None:
+    """/forget keeps just today's paid-call count (the quota still refuses), and the daily
+    clean-up deletes it once the day is over, leaving other users' counts alone."""
+    path = tmp_path / "v.db"
+    clock = FakeClock(datetime(2025, 3, 13, 12, 0, tzinfo=UTC))
+    usage = SqlUsageRepository(database.sessions)
+    yesterday = QuotaService(usage, daily_lookups_per_user=1, monthly_paid_calls=0, now=clock)
+    await yesterday.record_paid_calls({USER: 1, OTHER_USER: 1})
+    clock.advance(days=1)
+    recorder = await _use_everything(database, clock, USER)
+    await recorder.aclose()
+    privacy = PrivacyService(SqlUserDataRepository(database.sessions), now=clock)
+    retention = RetentionService(SqlLookupRepository(database.sessions), usage=usage, now=clock)
+
+    await privacy.forget_user(USER)
+    assert rows_mentioning_user(path, USER) == {"usage_daily.user_id": 1}
+    assert await retention.prune_forgotten_usage() == 0
+    fresh = QuotaService(usage, daily_lookups_per_user=1, monthly_paid_calls=0, now=clock)
+    assert (await fresh.check(USER, is_admin=False)).reason == "user_daily"
+
+    clock.advance(days=1)
+    assert await retention.prune_forgotten_usage() == 1
+    assert rows_mentioning_user(path, USER) == {}
+    assert rows_mentioning_user(path, OTHER_USER) == {"users.id": 1, "usage_daily.user_id": 1}

@@ -26,7 +26,10 @@ FORGET_ASK = (
     "This deletes everything I store about you: history, garage, settings and usage. "
     "It cannot be undone. Are you sure?"
 )
-FORGET_DONE = "Done. Everything I stored about you is deleted."
+FORGET_DONE = (
+    "Done. Everything I stored about you is deleted. Only today's count of detailed lookups "
+    "stays until midnight UTC, so the daily limit still holds; then it goes too."
+)
 EXPORT_PRIVATE_ONLY = (
     "Your data export is personal, so I only send it in a private chat: open a chat with me "
     "and send /export there."

@@ -19,10 +19,11 @@ FIRST_RUN_DELAY = timedelta(minutes=1)
 
 
 async def prune_history(context: BotContext) -> None:
-    """Delete lookups older than HISTORY_DAYS."""
+    """Delete lookups older than HISTORY_DAYS, and the counts /forget kept once their day ended."""
     days = context.services.settings.history_days
     deleted = await context.services.retention.prune(days)
     log.info("history_pruned", older_than_days=days, deleted=deleted)
+    await context.services.retention.prune_forgotten_usage()
 
 
 def schedule_jobs(application: VinbotApplication) -> None:
@@ -30,8 +31,8 @@ def schedule_jobs(application: VinbotApplication) -> None:
     queue = application.job_queue
     if queue is None:  # pragma: no cover - the job-queue extra is a pinned requirement
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    if application.bot_data.services.settings.history_days > 0:
-        queue.run_repeating(
-            prune_history, interval=PRUNE_INTERVAL, first=FIRST_RUN_DELAY, name=PRUNE_JOB
-        )
+    # Always: even with HISTORY_DAYS=0 the counts /forget kept must go when their day ends.
+    queue.run_repeating(
+        prune_history, interval=PRUNE_INTERVAL, first=FIRST_RUN_DELAY, name=PRUNE_JOB
+    )
     schedule_recall_alerts(application)

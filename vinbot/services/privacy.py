@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING, Protocol
 
 from vinbot.logs import get_logger
@@ -44,10 +45,12 @@ class PrivacyService:
         return export_document(await self._data.collect(user_id), exported_at=self._now())
 
     async def forget_user(self, user_id: int) -> int:
-        """Delete every row about the user; returns how many rows went."""
+        """Delete every row about the user but today's paid-call count (kept until the UTC day
+        ends, so the daily quota still holds); returns how many rows went."""
         # A write still queued would bring rows back after the deletion.
         await self._flush()
-        deleted = await self._data.delete_all(user_id)
+        today = self._now().astimezone(UTC).date()
+        deleted = await self._data.delete_all(user_id, keep_usage_from=today)
         self._log.info("user_forgotten", user_id=user_id, rows=deleted)
         return deleted
 

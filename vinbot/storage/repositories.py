@@ -135,6 +135,10 @@ class UsageRepository(Protocol):
         """The bot's paid calls on day and in month, and when the month's cap was reached."""
         ...
 
+    async def delete_forgotten(self, before: date) -> int:
+        """Delete the counts of days before `before` whose user was forgotten; how many rows."""
+        ...
+
 
 class UserDataRepository(Protocol):
     """Everything keyed by one user's id, for export and erasure."""
@@ -143,8 +147,9 @@ class UserDataRepository(Protocol):
         """Every row about the user, read in one transaction."""
         ...
 
-    async def delete_all(self, user_id: int) -> int:
-        """Delete every row about the user in one transaction; returns how many rows."""
+    async def delete_all(self, user_id: int, *, keep_usage_from: date) -> int:
+        """Delete every row about the user in one transaction, except the paid-call counts of
+        keep_usage_from (today, UTC) and later; returns how many rows."""
         ...
 
 
@@ -503,6 +508,16 @@ class SqlUsageRepository:
             cap_reached_at=row.cap_reached_at if row is not None else None,
         )
 
+    async def delete_forgotten(self, before: date) -> int:
+        """Delete the counts of days before `before` whose user was forgotten; how many rows."""
+        statement = (
+            delete(DailyUsageRow)
+            .where(DailyUsageRow.day < before, DailyUsageRow.user_id.not_in(select(UserRow.id)))
+            .returning(DailyUsageRow.user_id)
+        )
+        async with self._sessions.writing() as session:
+            return len((await session.execute(statement)).all())
+
 
 class SqlUserDataRepository:
     """UserDataRepository on SQLite: every table holding a user id is listed here."""
@@ -564,15 +579,18 @@ class SqlUserDataRepository:
                 ),
             )
 
-    async def delete_all(self, user_id: int) -> int:
-        """Delete every row about the user in one transaction; returns how many rows."""
+    async def delete_all(self, user_id: int, *, keep_usage_from: date) -> int:
+        """Delete every row about the user in one transaction, except the paid-call counts of
+        keep_usage_from (today, UTC) and later; returns how many rows."""
         # Explicit deletes rather than trusting ON DELETE CASCADE alone, so a table added
         # without a foreign key still has to be listed here (and the forget test catches it).
+        # Today's paid-call count stays (usage_daily has no foreign key) so the daily quota
+        # still holds; delete_forgotten() removes it once its day is over.
         statements = (
             delete(LookupRow).where(LookupRow.user_id == user_id).returning(LookupRow.id),
             delete(GarageRow).where(GarageRow.user_id == user_id).returning(GarageRow.id),
             delete(DailyUsageRow)
-            .where(DailyUsageRow.user_id == user_id)
+            .where(DailyUsageRow.user_id == user_id, DailyUsageRow.day < keep_usage_from)
             .returning(DailyUsageRow.user_id),
             delete(RecallNotificationRow)
             .where(RecallNotificationRow.user_id == user_id)

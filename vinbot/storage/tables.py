@@ -108,14 +108,16 @@ class GarageRow(Base):
 
 
 class DailyUsageRow(Base):
-    """Paid upstream calls one user caused on one UTC day."""
+    """Paid upstream calls one user caused on one UTC day.
+
+    No foreign key: /forget deletes the user but keeps the current day's count (and only
+    that) until the day ends, so forgetting cannot hand out a fresh daily allowance.
+    """
 
     __tablename__ = "usage_daily"
     __table_args__ = (Index(None, "day"),)
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     day: Mapped[date] = mapped_column(primary_key=True)
     paid_calls: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
