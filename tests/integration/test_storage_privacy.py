@@ -61,7 +61,8 @@ async def _use_everything(database: Database, clock: FakeClock, user_id: int) ->
 
 
 async def test_export_contains_everything_stored_about_the_user(database: Database) -> None:
-    """The export is JSON-serialisable and holds profile, settings, lookups, garage and usage."""
+    """The export is JSON-serialisable and holds profile, settings, lookups (newest first),
+    garage and usage."""
     clock = FakeClock(datetime(2025, 3, 14, 12, 0, tzinfo=UTC))
     recorder = await _use_everything(database, clock, USER)
     await (await _use_everything(database, clock, OTHER_USER)).aclose()
@@ -83,15 +84,7 @@ async def test_export_contains_everything_stored_about_the_user(database: Databa
             "blocked_at": None,
         },
         "settings": {"units": "imperial", "recall_alerts": False},
-        "lookups": [
-            {
-                "vin": VIN,
-                "provider": "carsxe",
-                "looked_up_at": noon,
-                "year": 2003,
-                "make": "HONDA",
-                "model": "Accord",
-            },
+        "lookups": [  # newest first; the same time: the later row first
             {
                 "vin": OTHER_VIN,
                 "provider": "nhtsa",
@@ -100,7 +93,16 @@ async def test_export_contains_everything_stored_about_the_user(database: Databa
                 "make": "FORD",
                 "model": "F-150",
             },
+            {
+                "vin": VIN,
+                "provider": "carsxe",
+                "looked_up_at": noon,
+                "year": 2003,
+                "make": "HONDA",
+                "model": "Accord",
+            },
         ],
+        "lookups_omitted": 0,
         "garage": [{"vin": VIN, "nickname": "Blue", "added_at": noon}],
         "usage": [{"day": "2025-03-14", "paid_calls": 1}],
         "recall_notifications": [],

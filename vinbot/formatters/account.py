@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -35,6 +36,24 @@ EXPORT_PRIVATE_ONLY = (
     "and send /export there."
 )
 EXPORT_CAPTION = "Everything I store about you, as JSON."
+
+
+def export_caption(included: int, omitted: int) -> str:
+    """The export's caption; says so when the oldest lookups did not fit in one file."""
+    if not omitted:
+        return EXPORT_CAPTION
+    return (
+        f"Everything I store about you, as JSON — except your {omitted:,} oldest lookups: with "
+        f"them the file would pass Telegram's 50 MB limit, so it holds the {included:,} newest. "
+        "/forget deletes them all."
+    )
+
+
+def export_too_soon(retry_after: float) -> str:
+    """One export per few minutes: when the next one is possible."""
+    minutes = max(1, math.ceil(retry_after / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"You just had an export. You can ask for another in {minutes} {unit}."
 
 
 def vehicle_title(year: int | None, make: str | None, model: str | None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import TYPE_CHECKING
 
 from telegram import InputFile, Message
@@ -16,6 +15,7 @@ from vinbot.handlers.decode import reply_html
 from vinbot.models.errors import VinbotError
 from vinbot.models.vin import analyse
 from vinbot.services.garage import AlreadySaved, GarageFull, NicknameTooLong, NotInGarage
+from vinbot.services.privacy import ExportTooSoon
 
 if TYPE_CHECKING:
     from telegram import CallbackQuery, InlineKeyboardMarkup, Update
@@ -114,11 +114,14 @@ async def on_export(update: Update, context: BotContext) -> None:
     if not is_private(message):  # the file would be posted for the whole group to read
         await reply_html(message, context, account.EXPORT_PRIVATE_ONLY)
         return
-    document = await context.services.privacy.export_user(user_id)
-    payload = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
+    try:
+        export = await context.services.privacy.export_file(user_id)
+    except ExportTooSoon as exc:
+        await reply_html(message, context, account.export_too_soon(exc.retry_after))
+        return
     await message.reply_document(
-        InputFile(payload, filename=f"vinbot-data-{user_id}.json"),
-        caption=account.EXPORT_CAPTION,
+        InputFile(export.data, filename=f"vinbot-data-{user_id}.json"),
+        caption=account.export_caption(export.lookups_included, export.lookups_omitted),
     )
     context.services.metrics.reply_sent("document")
 

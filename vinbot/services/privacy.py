@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+from dataclasses import dataclass
 from datetime import UTC
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol, cast
+
+from cachetools import TTLCache
 
 from vinbot.logs import get_logger
+from vinbot.models.errors import VinbotError
 from vinbot.models.records import utc_now
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from datetime import datetime
 
-    from vinbot.models.records import Clock, UserData
+    from vinbot.models.records import Clock, LookupRecord, UserData
     from vinbot.storage.repositories import UserDataRepository
 
 
@@ -24,6 +31,34 @@ class PendingWrites(Protocol):
         ...
 
 
+# Telegram bots may upload files up to 50 MB; keep room for the multipart envelope.
+EXPORT_MAX_BYTES: Final = 50 * 1024 * 1024 - 64 * 1024
+# One export per user per this many seconds (a large history is real work to read and send).
+EXPORT_INTERVAL_SECONDS: Final = 300.0
+# Lookups read per query: each page is a short read, and the loop serves others in between.
+EXPORT_PAGE_SIZE: Final = 500
+# Exports built at once across the bot: each may hold up to EXPORT_MAX_BYTES in memory.
+CONCURRENT_EXPORTS: Final = 2
+_REMEMBERED_EXPORTERS: Final = 10_000
+
+
+class ExportTooSoon(VinbotError):
+    """The user had an export less than EXPORT_INTERVAL_SECONDS ago."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"another export is possible in {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """The export as JSON bytes, and how many lookups did not fit under the size limit."""
+
+    data: bytes
+    lookups_included: int
+    lookups_omitted: int
+
+
 class PrivacyService:
     """Exports and erases one user's data; queued writes land first so nothing slips past."""
 
@@ -33,16 +68,80 @@ class PrivacyService:
         *,
         pending: Sequence[PendingWrites] = (),
         now: Clock = utc_now,
+        max_export_bytes: int = EXPORT_MAX_BYTES,
+        export_interval: float = EXPORT_INTERVAL_SECONDS,
+        page_size: int = EXPORT_PAGE_SIZE,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._data = data
         self._pending = tuple(pending)
         self._now = now
+        self._max_bytes = max_export_bytes
+        self._interval = export_interval
+        self._page_size = page_size
+        self._monotonic = monotonic
+        self._exporting = asyncio.Semaphore(CONCURRENT_EXPORTS)
+        self._last_export: TTLCache[int, float] = TTLCache(
+            maxsize=_REMEMBERED_EXPORTERS, ttl=export_interval, timer=monotonic
+        )
         self._log = get_logger(__name__)
 
     async def export_user(self, user_id: int) -> dict[str, object]:
-        """Everything stored about the user, as a JSON-serialisable document."""
+        """Everything stored about the user, as a JSON-serialisable document (no size or rate
+        limit: for tests and tools; the bot sends export_file())."""
+        built = await self._build(user_id, max_bytes=None)
+        return cast("dict[str, object]", json.loads(built.data))
+
+    async def export_file(self, user_id: int) -> ExportFile:
+        """The user's export as JSON under Telegram's upload limit: lookups newest first, the
+        oldest left out (and counted) when they do not fit. At most one per user per export
+        interval, else ExportTooSoon. Read page by page, so the loop serves others meanwhile."""
+        now = self._monotonic()
+        last = self._last_export.get(user_id)
+        if last is not None:
+            raise ExportTooSoon(max(last + self._interval - now, 1.0))
+        self._last_export[user_id] = now  # before the work: a second /export meanwhile waits too
+        async with self._exporting:
+            built = await self._build(user_id, max_bytes=self._max_bytes)
+        self._log.info(
+            "user_exported",
+            user_id=user_id,
+            size=len(built.data),
+            lookups=built.lookups_included,
+            omitted=built.lookups_omitted,
+        )
+        return built
+
+    async def _build(self, user_id: int, *, max_bytes: int | None) -> ExportFile:
         await self._flush()
-        return export_document(await self._data.collect(user_id), exported_at=self._now())
+        data = await self._data.collect(user_id, with_lookups=False)
+        total = await self._data.count_lookups(user_id)
+        document = export_document(data, exported_at=self._now())
+        del document["lookups"]
+        head = json.dumps(document, indent=2, ensure_ascii=False).removesuffix("\n}").encode()
+        # The small document, then the lookups page by page, one per line, newest first.
+        chunks = [head, b',\n  "lookups": [']
+        size = len(head) + len(_tail(total)) + 64
+        after: LookupRecord | None = None
+        included = 0
+        full = False
+        while not full:
+            page = await self._data.lookup_page(user_id, after=after, limit=self._page_size)
+            for lookup in page:
+                line = b"\n    " + json.dumps(lookup_json(lookup), ensure_ascii=False).encode()
+                if max_bytes is not None and size + len(line) + 1 > max_bytes:
+                    full = True
+                    break
+                chunks.append(line if included == 0 else b"," + line)
+                size += len(line) + 1
+                included += 1
+            if len(page) < self._page_size:
+                break
+            after = page[-1]
+        chunks.append(b"\n  ]" if included else b"]")
+        chunks.append(_tail(max(total - included, 0)))
+        joined = await asyncio.to_thread(b"".join, chunks)  # up to 50 MB: a copy off the loop
+        return ExportFile(joined, included, max(total - included, 0))
 
     async def forget_user(self, user_id: int) -> int:
         """Delete every row about the user but today's paid-call count (kept until the UTC day
@@ -57,6 +156,22 @@ class PrivacyService:
     async def _flush(self) -> None:
         for pending in self._pending:
             await pending.flush()
+
+
+def _tail(omitted: int) -> bytes:
+    return f',\n  "lookups_omitted": {omitted}\n}}\n'.encode()
+
+
+def lookup_json(lookup: LookupRecord) -> dict[str, object]:
+    """One lookup in the export."""
+    return {
+        "vin": lookup.vin,
+        "provider": lookup.provider,
+        "looked_up_at": lookup.looked_up_at.isoformat(),
+        "year": lookup.year,
+        "make": lookup.make,
+        "model": lookup.model,
+    }
 
 
 def export_document(data: UserData, *, exported_at: datetime) -> dict[str, object]:
@@ -79,17 +194,7 @@ def export_document(data: UserData, *, exported_at: datetime) -> dict[str, objec
             "units": profile.settings.units,
             "recall_alerts": profile.settings.recall_alerts,
         },
-        "lookups": [
-            {
-                "vin": lookup.vin,
-                "provider": lookup.provider,
-                "looked_up_at": lookup.looked_up_at.isoformat(),
-                "year": lookup.year,
-                "make": lookup.make,
-                "model": lookup.model,
-            }
-            for lookup in data.lookups
-        ],
+        "lookups": [lookup_json(lookup) for lookup in data.lookups],
         "garage": [
             {
                 "vin": entry.vin,

@@ -143,8 +143,18 @@ class UsageRepository(Protocol):
 class UserDataRepository(Protocol):
     """Everything keyed by one user's id, for export and erasure."""
 
-    async def collect(self, user_id: int) -> UserData:
-        """Every row about the user, read in one transaction."""
+    async def collect(self, user_id: int, *, with_lookups: bool = True) -> UserData:
+        """Every row about the user (lookups only when asked), read in one transaction."""
+        ...
+
+    async def count_lookups(self, user_id: int) -> int:
+        """How many lookups the user has stored."""
+        ...
+
+    async def lookup_page(
+        self, user_id: int, *, after: LookupRecord | None, limit: int
+    ) -> list[LookupRecord]:
+        """Up to limit of the user's lookups, newest first, starting after the given one."""
         ...
 
     async def delete_all(self, user_id: int, *, keep_usage_from: date) -> int:
@@ -525,14 +535,18 @@ class SqlUserDataRepository:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def collect(self, user_id: int) -> UserData:
-        """Every row about the user, read in one transaction."""
+    async def collect(self, user_id: int, *, with_lookups: bool = True) -> UserData:
+        """Every row about the user (lookups only when asked), read in one transaction."""
         async with self._sessions.reading() as session:
             user = await session.get(UserRow, user_id)
-            lookups = await session.scalars(
-                select(LookupRow)
-                .where(LookupRow.user_id == user_id)
-                .order_by(LookupRow.looked_up_at, LookupRow.id)
+            lookups = (
+                await session.scalars(
+                    select(LookupRow)
+                    .where(LookupRow.user_id == user_id)
+                    .order_by(LookupRow.looked_up_at, LookupRow.id)
+                )
+                if with_lookups
+                else ()
             )
             garage = await session.scalars(
                 select(GarageRow)
@@ -578,6 +592,37 @@ class SqlUserDataRepository:
                     for row in notices
                 ),
             )
+
+    async def count_lookups(self, user_id: int) -> int:
+        """How many lookups the user has stored."""
+        async with self._sessions.reading() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(LookupRow).where(LookupRow.user_id == user_id)
+            )
+        return count or 0
+
+    async def lookup_page(
+        self, user_id: int, *, after: LookupRecord | None, limit: int
+    ) -> list[LookupRecord]:
+        """Up to limit of the user's lookups, newest first, starting after the given one."""
+        # Plain columns, not ORM objects: a page is turned into records cheaply on the loop.
+        statement = (
+            select(*_LOOKUP_TABLE.c)
+            .where(_LOOKUP_TABLE.c.user_id == user_id)
+            .order_by(_LOOKUP_TABLE.c.looked_up_at.desc(), _LOOKUP_TABLE.c.id.desc())
+            .limit(limit)
+        )
+        if after is not None:
+            statement = statement.where(
+                or_(
+                    _LOOKUP_TABLE.c.looked_up_at < after.looked_up_at,
+                    (_LOOKUP_TABLE.c.looked_up_at == after.looked_up_at)
+                    & (_LOOKUP_TABLE.c.id < after.id),
+                )
+            )
+        async with self._sessions.reading() as session:
+            rows = (await session.execute(statement)).all()
+        return [LookupRecord(**row._asdict()) for row in rows]
 
     async def delete_all(self, user_id: int, *, keep_usage_from: date) -> int:
         """Delete every row about the user in one transaction, except the paid-call counts of
