@@ -355,3 +355,16 @@ async def test_inline_mode_decodes_and_explains(bot: BotHarness) -> None:
     (explanation,) = await inline(bot, "1HGCM82633AOO4352")
     assert explanation["title"].startswith("Not a valid VIN")
     assert "1HGCM82633A004352" in explanation["description"]
+
+
+async def test_an_image_file_without_a_size_is_refused_by_getfile_before_download(
+    bot: BotHarness,
+) -> None:
+    """An image file whose message gives no size is refused on getFile's size: never
+    downloaded, never read."""
+    bot.request.file_bytes = b"\x89PNG" + bytes(6_000_000)
+    document = {"file_id": "doc", "file_unique_id": "d", "mime_type": "image/png"}
+    await bot.feed({"message": bot.message(document=document)})
+    assert "please send one under 5 MB" in bot.replies()[-1]
+    assert [c for c in bot.request.calls if c.method == "download"] == []
+    assert bot.extras.reader.images == []

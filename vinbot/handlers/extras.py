@@ -16,6 +16,7 @@ from vinbot.logs import get_logger
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import (
     ImageRejected,
+    ImageTooLarge,
     InvalidInput,
     InvalidVin,
     LookupNotFound,
@@ -156,6 +157,10 @@ def _largest_image(message: Message) -> tuple[str, int | None] | None:
 async def _download(context: BotContext, file_id: str) -> bytes:
     # The bytes come through PTB; the file URL (which holds the bot token) goes nowhere else.
     file = await context.bot.get_file(file_id)
+    # A file sent without a size in the message: refuse it by getFile's size before holding
+    # up to Telegram's 20 MB of it in memory (the OCR service checks the bytes again).
+    if file.file_size is not None and file.file_size > MAX_IMAGE_BYTES:
+        raise ImageTooLarge(file.file_size, MAX_IMAGE_BYTES)
     return bytes(await file.download_as_bytearray())
 
 

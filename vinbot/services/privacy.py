@@ -37,8 +37,9 @@ EXPORT_MAX_BYTES: Final = 50 * 1024 * 1024 - 64 * 1024
 EXPORT_INTERVAL_SECONDS: Final = 300.0
 # Lookups read per query: each page is a short read, and the loop serves others in between.
 EXPORT_PAGE_SIZE: Final = 500
-# Exports built at once across the bot: each may hold up to EXPORT_MAX_BYTES in memory.
-CONCURRENT_EXPORTS: Final = 2
+# Exports built at once across the bot: each may hold about twice EXPORT_MAX_BYTES in memory
+# while it is joined and sent, so a second waits for the first.
+CONCURRENT_EXPORTS: Final = 1
 _REMEMBERED_EXPORTERS: Final = 10_000
 
 
