@@ -127,3 +127,24 @@ async def test_past_the_size_limit_the_newest_lookups_are_kept(tmp_path: Path) -
     assert document["lookups_omitted"] == export.lookups_omitted
     vins = [lookup["vin"] for lookup in document["lookups"]]
     assert vins == [f"V{n:016d}" for n in range(999, 999 - export.lookups_included, -1)]
+
+
+async def test_an_export_asked_while_another_is_built_is_refused_not_queued(
+    tmp_path: Path,
+) -> None:
+    """While one export is being built, another user's /export is answered at once with "try
+    again in a minute" (not left waiting), and may try again as soon as the first is done."""
+    async with AsyncExitStack() as stack:
+        bot = await started(stack, tmp_path)
+        add_history(tmp_path / "bot.db", USER, 20_000)
+        first = asyncio.create_task(bot.send("/export", user_id=USER))
+        while not bot.services.privacy.exporting:
+            await asyncio.sleep(0)
+        await bot.send("/export", user_id=USER + 1)
+        refused_before_first_done = not first.done()
+        await first
+        await bot.send("/export", user_id=USER + 1)
+
+    assert refused_before_first_done
+    assert "try again in a minute" in bot.replies()[-1]
+    assert len(bot.request.files("sendDocument")) == 2

@@ -49,6 +49,9 @@ def export_caption(included: int, omitted: int) -> str:
     )
 
 
+EXPORT_BUSY = "I'm putting together someone else's export right now. Please try again in a minute."
+
+
 def export_too_soon(retry_after: float) -> str:
     """One export per few minutes: when the next one is possible."""
     minutes = max(1, math.ceil(retry_after / 60))

@@ -15,7 +15,7 @@ from vinbot.handlers.decode import reply_html
 from vinbot.models.errors import VinbotError
 from vinbot.models.vin import analyse
 from vinbot.services.garage import AlreadySaved, GarageFull, NicknameTooLong, NotInGarage
-from vinbot.services.privacy import ExportTooSoon
+from vinbot.services.privacy import ExportBusy, ExportTooSoon
 
 if TYPE_CHECKING:
     from telegram import CallbackQuery, InlineKeyboardMarkup, Update
@@ -118,6 +118,9 @@ async def on_export(update: Update, context: BotContext) -> None:
         export = await context.services.privacy.export_file(user_id)
     except ExportTooSoon as exc:
         await reply_html(message, context, account.export_too_soon(exc.retry_after))
+        return
+    except ExportBusy:
+        await reply_html(message, context, account.EXPORT_BUSY)
         return
     await message.reply_document(
         InputFile(export.data, filename=f"vinbot-data-{user_id}.json"),

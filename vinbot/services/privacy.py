@@ -51,6 +51,10 @@ class ExportTooSoon(VinbotError):
         self.retry_after = retry_after
 
 
+class ExportBusy(VinbotError):
+    """Another export is being built: try again shortly (waiting would hold an update slot)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExportFile:
     """The export as JSON bytes, and how many lookups did not fit under the size limit."""
@@ -87,6 +91,11 @@ class PrivacyService:
         )
         self._log = get_logger(__name__)
 
+    @property
+    def exporting(self) -> bool:
+        """Whether an export is being built now."""
+        return self._exporting.locked()
+
     async def export_user(self, user_id: int) -> dict[str, object]:
         """Everything stored about the user, as a JSON-serialisable document (no size or rate
         limit: for tests and tools; the bot sends export_file())."""
@@ -96,11 +105,16 @@ class PrivacyService:
     async def export_file(self, user_id: int) -> ExportFile:
         """The user's export as JSON under Telegram's upload limit: lookups newest first, the
         oldest left out (and counted) when they do not fit. At most one per user per export
-        interval, else ExportTooSoon. Read page by page, so the loop serves others meanwhile."""
+        interval, else ExportTooSoon; ExportBusy while another is built. Read page by page, so
+        the loop serves others meanwhile."""
         now = self._monotonic()
         last = self._last_export.get(user_id)
         if last is not None:
             raise ExportTooSoon(max(last + self._interval - now, 1.0))
+        if self.exporting:
+            # Refused, not queued: exports waiting here would each hold one of the bot's
+            # concurrent update slots, and enough of them would stall everyone.
+            raise ExportBusy("another export is being built")
         self._last_export[user_id] = now  # before the work: a second /export meanwhile waits too
         async with self._exporting:
             built = await self._build(user_id, max_bytes=self._max_bytes)
