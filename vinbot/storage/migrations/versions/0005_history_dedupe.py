@@ -1,4 +1,5 @@
-"""History: one row per user and VIN (the newest kept), enforced by a unique index.
+"""History: one row per user and VIN (the newest kept), enforced by a unique index; and
+usage_daily no longer references users, so today's count outlives /forget until the day ends.
 
 Revision ID: 0005
 Revises: 0003
@@ -16,7 +17,8 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    """Delete all but the newest lookup of each user and VIN, then add the unique index."""
+    """Keep the newest lookup of each user and VIN, add the unique index, and drop the foreign
+    key (and its ON DELETE CASCADE) from usage_daily.user_id."""
     # SQLite has window functions since 3.25 (2018); ties on the time keep the later row.
     op.execute(
         """
@@ -31,8 +33,17 @@ def upgrade() -> None:
         """
     )
     op.create_index("ix_lookups_user_id_vin", "lookups", ["user_id", "vin"], unique=True)
+    # SQLite cannot drop a constraint in place: batch mode copies the table.
+    with op.batch_alter_table("usage_daily", recreate="always") as batch:
+        batch.drop_constraint("fk_usage_daily_user_id_users", type_="foreignkey")
 
 
 def downgrade() -> None:
-    """Drop the unique index (the deleted duplicates do not come back)."""
+    """Put usage_daily's foreign key back (first deleting counts whose user is gone) and drop
+    the unique index (the merged duplicates do not come back)."""
+    op.execute("DELETE FROM usage_daily WHERE user_id NOT IN (SELECT id FROM users)")
+    with op.batch_alter_table("usage_daily", recreate="always") as batch:
+        batch.create_foreign_key(
+            "fk_usage_daily_user_id_users", "users", ["user_id"], ["id"], ondelete="CASCADE"
+        )
     op.drop_index("ix_lookups_user_id_vin", table_name="lookups")
