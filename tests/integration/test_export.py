@@ -148,3 +148,27 @@ async def test_an_export_asked_while_another_is_built_is_refused_not_queued(
     assert refused_before_first_done
     assert "try again in a minute" in bot.replies()[-1]
     assert len(bot.request.files("sendDocument")) == 2
+
+
+async def test_pages_split_between_lookups_made_at_the_same_moment_lose_none(
+    tmp_path: Path,
+) -> None:
+    """Lookups with the same time read two per page all reach the file, each once."""
+    url = sqlite_url(tmp_path / "v.db")
+    async with opened(url) as database:
+        with closing(sqlite3.connect(tmp_path / "v.db")) as db:
+            db.execute(
+                "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?)",
+                (USER, "2025-01-01 00:00:00", "2025-01-01 00:00:00"),
+            )
+            db.executemany(
+                "INSERT INTO lookups (user_id, vin, provider, looked_up_at)"
+                " VALUES (?, ?, 'nhtsa', '2025-01-01 00:00:00.000000')",
+                [(USER, f"V{n:016d}") for n in range(5)],
+            )
+            db.commit()
+        privacy = PrivacyService(SqlUserDataRepository(database.sessions), page_size=2)
+        export = await privacy.export_file(USER)
+
+    vins = [lookup["vin"] for lookup in json.loads(export.data)["lookups"]]
+    assert vins == [f"V{n:016d}" for n in range(4, -1, -1)]
