@@ -253,3 +253,14 @@ async def test_the_daily_clean_up_runs_even_when_history_is_kept_forever(tmp_pat
         bot = await build_harness(settings, [FakeProvider("nhtsa")], stack)
         await stack.enter_async_context(bot.running())
         assert len(bot.application.job_queue.get_jobs_by_name(PRUNE_JOB)) == 1
+
+
+async def test_garage_rename_with_a_superscript_number_is_answered_not_a_crash(
+    bot: BotHarness,
+) -> None:
+    """Renaming car "²" (it passes isdigit() but not int()) gets the not-in-garage answer,
+    not an internal error."""
+    await bot.send(HONDA)
+    await bot.press(bot.services.callbacks.encode(CallbackAction.SAVE, HONDA))
+    await bot.send("/garage rename ² Daily")
+    assert "isn't in your garage" in bot.replies()[-1]

@@ -21,7 +21,7 @@ from vinbot.clients.nhtsa_recalls import (
     nhtsa_recalls_http_client,
 )
 from vinbot.clients.retry import RetryPolicy
-from vinbot.clients.wire import RejectedRequest
+from vinbot.clients.wire import RejectedRequest, model_year
 from vinbot.config import Secret
 from vinbot.models.errors import (
     CIRCUIT_OPEN,
@@ -429,3 +429,12 @@ def test_nhtsa_client_is_free(nhtsa: NhtsaRecallsClient) -> None:
 def test_nhtsa_dates_are_day_first(text: object, expected: dt.date | None) -> None:
     """ReportReceivedDate is DD/MM/YYYY; impossible dates are unknown, never guessed."""
     assert nhtsa_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "year"), [("2012", 2012), (2012, 2012), ("²⁰¹²", None), ("x", None)]
+)
+def test_model_year_takes_decimal_digits_only(raw: object, year: int | None) -> None:
+    """An upstream year written in superscripts (isdigit() but not int()) is unknown, not a
+    crash in the client."""
+    assert model_year(raw) == year

@@ -134,7 +134,7 @@ def numeral(value: object) -> str | None:
 def model_year(value: object) -> int | None:
     """A plausible model year from "2012" or 2012, else None."""
     cleaned = text(value)
-    if cleaned is None or not cleaned.isdigit():
+    if cleaned is None or not cleaned.isdecimal():  # int() refuses "²", which isdigit() takes
         return None
     year = int(cleaned)
     return year if _FIRST_YEAR <= year <= _LAST_YEAR else None

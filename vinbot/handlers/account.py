@@ -67,7 +67,7 @@ async def _rename(context: BotContext, user_id: int, args: list[str]) -> str:
         return "Usage: <code>/garage rename VIN nickname</code>"
     target, nickname = args[1], " ".join(args[2:]) or None
     entries = await context.services.garage.list(user_id)
-    if target.isdigit() and 1 <= int(target) <= len(entries):
+    if target.isdecimal() and 1 <= int(target) <= len(entries):  # "²".isdigit(), int("²") fails
         vin = entries[int(target) - 1].vin
     else:
         vin = analyse(target).vin

@@ -69,7 +69,7 @@ async def send_recalls(message: Message, context: BotContext, vin: str, user_id:
 async def recalls_page_pressed(query: CallbackQuery, context: BotContext, payload: str) -> None:
     """◀️/▶️ under a recall report: show another page in place."""
     vin, _, page_text = payload.partition(":")
-    page = int(page_text) if page_text.isdigit() else 0
+    page = int(page_text) if page_text.isdecimal() else 0
     await query.answer()  # at once: a slow lookup must not outlive the button's spinner
     outcome = await _recalls_for(context, vin, query.from_user.id)
     if isinstance(outcome, str):
