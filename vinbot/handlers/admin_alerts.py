@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from telegram.error import TelegramError
 
+from vinbot.formatters.recovery import update_quarantined_alert
 from vinbot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -37,6 +38,10 @@ class TelegramAdminAlerts:
             "decodes. Raise MONTHLY_PAID_CALLS to lift it."
         )
         await self._send_all(text)
+
+    async def update_quarantined(self, update_id: int, update_kind: str) -> None:
+        """Tell every admin that an update failed twice and will not be handled again."""
+        await self._send_all(update_quarantined_alert(update_id, update_kind))
 
     async def _send_all(self, text: str) -> None:
         if self._bot is None:
