@@ -77,6 +77,7 @@ class Settings:
     poll_timeout_seconds: float = 10.0
     health_stall_seconds: float = 90.0
     conflict_exit_seconds: float = 120.0
+    loop_stall_seconds: float = 30.0  # 0: no loop watchdog
     vehicle_photos: bool = True
 
     def secrets(self) -> list[str]:
@@ -288,6 +289,7 @@ def load_settings(environ: Mapping[str, str], *, interactive: bool = False) -> S
         poll_timeout_seconds=read.number("POLL_TIMEOUT_SECONDS", 10.0, 0, 50),
         health_stall_seconds=read.number("HEALTH_STALL_SECONDS", 90.0, 1, 86_400),
         conflict_exit_seconds=read.number("CONFLICT_EXIT_SECONDS", 120.0, 1, 86_400),
+        loop_stall_seconds=read.number("LOOP_STALL_SECONDS", 30.0, 0, 86_400),
         vehicle_photos=read.flag("VEHICLE_PHOTOS", default=True),
     )
 
