@@ -14,13 +14,18 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from vinbot.bootstrap import build_bot_services
 from vinbot.handlers.basic import BOT_COMMANDS
 from vinbot.health import HealthServer
+from vinbot.journal import UpdateJournal
 from vinbot.logs import get_logger
 from vinbot.models.errors import ConfigError
+from vinbot.recovery import recover_updates
 from vinbot.telegram_app import build_application, build_requests
+from vinbot.update_tracking import InFlightUpdates
+from vinbot.watchdog import LoopWatchdog
 
 if TYPE_CHECKING:
     from vinbot.config import Settings
-    from vinbot.handlers.context import BotServices, VinbotApplication
+    from vinbot.handlers.context import BotServices
+    from vinbot.update_tracking import TrackedApplication
 
 log = get_logger(__name__)
 
@@ -75,7 +80,22 @@ async def _wait_for_stop(stop: asyncio.Event, conflicts: ConflictWatch) -> int:
         return EXIT_OK
 
 
-async def _serve(application: VinbotApplication, services: BotServices, stop: asyncio.Event) -> int:
+def _watchdog(
+    settings: Settings, in_flight: InFlightUpdates, journal: UpdateJournal
+) -> LoopWatchdog:
+    return LoopWatchdog(
+        settings.loop_stall_seconds,
+        in_flight=in_flight.snapshot,
+        before_exit=(journal.flush_blocking,),
+    )
+
+
+async def _serve(
+    application: TrackedApplication,
+    services: BotServices,
+    journal: UpdateJournal,
+    stop: asyncio.Event,
+) -> int:
     settings = services.settings
     health_server = HealthServer(services.health, services.metrics, port=settings.port)
     # Bound first: a port in use fails the start with one line, before Telegram is touched.
@@ -87,20 +107,31 @@ async def _serve(application: VinbotApplication, services: BotServices, stop: as
                 await application.bot.set_my_commands(list(BOT_COMMANDS))
             except TelegramError as exc:
                 log.warning("set_my_commands_failed", error_type=type(exc).__name__)
-            return await _poll_until_stopped(application, services, stop)
+            return await _poll_until_stopped(application, services, journal, stop)
     finally:
         await health_server.stop()
 
 
 async def _poll_until_stopped(
-    application: VinbotApplication, services: BotServices, stop: asyncio.Event
+    application: TrackedApplication,
+    services: BotServices,
+    journal: UpdateJournal,
+    stop: asyncio.Event,
 ) -> int:
     updater = application.updater
     if updater is None:  # pragma: no cover - the builder always makes one
         raise RuntimeError("the application has no updater")
     conflicts = ConflictWatch(services)
+    settings = services.settings
+    in_flight = InFlightUpdates()
+    application.update_listeners.extend((in_flight, journal))
+    watchdog = _watchdog(settings, in_flight, journal) if settings.loop_stall_seconds else None
     await application.start()
     try:
+        if watchdog is not None:
+            watchdog.start(asyncio.get_running_loop())
+        # What the last run left unfinished is handled (or quarantined) before anything new.
+        await recover_updates(application, journal, services.admin_alerts)
         await updater.start_polling(
             timeout=int(services.settings.poll_timeout_seconds),
             allowed_updates=Update.ALL_TYPES,
@@ -121,6 +152,9 @@ async def _poll_until_stopped(
             log.info("polling_stopped")
         await application.stop()
         log.info("application_stopped")
+        if watchdog is not None:
+            # Handlers still running kept it armed; the steps from here on may be slow.
+            watchdog.stop()
     return code
 
 
@@ -133,11 +167,14 @@ async def run_bot(settings: Settings) -> int:
     try:
         async with AsyncExitStack() as stack:
             services = await build_bot_services(settings, stack)
-            requests = build_requests(settings, services.health)
+            # Opened on the migrated file; closed after the application stopped.
+            journal = UpdateJournal.open(settings.database_url)
+            stack.push_async_callback(journal.aclose)
+            requests = build_requests(settings, services.health, journal)
             stack.push_async_callback(requests.shutdown)
             application = build_application(settings, services, requests)
             log.info("starting", config=settings.redacted())
-            code = await _serve(application, services, stop)
+            code = await _serve(application, services, journal, stop)
         log.info("stopped", exit_code=code)
     except InvalidToken:
         raise ConfigError(
