@@ -117,15 +117,17 @@ class World:
         env.update(overrides)
         return env
 
-    async def start_bot(self, *, wait: bool = True, **overrides: str) -> BotProcess:
-        """Start `python -m vinbot` and (by default) wait until it is ready."""
+    async def start_bot(
+        self, *, wait: bool = True, module: str = "vinbot", **overrides: str
+    ) -> BotProcess:
+        """Start `python -m vinbot` (or a test wrapper module) and by default wait until ready."""
         env = self.env(**overrides)
         log_path = self.tmp_path / f"bot-{len(self.bots)}.log"
         with log_path.open("wb") as log_file:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "vinbot",
+                module,
                 cwd=ROOT,
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,
