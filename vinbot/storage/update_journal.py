@@ -79,7 +79,6 @@ class SqlJournalStore:
         self, fetched: Sequence[tuple[int, str]], handled: Collection[int], now: datetime
     ) -> None:
         """In one transaction: add fetched (id, JSON) rows, move the mark, delete handled ids."""
-        # An update handled before its batch reached the disk needs no row at all.
         rows = [
             {
                 "update_id": update_id,
@@ -89,7 +88,6 @@ class SqlJournalStore:
                 "fetched_at": now,
             }
             for update_id, payload in fetched
-            if update_id not in handled
         ]
         with self._writing() as connection, connection.begin():
             if rows:
