@@ -85,13 +85,18 @@ async def _replay(
     if not updates:
         return
     await journal.begin_replay([update.update_id for update, _ in updates])
-    await asyncio.gather(*(_handle(application, update, kind) for update, kind in updates))
+    # No more at once than polling would handle (CONCURRENT_UPDATES).
+    slots = asyncio.Semaphore(application.concurrent_updates)
+    await asyncio.gather(*(_handle(application, slots, update, kind) for update, kind in updates))
 
 
-async def _handle(application: TrackedApplication, update: Update, kind: str) -> None:
-    log.info("update_replayed", update_id=update.update_id, update_kind=kind)
+async def _handle(
+    application: TrackedApplication, slots: asyncio.Semaphore, update: Update, kind: str
+) -> None:
     try:
-        await application.process_update(update)
+        async with slots:
+            log.info("update_replayed", update_id=update.update_id, update_kind=kind)
+            await application.process_update(update)
     except Exception as exc:  # noqa: BLE001 - one update's failure must not stop the start-up
         log.error("update_replay_failed", update_id=update.update_id, error_type=type(exc).__name__)
 

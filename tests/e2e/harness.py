@@ -7,7 +7,8 @@ import os
 import signal
 import socket
 import sys
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,14 @@ async def open_world(stack: AsyncExitStack, tmp_path: Path, **telegram: Any) -> 
     carsxe = await stack.enter_async_context(FakeCarsXE())
     nhtsa = await stack.enter_async_context(FakeNhtsa())
     return World(fake_telegram, carsxe, nhtsa, tmp_path)
+
+
+@asynccontextmanager
+async def running_world(tmp_path: Path, **telegram: Any) -> AsyncIterator[World]:
+    """The fakes for one test; every bot still running is stopped at the end."""
+    async with AsyncExitStack() as stack:
+        world = await open_world(stack, tmp_path, **telegram)
+        try:
+            yield world
+        finally:
+            await world.stop_all()

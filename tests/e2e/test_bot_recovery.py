@@ -6,13 +6,12 @@ import asyncio
 import json
 import signal
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.harness import BotProcess, World, open_world
+from tests.e2e.harness import BotProcess, World, running_world
 from tests.fakes.stalling_bot import MAGIC_TEXT
 from vinbot.formatters.recovery import UPDATE_NOT_PROCESSED
 from vinbot.watchdog import EXIT_LOOP_STALLED
@@ -30,12 +29,8 @@ EXIT_TIMEOUT = 30.0
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with AsyncExitStack() as stack:
-        world = await open_world(stack, tmp_path)
-        try:
-            yield world
-        finally:
-            await world.stop_all()
+    async with running_world(tmp_path) as world:
+        yield world
 
 
 def texts_to(world: World, chat_id: int) -> list[str]:

@@ -43,12 +43,16 @@ class Recorder:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+def env() -> dict[str, str]:
+    return {"ADMIN_IDS": ",".join(map(str, ADMINS))}
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, env: dict[str, str]) -> AsyncIterator[BotHarness]:
     spec = VehicleSpec(vin=HONDA, source="nhtsa", year=2003, make="Honda", model="Accord")
     nhtsa = FakeProvider("nhtsa", answers={HONDA: spec})
-    settings = harness_settings(tmp_path, ADMIN_IDS=",".join(map(str, ADMINS)))
     async with AsyncExitStack() as stack:
-        harness = await build_harness(settings, [nhtsa], stack)
+        harness = await build_harness(harness_settings(tmp_path, **env), [nhtsa], stack)
         async with harness.running():
             yield harness
 
@@ -164,3 +168,25 @@ async def test_updates_beside_a_failing_one_are_replayed_not_quarantined(
     await recover_updates(tracked(bot), journal, bot.services.admin_alerts)
     assert UPDATE_NOT_PROCESSED not in bot.replies()
     assert sorted(m["chat_id"] for m in bot.request.sent() if "Accord" in m["text"]) == [341, 342]
+
+
+@pytest.mark.parametrize("env", [{"CONCURRENT_UPDATES": "2"}])
+async def test_replays_run_no_more_at_once_than_concurrent_updates(
+    bot: BotHarness, journal: UpdateJournal
+) -> None:
+    """Many updates left by a crash are handled again at most CONCURRENT_UPDATES at a time."""
+    running: list[int] = []
+    most = 0
+
+    async def count(update: Update, context: BotContext) -> None:
+        del context
+        nonlocal most
+        running.append(update.update_id)
+        most = max(most, len(running))
+        await asyncio.sleep(0.01)
+        running.remove(update.update_id)
+
+    bot.application.add_handler(TypeHandler(Update, count), group=-9)
+    await journaled(journal, *(update_json(bot, 650 + n, HONDA, user_id=350 + n) for n in range(6)))
+    await recover_updates(tracked(bot), journal, bot.services.admin_alerts)
+    assert most == 2

@@ -35,6 +35,15 @@ def block_loop_until(event: threading.Event) -> bool:
     return event.wait(GIVE_UP)
 
 
+async def stall_under(watchdog: LoopWatchdog, exits: ExitRecorder) -> None:
+    """Start the watchdog, freeze the loop until it exits the process, then stop it."""
+    watchdog.start(asyncio.get_running_loop())
+    try:
+        assert block_loop_until(exits.called)
+    finally:
+        watchdog.stop()
+
+
 async def test_a_blocked_loop_is_reported_with_its_stack_and_updates_then_exits() -> None:
     """Blocking the loop makes the thread log the stuck stack and in-flight ids, then exit 4."""
     exits = ExitRecorder()
@@ -46,11 +55,7 @@ async def test_a_blocked_loop_is_reported_with_its_stack_and_updates_then_exits(
         STALL, in_flight=in_flight.snapshot, before_exit=(flushed.append,), exit_process=exits
     )
     with capture_logs() as events:
-        watchdog.start(asyncio.get_running_loop())
-        try:
-            assert block_loop_until(exits.called)
-        finally:
-            watchdog.stop()
+        await stall_under(watchdog, exits)
     assert exits.codes == [EXIT_LOOP_STALLED]
     assert flushed == [FLUSH_BEFORE_EXIT_SECONDS]
     (stalled,) = [e for e in events if e["event"] == "loop_stalled"]
@@ -90,12 +95,7 @@ async def test_a_failing_hook_does_not_prevent_the_exit() -> None:
     def broken(_timeout: float) -> None:
         raise OSError
 
-    watchdog = LoopWatchdog(STALL, before_exit=(broken,), exit_process=exits)
-    watchdog.start(asyncio.get_running_loop())
-    try:
-        assert block_loop_until(exits.called)
-    finally:
-        watchdog.stop()
+    await stall_under(LoopWatchdog(STALL, before_exit=(broken,), exit_process=exits), exits)
     assert exits.codes == [EXIT_LOOP_STALLED]
 
 
