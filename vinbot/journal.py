@@ -42,6 +42,9 @@ CLEAR_LINGER_SECONDS = 0.25
 # Telegram numbers updates sequentially unless none came for a week; within this the newest
 # journaled id tells where the next run's getUpdates may start.
 RESUME_WITHIN = timedelta(days=5)
+# Longer than any write can take (SQLite's busy timeout is 10 s): past it polling goes on
+# without the journal rather than stopping.
+COMMIT_WAIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +137,13 @@ class UpdateJournal:
 
     async def committed(self) -> None:
         """Wait until every batch recorded so far is on disk (or its failed write was logged)."""
-        if self._last_write is not None and not self._last_write.done():
-            await asyncio.shield(self._last_write)
+        if self._last_write is None or self._last_write.done():
+            return
+        try:
+            async with asyncio.timeout(COMMIT_WAIT_SECONDS):
+                await asyncio.shield(self._last_write)
+        except TimeoutError:
+            log.error("update_journal_stuck", waited_seconds=COMMIT_WAIT_SECONDS)
 
     @property
     def resume_from(self) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from telegram import Update
@@ -23,6 +23,8 @@ from vinbot.update_tracking import InFlightUpdates
 from vinbot.watchdog import LoopWatchdog
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from vinbot.config import Settings
     from vinbot.handlers.context import BotServices
     from vinbot.update_tracking import TrackedApplication
@@ -80,14 +82,25 @@ async def _wait_for_stop(stop: asyncio.Event, conflicts: ConflictWatch) -> int:
         return EXIT_OK
 
 
-def _watchdog(
+@contextmanager
+def _watching(
     settings: Settings, in_flight: InFlightUpdates, journal: UpdateJournal
-) -> LoopWatchdog:
-    return LoopWatchdog(
+) -> Iterator[None]:
+    """The loop watchdog around the application's run (none when LOOP_STALL_SECONDS is 0)."""
+    if not settings.loop_stall_seconds:
+        yield
+        return
+    watchdog = LoopWatchdog(
         settings.loop_stall_seconds,
         in_flight=in_flight.snapshot,
         before_exit=(journal.flush_blocking,),
     )
+    watchdog.start(asyncio.get_running_loop())
+    try:
+        yield
+    finally:
+        # Handlers still running kept it armed; the steps from here on may be slow.
+        watchdog.stop()
 
 
 async def _serve(
@@ -107,7 +120,10 @@ async def _serve(
                 await application.bot.set_my_commands(list(BOT_COMMANDS))
             except TelegramError as exc:
                 log.warning("set_my_commands_failed", error_type=type(exc).__name__)
-            return await _poll_until_stopped(application, services, journal, stop)
+            in_flight = InFlightUpdates()
+            application.update_listeners.extend((in_flight, journal))
+            with _watching(services.settings, in_flight, journal):
+                return await _poll_until_stopped(application, services, journal, stop)
     finally:
         await health_server.stop()
 
@@ -122,14 +138,8 @@ async def _poll_until_stopped(
     if updater is None:  # pragma: no cover - the builder always makes one
         raise RuntimeError("the application has no updater")
     conflicts = ConflictWatch(services)
-    settings = services.settings
-    in_flight = InFlightUpdates()
-    application.update_listeners.extend((in_flight, journal))
-    watchdog = _watchdog(settings, in_flight, journal) if settings.loop_stall_seconds else None
     await application.start()
     try:
-        if watchdog is not None:
-            watchdog.start(asyncio.get_running_loop())
         # What the last run left unfinished is handled (or quarantined) before anything new.
         await recover_updates(application, journal, services.admin_alerts)
         await updater.start_polling(
@@ -152,9 +162,6 @@ async def _poll_until_stopped(
             log.info("polling_stopped")
         await application.stop()
         log.info("application_stopped")
-        if watchdog is not None:
-            # Handlers still running kept it armed; the steps from here on may be slow.
-            watchdog.stop()
     return code
 
 

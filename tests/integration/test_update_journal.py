@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from structlog.testing import capture_logs
 from telegram import Bot
 
 from tests.fakes.telegram_server import FakeTelegram
@@ -265,3 +266,16 @@ async def test_the_next_get_updates_waits_for_the_batch_on_disk(
             await acknowledge
             assert telegram.pending_updates == []
     assert stored_ids(url) == [first, second]
+
+
+async def test_polling_goes_on_when_the_journal_is_stuck(
+    journal: UpdateJournal, store: SpyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that never finishes holds getUpdates only for a bounded time, then is logged."""
+    monkeypatch.setattr("vinbot.journal.COMMIT_WAIT_SECONDS", 0.1)
+    store.release.clear()
+    journal.record_batch([raw(1)])
+    with capture_logs() as events:
+        await journal.committed()
+    store.release.set()
+    assert [e["event"] for e in events] == ["update_journal_stuck"]
