@@ -15,6 +15,7 @@ from vinbot.handlers.registry import register_handlers
 from vinbot.models.errors import ConfigError
 from vinbot.polling import PollingProbeRequest
 from vinbot.telegram_request import AiohttpRequest
+from vinbot.update_processor import FairUpdateProcessor
 
 if TYPE_CHECKING:
     from telegram.request import BaseRequest
@@ -97,7 +98,11 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(settings.concurrent_updates)
+        .concurrent_updates(
+            FairUpdateProcessor(
+                total=settings.concurrent_updates, per_sender=settings.concurrent_updates_per_user
+            )
+        )
         .request(requests.methods)
         .get_updates_request(requests.polling)
     )
