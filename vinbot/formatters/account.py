@@ -32,6 +32,13 @@ EXPORT_PRIVATE_ONLY = (
     "and send /export there."
 )
 EXPORT_CAPTION = "Everything I store about you, as JSON."
+# Group members who write as the group (anonymous admins) or as a channel all look the same
+# to a bot: their VINs are decoded, but nothing personal can be kept for them.
+PERSONAL_ACCOUNT_NEEDED = (
+    "You're writing as the group or a channel, so I can't tell who you are. "
+    "History, garage, settings, market values and your data are personal: send the command "
+    "from your own account, or in a private chat with me. I still decode VINs sent this way."
+)
 
 
 def vehicle_title(year: int | None, make: str | None, model: str | None) -> str:

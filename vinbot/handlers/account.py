@@ -13,6 +13,7 @@ from vinbot.formatters import account
 from vinbot.formatters.messages import BUTTON_EXPIRED
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import reply_html
+from vinbot.handlers.identity import presser_of, requester_of
 from vinbot.models.errors import VinbotError
 from vinbot.models.vin import analyse
 from vinbot.services.garage import AlreadySaved, GarageFull, NicknameTooLong, NotInGarage
@@ -27,17 +28,22 @@ HISTORY_SIZE = 10
 GARAGE_TITLE_LOOKBACK = 200
 
 
-def _message_and_user(update: Update) -> tuple[Message, int] | None:
+async def person_asking(update: Update, context: BotContext) -> tuple[Message, int] | None:
+    """The message and the user id of the person asking for a personal feature; None (after
+    telling them to write from their own account) for anyone writing as a group or channel."""
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    requester = requester_of(update)
+    if message is None or requester is None:
         return None
-    return message, user.id
+    if not requester.personal:
+        await reply_html(message, context, account.PERSONAL_ACCOUNT_NEEDED)
+        return None
+    return message, requester.key
 
 
 async def on_history(update: Update, context: BotContext) -> None:
     """/history: the last lookups, newest first, each re-openable from cache."""
-    found = _message_and_user(update)
+    found = await person_asking(update, context)
     if found is None:
         return
     message, user_id = found
@@ -82,7 +88,7 @@ async def _rename(context: BotContext, user_id: int, args: list[str]) -> str:
 
 async def on_garage(update: Update, context: BotContext) -> None:
     """/garage lists saved cars; /garage rename VIN nickname names one."""
-    found = _message_and_user(update)
+    found = await person_asking(update, context)
     if found is None:
         return
     message, user_id = found
@@ -96,7 +102,7 @@ async def on_garage(update: Update, context: BotContext) -> None:
 
 async def on_settings(update: Update, context: BotContext) -> None:
     """/settings: units and recall alerts, with buttons to change them."""
-    found = _message_and_user(update)
+    found = await person_asking(update, context)
     if found is None:
         return
     message, user_id = found
@@ -107,7 +113,7 @@ async def on_settings(update: Update, context: BotContext) -> None:
 
 async def on_export(update: Update, context: BotContext) -> None:
     """/export: everything stored about the user, as a JSON file."""
-    found = _message_and_user(update)
+    found = await person_asking(update, context)
     if found is None:
         return
     message, user_id = found
@@ -125,7 +131,7 @@ async def on_export(update: Update, context: BotContext) -> None:
 
 async def on_forget(update: Update, context: BotContext) -> None:
     """/forget: asks for confirmation with a button before deleting anything."""
-    found = _message_and_user(update)
+    found = await person_asking(update, context)
     if found is None:
         return
     message, user_id = found
@@ -141,7 +147,7 @@ async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | 
 async def save_pressed(query: CallbackQuery, context: BotContext, vin: str) -> None:
     """💾 Save under a decode: the car goes to the presser's garage."""
     try:
-        await context.services.garage.add(query.from_user.id, vin)
+        await context.services.garage.add(presser_of(query).key, vin)
     except AlreadySaved:
         await query.answer("Already in your garage.")
         return
@@ -156,7 +162,7 @@ async def save_pressed(query: CallbackQuery, context: BotContext, vin: str) -> N
 
 async def garage_remove_pressed(query: CallbackQuery, context: BotContext, vin: str) -> None:
     """🗑 Remove on the garage page: remove and redraw the page."""
-    user_id = query.from_user.id
+    user_id = presser_of(query).key
     with contextlib.suppress(NotInGarage):
         await context.services.garage.remove(user_id, vin)
     await query.answer("Removed.")
@@ -166,7 +172,7 @@ async def garage_remove_pressed(query: CallbackQuery, context: BotContext, vin: 
 
 async def settings_pressed(query: CallbackQuery, context: BotContext, callback: Callback) -> None:
     """A settings toggle: apply it and redraw the page."""
-    user_id = query.from_user.id
+    user_id = presser_of(query).key
     service = context.services.user_settings
     match callback.parts:
         case ("units", "metric" | "imperial" as units):
@@ -183,7 +189,7 @@ async def settings_pressed(query: CallbackQuery, context: BotContext, callback: 
 
 async def forget_pressed(query: CallbackQuery, context: BotContext, callback: Callback) -> None:
     """The /forget confirmation: only the person who asked can confirm it."""
-    user_id = query.from_user.id
+    user_id = presser_of(query).key
     if callback.payload != str(user_id):
         await query.answer(BUTTON_EXPIRED)
         return

@@ -19,6 +19,7 @@ from vinbot.handlers.account import (
 )
 from vinbot.handlers.decode import send_decode
 from vinbot.handlers.extras import recalls_page_pressed, send_recalls
+from vinbot.handlers.identity import presser_of
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
@@ -54,7 +55,7 @@ async def _toggle_specs(
     query: CallbackQuery, context: BotContext, vin: str, *, expanded: bool
 ) -> None:
     services = context.services
-    user_id = query.from_user.id
+    user_id = presser_of(query).key
     try:
         result = await services.lookup.reopen(
             vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids
@@ -91,12 +92,12 @@ async def _route_vin_action(
             await garage_remove_pressed(query, context, vin)
         case CallbackAction.RECALLS:
             await query.answer()
-            await send_recalls(message, context, vin, query.from_user.id)
+            await send_recalls(message, context, vin, presser_of(query).key)
         case CallbackAction.RECALLS_PAGE:
             await recalls_page_pressed(query, context, callback.payload)
         case _:  # DECODE, HISTORY_OPEN, GARAGE_OPEN, OCR_PICK: a fresh answer in the chat
             await query.answer()
-            await send_decode(message, context, vin, query.from_user.id)
+            await send_decode(message, context, vin, presser_of(query))
 
 
 async def on_callback(update: Update, context: BotContext) -> None:

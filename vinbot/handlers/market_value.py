@@ -19,8 +19,10 @@ from telegram.warnings import PTBUserWarning
 
 from vinbot.formatters import market_value as texts
 from vinbot.formatters.html import esc_error, render_invalid
+from vinbot.handlers.account import person_asking
 from vinbot.handlers.context import ValueDraft
 from vinbot.handlers.decode import reply_html, send_decode, with_typing
+from vinbot.handlers.identity import requester_of, sender_of
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidInput, MarketValueNotFound, ProviderUnavailable
 from vinbot.models.market_value import parse_condition, parse_mileage
@@ -58,10 +60,11 @@ async def _begin(message: Message, context: BotContext, raw_vin: str) -> int:
 
 
 async def start_from_command(update: Update, context: BotContext) -> int:
-    """/value VIN."""
-    message = update.effective_message
-    if message is None:
+    """/value VIN (a personal feature: not for anyone writing as a group or channel)."""
+    found = await person_asking(update, context)
+    if found is None:
         return ConversationHandler.END
+    message, _ = found
     raw = " ".join(context.args or [])
     if not raw.strip():
         await reply_html(message, context, texts.USAGE)
@@ -97,11 +100,11 @@ def _drop_draft(update: Update, context: BotContext) -> None:
 async def _left_for_a_vin(update: Update, context: BotContext, message: Message) -> bool:
     """A VIN sent mid-conversation is a new question: drop the valuation and decode it."""
     vins = find_vins(message.text or "")
-    user = update.effective_user
-    if not vins or user is None or not analyse(vins[0]).valid:
+    requester = sender_of(message)
+    if not vins or requester is None or not analyse(vins[0]).valid:
         return False
     _drop_draft(update, context)
-    await send_decode(message, context, vins[0], user.id)
+    await send_decode(message, context, vins[0], requester)
     return True
 
 
@@ -174,14 +177,13 @@ async def condition_pressed(update: Update, context: BotContext) -> int:
     await query.answer()
     choice = query.data.rsplit(":", 1)[-1]
     condition = None if choice == "skip" else choice
-    return await _finish(update, query.message, context, condition, query.from_user.id)  # type: ignore[arg-type]
+    return await _finish(update, query.message, context, condition)  # type: ignore[arg-type]
 
 
 async def condition_typed(update: Update, context: BotContext) -> int:
     """A condition typed as a word."""
     answer = await _typed_answer(update, context)
-    user = update.effective_user
-    if answer is None or user is None:
+    if answer is None:
         return ConversationHandler.END
     message, text = answer
     try:
@@ -189,15 +191,17 @@ async def condition_typed(update: Update, context: BotContext) -> int:
     except InvalidInput as exc:
         await _ask_again(message, context, exc)
         return CONDITION
-    return await _finish(update, message, context, condition, user.id)
+    return await _finish(update, message, context, condition)
 
 
 async def _finish(
-    update: Update, message: Message, context: BotContext, condition: str | None, user_id: int
+    update: Update, message: Message, context: BotContext, condition: str | None
 ) -> int:
     draft = _draft(update, context)
-    if draft is None or draft.mileage is None:
+    requester = requester_of(update)  # the person in the conversation (presser or writer)
+    if draft is None or draft.mileage is None or requester is None:
         return ConversationHandler.END
+    user_id = requester.key
     _drop_draft(update, context)
     services = context.services
     try:

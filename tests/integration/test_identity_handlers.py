@@ -1,0 +1,176 @@
+"""Who the user is, through the real handlers: anonymous admins, channel posters, buttons and
+/value in groups."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.providers import FakeProvider
+from tests.fakes.recording_request import BOT_USERNAME
+from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
+from vinbot.formatters import account
+from vinbot.models.vehicle import VehicleSpec
+
+HONDA = "1HGCM82633A004352"
+BMW = "WBAFR7C57CC811956"
+MCI = "1M8GDM9AXKP042788"
+UPDATES = Path(__file__).resolve().parents[1] / "fixtures" / "updates"
+GROUP_A = -1001449165484  # the group in the recorded updates
+GROUP_B = -1001202020202
+CHANNEL = -1001787450214
+OWNER, OTHER = 100, 200
+GROUP = -100500  # where OWNER and OTHER talk
+_message_ids = itertools.count(5000)
+
+
+def honda() -> VehicleSpec:
+    return VehicleSpec(vin=HONDA, source="carsxe", year=2003, make="Honda", model="Accord")
+
+
+async def make_bot(stack: AsyncExitStack, tmp_path: Path, **env: str) -> BotHarness:
+    carsxe = FakeProvider("carsxe", paid=True, answers={HONDA: honda()})
+    nhtsa = FakeProvider("nhtsa")
+    bot = await build_harness(harness_settings(tmp_path, **env), [carsxe, nhtsa], stack)
+    await stack.enter_async_context(bot.running())
+    return bot
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    async with AsyncExitStack() as stack:
+        yield await make_bot(stack, tmp_path)
+
+
+def addressed(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """A command as is, anything else after an @mention of the bot, with Telegram's entities."""
+    if text.startswith("/"):
+        return text, [
+            {"offset": 0, "length": len(text.split(maxsplit=1)[0]), "type": "bot_command"}
+        ]
+    mention = f"@{BOT_USERNAME}"
+    return f"{mention} {text}", [{"offset": 0, "length": len(mention), "type": "mention"}]
+
+
+def on_behalf_of_a_chat(fixture: str, text: str, *, group: int = GROUP_A) -> dict[str, Any]:
+    """A recorded anonymous-admin or channel-sender update with new text, in a given group."""
+    update: dict[str, Any] = json.loads((UPDATES / fixture).read_text(encoding="utf-8"))
+    message = update["message"]
+    del update["update_id"]
+    message["message_id"] = next(_message_ids)
+    message["text"], message["entities"] = addressed(text)
+    message["chat"]["id"] = group
+    if message["sender_chat"]["type"] == "supergroup":  # an anonymous admin writes as the group
+        message["sender_chat"]["id"] = group
+    return update
+
+
+def anonymous_admin(text: str, *, group: int = GROUP_A) -> dict[str, Any]:
+    """An anonymous admin of a group writes (from GroupAnonymousBot, sender_chat the group)."""
+    return on_behalf_of_a_chat("group_anonymous_admin.json", text, group=group)
+
+
+def stored_lookups(tmp_path: Path) -> list[tuple[int, str]]:
+    with closing(sqlite3.connect(tmp_path / "bot.db")) as db:
+        return db.execute("select user_id, vin from lookups").fetchall()
+
+
+async def flush(bot: BotHarness) -> None:
+    await bot.services.privacy.export_user(0)  # flushes queued history writes
+
+
+def buttons(sent: dict[str, Any]) -> list[dict[str, str]]:
+    return [b for row in sent["reply_markup"]["inline_keyboard"] for b in row]
+
+
+def last_answer(bot: BotHarness) -> tuple[str, bool]:
+    """The text of the last callback answer and whether it was an alert."""
+    answer = bot.request.sent("answerCallbackQuery")[-1]
+    return answer.get("text", ""), bool(answer.get("show_alert"))
+
+
+async def test_anonymous_admins_get_decodes_but_no_history_shared_between_groups(
+    bot: BotHarness, tmp_path: Path
+) -> None:
+    """An anonymous admin's VIN is decoded; /history in another group shows none of it."""
+    await bot.feed(anonymous_admin(HONDA, group=GROUP_A))
+    decoded = bot.request.sent()[-1]
+    assert (decoded["chat_id"], "Honda Accord" in decoded["text"]) == (GROUP_A, True)
+    await flush(bot)
+
+    await bot.feed(anonymous_admin("/history", group=GROUP_B))
+
+    assert bot.replies()[-1] == account.PERSONAL_ACCOUNT_NEEDED
+    assert stored_lookups(tmp_path) == []
+
+
+async def test_anonymous_quota_and_flood_budget_belong_to_each_group(tmp_path: Path) -> None:
+    """Anonymous admins of two groups spend two budgets: one group's use never refuses another."""
+    async with AsyncExitStack() as stack:
+        bot = await make_bot(
+            stack, tmp_path, USER_DECODES_PER_MINUTE="1", DAILY_LOOKUPS_PER_USER="1"
+        )
+        carsxe = bot.providers[0]
+        await bot.feed(anonymous_admin(HONDA, group=GROUP_A))
+        await bot.feed(anonymous_admin(BMW, group=GROUP_B))
+        assert "faster than I can take them" not in bot.replies()[-1]
+        assert [call for call in carsxe.calls if call in {HONDA, BMW}] == [HONDA, BMW]
+
+        await bot.feed(anonymous_admin(MCI, group=GROUP_A))  # group A's minute is used up
+        assert "faster than I can take them" in bot.replies()[-1]
+
+
+@pytest.mark.parametrize(
+    "fixture", ["group_anonymous_admin.json", "group_channel_sender.json"], ids=["admin", "channel"]
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/history",
+        "/garage",
+        "/garage rename 1 Daily",
+        "/settings",
+        "/export",
+        "/forget",
+        f"/value {BMW}",
+    ],
+)
+async def test_personal_commands_ask_chat_senders_for_a_personal_account(
+    bot: BotHarness, fixture: str, command: str
+) -> None:
+    """History, garage, settings, export, forget and /value sent as a group or channel get one
+    short explanation and no page, button or question."""
+    await bot.feed(on_behalf_of_a_chat(fixture, command))
+
+    sent = bot.request.sent()
+    assert [s["text"] for s in sent] == [account.PERSONAL_ACCOUNT_NEEDED]
+    assert "reply_markup" not in sent[0]
+
+
+async def test_an_automatic_forward_is_decoded_for_the_channel_and_not_remembered(
+    bot: BotHarness, tmp_path: Path
+) -> None:
+    """A linked channel's post forwarded into its group (from 777000) is decoded; nothing is
+    kept as if Telegram's service account were a person."""
+    update = json.loads((UPDATES / "group_automatic_forward.json").read_text(encoding="utf-8"))
+
+    await bot.feed(update)
+    await flush(bot)
+
+    assert "Honda Accord" in bot.replies()[-1]
+    assert stored_lookups(tmp_path) == []
+
+
+async def test_stats_is_never_shown_to_an_anonymous_admin(tmp_path: Path) -> None:
+    """Even with GroupAnonymousBot's id in ADMIN_IDS, anyone writing as a group is no admin."""
+    async with AsyncExitStack() as stack:
+        bot = await make_bot(stack, tmp_path, ADMIN_IDS="1087968824")
+        await bot.feed(anonymous_admin("/stats"))
+    assert bot.replies() == []
