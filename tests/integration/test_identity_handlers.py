@@ -17,6 +17,7 @@ from tests.fakes.providers import FakeProvider
 from tests.fakes.recording_request import BOT_USERNAME
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
 from vinbot.formatters import account
+from vinbot.models.callback import CallbackAction
 from vinbot.models.vehicle import VehicleSpec
 
 HONDA = "1HGCM82633A004352"
@@ -174,3 +175,73 @@ async def test_stats_is_never_shown_to_an_anonymous_admin(tmp_path: Path) -> Non
         bot = await make_bot(stack, tmp_path, ADMIN_IDS="1087968824")
         await bot.feed(anonymous_admin("/stats"))
     assert bot.replies() == []
+
+
+async def test_someone_elses_garage_buttons_are_refused_in_a_group(bot: BotHarness) -> None:
+    """Another member pressing Remove or Open under my /garage gets an alert, and my garage
+    stays as it is; my own press still works."""
+    codec = bot.services.callbacks
+    await bot.press(codec.encode(CallbackAction.SAVE, HONDA), user_id=OWNER)
+    await bot.send("/garage", user_id=OWNER, chat_id=GROUP, chat_type="supergroup")
+    page = bot.request.sent()[-1]
+    open_, remove = buttons(page)
+    sent_before = len(bot.request.sent())
+
+    for button in (remove, open_):
+        await bot.press(
+            button["callback_data"], user_id=OTHER, chat_id=GROUP, chat_type="supergroup"
+        )
+        assert last_answer(bot) == (account.NOT_YOUR_BUTTON, True)
+
+    assert [entry.vin for entry in await bot.services.garage.list(OWNER)] == [HONDA]
+    assert bot.request.sent("editMessageText") == []
+    assert len(bot.request.sent()) == sent_before
+    await bot.press(remove["callback_data"], user_id=OWNER, chat_id=GROUP, chat_type="supergroup")
+    assert "garage is empty" in bot.request.sent("editMessageText")[-1]["text"]
+
+
+async def test_someone_elses_settings_history_and_forget_buttons_are_refused_in_a_group(
+    bot: BotHarness,
+) -> None:
+    """Settings toggles, history entries and the /forget confirmation answer only the person
+    who asked; Full specs under a decode stays open to everyone."""
+    group = {"chat_id": GROUP, "chat_type": "supergroup"}
+    await bot.send(HONDA, user_id=OWNER)
+    await flush(bot)
+    personal = []
+    for command in ("/settings", "/history", "/forget"):
+        await bot.send(command, user_id=OWNER, **group)
+        personal.append(buttons(bot.request.sent()[-1])[0]["callback_data"])
+    sent_before = len(bot.request.sent())
+
+    for data in personal:
+        await bot.press(data, user_id=OTHER, **group)
+        assert last_answer(bot) == (account.NOT_YOUR_BUTTON, True)
+
+    assert len(bot.request.sent()) == sent_before
+    assert bot.request.sent("editMessageText") == []
+    assert (await bot.services.user_settings.get(OWNER)).units == "metric"
+    assert (await bot.services.user_settings.get(OTHER)).units == "metric"
+    assert [r.vin for r in await bot.services.lookup.recent(OWNER)] == [HONDA]
+    specs = bot.services.callbacks.encode(CallbackAction.SPECS, HONDA)
+    await bot.press(specs, user_id=OTHER, message_text="decode", **group)
+    assert "Honda Accord" in bot.request.sent("editMessageText")[-1]["text"]
+
+
+async def test_old_personal_buttons_are_refused_in_groups_and_still_work_in_private(
+    bot: BotHarness,
+) -> None:
+    """Garage and settings buttons sent before owners were recorded act in a private chat only."""
+    codec = bot.services.callbacks
+    await bot.press(codec.encode(CallbackAction.SAVE, HONDA), user_id=OWNER)
+    old_remove = codec.encode(CallbackAction.GARAGE_REMOVE, HONDA)
+    old_units = codec.encode(CallbackAction.SETTINGS, "units:imperial")
+
+    for data in (old_remove, old_units):
+        await bot.press(data, user_id=OWNER, chat_id=GROUP, chat_type="supergroup")
+        assert last_answer(bot) == (account.PERSONAL_BUTTON_EXPIRED, True)
+    assert [entry.vin for entry in await bot.services.garage.list(OWNER)] == [HONDA]
+    assert (await bot.services.user_settings.get(OWNER)).units == "metric"
+
+    await bot.press(old_remove, user_id=OWNER)
+    assert not await bot.services.garage.list(OWNER)

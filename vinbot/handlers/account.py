@@ -48,7 +48,7 @@ async def on_history(update: Update, context: BotContext) -> None:
         return
     message, user_id = found
     records = await context.services.lookup.recent(user_id, HISTORY_SIZE)
-    text, markup = account.history_page(records, context.services.callbacks)
+    text, markup = account.history_page(records, context.services.callbacks, user_id)
     await reply_html(message, context, text, reply_markup=markup)
 
 
@@ -65,7 +65,7 @@ async def _garage_view(
         for record in await services.lookup.recent(user_id, GARAGE_TITLE_LOOKBACK):
             if not titles.get(record.vin):
                 titles[record.vin] = account.vehicle_title(record.year, record.make, record.model)
-    return account.garage_page(entries, titles, services.callbacks, services.garage.limit)
+    return account.garage_page(entries, titles, services.callbacks, services.garage.limit, user_id)
 
 
 async def _rename(context: BotContext, user_id: int, args: list[str]) -> str:
@@ -107,7 +107,7 @@ async def on_settings(update: Update, context: BotContext) -> None:
         return
     message, user_id = found
     settings = await context.services.user_settings.get(user_id)
-    text, markup = account.settings_page(settings, context.services.callbacks)
+    text, markup = account.settings_page(settings, context.services.callbacks, user_id)
     await reply_html(message, context, text, reply_markup=markup)
 
 
@@ -161,7 +161,7 @@ async def save_pressed(query: CallbackQuery, context: BotContext, vin: str) -> N
 
 
 async def garage_remove_pressed(query: CallbackQuery, context: BotContext, vin: str) -> None:
-    """🗑 Remove on the garage page: remove and redraw the page."""
+    """🗑 Remove on the garage page (its owner's, checked by on_callback): remove and redraw."""
     user_id = presser_of(query).key
     with contextlib.suppress(NotInGarage):
         await context.services.garage.remove(user_id, vin)
@@ -171,10 +171,10 @@ async def garage_remove_pressed(query: CallbackQuery, context: BotContext, vin: 
 
 
 async def settings_pressed(query: CallbackQuery, context: BotContext, callback: Callback) -> None:
-    """A settings toggle: apply it and redraw the page."""
+    """A settings toggle (its owner's, checked by on_callback): apply it and redraw the page."""
     user_id = presser_of(query).key
     service = context.services.user_settings
-    match callback.parts:
+    match callback.args:
         case ("units", "metric" | "imperial" as units):
             settings = await service.set_units(user_id, units)
         case ("alerts", "on" | "off" as state):
@@ -183,15 +183,15 @@ async def settings_pressed(query: CallbackQuery, context: BotContext, callback: 
             await query.answer(BUTTON_EXPIRED)
             return
     await query.answer("Saved.")
-    text, markup = account.settings_page(settings, context.services.callbacks)
+    text, markup = account.settings_page(settings, context.services.callbacks, user_id)
     await _edit(query, text, markup)
 
 
 async def forget_pressed(query: CallbackQuery, context: BotContext, callback: Callback) -> None:
     """The /forget confirmation: only the person who asked can confirm it."""
     user_id = presser_of(query).key
-    if callback.payload != str(user_id):
-        await query.answer(BUTTON_EXPIRED)
+    if callback.owner != user_id:  # on_callback refuses it first; this is a second lock
+        await query.answer(account.NOT_YOUR_BUTTON, show_alert=True)
         return
     try:
         await context.services.privacy.forget_user(user_id)
