@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from tests.fakes.providers import FakeProvider
-from tests.fakes.recording_request import BOT_USERNAME
+from tests.fakes.recording_request import BOT_ID, BOT_USERNAME
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
 from vinbot.formatters import account
+from vinbot.formatters import market_value as value_texts
 from vinbot.models.callback import CallbackAction
 from vinbot.models.vehicle import VehicleSpec
 
@@ -245,3 +246,43 @@ async def test_old_personal_buttons_are_refused_in_groups_and_still_work_in_priv
 
     await bot.press(old_remove, user_id=OWNER)
     assert not await bot.services.garage.list(OWNER)
+
+
+def reply_to_bot(bot: BotHarness, text: str) -> dict[str, Any]:
+    """OWNER's group message replying to the bot's last message."""
+    question = bot.request.sent()[-1]
+    replied = {
+        "message_id": 1,
+        "date": 0,
+        "chat": {"id": GROUP, "type": "supergroup", "title": "Cars"},
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "VIN bot", "username": BOT_USERNAME},
+        "text": question["text"],
+    }
+    return {
+        "message": bot.message(
+            text, user_id=OWNER, chat_id=GROUP, chat_type="supergroup", reply_to_message=replied
+        )
+    }
+
+
+async def test_value_in_a_group_takes_only_answers_addressed_to_the_bot(bot: BotHarness) -> None:
+    """During a /value in a group, the asker's other chatter (a VIN too) is neither answered nor
+    decoded; a reply to the question or a mention of the bot answers it."""
+    group = {"user_id": OWNER, "chat_id": GROUP, "chat_type": "supergroup"}
+    await bot.send(f"/value {BMW}", **group)
+    assert "mileage" in bot.replies()[-1]
+    replies_before = len(bot.replies())
+
+    await bot.send("haha, nobody asked you", **group)
+    await bot.send(f"mine is {HONDA}, by the way", **group)
+    assert len(bot.replies()) == replies_before
+    assert bot.providers[0].calls == []
+
+    await bot.feed(reply_to_bot(bot, "85k"))
+    assert bot.replies()[-1] == value_texts.ASK_STATE
+    text, entities = addressed("CA")
+    await bot.feed({"message": bot.message(text, entities=entities, **group)})
+    assert bot.replies()[-1] == value_texts.ASK_CONDITION
+    clean = next(b for b in buttons(bot.request.sent()[-1]) if b["text"] == "Clean")
+    await bot.press(clean["callback_data"], user_id=OWNER, chat_id=GROUP, chat_type="supergroup")
+    assert bot.extras.values.calls == [(BMW, 85_000, "CA", "clean")]
