@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from vinbot.handlers.identity import requester_of
+
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
@@ -30,18 +32,13 @@ class _SenderLine:
 
 
 def sender_key(update: object) -> int | None:
-    """Who an update comes from: the chat a message was sent as, else the user, else the chat."""
+    """Whose line an update waits in: its requester, else its chat (e.g. a member update)."""
     if not isinstance(update, Update):
         return None
-    message = update.effective_message
-    if message is not None and message.sender_chat is not None:
-        # Anonymous admins and channel posters share one user id across all of Telegram.
-        return message.sender_chat.id
-    if update.effective_user is not None:
-        return update.effective_user.id
-    if update.effective_chat is not None:
-        return update.effective_chat.id
-    return None
+    requester = requester_of(update)
+    if requester is not None:
+        return requester.key
+    return update.effective_chat.id if update.effective_chat is not None else None
 
 
 class FairUpdateProcessor(BaseUpdateProcessor):
