@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import structlog
 from telegram import Bot, Update
 
 from vinbot.handlers.identity import (
@@ -17,6 +19,8 @@ from vinbot.handlers.identity import (
     requester_of,
     sender_of,
 )
+from vinbot.handlers.observe import observe_update
+from vinbot.metrics import Metrics
 
 UPDATES = Path(__file__).resolve().parents[1] / "fixtures" / "updates"
 GROUP = -1001449165484
@@ -108,3 +112,13 @@ def test_a_channel_post_is_the_channel_and_an_empty_update_nobody() -> None:
     update = parsed({"update_id": 3, "channel_post": {**post, "text": "hello"}})
     assert requester_of(update) == Requester(CHANNEL, personal=False)
     assert requester_of(parsed({"update_id": 4})) is None
+
+
+async def test_log_lines_of_an_anonymous_admins_update_name_the_group_not_the_shared_bot() -> None:
+    """observe_update binds the requester's key as user_id, so logs tell groups apart."""
+    context = SimpleNamespace(services=SimpleNamespace(metrics=Metrics(providers=())))
+    await observe_update(parsed(load("group_anonymous_admin.json")), context)  # type: ignore[arg-type]
+    try:
+        assert structlog.contextvars.get_contextvars()["user_id"] == GROUP
+    finally:
+        structlog.contextvars.clear_contextvars()
