@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from vinbot.config import environment_with_dotenv, load_settings, stderr_is_terminal
-from vinbot.logs import configure_logging
+from vinbot.logs import configure_logging, get_logger
 from vinbot.models.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from vinbot.config import Settings
 
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
 
@@ -79,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the last stop: logged, scrubbed, never printed raw
+        # Through the scrubbing log handler: the message or traceback may hold a token or key.
+        get_logger(__name__).critical("fatal_error", error_type=type(exc).__name__, exc_info=exc)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":
