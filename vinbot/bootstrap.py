@@ -133,7 +133,7 @@ async def build_core(settings: Settings, stack: AsyncExitStack, *, interactive: 
         OfflineProvider(),
         cache,
         observer=metrics,
-        provider_deadline_seconds=deadline + 1.0,
+        deadline_seconds=deadline,  # end to end, shared by the providers
     )
     stack.push_async_callback(decoder.aclose)
     log.debug("core_built", providers=[p.name for p in providers], cache=type(cache).__name__)

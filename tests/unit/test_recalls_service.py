@@ -370,3 +370,13 @@ async def test_a_shared_failure_after_a_paid_no_data_is_counted_once(world: Worl
     assert world.carsxe.calls == [HONDA_VIN]
     errors = [o for o in outcomes if isinstance(o, RecallsUnavailable)]
     assert [e.paid_call_made for e in errors] == [True, False]
+
+
+async def test_a_carsxe_request_sent_without_an_answer_is_counted(world: World) -> None:
+    """CarsXE's request that may have been billed (no answer) counts, and NHTSA still answers."""
+    world.carsxe.error = ProviderUnavailable("carsxe", "timeout", paid_call_made=True)
+
+    outcome = await world.service.recalls(HONDA_VIN, allow_paid=True)
+
+    assert outcome.report.source == "nhtsa"
+    assert outcome.paid_call_made is True

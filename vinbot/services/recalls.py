@@ -149,6 +149,7 @@ class RecallsService:
                     log.info("recalls_no_data", provider="carsxe", vin=vin)
                     await self._cache.set(no_data_key, "1", CARSXE_NO_DATA_TTL)
                 except ProviderUnavailable as exc:
+                    paid |= exc.paid_call_made  # sent, no answer: it may have been billed
                     unavailable.append("carsxe")
                     log.warning("recalls_failed", provider="carsxe", vin=vin, error=exc.reason)
                 else:
