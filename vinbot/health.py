@@ -214,7 +214,9 @@ class HealthState:
         stuck_for = now - progress
         if stuck_for <= self.update_stall_seconds:
             return None
-        return f"{len(self._in_flight)} updates in flight, none handled for {stuck_for:.0f} s"
+        count = len(self._in_flight)
+        updates = "update" if count == 1 else "updates"
+        return f"{count} {updates} in flight, none handled for {stuck_for:.0f} s"
 
     def is_healthy(self) -> bool:
         """Whether polling is alive: a recent successful getUpdates, no conflict, not stopped."""

@@ -39,17 +39,32 @@ async def crash(_args: argparse.Namespace, _settings: Settings) -> int:
     raise RuntimeError(message)
 
 
+def settings_crash(_environ: object, **_kwargs: object) -> Settings:
+    """Settings loading that fails with the secrets in its message (before logging is set up)."""
+    message = f"cannot read key={KEY} or {TOKEN}"
+    raise ValueError(message)
+
+
+@pytest.mark.parametrize(
+    ("name", "replacement", "error_type"),
+    [("_dispatch", crash, "RuntimeError"), ("load_settings", settings_crash, "ValueError")],
+)
 def test_an_escaping_exception_is_logged_scrubbed_and_exits_1(
-    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    name: str,
+    replacement: object,
+    error_type: str,
 ) -> None:
-    """A crash in the command is one scrubbed log event with its type, and the exit code is 1."""
-    monkeypatch.setattr(entry, "_dispatch", crash)
+    """A crash in the command, or before logging is set up, is one scrubbed log event with
+    its type, and the exit code is 1."""
+    monkeypatch.setattr(entry, name, replacement)
 
     code = entry.main([])
 
     out, err = capfd.readouterr()
     assert code == entry.EXIT_FAILED == 1
     assert "fatal_error" in err
-    assert "RuntimeError" in err
+    assert error_type in err
     assert TOKEN not in out + err
     assert KEY not in out + err
