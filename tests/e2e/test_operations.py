@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 UPSTASH_TOKEN = "upstash-e2e-token"
+BMW = "WBAFR7C57CC811956"
+USER = 5001
 
 
 @pytest.fixture
@@ -43,3 +45,16 @@ async def test_ready_probes_reuse_one_upstash_ping(world: World) -> None:
         assert at_ready >= 1
         assert pings(upstash) == at_ready
         assert await bot.terminate() == 0
+
+
+async def test_hanging_upstreams_still_answer_with_the_offline_decode(world: World) -> None:
+    """With CarsXE and NHTSA both hanging, the user gets the offline decode and an honest note
+    from the one decode deadline (not one per provider)."""
+    world.carsxe.latency = world.nhtsa.latency = 60.0
+    await world.start_bot(DECODE_DEADLINE_SECONDS="2")
+
+    world.telegram.send_text(USER, BMW)
+    reply = await world.telegram.wait_for_message(USER, timeout=20)
+
+    assert "CarsXE and NHTSA did not answer in time" in reply["text"]
+    assert "basic offline decode" in reply["text"]
