@@ -195,7 +195,13 @@ def build_extras(
     nhtsa_recalls = NhtsaRecallsClient(
         recalls_http, breaker=breaker, retry=RetryPolicy(deadline=settings.decode_deadline_seconds)
     )
-    recalls = RecallsService(core.decoder, core.cache, carsxe=core.carsxe, nhtsa=nhtsa_recalls)
+    recalls = RecallsService(
+        core.decoder,
+        core.cache,
+        carsxe=core.carsxe,
+        nhtsa=nhtsa_recalls,
+        deadline_seconds=settings.decode_deadline_seconds,
+    )
     paid: PaidServices | None = None
     if core.carsxe is not None:
         paid = PaidServices(
