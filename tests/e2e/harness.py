@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -10,13 +11,16 @@ import sys
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from tests.fakes.carsxe_server import DEFAULT_API_KEY, FakeCarsXE
 from tests.fakes.nhtsa_server import FakeNhtsa
 from tests.fakes.telegram_server import FakeTelegram
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
@@ -151,3 +155,14 @@ async def open_world(stack: AsyncExitStack, tmp_path: Path, **telegram: Any) -> 
     carsxe = await stack.enter_async_context(FakeCarsXE())
     nhtsa = await stack.enter_async_context(FakeNhtsa())
     return World(fake_telegram, carsxe, nhtsa, tmp_path)
+
+
+@contextlib.asynccontextmanager
+async def running_world(tmp_path: Path, **telegram: Any) -> AsyncIterator[World]:
+    """The fakes for one test, with every bot it started stopped at the end."""
+    async with AsyncExitStack() as stack:
+        world = await open_world(stack, tmp_path, **telegram)
+        try:
+            yield world
+        finally:
+            await world.stop_all()

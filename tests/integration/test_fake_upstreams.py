@@ -216,15 +216,17 @@ async def test_carsxe_breaker_opens_against_a_failing_fake(
 
 
 async def test_connection_refused_is_unavailable() -> None:
-    """A fake that has stopped listening gives ProviderUnavailable after the retries."""
+    """A fake that has stopped listening gives ProviderUnavailable after the retries, and
+    since no request ever went out, no paid call is counted."""
     async with FakeCarsXE() as stopped:
         base_url, api_key = stopped.base_url, stopped.api_key
     async with carsxe_http_client(base_url, timeout=1.0) as http:
         client = CarsXEClient(
             http, api_key=Secret(api_key), breaker=CircuitBreaker("carsxe"), retry=instant_retry()
         )
-        with pytest.raises(ProviderUnavailable, match="connection failed"):
+        with pytest.raises(ProviderUnavailable, match="connection failed") as caught:
             await client.decode(BMW_VIN)
+        assert not caught.value.paid_call_made
 
 
 async def test_nhtsa_decodes_from_the_fake(nhtsa: FakeNhtsa, nhtsa_http: httpx.AsyncClient) -> None:
