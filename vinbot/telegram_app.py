@@ -15,6 +15,7 @@ from vinbot.handlers.registry import register_handlers
 from vinbot.models.errors import ConfigError
 from vinbot.polling import PollingProbeRequest
 from vinbot.telegram_request import AiohttpRequest
+from vinbot.update_processor import FairUpdateProcessor
 from vinbot.update_tracking import TrackedApplication
 
 if TYPE_CHECKING:
@@ -101,7 +102,11 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(settings.concurrent_updates)
+        .concurrent_updates(
+            FairUpdateProcessor(
+                total=settings.concurrent_updates, per_sender=settings.concurrent_updates_per_user
+            )
+        )
         .request(requests.methods)
         .get_updates_request(requests.polling)
         .application_class(TrackedApplication)
@@ -110,6 +115,7 @@ def build_application(
     built = builder.build() if limiter is None else builder.rate_limiter(limiter).build()
     application = cast("TrackedApplication", built)  # application_class made it one
     application.bot_data.attach(services)
+    application.update_listeners.append(services.health)  # /health sees stuck handlers
     services.admin_alerts.attach(application.bot)
     register_handlers(application)
     schedule_jobs(application)

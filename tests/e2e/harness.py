@@ -7,17 +7,19 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from tests.fakes.carsxe_server import DEFAULT_API_KEY, FakeCarsXE
 from tests.fakes.nhtsa_server import FakeNhtsa
 from tests.fakes.telegram_server import FakeTelegram
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0

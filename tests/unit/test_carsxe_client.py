@@ -561,3 +561,35 @@ async def test_the_key_echoed_in_input_stays_out_of_the_spec(
 
     assert KEY not in repr(spec)
     assert KEY not in repr(logs)
+
+
+@pytest.mark.parametrize(
+    ("error", "billed"),
+    [
+        (httpx.ReadTimeout("sent, no answer"), True),
+        (httpx.RemoteProtocolError("server hung up without answering"), True),
+        (httpx.ConnectTimeout("never connected"), False),
+        (httpx.ConnectError("connection refused"), False),
+        (httpx.PoolTimeout("no free connection"), False),
+    ],
+)
+async def test_a_request_sent_without_an_answer_counts_as_paid(
+    client: CarsXEClient, upstream: respx.MockRouter, error: httpx.HTTPError, billed: bool
+) -> None:
+    """A request that went out and got no answer may be billed; one never sent is free."""
+    specs_route(upstream).mock(side_effect=error)
+
+    with pytest.raises(ProviderUnavailable) as caught:
+        await client.decode(VIN)
+    assert caught.value.paid_call_made is billed
+
+
+async def test_an_answered_failure_after_a_read_timeout_still_counts(
+    client: CarsXEClient, upstream: respx.MockRouter
+) -> None:
+    """One unanswered attempt is enough: a later 503 does not make the call free."""
+    specs_route(upstream).mock(side_effect=[httpx.ReadTimeout("slow"), answer(503), answer(503)])
+
+    with pytest.raises(ProviderUnavailable, match="HTTP 503") as caught:
+        await client.decode(VIN)
+    assert caught.value.paid_call_made
