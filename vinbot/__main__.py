@@ -9,16 +9,19 @@ import sys
 from typing import TYPE_CHECKING
 
 from vinbot.config import environment_with_dotenv, load_settings, stderr_is_terminal
-from vinbot.logs import configure_logging
+from vinbot.logs import configure_logging, get_logger
 from vinbot.models.errors import ConfigError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from vinbot.config import Settings
 
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
+# Their values are scrubbed from a crash's log line even before the settings are loaded.
+SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "CARSXE_API_KEY", "UPSTASH_REDIS_REST_TOKEN")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,28 +60,39 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments, load settings, configure logging and run one command."""
+    """Parse arguments, load settings, configure logging and run one command.
+
+    Any other exception is logged through the scrubbing log handler (its message or traceback
+    may hold a token or key), never printed raw, and the exit code is 1.
+    """
     args = _parser().parse_args(argv)
     # PTB 22 deprecates integer retry_after; opting into timedelta keeps 429 handling quiet.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    interactive = stderr_is_terminal()
-    environ = environment_with_dotenv()
+    environ: Mapping[str, str] = os.environ
+    logging_ready = False
     try:
-        settings = load_settings(environ, interactive=interactive)
-    except ConfigError as exc:
-        print(f"vinbot: configuration error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    level = settings.log_level
-    if args.command == "decode" and "LOG_LEVEL" not in environ:
-        level = "ERROR"  # the terminal answer is the output; provider retries are noise here
-    configure_logging(level=level, log_format=settings.log_format, secrets=settings.secrets())
-    try:
+        environ = environment_with_dotenv()
+        try:
+            settings = load_settings(environ, interactive=stderr_is_terminal())
+        except ConfigError as exc:
+            print(f"vinbot: configuration error: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        level = settings.log_level
+        if args.command == "decode" and "LOG_LEVEL" not in environ:
+            level = "ERROR"  # the terminal answer is the output; provider retries are noise here
+        configure_logging(level=level, log_format=settings.log_format, secrets=settings.secrets())
+        logging_ready = True
         return asyncio.run(_dispatch(args, settings))
     except ConfigError as exc:
         print(f"vinbot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the last stop: logged, scrubbed, never printed raw
+        if not logging_ready:  # no settings yet: scrub the secret variables and secret shapes
+            configure_logging(level="ERROR", secrets=[environ.get(v, "") for v in SECRET_VARIABLES])
+        get_logger(__name__).critical("fatal_error", error_type=type(exc).__name__, exc_info=exc)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

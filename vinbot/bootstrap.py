@@ -20,7 +20,7 @@ from vinbot.clients.offline import OfflineProvider
 from vinbot.clients.retry import RetryPolicy
 from vinbot.handlers.admin_alerts import TelegramAdminAlerts
 from vinbot.handlers.context import BotServices
-from vinbot.health import HealthState
+from vinbot.health import DEFAULT_UPDATE_STALL_SECONDS, HealthState
 from vinbot.logs import get_logger
 from vinbot.metrics import Metrics
 from vinbot.models.callback import CallbackCodec
@@ -52,7 +52,7 @@ from vinbot.storage.repositories import (
     SqlUserDataRepository,
     SqlUserRepository,
 )
-from vinbot.telegram_app import require_token
+from vinbot.telegram_app import POLL_READ_SLACK_SECONDS, require_token
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -67,6 +67,8 @@ log = get_logger(__name__)
 # In the terminal a person is waiting and nothing retries for them later: give up sooner.
 INTERACTIVE_DEADLINE_SECONDS = 6.0
 INTERACTIVE_TIMEOUT_SECONDS = 4.0
+# The cache's PING is a billed Upstash command: /ready reuses an "ok" for this long.
+CACHE_PROBE_REUSE_SECONDS = 30.0
 # A 429 from CarsXE means the plan's quota is spent; it will not come back in seconds.
 CARSXE_QUOTA_COOLDOWN_SECONDS = 600.0
 
@@ -131,7 +133,7 @@ async def build_core(settings: Settings, stack: AsyncExitStack, *, interactive: 
         OfflineProvider(),
         cache,
         observer=metrics,
-        provider_deadline_seconds=deadline + 1.0,
+        deadline_seconds=deadline,  # end to end, shared by the providers
     )
     stack.push_async_callback(decoder.aclose)
     log.debug("core_built", providers=[p.name for p in providers], cache=type(cache).__name__)
@@ -197,7 +199,13 @@ def build_extras(
     nhtsa_recalls = NhtsaRecallsClient(
         recalls_http, breaker=breaker, retry=RetryPolicy(deadline=settings.decode_deadline_seconds)
     )
-    recalls = RecallsService(core.decoder, core.cache, carsxe=core.carsxe, nhtsa=nhtsa_recalls)
+    recalls = RecallsService(
+        core.decoder,
+        core.cache,
+        carsxe=core.carsxe,
+        nhtsa=nhtsa_recalls,
+        deadline_seconds=settings.decode_deadline_seconds,
+    )
     paid: PaidServices | None = None
     if core.carsxe is not None:
         paid = PaidServices(
@@ -236,8 +244,13 @@ def assemble_bot_services(
     health = HealthState(
         poll_timeout=settings.poll_timeout_seconds,
         stall_seconds=settings.health_stall_seconds,
+        poll_slack=POLL_READ_SLACK_SECONDS,
+        # A decode may take its whole deadline; an update needs a little more to be answered.
+        update_stall_seconds=max(
+            DEFAULT_UPDATE_STALL_SECONDS, 2 * settings.decode_deadline_seconds
+        ),
     )
-    health.add_probe("cache", core.cache.ping)
+    health.add_probe("cache", core.cache.ping, reuse_for=CACHE_PROBE_REUSE_SECONDS)
     health.add_probe("database", state.database.ping)
     alerts = TelegramAdminAlerts(settings.admin_ids)
     gate = PaidCallGate(state.quota, counter=core.metrics, alerts=alerts)

@@ -23,7 +23,13 @@ type ReadinessProbe = Callable[[], Awaitable[object]]
 
 log = get_logger(__name__)
 
-MIN_STALL_SECONDS = 90.0
+# How long getUpdates may keep failing (errors, no success since) before /health is 503.
+DEFAULT_STALL_SECONDS = 30.0
+# Beyond the long poll itself: the Bot API read slack PTB adds to getUpdates, and a margin.
+DEFAULT_POLL_SLACK_SECONDS = 10.0
+SILENCE_MARGIN_SECONDS = 5.0
+# Updates in flight with none finished for this long: handlers are stuck or starved.
+DEFAULT_UPDATE_STALL_SECONDS = 60.0
 DEFAULT_PROBE_TIMEOUT = 1.0
 # Fly (and any container platform) reaches the server from outside the machine.
 DEFAULT_HOST = "0.0.0.0"  # noqa: S104
@@ -49,22 +55,65 @@ class Readiness:
     reason: str | None = None
 
 
+class _Probe:
+    """One readiness check, whose "ok" may be reused for `reuse_for` seconds (a billed ping)."""
+
+    __slots__ = ("checked_at", "probe", "reuse_for", "running", "verdict")
+
+    def __init__(self, probe: ReadinessProbe, reuse_for: float) -> None:
+        self.probe = probe
+        self.reuse_for = reuse_for
+        self.verdict: str | None = None
+        self.checked_at = 0.0
+        self.running: asyncio.Task[object] | None = None
+
+    def reusable(self, now: float) -> str | None:
+        """The last verdict while it may stand in for a new check: only "ok", only briefly."""
+        if self.verdict == "ok" and now - self.checked_at < self.reuse_for:
+            return self.verdict
+        return None
+
+    def task(self) -> asyncio.Task[object]:
+        """The check in flight, shared by concurrent readiness requests, or a new one."""
+        if self.running is None or self.running.done():
+            self.running = asyncio.create_task(_call(self.probe))
+        return self.running
+
+
+async def _call(probe: ReadinessProbe) -> object:
+    return await probe()
+
+
 class HealthState:
-    """What the runtime knows about polling and dependencies, read by the health server."""
+    """What the runtime knows about polling, updates and dependencies, read by the health server.
+
+    Liveness fails (503) when any of these holds:
+    - getUpdates has failed (an error, a non-200) with no success for more than `stall_seconds`
+      (HEALTH_STALL_SECONDS, default 30): a dead network or Bot API is noticed within that;
+    - nothing succeeded for `max(stall_seconds, poll_timeout + poll_slack + 5 s)`, errors or not
+      (a polling loop that went silent); a normal long poll of `poll_timeout` never gets there;
+    - updates are in flight and none has finished for `update_stall_seconds` (handlers stuck or
+      starved), as told by `update_started` / `update_finished`;
+    - another process polls with this token, or polling was stopped.
+    """
 
     def __init__(
         self,
         *,
         poll_timeout: float = 10.0,
         stall_seconds: float | None = None,
+        poll_slack: float = DEFAULT_POLL_SLACK_SECONDS,
+        update_stall_seconds: float = DEFAULT_UPDATE_STALL_SECONDS,
         probe_timeout: float = DEFAULT_PROBE_TIMEOUT,
         clock: Clock = time.monotonic,
     ) -> None:
         self._clock = clock
         self.started_at = clock()
-        self.stall_seconds = (
-            stall_seconds if stall_seconds is not None else max(3 * poll_timeout, MIN_STALL_SECONDS)
+        self.stall_seconds = DEFAULT_STALL_SECONDS if stall_seconds is None else stall_seconds
+        self.silence_seconds = max(
+            self.stall_seconds, poll_timeout + poll_slack + SILENCE_MARGIN_SECONDS
         )
+        self.update_stall_seconds = update_stall_seconds
         self.probe_timeout = probe_timeout
         self._last_poll_ok: float | None = None
         self._last_error: str | None = None
@@ -72,7 +121,9 @@ class HealthState:
         self._conflict = False
         self._stopped_reason: str | None = None
         self._ready = False
-        self._probes: dict[str, ReadinessProbe] = {}
+        self._probes: dict[str, _Probe] = {}
+        self._in_flight: dict[int, float] = {}
+        self._last_finished: float | None = None
 
     @property
     def ready(self) -> bool:
@@ -108,9 +159,22 @@ class HealthState:
         """Set whether start-up is complete (False again while shutting down)."""
         self._ready = ready
 
-    def add_probe(self, name: str, probe: ReadinessProbe) -> None:
-        """Register an async dependency check; raising or returning False means not ready."""
-        self._probes[name] = probe
+    def add_probe(self, name: str, probe: ReadinessProbe, *, reuse_for: float = 0.0) -> None:
+        """Register an async dependency check; raising or returning False means not ready.
+
+        An "ok" is reused for `reuse_for` seconds, so frequent /ready calls cost one check (the
+        Upstash PING is a billed command); a failure is checked again on the next call.
+        """
+        self._probes[name] = _Probe(probe, reuse_for)
+
+    def update_started(self, update_id: int) -> None:
+        """An update's handling began (called for every update by the application)."""
+        self._in_flight[update_id] = self._clock()
+
+    def update_finished(self, update_id: int) -> None:
+        """An update's handling ended, however it ended."""
+        if self._in_flight.pop(update_id, None) is not None:
+            self._last_finished = self._clock()
 
     def liveness(self) -> Liveness:
         """The liveness verdict now."""
@@ -123,11 +187,7 @@ class HealthState:
         elif self._conflict:
             reason = "conflict: another process is polling with this token"
         else:
-            # Before the first successful poll, start-up gets the same grace as a stall.
-            quiet_for = since_poll if since_poll is not None else uptime
-            if quiet_for > self.stall_seconds:
-                what = "getUpdates" if since_poll is not None else "getUpdates since start"
-                reason = f"no successful {what} for {quiet_for:.0f} s"
+            reason = self._polling_stalled(since_poll, uptime) or self._updates_stalled(now)
         return Liveness(
             healthy=reason is None,
             uptime_seconds=uptime,
@@ -136,31 +196,64 @@ class HealthState:
             last_error=self._last_error,
         )
 
+    def _polling_stalled(self, since_poll: float | None, uptime: float) -> str | None:
+        # Before the first successful poll, start-up is measured like a stall.
+        quiet_for = since_poll if since_poll is not None else uptime
+        failing = self._consecutive_errors > 0
+        if quiet_for <= (self.stall_seconds if failing else self.silence_seconds):
+            return None
+        what = "getUpdates" if since_poll is not None else "getUpdates since start"
+        errors = f" ({self._consecutive_errors} failed)" if failing else ""
+        return f"no successful {what} for {quiet_for:.0f} s{errors}"
+
+    def _updates_stalled(self, now: float) -> str | None:
+        if not self._in_flight:
+            return None
+        oldest = min(self._in_flight.values())
+        progress = oldest if self._last_finished is None else max(oldest, self._last_finished)
+        stuck_for = now - progress
+        if stuck_for <= self.update_stall_seconds:
+            return None
+        count = len(self._in_flight)
+        updates = "update" if count == 1 else "updates"
+        return f"{count} {updates} in flight, none handled for {stuck_for:.0f} s"
+
     def is_healthy(self) -> bool:
         """Whether polling is alive: a recent successful getUpdates, no conflict, not stopped."""
         return self.liveness().healthy
 
     async def readiness(self) -> Readiness:
         """Run every probe concurrently, each bounded by `probe_timeout`, and judge readiness."""
-        verdicts = await _run_probes(self._probes, self.probe_timeout)
+        now = self._clock()
+        verdicts: dict[str, str] = {}
+        due: dict[str, asyncio.Task[object]] = {}
+        for name, probe in self._probes.items():
+            reused = probe.reusable(now)
+            if reused is not None:
+                verdicts[name] = reused
+            else:
+                due[name] = probe.task()
+        checked = await _run_probes(due, self.probe_timeout)
+        finished = self._clock()
+        for name, verdict in checked.items():
+            self._probes[name].verdict = verdict
+            self._probes[name].checked_at = finished
+        verdicts.update(checked)
         failed = sorted(name for name, verdict in verdicts.items() if verdict != "ok")
         reason: str | None = None
         if not self._ready:
             reason = "starting or shutting down"
         elif failed:
             reason = "probe failed: " + ", ".join(failed)
-        return Readiness(ready=reason is None, probes=verdicts, reason=reason)
+        return Readiness(ready=reason is None, probes=dict(sorted(verdicts.items())), reason=reason)
 
 
-async def _run_probes(probes: dict[str, ReadinessProbe], seconds_each: float) -> dict[str, str]:
-    if not probes:
+async def _run_probes(
+    tasks: dict[str, asyncio.Task[object]], seconds_each: float
+) -> dict[str, str]:
+    if not tasks:
         return {}
-
-    async def call(probe: ReadinessProbe) -> object:
-        return await probe()
-
-    tasks = {name: asyncio.create_task(call(probe)) for name, probe in probes.items()}
-    _, pending = await asyncio.wait(tasks.values(), timeout=seconds_each)
+    _, pending = await asyncio.wait(set(tasks.values()), timeout=seconds_each)
     for task in pending:
         # Not awaited: a probe that ignores cancellation must not hold the answer back.
         task.cancel()

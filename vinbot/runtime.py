@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from telegram import Update
@@ -14,13 +14,20 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from vinbot.bootstrap import build_bot_services
 from vinbot.handlers.basic import BOT_COMMANDS
 from vinbot.health import HealthServer
+from vinbot.journal import UpdateJournal
 from vinbot.logs import get_logger
 from vinbot.models.errors import ConfigError
+from vinbot.recovery import recover_updates
 from vinbot.telegram_app import build_application, build_requests
+from vinbot.update_tracking import InFlightUpdates
+from vinbot.watchdog import LoopWatchdog
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from vinbot.config import Settings
-    from vinbot.handlers.context import BotServices, VinbotApplication
+    from vinbot.handlers.context import BotServices
+    from vinbot.update_tracking import TrackedApplication
 
 log = get_logger(__name__)
 
@@ -75,7 +82,33 @@ async def _wait_for_stop(stop: asyncio.Event, conflicts: ConflictWatch) -> int:
         return EXIT_OK
 
 
-async def _serve(application: VinbotApplication, services: BotServices, stop: asyncio.Event) -> int:
+@contextmanager
+def _watching(
+    settings: Settings, in_flight: InFlightUpdates, journal: UpdateJournal
+) -> Iterator[None]:
+    """The loop watchdog around the application's run (none when LOOP_STALL_SECONDS is 0)."""
+    if not settings.loop_stall_seconds:
+        yield
+        return
+    watchdog = LoopWatchdog(
+        settings.loop_stall_seconds,
+        in_flight=in_flight.snapshot,
+        before_exit=(journal.flush_blocking,),
+    )
+    watchdog.start(asyncio.get_running_loop())
+    try:
+        yield
+    finally:
+        # Handlers still running kept it armed; the steps from here on may be slow.
+        watchdog.stop()
+
+
+async def _serve(
+    application: TrackedApplication,
+    services: BotServices,
+    journal: UpdateJournal,
+    stop: asyncio.Event,
+) -> int:
     settings = services.settings
     health_server = HealthServer(services.health, services.metrics, port=settings.port)
     # Bound first: a port in use fails the start with one line, before Telegram is touched.
@@ -87,13 +120,19 @@ async def _serve(application: VinbotApplication, services: BotServices, stop: as
                 await application.bot.set_my_commands(list(BOT_COMMANDS))
             except TelegramError as exc:
                 log.warning("set_my_commands_failed", error_type=type(exc).__name__)
-            return await _poll_until_stopped(application, services, stop)
+            in_flight = InFlightUpdates()
+            application.update_listeners.extend((in_flight, journal))
+            with _watching(services.settings, in_flight, journal):
+                return await _poll_until_stopped(application, services, journal, stop)
     finally:
         await health_server.stop()
 
 
 async def _poll_until_stopped(
-    application: VinbotApplication, services: BotServices, stop: asyncio.Event
+    application: TrackedApplication,
+    services: BotServices,
+    journal: UpdateJournal,
+    stop: asyncio.Event,
 ) -> int:
     updater = application.updater
     if updater is None:  # pragma: no cover - the builder always makes one
@@ -101,6 +140,8 @@ async def _poll_until_stopped(
     conflicts = ConflictWatch(services)
     await application.start()
     try:
+        # What the last run left unfinished is handled (or quarantined) before anything new.
+        await recover_updates(application, journal, services.admin_alerts)
         await updater.start_polling(
             timeout=int(services.settings.poll_timeout_seconds),
             allowed_updates=Update.ALL_TYPES,
@@ -133,11 +174,14 @@ async def run_bot(settings: Settings) -> int:
     try:
         async with AsyncExitStack() as stack:
             services = await build_bot_services(settings, stack)
-            requests = build_requests(settings, services.health)
+            # Opened on the migrated file; closed after the application stopped.
+            journal = UpdateJournal.open(settings.database_url)
+            stack.push_async_callback(journal.aclose)
+            requests = build_requests(settings, services.health, journal)
             stack.push_async_callback(requests.shutdown)
             application = build_application(settings, services, requests)
             log.info("starting", config=settings.redacted())
-            code = await _serve(application, services, stop)
+            code = await _serve(application, services, journal, stop)
         log.info("stopped", exit_code=code)
     except InvalidToken:
         raise ConfigError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -15,13 +15,16 @@ from vinbot.handlers.registry import register_handlers
 from vinbot.models.errors import ConfigError
 from vinbot.polling import PollingProbeRequest
 from vinbot.telegram_request import AiohttpRequest
+from vinbot.update_processor import FairUpdateProcessor
+from vinbot.update_tracking import TrackedApplication
 
 if TYPE_CHECKING:
     from telegram.request import BaseRequest
 
     from vinbot.config import Settings
-    from vinbot.handlers.context import BotServices, VinbotApplication
+    from vinbot.handlers.context import BotServices
     from vinbot.health import HealthState
+    from vinbot.journal import UpdateJournal
 
 # How often a request that Telegram answered with 429 is retried after waiting retry_after.
 RATE_LIMIT_RETRIES = 3
@@ -73,17 +76,19 @@ class BotApiRequests:
         await self.polling.shutdown()
 
 
-def build_requests(settings: Settings, health: HealthState) -> BotApiRequests:
-    """The aiohttp transports; getUpdates' one reports every poll to the health state."""
+def build_requests(
+    settings: Settings, health: HealthState, journal: UpdateJournal | None = None
+) -> BotApiRequests:
+    """The aiohttp transports; getUpdates' one reports every poll and journals every batch."""
     return BotApiRequests(
         methods=AiohttpRequest(connection_pool_size=max(8, settings.concurrent_updates)),
-        polling=PollingProbeRequest(health, read_timeout=POLL_READ_SLACK_SECONDS),
+        polling=PollingProbeRequest(health, journal, read_timeout=POLL_READ_SLACK_SECONDS),
     )
 
 
 def build_application(
     settings: Settings, services: BotServices, requests: BotApiRequests
-) -> VinbotApplication:
+) -> TrackedApplication:
     """The Application, with handlers registered and services attached."""
     builder = (
         ApplicationBuilder()
@@ -97,14 +102,20 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(settings.concurrent_updates)
+        .concurrent_updates(
+            FairUpdateProcessor(
+                total=settings.concurrent_updates, per_sender=settings.concurrent_updates_per_user
+            )
+        )
         .request(requests.methods)
         .get_updates_request(requests.polling)
+        .application_class(TrackedApplication)
     )
-    application: VinbotApplication
     limiter = build_rate_limiter(settings)
-    application = builder.build() if limiter is None else builder.rate_limiter(limiter).build()
+    built = builder.build() if limiter is None else builder.rate_limiter(limiter).build()
+    application = cast("TrackedApplication", built)  # application_class made it one
     application.bot_data.attach(services)
+    application.update_listeners.append(services.health)  # /health sees stuck handlers
     services.admin_alerts.attach(application.bot)
     register_handlers(application)
     schedule_jobs(application)

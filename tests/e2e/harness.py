@@ -7,16 +7,19 @@ import os
 import signal
 import socket
 import sys
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from tests.fakes.carsxe_server import DEFAULT_API_KEY, FakeCarsXE
 from tests.fakes.nhtsa_server import FakeNhtsa
 from tests.fakes.telegram_server import FakeTelegram
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
@@ -117,15 +120,17 @@ class World:
         env.update(overrides)
         return env
 
-    async def start_bot(self, *, wait: bool = True, **overrides: str) -> BotProcess:
-        """Start `python -m vinbot` and (by default) wait until it is ready."""
+    async def start_bot(
+        self, *, wait: bool = True, module: str = "vinbot", **overrides: str
+    ) -> BotProcess:
+        """Start `python -m vinbot` (or a test wrapper module) and by default wait until ready."""
         env = self.env(**overrides)
         log_path = self.tmp_path / f"bot-{len(self.bots)}.log"
         with log_path.open("wb") as log_file:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "vinbot",
+                module,
                 cwd=ROOT,
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -151,3 +156,14 @@ async def open_world(stack: AsyncExitStack, tmp_path: Path, **telegram: Any) -> 
     carsxe = await stack.enter_async_context(FakeCarsXE())
     nhtsa = await stack.enter_async_context(FakeNhtsa())
     return World(fake_telegram, carsxe, nhtsa, tmp_path)
+
+
+@asynccontextmanager
+async def running_world(tmp_path: Path, **telegram: Any) -> AsyncIterator[World]:
+    """The fakes for one test; every bot still running is stopped at the end."""
+    async with AsyncExitStack() as stack:
+        world = await open_world(stack, tmp_path, **telegram)
+        try:
+            yield world
+        finally:
+            await world.stop_all()

@@ -18,6 +18,7 @@ class FakeProvider:
     error: Exception | None = None
     delay: float = 0.0
     calls: list[str] = field(default_factory=list)
+    hold: asyncio.Event | None = None  # when set, every decode waits until the event is set
 
     @property
     def name(self) -> Source:
@@ -31,6 +32,8 @@ class FakeProvider:
         self.calls.append(vin)
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.hold is not None:
+            await self.hold.wait()
         if self.error is not None:
             raise self.error
         if vin in self.answers:

@@ -101,7 +101,7 @@ class RecordingRequest(BaseRequest):
             "sendDocument",
         }:
             return self._message(params)
-        if method == "getMyCommands":
+        if method in {"getMyCommands", "getUpdates"}:
             return []
         if method == "getFile":
             file_id = str(params.get("file_id", "f"))

@@ -140,12 +140,24 @@ class BotHarness:
         """A user sends a text message."""
         await self.feed({"message": self.message(text, **kwargs)})
 
-    async def press(self, data: str, *, user_id: int = 100, message_text: str = "x") -> None:
-        """A user presses a button with this callback data under a bot message."""
+    async def press(
+        self,
+        data: str,
+        *,
+        user_id: int = 100,
+        message_text: str = "x",
+        chat_id: int | None = None,
+        chat_type: str = "private",
+    ) -> None:
+        """A user presses a button with this callback data under a bot message (in their
+        private chat unless chat_id and chat_type say otherwise)."""
+        chat: dict[str, Any] = {"id": user_id if chat_id is None else chat_id, "type": chat_type}
+        if chat_type != "private":
+            chat["title"] = "Cars"
         bot_message = {
             "message_id": 999,
             "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private"},
+            "chat": chat,
             "from": {
                 "id": BOT_ID,
                 "is_bot": True,

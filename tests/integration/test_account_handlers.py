@@ -198,7 +198,8 @@ async def test_forget_needs_confirmation_then_leaves_no_row(
     await bot.send("/forget")
     confirm = buttons(bot.request.sent()[-1])[0]["callback_data"]
     await bot.press(confirm, user_id=999)
-    assert bot.request.sent("answerCallbackQuery")[-1]["text"].startswith("This button")
+    refusal = bot.request.sent("answerCallbackQuery")[-1]
+    assert (refusal["text"], refusal["show_alert"]) == (account.NOT_YOUR_BUTTON, True)
     await bot.press(confirm)
     assert "Everything I stored about you is deleted" in bot.replies()[-1]
     with closing(sqlite3.connect(tmp_path / "bot.db")) as db:

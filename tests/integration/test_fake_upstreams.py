@@ -186,18 +186,15 @@ async def test_carsxe_garbage_is_a_bad_response(
 
 
 async def test_carsxe_latency_beyond_the_timeout_is_unavailable(carsxe: FakeCarsXE) -> None:
-    """A fake slower than the client's timeout ends in ProviderUnavailable within the deadline."""
+    """A fake slower than the client's timeout ends in ProviderUnavailable; the deadline, not the
+    attempt count, stops the retries (no more than fit in it, however slow the machine)."""
     carsxe.latency = 0.5
-    retry = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.01, deadline=0.4)
-    loop_time = asyncio.get_running_loop().time
+    retry = RetryPolicy(attempts=5, base_delay=0.01, max_delay=0.01, deadline=0.4)
     async with carsxe_http_client(carsxe.base_url, timeout=0.15) as http:
-        started = loop_time()
-        with pytest.raises(ProviderUnavailable, match="timeout"):
+        with pytest.raises(ProviderUnavailable, match=r"timeout|no answer within"):
             await carsxe_client(http, carsxe, retry).decode(BMW_VIN)
-        elapsed = loop_time() - started
 
-    assert elapsed < 0.45
-    assert carsxe.count("/specs") == 2
+    assert 1 <= carsxe.count("/specs") <= 3
 
 
 async def test_carsxe_breaker_opens_against_a_failing_fake(
@@ -216,15 +213,17 @@ async def test_carsxe_breaker_opens_against_a_failing_fake(
 
 
 async def test_connection_refused_is_unavailable() -> None:
-    """A fake that has stopped listening gives ProviderUnavailable after the retries."""
+    """A fake that has stopped listening gives ProviderUnavailable after the retries, and
+    since no request ever went out, no paid call is counted."""
     async with FakeCarsXE() as stopped:
         base_url, api_key = stopped.base_url, stopped.api_key
     async with carsxe_http_client(base_url, timeout=1.0) as http:
         client = CarsXEClient(
             http, api_key=Secret(api_key), breaker=CircuitBreaker("carsxe"), retry=instant_retry()
         )
-        with pytest.raises(ProviderUnavailable, match="connection failed"):
+        with pytest.raises(ProviderUnavailable, match="connection failed") as caught:
             await client.decode(BMW_VIN)
+        assert not caught.value.paid_call_made
 
 
 async def test_nhtsa_decodes_from_the_fake(nhtsa: FakeNhtsa, nhtsa_http: httpx.AsyncClient) -> None:

@@ -264,7 +264,7 @@ async def test_a_handler_crash_is_reported_to_the_user_and_the_bot_goes_on(
     await bot.send(HONDA)
     bot.providers[0].error = None
     await bot.send(BMW)
-    texts = bot.replies()
+    texts = [m["text"] for m in bot.request.sent("sendMessage") if int(m["chat_id"]) == 100]
     assert "something went wrong" in texts[0]
     assert len(texts) == 2
 
@@ -280,3 +280,23 @@ async def test_typing_shows_for_slow_decodes_and_never_for_cached_ones(tmp_path:
         await harness.send(HONDA, user_id=101)
         assert len(harness.request.sent("sendChatAction")) == 1
         assert len(harness.request.sent()) == 2
+
+
+async def test_a_handler_crash_alerts_the_admins_once_without_user_data(
+    bot: BotHarness,
+) -> None:
+    """The admins get the error type and its place, never the message, the VIN or the user;
+    the same crash again within ten minutes sends no second alert, while users still hear."""
+    bot.providers[0].error = RuntimeError(f"boom for {HONDA} key=SECRET-KEY-1")
+    await bot.send(HONDA, user_id=4242)
+    await bot.send(HONDA, user_id=4243)
+
+    alerts = [m for m in bot.request.sent("sendMessage") if int(m["chat_id"]) == 7]
+    apologies = [m for m in bot.request.sent("sendMessage") if int(m["chat_id"]) in {4242, 4243}]
+    assert len(alerts) == 1
+    assert len(apologies) == 2
+    text = alerts[0]["text"]
+    assert "<code>RuntimeError</code>" in text
+    assert "vinbot.services.decoding:_attempt:" in text
+    for private in (HONDA, "SECRET-KEY-1", "boom", "4242"):
+        assert private not in text

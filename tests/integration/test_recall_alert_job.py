@@ -82,6 +82,19 @@ async def test_the_job_is_scheduled_every_interval(tmp_path: Path) -> None:
             assert [job.job.trigger.interval for job in jobs] == expected
 
 
+async def test_the_first_check_waits_at_most_one_short_interval(tmp_path: Path) -> None:
+    """An interval shorter than five minutes (36 s here) also sets when the first check runs."""
+    settings = harness_settings(tmp_path, RECALL_CHECK_INTERVAL_HOURS="0.01")
+    async with AsyncExitStack() as stack:
+        before = dt.datetime.now(dt.UTC)
+        harness = await build_harness(settings, [FakeProvider("nhtsa")], stack)
+        after = dt.datetime.now(dt.UTC)
+        assert harness.application.job_queue is not None
+        (job,) = harness.application.job_queue.get_jobs_by_name(RECALL_ALERT_JOB)
+        first = job.job.trigger.start_date
+        assert before + dt.timedelta(seconds=36) <= first <= after + dt.timedelta(seconds=36)
+
+
 async def test_a_new_campaign_reaches_the_owner_with_a_see_recalls_button(
     bot: BotHarness,
 ) -> None:

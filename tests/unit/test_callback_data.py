@@ -169,3 +169,56 @@ def test_well_shaped_data_with_a_guessed_tag_never_decodes(
     if data == CODEC.encode(action, payload):
         return
     assert CODEC.decode(data) is None
+
+
+@pytest.mark.parametrize(
+    ("action", "payload"),
+    [
+        (CallbackAction.HISTORY_OPEN, VIN),
+        (CallbackAction.GARAGE_OPEN, VIN),
+        (CallbackAction.GARAGE_REMOVE, VIN),
+        (CallbackAction.SETTINGS, "alerts:off"),
+        (CallbackAction.FORGET_CONFIRM, ""),
+    ],
+)
+def test_personal_buttons_carry_their_owner_within_the_budget(
+    action: CallbackAction, payload: str
+) -> None:
+    """A personal button names its owner (even a 16-digit id fits) and keeps its own parts."""
+    owner = 2**53 - 1  # larger than any Telegram user id (they fit in 52 bits)
+    decoded = CODEC.decode(CODEC.encode(action, payload, owner=owner))
+    assert decoded is not None
+    assert decoded.personal
+    assert decoded.owner == owner
+    assert decoded.args == (tuple(payload.split(":")) if payload else ())
+
+
+def test_personal_buttons_made_before_owners_have_none() -> None:
+    """Old garage and settings buttons decode without an owner; a VIN of digits is no owner."""
+    for action, payload in [
+        (CallbackAction.GARAGE_REMOVE, VIN),
+        (CallbackAction.SETTINGS, "units:metric"),
+        (CallbackAction.HISTORY_OPEN, "12345678901234567"),
+    ]:
+        decoded = CODEC.decode(CODEC.encode(action, payload))
+        assert decoded is not None
+        assert (decoded.personal, decoded.owner) == (True, None)
+        assert decoded.args == tuple(payload.split(":"))
+
+
+def test_forget_confirmation_keeps_its_old_data() -> None:
+    """The /forget button always held the owner's id: old buttons read the same as new ones."""
+    assert CODEC.encode(CallbackAction.FORGET_CONFIRM, "5550001") == CODEC.encode(
+        CallbackAction.FORGET_CONFIRM, owner=5550001
+    )
+
+
+def test_only_personal_buttons_take_an_owner() -> None:
+    """Buttons anyone may press have no owner; an owner is a positive user id."""
+    with pytest.raises(ValueError, match="owner"):
+        CODEC.encode(CallbackAction.SPECS, VIN, owner=5550001)
+    with pytest.raises(ValueError, match="owner"):
+        CODEC.encode(CallbackAction.GARAGE_REMOVE, VIN, owner=-1001449165484)
+    decoded = CODEC.decode(CODEC.encode(CallbackAction.RECALLS_PAGE, f"{VIN}:3"))
+    assert decoded is not None
+    assert (decoded.personal, decoded.owner, decoded.args) == (False, None, (VIN, "3"))

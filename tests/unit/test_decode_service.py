@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 
 import pytest
 
 from tests.fakes.providers import DictCache, FakeProvider
+from vinbot import budget
 from vinbot.cache import keys
 from vinbot.clients.offline import OfflineProvider
 from vinbot.models.errors import (
@@ -166,9 +168,7 @@ async def test_slow_provider_is_cut_off_by_the_deadline() -> None:
     """A provider that hangs past the deadline is skipped for the next one."""
     slow = FakeProvider("carsxe", paid=True, delay=5)
     free = FakeProvider("nhtsa")
-    service = DecodeService(
-        (slow, free), OfflineProvider(), DictCache(), provider_deadline_seconds=0.05
-    )
+    service = DecodeService((slow, free), OfflineProvider(), DictCache(), deadline_seconds=0.05)
     result = await service.decode(HONDA)
     assert result.source == "nhtsa"
     assert result.unavailable == ("carsxe",)
@@ -210,3 +210,108 @@ async def test_paid_permission_is_asked_only_before_a_paid_call() -> None:
     asked.clear()
     await warm.decode(BMW, allow_paid=may_pay)
     assert asked == []
+
+
+class SteppedClock:
+    """A monotonic clock that moves only when a fake provider spends time."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class BudgetedProvider(FakeProvider):
+    """A provider that honours the time budget as the real clients do: it records what it
+    was given, spends all of it (or `answers_after` seconds) and then times out."""
+
+    clock: SteppedClock = field(default_factory=SteppedClock)
+    answers_after: float | None = None
+    budgets: list[float] = field(default_factory=list)
+
+    async def decode(self, vin: str) -> VehicleSpec:
+        left = budget.remaining()
+        assert left is not None
+        self.budgets.append(left)
+        if self.answers_after is not None and self.answers_after <= left:
+            self.clock.now += self.answers_after
+            return VehicleSpec(vin=vin, source=self.provider_name, make="BMW")
+        self.clock.now += left
+        raise ProviderUnavailable(self.provider_name, f"no answer within {left:g} s")
+
+
+async def test_providers_share_one_deadline_and_the_answer_is_offline_in_time() -> None:
+    """Both providers hanging use 14 s of a 15 s deadline together (CarsXE two thirds), and the
+    answer is the offline decode with an honest "in time" note."""
+    clock = SteppedClock()
+    carsxe = BudgetedProvider("carsxe", paid=True, clock=clock)
+    nhtsa = BudgetedProvider("nhtsa", clock=clock)
+    service = DecodeService(
+        (carsxe, nhtsa), OfflineProvider(), DictCache(), deadline_seconds=15, clock=clock
+    )
+    started = clock()
+
+    result = await service.decode(BMW)
+
+    assert carsxe.budgets == [pytest.approx(14 * 2 / 3)]
+    assert nhtsa.budgets == [pytest.approx(14 / 3)]
+    assert clock() - started == pytest.approx(14)
+    assert result.source == "offline"
+    assert result.unavailable == ("carsxe", "nhtsa")
+    assert result.notes == (
+        (
+            "CarsXE and NHTSA did not answer in time, so this is only what the VIN itself says. "
+            "Ask again in a few minutes for the full decode."
+        ),
+    )
+
+
+async def test_a_hanging_first_provider_leaves_the_next_its_share() -> None:
+    """CarsXE hanging costs its share only; NHTSA answers inside the rest of the deadline."""
+    clock = SteppedClock()
+    carsxe = BudgetedProvider("carsxe", paid=True, clock=clock)
+    nhtsa = BudgetedProvider("nhtsa", clock=clock, answers_after=1.5)
+    service = DecodeService(
+        (carsxe, nhtsa), OfflineProvider(), DictCache(), deadline_seconds=6, clock=clock
+    )
+    started = clock()
+
+    result = await service.decode(BMW)
+
+    assert result.source == "nhtsa"
+    assert result.unavailable == ("carsxe",)
+    assert "did not answer just now" in result.notes[0]
+    assert clock() - started < 6
+
+
+async def test_a_provider_ignoring_the_budget_is_cut_off_inside_the_deadline() -> None:
+    """A provider that never returns is cancelled at its share, and the next one is asked."""
+    stuck = FakeProvider("carsxe", delay=60)
+    free = FakeProvider("nhtsa")
+    service = DecodeService((stuck, free), OfflineProvider(), DictCache(), deadline_seconds=0.3)
+
+    result = await service.decode(HONDA)
+
+    assert result.source == "nhtsa"
+    assert result.unavailable == ("carsxe",)
+
+
+async def test_a_paid_call_cut_off_or_sent_without_an_answer_is_charged() -> None:
+    """A paid provider's failure that may have been billed is settled as paid."""
+    maybe_billed = ProviderUnavailable("carsxe", "timeout (ReadTimeout)", paid_call_made=True)
+    settled: list[bool] = []
+
+    class Allow:
+        async def ask(self) -> bool:
+            return True
+
+        def settle(self, *, paid: bool) -> None:
+            settled.append(paid)
+
+    for error in (maybe_billed, ProviderUnavailable("carsxe", "connection failed")):
+        paid = FakeProvider("carsxe", paid=True, error=error)
+        service, _ = make_service(paid, FakeProvider("nhtsa"))
+        await service.decode(HONDA, allow_paid=Allow())
+    assert settled == [True, False]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given
@@ -18,6 +19,7 @@ from tests.fakes.beyond import (
     recall,
 )
 from tests.fakes.providers import DictCache, FakeProvider
+from vinbot import budget
 from vinbot.cache import keys
 from vinbot.clients.offline import OfflineProvider
 from vinbot.models.errors import (
@@ -370,3 +372,54 @@ async def test_a_shared_failure_after_a_paid_no_data_is_counted_once(world: Worl
     assert world.carsxe.calls == [HONDA_VIN]
     errors = [o for o in outcomes if isinstance(o, RecallsUnavailable)]
     assert [e.paid_call_made for e in errors] == [True, False]
+
+
+async def test_a_carsxe_request_sent_without_an_answer_is_counted(world: World) -> None:
+    """CarsXE's request that may have been billed (no answer) counts, and NHTSA still answers."""
+    world.carsxe.error = ProviderUnavailable("carsxe", "timeout", paid_call_made=True)
+
+    outcome = await world.service.recalls(HONDA_VIN, allow_paid=True)
+
+    assert outcome.report.source == "nhtsa"
+    assert outcome.paid_call_made is True
+
+
+@dataclass
+class BudgetedVinRecalls(FakeVinRecalls):
+    """CarsXE recalls that record the time budget each call was given."""
+
+    budgets: list[float | None] = field(default_factory=list)
+
+    async def recalls(self, vin: str) -> RecallReport:
+        self.budgets.append(budget.remaining())
+        return await super().recalls(vin)
+
+
+async def test_carsxe_gets_two_thirds_of_the_deadline() -> None:
+    """A recall lookup is bounded: CarsXE's call gets two thirds of it, NHTSA keeps the rest."""
+    world = World()
+    carsxe = BudgetedVinRecalls()
+    service = RecallsService(
+        world.decoder, world.cache, carsxe=carsxe, nhtsa=world.nhtsa, deadline_seconds=9
+    )
+
+    await service.recalls(HONDA_VIN, allow_paid=True)
+
+    (left,) = carsxe.budgets
+    assert left is not None
+    assert 5.9 < left <= 6
+
+
+async def test_a_hanging_carsxe_leaves_nhtsa_time_to_answer() -> None:
+    """CarsXE never answering is cut at its share, and NHTSA's answer comes with the note."""
+    world = World()
+    world.carsxe.delay = 60
+    service = RecallsService(
+        world.decoder, world.cache, carsxe=world.carsxe, nhtsa=world.nhtsa, deadline_seconds=0.6
+    )
+
+    outcome = await service.recalls(HONDA_VIN, allow_paid=True)
+
+    assert outcome.report.source == "nhtsa"
+    assert outcome.unavailable == ("carsxe",)
+    assert outcome.notes[0] == CARSXE_FAILED_NOTE

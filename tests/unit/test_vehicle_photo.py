@@ -19,7 +19,7 @@ from vinbot.clients.retry import RetryPolicy
 from vinbot.config import Secret
 from vinbot.models.errors import BadProviderResponse, ProviderAuthError, ProviderUnavailable
 from vinbot.models.vehicle import VehicleSpec
-from vinbot.services.vehicle_photo import NO_PHOTO_TTL, VehiclePhotoService
+from vinbot.services.vehicle_photo import NO_PHOTO_TTL, PhotoLookup, VehiclePhotoService
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -186,6 +186,14 @@ async def test_a_hanging_provider_gives_up_at_the_deadline() -> None:
     service = VehiclePhotoService(FakeImages(hang=True), DictCache(), deadline_seconds=0.05)
 
     assert (await service.photo(SPEC)).url is None
+
+
+async def test_a_request_sent_without_an_answer_counts() -> None:
+    """A CarsXE failure that may have been billed gives no photo but counts the call."""
+    billed = ProviderUnavailable("carsxe", "timeout (ReadTimeout)", paid_call_made=True)
+    service = VehiclePhotoService(FakeImages(error=billed), DictCache())
+
+    assert (await service.photo(SPEC)) == PhotoLookup(None, paid_call_made=True)
 
 
 async def test_a_spec_without_make_or_model_asks_nobody() -> None:

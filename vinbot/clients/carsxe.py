@@ -304,20 +304,36 @@ class CarsXEClient:
         """One logical call: breaker, then retries; `parse` runs inside so garbage counts too.
 
         `not_found(status, message)` replaces the generic VinNotFound with an endpoint's own.
+        A ProviderUnavailable after a request that went out unanswered (a read timeout, or cut
+        by the deadline) has `paid_call_made` set: CarsXE may have billed it.
         """
         query = {**params, "key": self._key.value}
         policy = retry or self._retry
+        watch = wire.RequestWatch()
 
         async def attempt() -> T:
             response = await wire.send(
-                self._http, method, path, provider=PROVIDER, params=query, json_body=json_body
+                self._http,
+                method,
+                path,
+                provider=PROVIDER,
+                params=query,
+                json_body=json_body,
+                watch=watch,
             )
             body = self._interpret(
                 response, path, require_success=require_success, not_found=not_found
             )
             return parse(body)
 
-        return await self._breaker.call(lambda: policy.run(attempt, provider=PROVIDER))
+        try:
+            return await self._breaker.call(lambda: policy.run(attempt, provider=PROVIDER))
+        except ProviderUnavailable as exc:
+            if watch.unanswered:
+                # Sent, never answered: CarsXE may have billed it, so the quotas count it.
+                exc.paid_call_made = True
+                self._log.warning("provider_maybe_billed", provider=PROVIDER, endpoint=path)
+            raise
 
     def _interpret(
         self,

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from vinbot import budget
 from vinbot.logs import get_logger
 from vinbot.models.errors import ProviderUnavailable
 
@@ -35,7 +36,8 @@ class RetryPolicy:
     to `attempts` in all; `retry_once_statuses` (500: CarsXE says once) at most once per call;
     anything else, 429 included, never. Delays use full jitter, uniform in
     [0, min(max_delay, base_delay * 2**n)], and no attempt starts or sleeps past `deadline`
-    seconds after the call began. `sleep`, `random` and `clock` are injectable for tests.
+    seconds after the call began, nor past the caller's time budget (vinbot/budget.py) when one
+    is set. `sleep`, `random` and `clock` are injectable for tests.
     """
 
     attempts: int = 3
@@ -72,8 +74,11 @@ class RetryPolicy:
         the raised error never chains the attempt's exception (it may carry a URL with a key).
         """
         log = get_logger(__name__)
-        deadline_at = self.clock() + self.deadline
-        out_of_time = ProviderUnavailable(provider, f"no answer within {self.deadline:g} s")
+        limit = self.deadline
+        if (left := budget.remaining()) is not None:
+            limit = min(limit, left)
+        deadline_at = self.clock() + limit
+        out_of_time = ProviderUnavailable(provider, f"no answer within {limit:.3g} s")
         retried_statuses: set[int] = set()
         attempt = 0
         while (remaining := deadline_at - self.clock()) > 0:

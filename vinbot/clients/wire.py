@@ -44,6 +44,43 @@ class RejectedRequest(BadProviderResponse):
         self.status = status
 
 
+class RequestWatch:
+    """Whether any request of one logical call went out and got no answer back.
+
+    A paid upstream may bill such a request, so its caller counts it. "Went out" is when the
+    request's headers started on the wire (httpcore's trace), or a failure that only happens
+    after sending: a read timeout, a dropped or broken reply. A connect timeout, a refused
+    connection or no free pooled connection never sent anything.
+    """
+
+    def __init__(self) -> None:
+        self.unanswered = False
+
+
+# Failures that come after the request was (at least partly) sent.
+_AFTER_SENDING = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+
+
+class _Attempt:
+    """What httpcore's trace says about one request: sent, and answered."""
+
+    def __init__(self) -> None:
+        self.sent = False
+        self.answered = False
+
+    async def trace(self, event: str, _info: Mapping[str, Any]) -> None:
+        if event.endswith(".send_request_headers.started"):
+            self.sent = True
+        elif event.endswith(".receive_response_headers.complete"):
+            self.answered = True
+
+
 async def send(
     http: httpx.AsyncClient,
     method: str,
@@ -52,19 +89,38 @@ async def send(
     provider: str,
     params: Mapping[str, str] | None = None,
     json_body: object = None,
+    watch: RequestWatch | None = None,
 ) -> httpx.Response:
-    """One request; transport failures become domain errors that name no URL and chain nothing."""
+    """One request; transport failures become domain errors that name no URL and chain nothing.
+
+    With a `watch`, a request that went out and got no answer (even one cancelled by a
+    deadline) is recorded on it.
+    """
     failure: ProviderUnavailable
+    attempt = _Attempt()
+    extensions = {"trace": attempt.trace} if watch is not None else None
     try:
-        return await http.request(method, path, params=params, json=json_body)
+        return await http.request(
+            method, path, params=params, json=json_body, extensions=extensions
+        )
     except httpx.TimeoutException as exc:
         failure = RetryableFailure(provider, f"timeout ({type(exc).__name__})")
+        _unanswered(watch, attempt, exc)
     except httpx.TransportError as exc:
         failure = RetryableFailure(provider, f"connection failed ({type(exc).__name__})")
+        _unanswered(watch, attempt, exc)
     except httpx.HTTPError as exc:
         failure = BadProviderResponse(provider, f"HTTP error ({type(exc).__name__})")
+    except BaseException as exc:  # cancelled (a deadline): it may be on the wire already
+        _unanswered(watch, attempt, exc)
+        raise
     # Raised outside the handlers so neither __cause__ nor __context__ holds the URL and its key.
     raise failure
+
+
+def _unanswered(watch: RequestWatch | None, attempt: _Attempt, exc: BaseException) -> None:
+    if watch is not None and not attempt.answered:
+        watch.unanswered |= attempt.sent or isinstance(exc, _AFTER_SENDING)
 
 
 def status_failure(status: int, provider: str) -> ProviderUnavailable:

@@ -36,6 +36,18 @@ EXPORT_PRIVATE_ONLY = (
     "and send /export there."
 )
 EXPORT_CAPTION = "Everything I store about you, as JSON."
+# Group members who write as the group (anonymous admins) or as a channel all look the same
+# to a bot: their VINs are decoded, but nothing personal can be kept for them.
+PERSONAL_ACCOUNT_NEEDED = (
+    "You're writing as the group or a channel, so I can't tell who you are. "
+    "History, garage, settings, market values and your data are personal: send the command "
+    "from your own account, or in a private chat with me. I still decode VINs sent this way."
+)
+# Alerts (at most 200 characters) for a press on someone else's personal button in a group.
+NOT_YOUR_BUTTON = (
+    "These buttons belong to the person who asked. Send the command yourself to get your own."
+)
+PERSONAL_BUTTON_EXPIRED = "This button has expired. Send the command again for a fresh one."
 
 
 def export_caption(included: int, omitted: int) -> str:
@@ -74,9 +86,9 @@ def spec_title(spec: VehicleSpec | None) -> str | None:
 
 
 def history_page(
-    records: Sequence[LookupRecord], codec: CallbackCodec
+    records: Sequence[LookupRecord], codec: CallbackCodec, owner: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The last lookups, newest first, each with a button that re-opens it."""
+    """The last lookups, newest first, each with a button that re-opens it (for owner only)."""
     if not records:
         return HISTORY_EMPTY, None
     lines = ["<b>Your recent lookups</b>"]
@@ -88,7 +100,7 @@ def history_page(
         buttons.append(
             InlineKeyboardButton(
                 f"{number}. {clip(title, 30)}",
-                callback_data=codec.encode(CallbackAction.HISTORY_OPEN, record.vin),
+                callback_data=codec.encode(CallbackAction.HISTORY_OPEN, record.vin, owner=owner),
             )
         )
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -100,8 +112,9 @@ def garage_page(
     titles: Mapping[str, str | None],
     codec: CallbackCodec,
     limit: int,
+    owner: int,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The saved cars with open and remove buttons."""
+    """The saved cars with open and remove buttons that only the owner may press."""
     if not entries:
         return GARAGE_EMPTY, None
     lines = [f"<b>Your garage</b> ({len(entries)}/{limit})"]
@@ -115,11 +128,13 @@ def garage_page(
             [
                 InlineKeyboardButton(
                     f"🔎 {number}. {label}",
-                    callback_data=codec.encode(CallbackAction.GARAGE_OPEN, entry.vin),
+                    callback_data=codec.encode(CallbackAction.GARAGE_OPEN, entry.vin, owner=owner),
                 ),
                 InlineKeyboardButton(
                     "🗑 Remove",
-                    callback_data=codec.encode(CallbackAction.GARAGE_REMOVE, entry.vin),
+                    callback_data=codec.encode(
+                        CallbackAction.GARAGE_REMOVE, entry.vin, owner=owner
+                    ),
                 ),
             ]
         )
@@ -127,8 +142,10 @@ def garage_page(
     return fit(lines), InlineKeyboardMarkup(rows)
 
 
-def settings_page(settings: UserSettings, codec: CallbackCodec) -> tuple[str, InlineKeyboardMarkup]:
-    """The user's settings with toggle buttons."""
+def settings_page(
+    settings: UserSettings, codec: CallbackCodec, owner: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The user's settings with toggle buttons that only the owner may press."""
     units = "metric (L/100 km, cm, kg)" if settings.units == "metric" else "imperial (mpg, in, lb)"
     alerts = "on" if settings.recall_alerts else "off"
     text = f"<b>Your settings</b>\nUnits: {units}\nRecall alerts for garage cars: {alerts}"
@@ -139,13 +156,17 @@ def settings_page(settings: UserSettings, codec: CallbackCodec) -> tuple[str, In
             [
                 InlineKeyboardButton(
                     f"Use {other_units} units",
-                    callback_data=codec.encode(CallbackAction.SETTINGS, f"units:{other_units}"),
+                    callback_data=codec.encode(
+                        CallbackAction.SETTINGS, f"units:{other_units}", owner=owner
+                    ),
                 )
             ],
             [
                 InlineKeyboardButton(
                     f"Turn recall alerts {other_alerts}",
-                    callback_data=codec.encode(CallbackAction.SETTINGS, f"alerts:{other_alerts}"),
+                    callback_data=codec.encode(
+                        CallbackAction.SETTINGS, f"alerts:{other_alerts}", owner=owner
+                    ),
                 )
             ],
         ]
@@ -160,7 +181,7 @@ def forget_keyboard(codec: CallbackCodec, user_id: int) -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(
                     "🗑 Yes, delete everything",
-                    callback_data=codec.encode(CallbackAction.FORGET_CONFIRM, str(user_id)),
+                    callback_data=codec.encode(CallbackAction.FORGET_CONFIRM, owner=user_id),
                 )
             ]
         ]

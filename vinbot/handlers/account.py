@@ -12,6 +12,7 @@ from vinbot.formatters import account
 from vinbot.formatters.messages import BUTTON_EXPIRED
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import reply_html
+from vinbot.handlers.identity import presser_of, requester_of
 from vinbot.models.errors import VinbotError
 from vinbot.models.vin import analyse
 from vinbot.services.garage import AlreadySaved, GarageFull, NicknameTooLong, NotInGarage
@@ -27,22 +28,27 @@ HISTORY_SIZE = 10
 GARAGE_TITLE_LOOKBACK = 200
 
 
-def _message_and_user(update: Update) -> tuple[Message, int] | None:
+async def person_asking(update: Update, context: BotContext) -> tuple[Message, int] | None:
+    """The message and the user id of the person asking for a personal feature; None (after
+    telling them to write from their own account) for anyone writing as a group or channel."""
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    requester = requester_of(update)
+    if message is None or requester is None:
         return None
-    return message, user.id
+    if not requester.personal:
+        await reply_html(message, context, account.PERSONAL_ACCOUNT_NEEDED)
+        return None
+    return message, requester.key
 
 
 async def on_history(update: Update, context: BotContext) -> None:
     """/history: the last lookups, newest first, each re-openable from cache."""
-    found = _message_and_user(update)
+    found = await person_asking(update, context)
     if found is None:
         return
     message, user_id = found
     records = await context.services.lookup.recent(user_id, HISTORY_SIZE)
-    text, markup = account.history_page(records, context.services.callbacks)
+    text, markup = account.history_page(records, context.services.callbacks, user_id)
     await reply_html(message, context, text, reply_markup=markup)
 
 
@@ -59,7 +65,7 @@ async def _garage_view(
         for record in await services.lookup.recent(user_id, GARAGE_TITLE_LOOKBACK):
             if not titles.get(record.vin):
                 titles[record.vin] = account.vehicle_title(record.year, record.make, record.model)
-    return account.garage_page(entries, titles, services.callbacks, services.garage.limit)
+    return account.garage_page(entries, titles, services.callbacks, services.garage.limit, user_id)
 
 
 async def _rename(context: BotContext, user_id: int, args: list[str]) -> str:
@@ -82,7 +88,7 @@ async def _rename(context: BotContext, user_id: int, args: list[str]) -> str:
 
 async def on_garage(update: Update, context: BotContext) -> None:
     """/garage lists saved cars; /garage rename VIN nickname names one."""
-    found = _message_and_user(update)
+    found = await person_asking(update, context)
     if found is None:
         return
     message, user_id = found
@@ -96,18 +102,18 @@ async def on_garage(update: Update, context: BotContext) -> None:
 
 async def on_settings(update: Update, context: BotContext) -> None:
     """/settings: units and recall alerts, with buttons to change them."""
-    found = _message_and_user(update)
+    found = await person_asking(update, context)
     if found is None:
         return
     message, user_id = found
     settings = await context.services.user_settings.get(user_id)
-    text, markup = account.settings_page(settings, context.services.callbacks)
+    text, markup = account.settings_page(settings, context.services.callbacks, user_id)
     await reply_html(message, context, text, reply_markup=markup)
 
 
 async def on_export(update: Update, context: BotContext) -> None:
     """/export: everything stored about the user, as a JSON file."""
-    found = _message_and_user(update)
+    found = await person_asking(update, context)
     if found is None:
         return
     message, user_id = found
@@ -131,7 +137,7 @@ async def on_export(update: Update, context: BotContext) -> None:
 
 async def on_forget(update: Update, context: BotContext) -> None:
     """/forget: asks for confirmation with a button before deleting anything."""
-    found = _message_and_user(update)
+    found = await person_asking(update, context)
     if found is None:
         return
     message, user_id = found
@@ -147,7 +153,7 @@ async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | 
 async def save_pressed(query: CallbackQuery, context: BotContext, vin: str) -> None:
     """💾 Save under a decode: the car goes to the presser's garage."""
     try:
-        await context.services.garage.add(query.from_user.id, vin)
+        await context.services.garage.add(presser_of(query).key, vin)
     except AlreadySaved:
         await query.answer("Already in your garage.")
         return
@@ -161,8 +167,8 @@ async def save_pressed(query: CallbackQuery, context: BotContext, vin: str) -> N
 
 
 async def garage_remove_pressed(query: CallbackQuery, context: BotContext, vin: str) -> None:
-    """🗑 Remove on the garage page: remove and redraw the page."""
-    user_id = query.from_user.id
+    """🗑 Remove on the garage page (its owner's, checked by on_callback): remove and redraw."""
+    user_id = presser_of(query).key
     with contextlib.suppress(NotInGarage):
         await context.services.garage.remove(user_id, vin)
     await query.answer("Removed.")
@@ -171,10 +177,10 @@ async def garage_remove_pressed(query: CallbackQuery, context: BotContext, vin: 
 
 
 async def settings_pressed(query: CallbackQuery, context: BotContext, callback: Callback) -> None:
-    """A settings toggle: apply it and redraw the page."""
-    user_id = query.from_user.id
+    """A settings toggle (its owner's, checked by on_callback): apply it and redraw the page."""
+    user_id = presser_of(query).key
     service = context.services.user_settings
-    match callback.parts:
+    match callback.args:
         case ("units", "metric" | "imperial" as units):
             settings = await service.set_units(user_id, units)
         case ("alerts", "on" | "off" as state):
@@ -183,15 +189,15 @@ async def settings_pressed(query: CallbackQuery, context: BotContext, callback: 
             await query.answer(BUTTON_EXPIRED)
             return
     await query.answer("Saved.")
-    text, markup = account.settings_page(settings, context.services.callbacks)
+    text, markup = account.settings_page(settings, context.services.callbacks, user_id)
     await _edit(query, text, markup)
 
 
 async def forget_pressed(query: CallbackQuery, context: BotContext, callback: Callback) -> None:
     """The /forget confirmation: only the person who asked can confirm it."""
-    user_id = query.from_user.id
-    if callback.payload != str(user_id):
-        await query.answer(BUTTON_EXPIRED)
+    user_id = presser_of(query).key
+    if callback.owner != user_id:  # on_callback refuses it first; this is a second lock
+        await query.answer(account.NOT_YOUR_BUTTON, show_alert=True)
         return
     try:
         await context.services.privacy.forget_user(user_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from telegram.constants import ChatType, MessageEntityType
@@ -40,9 +42,12 @@ def without_mentions(text: str, bot_username: str | None) -> str:
     """The text with the bot's @mention removed, so the username is never read as a VIN."""
     if not bot_username:
         return text
-    mention = f"@{bot_username}"
-    index = text.lower().find(mention.lower())
-    while index != -1:
-        text = text[:index] + " " + text[index + len(mention) :]
-        index = text.lower().find(mention.lower())
-    return text
+    return _mention_pattern(bot_username).sub(" ", text)
+
+
+@lru_cache(maxsize=4)
+def _mention_pattern(bot_username: str) -> re.Pattern[str]:
+    # One pass over the one string: case-insensitive for ASCII only (usernames are ASCII), so
+    # no case mapping can change a length or a position (U+0130, U+00DF, the Kelvin sign...).
+    username = re.escape(bot_username.removeprefix("@"))
+    return re.compile(rf"@{username}(?![A-Za-z0-9_])", re.IGNORECASE | re.ASCII)

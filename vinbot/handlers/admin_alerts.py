@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from telegram.error import TelegramError
 
+from vinbot.formatters.html import esc
+from vinbot.formatters.recovery import update_quarantined_alert
 from vinbot.logs import get_logger
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from telegram import Bot
 
@@ -17,13 +21,61 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
+# At most one alert per kind of error and place in this window; the next one says how many
+# were held back.
+ERROR_ALERT_WINDOW_SECONDS = 600.0
+_OUTSIDE = "outside vinbot"
+
+
+def error_place(error: BaseException) -> str:
+    """Where an error was raised, as module:function:line of the innermost vinbot frame.
+
+    Frames outside vinbot (PTB, httpx) are skipped: the vinbot line that called them is the one
+    to look at. Only code locations, never values, so no user data or secret can be in it.
+    """
+    place = _OUTSIDE
+    frame = error.__traceback__
+    while frame is not None:
+        module = frame.tb_frame.f_globals.get("__name__", "")
+        if isinstance(module, str) and (module == "vinbot" or module.startswith("vinbot.")):
+            place = f"{module}:{frame.tb_frame.f_code.co_name}:{frame.tb_lineno}"
+        frame = frame.tb_next
+    return place
+
+
+class ErrorAlertThrottle:
+    """One alert per (error type, place) per window; the rest are counted, not sent."""
+
+    def __init__(
+        self,
+        window: float = ERROR_ALERT_WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._window = window
+        self._clock = clock
+        self._sent_at: dict[tuple[str, str], float] = {}
+        self._held_back: Counter[tuple[str, str]] = Counter()
+
+    def admit(self, key: tuple[str, str]) -> int | None:
+        """None to hold this alert back, else how many like it were held back before it."""
+        now = self._clock()
+        last = self._sent_at.get(key)
+        if last is not None and now - last < self._window:
+            self._held_back[key] += 1
+            return None
+        self._sent_at[key] = now
+        return self._held_back.pop(key, 0)
+
 
 class TelegramAdminAlerts:
     """Sends admin notices through the bot once it is attached."""
 
-    def __init__(self, admin_ids: Iterable[int]) -> None:
+    def __init__(
+        self, admin_ids: Iterable[int], *, throttle: ErrorAlertThrottle | None = None
+    ) -> None:
         self._admin_ids = tuple(sorted(admin_ids))
         self._bot: Bot | None = None
+        self._throttle = throttle or ErrorAlertThrottle()
 
     def attach(self, bot: Bot) -> None:
         """Use this bot to send (set once the application exists)."""
@@ -37,6 +89,31 @@ class TelegramAdminAlerts:
             "decodes. Raise MONTHLY_PAID_CALLS to lift it."
         )
         await self._send_all(text)
+
+    async def unexpected_error(self, error: BaseException, *, in_update: bool) -> None:
+        """Tell the admins an error type and where it happened, at most once per window.
+
+        Never the message (it can quote user input or a URL with a key), nor the update.
+        """
+        kind, place = type(error).__name__, error_place(error)
+        held_back = self._throttle.admit((kind, place))
+        if held_back is None or not self._admin_ids:
+            return
+        what = "handling an update" if in_update else "a background task"
+        text = (
+            f"⚠️ <b>Unexpected error</b> in {what}: <code>{esc(kind)}</code> at "
+            f"<code>{esc(place)}</code>. Details are in the logs."
+        )
+        if held_back:
+            minutes = round(ERROR_ALERT_WINDOW_SECONDS / 60)
+            text += (
+                f"\n{held_back} more like it since the last alert (one alert per {minutes} min)."
+            )
+        await self._send_all(text)
+
+    async def update_quarantined(self, update_id: int, update_kind: str) -> None:
+        """Tell every admin that an update failed twice and will not be handled again."""
+        await self._send_all(update_quarantined_alert(update_id, update_kind))
 
     async def _send_all(self, text: str) -> None:
         if self._bot is None:

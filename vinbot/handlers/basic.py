@@ -10,6 +10,7 @@ from vinbot.formatters import messages
 from vinbot.formatters.keyboards import sample_keyboard
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import answer_text, reply_html
+from vinbot.handlers.identity import requester_of
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -55,10 +56,11 @@ async def on_help(update: Update, context: BotContext) -> None:
 async def on_stats(update: Update, context: BotContext) -> None:
     """Admins see the bot's figures; everyone else gets the unknown-command answer."""
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    requester = requester_of(update)
+    if message is None or requester is None:
         return
-    if user.id not in context.services.settings.admin_ids:
+    # Writing as a group or channel hides who wrote: never an admin, whatever ADMIN_IDS says.
+    if not requester.personal or requester.key not in context.services.settings.admin_ids:
         await on_unknown_command(update, context)
         return
     report = await context.services.status.report()

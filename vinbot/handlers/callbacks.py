@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Message
 from telegram.error import BadRequest
 
-from vinbot.formatters import messages
+from vinbot.formatters import account, messages
 from vinbot.formatters.html import render_decode
 from vinbot.formatters.keyboards import decode_keyboard
 from vinbot.handlers.account import (
@@ -17,8 +17,10 @@ from vinbot.handlers.account import (
     save_pressed,
     settings_pressed,
 )
+from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import button_flood_guarded, send_decode
 from vinbot.handlers.extras import recalls_page_pressed, send_recalls
+from vinbot.handlers.identity import presser_of
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
@@ -54,7 +56,7 @@ async def _toggle_specs(
     query: CallbackQuery, context: BotContext, vin: str, *, expanded: bool
 ) -> None:
     services = context.services
-    user_id = query.from_user.id
+    user_id = presser_of(query).key
     # The answer on screen is usually cached: showing it another way reaches no upstream and
     # costs nothing. Only when it has left the cache is the toggle a lookup (flood-guarded).
     result = await services.lookup.reopen_cached(vin)
@@ -98,18 +100,35 @@ async def _route_vin_action(
         case CallbackAction.RECALLS:
             if await button_flood_guarded(query, context):
                 await query.answer()
-                await send_recalls(message, context, vin, query.from_user.id)
+                await send_recalls(message, context, vin, presser_of(query).key)
         case CallbackAction.RECALLS_PAGE:
             if await button_flood_guarded(query, context):
                 await recalls_page_pressed(query, context, callback.payload)
         case _:  # DECODE, HISTORY_OPEN, GARAGE_OPEN, OCR_PICK: a fresh answer in the chat
             if await button_flood_guarded(query, context):
                 await query.answer()
-                await send_decode(message, context, vin, query.from_user.id, counted=True)
+                await send_decode(message, context, vin, presser_of(query), counted=True)
+
+
+async def _pressed_by_owner(query: CallbackQuery, message: Message, callback: Callback) -> bool:
+    """Whether the presser may use a personal button; refuses with an alert when not.
+
+    A personal button made before owners were recorded is trusted only in a private chat,
+    where the presser is the only person who could have asked for it.
+    """
+    owner = callback.owner
+    if owner is None and not is_private(message):
+        await query.answer(account.PERSONAL_BUTTON_EXPIRED, show_alert=True)
+        return False
+    if owner is not None and owner != presser_of(query).key:
+        await query.answer(account.NOT_YOUR_BUTTON, show_alert=True)
+        return False
+    return True
 
 
 async def on_callback(update: Update, context: BotContext) -> None:
-    """Route a button press; anything forged, stale or foreign gets "this button has expired"."""
+    """Route a button press; anything forged, stale or foreign gets "this button has expired",
+    and someone else's personal button (history, garage, settings, /forget) is refused."""
     query = update.callback_query
     if query is None:
         return
@@ -117,6 +136,8 @@ async def on_callback(update: Update, context: BotContext) -> None:
     message = query.message
     if callback is None or not isinstance(message, Message):
         await _expired(query)
+        return
+    if callback.personal and not await _pressed_by_owner(query, message, callback):
         return
     if callback.action in _VIN_ACTIONS:
         vin = callback.parts[0] if callback.parts else ""

@@ -13,6 +13,7 @@ from vinbot.formatters import messages
 from vinbot.formatters.html import CAPTION_LIMIT, render_decode, render_invalid
 from vinbot.formatters.keyboards import decode_keyboard, suggestion_keyboard
 from vinbot.handlers.addressing import is_addressed_to_bot, is_private, without_mentions
+from vinbot.handlers.identity import presser_of, sender_of
 from vinbot.logs import get_logger
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from telegram import CallbackQuery, Message, Update
 
     from vinbot.handlers.context import BotContext
+    from vinbot.handlers.identity import Requester
     from vinbot.models.vehicle import DecodeResult
 
 log = get_logger(__name__)
@@ -60,7 +62,7 @@ async def flood_guarded(message: Message, context: BotContext, user_id: int) -> 
 async def button_flood_guarded(query: CallbackQuery, context: BotContext) -> bool:
     """Whether the presser may have another lookup now; a refusal answers the press itself (an
     alert the first time, a toast after), never a message in the chat."""
-    decision = context.services.flood_guard.check(query.from_user.id)
+    decision = context.services.flood_guard.check(presser_of(query).key)
     if not decision.allowed:
         await query.answer(
             messages.slow_down_button(decision.retry_after), show_alert=decision.first_refusal
@@ -69,15 +71,23 @@ async def button_flood_guarded(query: CallbackQuery, context: BotContext) -> boo
 
 
 async def send_decode(
-    message: Message, context: BotContext, vin: str, user_id: int, *, counted: bool = False
+    message: Message,
+    context: BotContext,
+    vin: str,
+    requester: Requester,
+    *,
+    counted: bool = False,
 ) -> None:
-    """Decode one VIN for a user (flood-guarded unless `counted` already) and reply with the
-    answer or the reason."""
+    """Decode one VIN for a requester (flood-guarded unless `counted` already) and reply with
+    the answer or the reason."""
     services = context.services
+    user_id = requester.key
     if not counted and not await flood_guarded(message, context, user_id):
         return
-    is_admin = user_id in services.settings.admin_ids
-    work = services.lookup.lookup(vin, user_id=user_id, is_admin=is_admin)
+    is_admin = requester.personal and user_id in services.settings.admin_ids
+    # A chat writing as itself has no history to look at: none is kept for it.
+    decode = services.lookup.lookup if requester.personal else services.lookup.reopen
+    work = decode(vin, user_id=user_id, is_admin=is_admin)
     if not await services.lookup.is_cached(vin):
         work = with_typing(message, work)
     try:
@@ -85,15 +95,16 @@ async def send_decode(
     except InvalidVin as exc:
         await reply_invalid(message, context, exc)
         return
-    await reply_decode(message, context, result, user_id)
+    await reply_decode(message, context, result, requester)
 
 
 async def reply_decode(
-    message: Message, context: BotContext, result: DecodeResult, user_id: int
+    message: Message, context: BotContext, result: DecodeResult, requester: Requester
 ) -> None:
     """The decode answer: a photo of the model with the summary as caption when one is known,
     otherwise (or when the photo fails to send) the summary as text."""
     services = context.services
+    user_id = requester.key
     units = await services.lookup.units_for(user_id)
     markup = decode_keyboard(
         services.callbacks,
@@ -101,7 +112,7 @@ async def reply_decode(
         expanded=False,
         market_value=services.extras.paid_features,
     )
-    is_admin = user_id in services.settings.admin_ids
+    is_admin = requester.personal and user_id in services.settings.admin_ids
     photo = await services.extras.photo_url(result.spec, user_id=user_id, is_admin=is_admin)
     if photo is not None:
         caption = render_decode(result, units=units, limit=CAPTION_LIMIT)
@@ -128,8 +139,8 @@ async def reply_invalid(message: Message, context: BotContext, exc: InvalidVin) 
 
 async def answer_text(message: Message, context: BotContext, text: str, *, hint: bool) -> None:
     """Decode every VIN in text (up to the cap), explain near misses, or hint once."""
-    user = message.from_user
-    if user is None:
+    requester = sender_of(message)
+    if requester is None:
         return
     request = parse_vin_request(text, max_vins=messages.MAX_VINS_PER_MESSAGE)
     if request.empty:
@@ -137,7 +148,7 @@ async def answer_text(message: Message, context: BotContext, text: str, *, hint:
             await reply_html(message, context, messages.NO_VIN_HINT)
         return
     for vin in request.vins:
-        await send_decode(message, context, vin, user.id)
+        await send_decode(message, context, vin, requester)
     for attempt in request.attempts:
         await reply_invalid(message, context, InvalidVin(analyse(attempt)))
     if request.skipped:

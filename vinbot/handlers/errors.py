@@ -25,23 +25,31 @@ log = get_logger(__name__)
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Never lets one update take the bot down; the user hears something went wrong."""
+    """Never lets one update take the bot down; the user hears something went wrong, and the
+    admins get a short, rate-limited alert naming the error type and where it happened."""
     error = context.error
     kind = type(error).__name__ if error is not None else "unknown"
     context.services.metrics.error(kind)
-    if not isinstance(update, Update):
+    in_update = isinstance(update, Update)
+    if isinstance(update, Update):
+        log.error(
+            "update_failed",
+            update_id=update.update_id,
+            user_id=update.effective_user.id if update.effective_user else None,
+            chat_id=update.effective_chat.id if update.effective_chat else None,
+            error_type=kind,
+            exc_info=error,
+        )
+        if not _telling_would_fail(error):
+            await _apologise(update)
+    else:
         log.error("background_error", error_type=kind, exc_info=error)
-        return
-    log.error(
-        "update_failed",
-        update_id=update.update_id,
-        user_id=update.effective_user.id if update.effective_user else None,
-        chat_id=update.effective_chat.id if update.effective_chat else None,
-        error_type=kind,
-        exc_info=error,
-    )
-    if _telling_would_fail(error):
-        return
+    # Blocked users, flood limits and network trouble are the weather, not bugs.
+    if error is not None and not _telling_would_fail(error):
+        await context.services.admin_alerts.unexpected_error(error, in_update=in_update)
+
+
+async def _apologise(update: Update) -> None:
     chat = update.effective_chat
     if update.callback_query is not None:
         try:

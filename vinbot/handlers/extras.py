@@ -12,6 +12,7 @@ from vinbot.formatters import extras as texts
 from vinbot.formatters.html import esc_error
 from vinbot.formatters.recalls import RECALLS_UNAVAILABLE, recalls_keyboard, render_recalls
 from vinbot.handlers.decode import flood_guarded, reply_html, send_decode, with_typing
+from vinbot.handlers.identity import presser_of, requester_of, sender_of
 from vinbot.logs import get_logger
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import (
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from telegram import CallbackQuery, Update
 
     from vinbot.handlers.context import BotContext
+    from vinbot.handlers.identity import Requester
     from vinbot.models.recalls import RecallOutcome
 
 log = get_logger(__name__)
@@ -71,7 +73,7 @@ async def recalls_page_pressed(query: CallbackQuery, context: BotContext, payloa
     vin, _, page_text = payload.partition(":")
     page = int(page_text) if page_text.isdecimal() else 0
     await query.answer()  # at once: a slow lookup must not outlive the button's spinner
-    outcome = await _recalls_for(context, vin, query.from_user.id)
+    outcome = await _recalls_for(context, vin, presser_of(query).key)
     if isinstance(outcome, str):
         text, markup = outcome, None
     else:
@@ -84,8 +86,8 @@ async def recalls_page_pressed(query: CallbackQuery, context: BotContext, payloa
 async def on_recalls_command(update: Update, context: BotContext) -> None:
     """/recalls VIN."""
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    requester = requester_of(update)
+    if message is None or requester is None:
         return
     text = " ".join(context.args or [])
     if not text.strip():
@@ -93,9 +95,9 @@ async def on_recalls_command(update: Update, context: BotContext) -> None:
         return
     analysis = analyse(text)
     # Only a valid VIN reaches an upstream; anything else is explained for free.
-    if analysis.valid and not await flood_guarded(message, context, user.id):
+    if analysis.valid and not await flood_guarded(message, context, requester.key):
         return
-    await send_recalls(message, context, analysis.vin, user.id)
+    await send_recalls(message, context, analysis.vin, requester.key)
 
 
 def _plate_error(exc: Exception) -> str:
@@ -113,8 +115,8 @@ def _plate_error(exc: Exception) -> str:
 async def on_plate_command(update: Update, context: BotContext) -> None:
     """/plate PLATE STATE [COUNTRY]: find the VIN behind a plate, then decode it."""
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    requester = requester_of(update)
+    if message is None or requester is None:
         return
     services = context.services
     if not services.extras.paid_features:
@@ -125,13 +127,14 @@ async def on_plate_command(update: Update, context: BotContext) -> None:
         await reply_html(message, context, texts.PLATE_USAGE)
         return
     country = args[2] if len(args) == 3 else "US"  # noqa: PLR2004
-    if not await flood_guarded(message, context, user.id):  # the plate; its decode counts too
+    user_id = requester.key
+    if not await flood_guarded(message, context, user_id):  # the plate; its decode counts too
         return
-    is_admin = user.id in services.settings.admin_ids
+    is_admin = requester.personal and user_id in services.settings.admin_ids
     try:
         result = await with_typing(
             message,
-            services.extras.plate(args[0], args[1], country, user_id=user.id, is_admin=is_admin),
+            services.extras.plate(args[0], args[1], country, user_id=user_id, is_admin=is_admin),
         )
     except (InvalidInput, LookupNotFound, ProviderUnavailable, QuotaExceeded) as exc:
         await reply_html(message, context, _plate_error(exc))
@@ -140,7 +143,7 @@ async def on_plate_command(update: Update, context: BotContext) -> None:
         await reply_html(message, context, texts.PLATE_NOT_FOUND)
         return
     await reply_html(message, context, texts.plate_found(result))
-    await send_decode(message, context, result.vin, user.id)
+    await send_decode(message, context, result.vin, requester)
 
 
 def _largest_image(message: Message) -> tuple[str, int | None] | None:
@@ -166,10 +169,10 @@ async def _download(context: BotContext, file_id: str) -> bytes:
 
 async def read_vin_from_photo(message: Message, context: BotContext) -> bool:
     """Try VIN OCR on a photo; False when this message holds no image to read."""
-    user = message.from_user
+    requester = sender_of(message)
     image = _largest_image(message)
     services = context.services
-    if user is None or image is None:
+    if requester is None or image is None:
         return False
     if not services.extras.paid_features:
         if services.hints.should_hint(message.chat_id, "no_ocr"):
@@ -182,15 +185,16 @@ async def read_vin_from_photo(message: Message, context: BotContext) -> bool:
     if size is not None and size > MAX_IMAGE_BYTES:
         await reply_html(message, context, texts.ocr_too_large(MAX_IMAGE_BYTES))
         return True
-    if not await flood_guarded(message, context, user.id):  # a paid call, like a decode
+    if not await flood_guarded(message, context, requester.key):  # a paid call, like a decode
         return True
-    await _read(message, context, file_id, user.id)
+    await _read(message, context, file_id, requester)
     return True
 
 
-async def _read(message: Message, context: BotContext, file_id: str, user_id: int) -> None:
+async def _read(message: Message, context: BotContext, file_id: str, requester: Requester) -> None:
     services = context.services
-    is_admin = user_id in services.settings.admin_ids
+    user_id = requester.key
+    is_admin = requester.personal and user_id in services.settings.admin_ids
     try:
         data = await _download(context, file_id)
         outcome = await with_typing(
@@ -206,15 +210,18 @@ async def _read(message: Message, context: BotContext, file_id: str, user_id: in
         log.warning("ocr_failed", error_type=type(exc).__name__)
         await reply_html(message, context, texts.OCR_UNAVAILABLE)
     else:
-        await _answer_ocr(message, context, outcome, user_id)
+        await _answer_ocr(message, context, outcome, requester)
 
 
 async def _answer_ocr(
-    message: Message, context: BotContext, outcome: Decided | Candidates | object, user_id: int
+    message: Message,
+    context: BotContext,
+    outcome: Decided | Candidates | object,
+    requester: Requester,
 ) -> None:
     if isinstance(outcome, Decided):
         await reply_html(message, context, texts.ocr_read(outcome.vin))
-        await send_decode(message, context, outcome.vin, user_id)
+        await send_decode(message, context, outcome.vin, requester)
         return
     if isinstance(outcome, Candidates) and outcome.candidates:
         codec = context.services.callbacks

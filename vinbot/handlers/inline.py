@@ -10,6 +10,7 @@ from telegram import InlineQueryResultArticle, InlineQueryResultsButton, InputTe
 from vinbot.formatters import inline as texts
 from vinbot.formatters.html import render_decode
 from vinbot.formatters.vehicle_view import build_view
+from vinbot.handlers.identity import requester_of
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
 from vinbot.models.vin_request import parse_vin_request
@@ -38,7 +39,8 @@ def _article(result_id: str, title: str, description: str, html: str) -> InlineQ
 async def on_inline_query(update: Update, context: BotContext) -> None:
     """Answer with one result: the decode, or a single line explaining what to type."""
     query = update.inline_query
-    if query is None:
+    requester = requester_of(update)  # the real user, also in anonymous mode
+    if query is None or requester is None:
         return
     services = context.services
     request = parse_vin_request(query.query, max_vins=1)
@@ -52,7 +54,7 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
         )
         return
     vin = request.vins[0]
-    user_id = query.from_user.id
+    user_id = requester.key
     decision = services.flood_guard.check(user_id)
     if not decision.allowed:
         # No results, so nothing can be sent into the chat by mistake; the reason is the button

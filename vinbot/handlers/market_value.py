@@ -6,7 +6,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -19,6 +19,8 @@ from telegram.warnings import PTBUserWarning
 
 from vinbot.formatters import market_value as texts
 from vinbot.formatters.html import esc_error, render_invalid
+from vinbot.handlers.account import person_asking
+from vinbot.handlers.addressing import is_addressed_to_bot, without_mentions
 from vinbot.handlers.context import ValueDraft
 from vinbot.handlers.decode import (
     button_flood_guarded,
@@ -27,6 +29,7 @@ from vinbot.handlers.decode import (
     send_decode,
     with_typing,
 )
+from vinbot.handlers.identity import requester_of, sender_of
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidInput, MarketValueNotFound, ProviderUnavailable
 from vinbot.models.market_value import parse_condition, parse_mileage
@@ -37,8 +40,6 @@ from vinbot.services.extras import PaidFeatureRefused
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from telegram import Message
-
     from vinbot.handlers.context import BotContext
     from vinbot.models.callback import CallbackCodec
 
@@ -46,7 +47,21 @@ MILEAGE, STATE, CONDITION = range(3)
 TIMEOUT_SECONDS = 300
 _STATE_BUTTON = re.compile(r"^mv:state:skip$")
 _CONDITION_BUTTON = re.compile(r"^mv:cond:(excellent|clean|average|rough|skip)$")
-_TEXT = filters.TEXT & ~filters.COMMAND
+
+
+class _AddressedToBot(filters.MessageFilter):
+    """A private message, or a group message replying to the bot or mentioning it."""
+
+    __slots__ = ()
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        return is_addressed_to_bot(message, bot.id, bot.username)
+
+
+# In a group only a reply to the bot's question or a message mentioning the bot answers it:
+# everything else said there meanwhile is not for the bot, and no handler here sees it.
+_ANSWER = filters.TEXT & ~filters.COMMAND & _AddressedToBot()
 
 
 async def _begin(
@@ -72,18 +87,16 @@ async def _begin(
 
 
 async def start_from_command(update: Update, context: BotContext) -> int:
-    """/value VIN."""
-    message = update.effective_message
-    if message is None:
+    """/value VIN (a personal feature: not for anyone writing as a group or channel)."""
+    found = await person_asking(update, context)
+    if found is None:
         return ConversationHandler.END
+    message, user_id = found
     raw = " ".join(context.args or [])
     if not raw.strip():
         await reply_html(message, context, texts.USAGE)
         return ConversationHandler.END
-    user = update.effective_user
-    if user is None:
-        return ConversationHandler.END
-    return await _begin(message, context, raw, lambda: flood_guarded(message, context, user.id))
+    return await _begin(message, context, raw, lambda: flood_guarded(message, context, user_id))
 
 
 async def start_from_button(update: Update, context: BotContext) -> int:
@@ -121,14 +134,14 @@ def _drop_draft(update: Update, context: BotContext) -> None:
         context.user_data.value_drafts.pop(chat.id, None)
 
 
-async def _left_for_a_vin(update: Update, context: BotContext, message: Message) -> bool:
+async def _left_for_a_vin(update: Update, context: BotContext, message: Message, text: str) -> bool:
     """A VIN sent mid-conversation is a new question: drop the valuation and decode it."""
-    vins = find_vins(message.text or "")
-    user = update.effective_user
-    if not vins or user is None or not analyse(vins[0]).valid:
+    vins = find_vins(text)
+    requester = sender_of(message)
+    if not vins or requester is None or not analyse(vins[0]).valid:
         return False
     _drop_draft(update, context)
-    await send_decode(message, context, vins[0], user.id)
+    await send_decode(message, context, vins[0], requester)
     return True
 
 
@@ -137,9 +150,10 @@ async def _typed_answer(update: Update, context: BotContext) -> tuple[Message, s
     message = update.effective_message
     if message is None or message.text is None or _draft(update, context) is None:
         return None
-    if await _left_for_a_vin(update, context, message):
+    text = without_mentions(message.text, context.bot.username)  # "@bot 45000" answers 45000
+    if await _left_for_a_vin(update, context, message, text):
         return None
-    return message, message.text
+    return message, text
 
 
 async def _ask_again(message: Message, context: BotContext, exc: InvalidInput) -> None:
@@ -201,14 +215,13 @@ async def condition_pressed(update: Update, context: BotContext) -> int:
     await query.answer()
     choice = query.data.rsplit(":", 1)[-1]
     condition = None if choice == "skip" else choice
-    return await _finish(update, query.message, context, condition, query.from_user.id)  # type: ignore[arg-type]
+    return await _finish(update, query.message, context, condition)  # type: ignore[arg-type]
 
 
 async def condition_typed(update: Update, context: BotContext) -> int:
     """A condition typed as a word."""
     answer = await _typed_answer(update, context)
-    user = update.effective_user
-    if answer is None or user is None:
+    if answer is None:
         return ConversationHandler.END
     message, text = answer
     try:
@@ -216,15 +229,17 @@ async def condition_typed(update: Update, context: BotContext) -> int:
     except InvalidInput as exc:
         await _ask_again(message, context, exc)
         return CONDITION
-    return await _finish(update, message, context, condition, user.id)
+    return await _finish(update, message, context, condition)
 
 
 async def _finish(
-    update: Update, message: Message, context: BotContext, condition: str | None, user_id: int
+    update: Update, message: Message, context: BotContext, condition: str | None
 ) -> int:
     draft = _draft(update, context)
-    if draft is None or draft.mileage is None:
+    requester = requester_of(update)  # the person in the conversation (presser or writer)
+    if draft is None or draft.mileage is None or requester is None:
         return ConversationHandler.END
+    user_id = requester.key
     _drop_draft(update, context)
     services = context.services
     try:
@@ -285,14 +300,14 @@ def market_value_conversation(codec: CallbackCodec) -> ConversationHandler[BotCo
                 CallbackQueryHandler(start_from_button, pattern=is_value_button),
             ],
             states={
-                MILEAGE: [MessageHandler(_TEXT, got_mileage)],
+                MILEAGE: [MessageHandler(_ANSWER, got_mileage)],
                 STATE: [
-                    MessageHandler(_TEXT, got_state),
+                    MessageHandler(_ANSWER, got_state),
                     CallbackQueryHandler(skipped_state, pattern=_STATE_BUTTON),
                 ],
                 CONDITION: [
                     CallbackQueryHandler(condition_pressed, pattern=_CONDITION_BUTTON),
-                    MessageHandler(_TEXT, condition_typed),
+                    MessageHandler(_ANSWER, condition_typed),
                 ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },

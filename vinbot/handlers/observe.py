@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from vinbot.handlers.identity import requester_of
+
 if TYPE_CHECKING:
     from telegram import Update
 
@@ -33,9 +35,11 @@ def update_kind(update: Update) -> str:
 async def observe_update(update: Update, context: BotContext) -> None:
     """Bind update, user and chat ids for every log line this update produces."""
     structlog.contextvars.clear_contextvars()
+    requester = requester_of(update)
     structlog.contextvars.bind_contextvars(
         update_id=update.update_id,
-        user_id=update.effective_user.id if update.effective_user else None,
+        # For a message written as a group or channel, the chat: the shared bot id says nothing.
+        user_id=requester.key if requester is not None else None,
         chat_id=update.effective_chat.id if update.effective_chat else None,
     )
     context.services.metrics.update_received(update_kind(update))

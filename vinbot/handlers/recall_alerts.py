@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 RECALL_ALERT_JOB = "recall_alerts"
-# Late enough that a crash loop does not check the garage on every start.
+# Late enough that a crash loop does not check the garage on every start; a shorter interval
+# (set for testing) comes first, so the first check never waits longer than one interval.
 RECALL_FIRST_RUN_DELAY = timedelta(minutes=5)
 
 
@@ -69,9 +70,10 @@ def schedule_recall_alerts(application: VinbotApplication) -> None:
     queue = application.job_queue
     if queue is None:  # pragma: no cover - the job-queue extra is a pinned requirement
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    interval = timedelta(hours=hours)
     queue.run_repeating(
         check_recalls,
-        interval=timedelta(hours=hours),
-        first=RECALL_FIRST_RUN_DELAY,
+        interval=interval,
+        first=min(RECALL_FIRST_RUN_DELAY, interval),
         name=RECALL_ALERT_JOB,
     )

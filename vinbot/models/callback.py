@@ -10,6 +10,11 @@ Format: ``<version>|<action code>|<payload>|<tag>``, e.g. ``1|s|1HGCM82633A00435
   8 characters, so a client cannot forge or alter a button.
 
 The longest data is 2 + 2 + 1 + 40 + 1 + 8 = 54 bytes.
+
+Buttons that act on one person's data (`PERSONAL_ACTIONS`: their history, garage, settings,
+/forget) carry that person's Telegram user id as the last payload part, e.g.
+``1HGCM82633A004352:5550001`` (17 + 1 + at most 16 digits = 34 characters), so a press by
+anyone else can be refused. Such buttons sent before owners were recorded have no owner.
 """
 
 from __future__ import annotations
@@ -59,6 +64,17 @@ ACTION_CODES: Final[dict[CallbackAction, str]] = {
 }
 _ACTIONS_BY_CODE: Final = {code: action for action, code in ACTION_CODES.items()}
 
+# Buttons only the person they were made for may press, with how many payload parts come
+# before the owner's id (the VIN; "units:metric"; nothing for the /forget confirmation, whose
+# payload has always been the owner's id).
+PERSONAL_ACTIONS: Final[dict[CallbackAction, int]] = {
+    CallbackAction.HISTORY_OPEN: 1,
+    CallbackAction.GARAGE_OPEN: 1,
+    CallbackAction.GARAGE_REMOVE: 1,
+    CallbackAction.SETTINGS: 2,
+    CallbackAction.FORGET_CONFIRM: 0,
+}
+
 VERSION: Final = "1"
 MAX_CALLBACK_BYTES: Final = 64
 MAX_PAYLOAD_LENGTH: Final = 40
@@ -81,6 +97,26 @@ class Callback:
     def parts(self) -> tuple[str, ...]:
         """The payload split on `PAYLOAD_SEPARATOR` (e.g. VIN and page number)."""
         return tuple(self.payload.split(PAYLOAD_SEPARATOR)) if self.payload else ()
+
+    @property
+    def personal(self) -> bool:
+        """Whether only the person the button was made for may press it."""
+        return self.action in PERSONAL_ACTIONS
+
+    @property
+    def owner(self) -> int | None:
+        """The user id of the person a personal button was made for; None for any other
+        button and for personal buttons made before owners were recorded."""
+        before = PERSONAL_ACTIONS.get(self.action)
+        parts = self.parts
+        if before is None or len(parts) != before + 1 or not parts[-1].isdigit():
+            return None
+        return int(parts[-1])
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """The payload parts without the owner's id."""
+        return self.parts[:-1] if self.owner is not None else self.parts
 
 
 def is_valid_payload(payload: str) -> bool:
@@ -109,8 +145,15 @@ class CallbackCodec:
         digest = hmac.new(self._secret, signed.encode("ascii"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest[:_TAG_BYTES]).decode("ascii")
 
-    def encode(self, action: CallbackAction, payload: str = "") -> str:
-        """Callback data for a button; raises ValueError for a payload that cannot travel."""
+    def encode(self, action: CallbackAction, payload: str = "", *, owner: int | None = None) -> str:
+        """Callback data for a button; raises ValueError for a payload that cannot travel.
+
+        owner: the user id a personal button (`PERSONAL_ACTIONS`) is made for.
+        """
+        if owner is not None:
+            if action not in PERSONAL_ACTIONS or owner <= 0:
+                raise ValueError(f"only personal buttons have an owner (a user id), got {owner}")
+            payload = f"{payload}{PAYLOAD_SEPARATOR}{owner}" if payload else str(owner)
         if not is_valid_payload(payload):
             raise ValueError(
                 f"callback payload must be at most {MAX_PAYLOAD_LENGTH} characters "

@@ -41,12 +41,17 @@ CIRCUIT_OPEN = "circuit open"
 
 
 class ProviderUnavailable(VinbotError):
-    """A provider could not answer now: timeout, 5xx, open circuit, garbage body."""
+    """A provider could not answer now: timeout, 5xx, open circuit, garbage body.
 
-    def __init__(self, provider: str, reason: str) -> None:
+    `paid_call_made` is True when a request reached the provider and no answer came back (a
+    read timeout): a paid provider may have billed it, so it is counted, conservatively.
+    """
+
+    def __init__(self, provider: str, reason: str, *, paid_call_made: bool = False) -> None:
         super().__init__(f"{provider} unavailable: {reason}")
         self.provider = provider
         self.reason = reason
+        self.paid_call_made = paid_call_made
 
 
 class ProviderQuotaExhausted(ProviderUnavailable):

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
+from vinbot import budget
 from vinbot.cache import keys
 from vinbot.logs import get_logger
 from vinbot.models.errors import (
@@ -23,13 +24,17 @@ from vinbot.models.vin import analyse
 from vinbot.services.spec_codec import dump_spec, load_spec
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from vinbot.cache.base import Cache
     from vinbot.metrics import ProviderOutcome
     from vinbot.services.ports import VehicleDataProvider
 
 log = get_logger(__name__)
+
+# Kept back from the decode deadline for the offline decode and the reply, at most 1 s.
+ANSWER_RESERVE_SHARE = 0.1
+MAX_ANSWER_RESERVE_SECONDS = 1.0
 
 PROVIDER_LABELS: dict[Source, str] = {
     "carsxe": "CarsXE",
@@ -131,6 +136,31 @@ class _Flight:
     unavailable: tuple[Source, ...]
     paid_call_made: bool
     came_from_cache: bool
+    out_of_time: bool = False
+
+
+class _Budget:
+    """One decode's share-out of DECODE_DEADLINE_SECONDS between the providers it may ask.
+
+    A provider may use what is left but half a share for each provider after it (with two
+    providers the first gets two thirds), so one that hangs leaves the next a real chance.
+    Clients honour the share (vinbot/budget.py), so a hang ends as a timeout their circuit
+    breaker counts; a provider that ignores it is cut `grace` seconds later.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        reserve = min(MAX_ANSWER_RESERVE_SECONDS, seconds * ANSWER_RESERVE_SHARE)
+        self.grace = reserve / 2
+        self._clock = clock
+        self._due = clock() + seconds - reserve
+
+    def remaining(self) -> float:
+        """Seconds left for providers."""
+        return max(0.0, self._due - self._clock())
+
+    def share(self, providers_after: int) -> float:
+        """What the next provider may spend, keeping half a share for each one after it."""
+        return self.remaining() * 2 / (2 + providers_after)
 
 
 class DecodeService:
@@ -143,13 +173,15 @@ class DecodeService:
         cache: Cache,
         *,
         observer: DecodeObserver | None = None,
-        provider_deadline_seconds: float = 15.0,
+        deadline_seconds: float = 15.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._providers = tuple(providers)
         self._fallback = fallback
         self._cache = cache
         self._observer: DecodeObserver = observer or _NullObserver()
-        self._deadline = provider_deadline_seconds
+        self._deadline = deadline_seconds
+        self._clock = clock
         self._flights: dict[str, asyncio.Task[_Flight]] = {}
 
     async def decode(
@@ -205,6 +237,8 @@ class DecodeService:
             permission.settle()
 
     async def _attempt(self, vin: str, permission: _Permission) -> _Flight:
+        # One budget for every provider together: the answer is due within the deadline.
+        time_left = _Budget(self._deadline, self._clock)
         candidates = self._providers
         cached = await self.cached(vin)
         if cached is not None:
@@ -215,17 +249,24 @@ class DecodeService:
                 self._observer.cache_hit()
                 return _Flight(cached, (), paid_call_made=False, came_from_cache=True)
         unavailable: list[Source] = []
-        for provider in candidates:
+        for index, provider in enumerate(candidates):
             if await self._cache.get(keys.not_found_key(provider.name, vin)) is not None:
                 continue
             if provider.is_paid and not await permission.granted():
                 continue
+            share = time_left.share(providers_after=len(candidates) - index - 1)
+            if share <= 0:
+                unavailable.append(provider.name)
+                log.warning("provider_skipped", provider=provider.name, vin=vin, reason="no time")
+                continue
             try:
-                async with asyncio.timeout(self._deadline):
-                    spec = await provider.decode(vin)
+                with budget.spend_at_most(share, self._clock):
+                    async with asyncio.timeout(share + time_left.grace):
+                        spec = await provider.decode(vin)
             except (ProviderUnavailable, VinNotFound, TimeoutError) as exc:
-                # An answer of "no data" is billed like any answer; an outage is not.
-                permission.paid |= provider.is_paid and isinstance(exc, VinNotFound)
+                # An answer of "no data" is billed like any answer; an outage is not, unless the
+                # request went out and no answer came back (it may have been billed).
+                permission.paid |= provider.is_paid and _maybe_billed(exc)
                 self._observer.provider_call(provider.name, _outcome(exc))
                 await self._remember_failure(provider.name, vin, exc, unavailable)
                 continue
@@ -236,15 +277,24 @@ class DecodeService:
             return _Flight(
                 spec, tuple(unavailable), paid_call_made=permission.paid, came_from_cache=False
             )
+        out_of_time = bool(unavailable) and time_left.remaining() <= time_left.grace
         if cached is not None:
             self._observer.cache_hit()
             return _Flight(
-                cached, tuple(unavailable), paid_call_made=permission.paid, came_from_cache=True
+                cached,
+                tuple(unavailable),
+                paid_call_made=permission.paid,
+                came_from_cache=True,
+                out_of_time=out_of_time,
             )
         self._observer.cache_miss()
         spec = await self._fallback.decode(vin)
         return _Flight(
-            spec, tuple(unavailable), paid_call_made=permission.paid, came_from_cache=False
+            spec,
+            tuple(unavailable),
+            paid_call_made=permission.paid,
+            came_from_cache=False,
+            out_of_time=out_of_time,
         )
 
     async def _any_may_have_data(self, vin: str, providers: Sequence[VehicleDataProvider]) -> bool:
@@ -264,10 +314,29 @@ class DecodeService:
         log.warning("provider_failed", provider=provider, vin=vin, error=type(exc).__name__)
 
 
+def _maybe_billed(exc: Exception) -> bool:
+    """Whether a paid provider's failed call still counts: "no data" was an answer, and the
+    client marks a request that went out (even one the deadline cut) with no answer back."""
+    if isinstance(exc, VinNotFound):
+        return True
+    return isinstance(exc, ProviderUnavailable) and exc.paid_call_made
+
+
 def _notes(flight: _Flight) -> tuple[str, ...]:
     notes: list[str] = []
     source = flight.spec.source
-    if flight.unavailable:
+    if flight.unavailable and flight.out_of_time:
+        late = " and ".join(PROVIDER_LABELS[p] for p in flight.unavailable)
+        if source == "offline":
+            notes.append(
+                f"{late} did not answer in time, so this is only what the VIN itself says. "
+                "Ask again in a few minutes for the full decode."
+            )
+        else:
+            notes.append(
+                f"{late} did not answer in time; this is {PROVIDER_LABELS[source]}'s decode."
+            )
+    elif flight.unavailable:
         failed = " and ".join(PROVIDER_LABELS[p] for p in flight.unavailable)
         if source == "offline":
             notes.append(

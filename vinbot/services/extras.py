@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
 from vinbot.logs import get_logger
-from vinbot.models.errors import LookupNotFound, QuotaExceeded, RecallsUnavailable, VinbotError
+from vinbot.models.errors import (
+    LookupNotFound,
+    ProviderUnavailable,
+    QuotaExceeded,
+    RecallsUnavailable,
+    VinbotError,
+)
 from vinbot.services.paid_calls import quota_note
 
 if TYPE_CHECKING:
@@ -205,8 +211,8 @@ def _settling(reservation: Reservation | None) -> Iterator[_Settle]:
 
     try:
         yield settle
-    except (LookupNotFound, RecallsUnavailable) as exc:
-        settle(paid=exc.paid_call_made)
+    except (LookupNotFound, RecallsUnavailable, ProviderUnavailable) as exc:
+        settle(paid=exc.paid_call_made)  # an outage counts only if a request went unanswered
         raise
     finally:
         settle(paid=False)  # only the first settle counts

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from vinbot import budget
 from vinbot.cache import keys
 from vinbot.logs import get_logger
 from vinbot.models.errors import (
@@ -37,6 +39,10 @@ FORMAT_VERSION: Final = 1
 NO_RECALLS_TTL: Final = min(keys.RECALLS_TTL, 60 * 60)
 CARSXE_NO_DATA_TTL: Final = keys.NOT_FOUND_TTL
 _CARSXE_RECALLS: Final = "carsxe-recalls"
+# A lookup answers within its deadline: CarsXE may use two thirds of it, NHTSA (and a decode
+# for the model) the rest; a source ignoring its share is cut this much later.
+CARSXE_SHARE: Final = 2 / 3
+BACKSTOP_GRACE_SECONDS: Final = 0.5
 
 SOURCE_LABELS: Final[dict[RecallSource, str]] = {"carsxe": "CarsXE", "nhtsa": "NHTSA"}
 CARSXE_FAILED_NOTE: Final = (
@@ -97,7 +103,9 @@ class RecallsService:
         *,
         carsxe: VinRecallsSource | None,
         nhtsa: ModelRecallsSource,
+        deadline_seconds: float = 15.0,
     ) -> None:
+        self._deadline = deadline_seconds
         self._decoder = decoder
         self._cache = cache
         self._carsxe = carsxe
@@ -131,6 +139,12 @@ class RecallsService:
 
     async def _recalls(self, vin: str, *, allow_paid: bool) -> RecallOutcome | RecallsUnavailable:
         """The lookup recalls() shares; "unavailable" is returned, to be raised by each caller."""
+        with budget.spend_at_most(self._deadline):
+            return await self._recalls_in_time(vin, allow_paid=allow_paid)
+
+    async def _recalls_in_time(
+        self, vin: str, *, allow_paid: bool
+    ) -> RecallOutcome | RecallsUnavailable:
         unavailable: list[RecallSource] = []
         carsxe_no_data = False
         paid = False
@@ -142,15 +156,22 @@ class RecallsService:
             no_data_key = keys.not_found_key(_CARSXE_RECALLS, vin)
             carsxe_no_data = await self._cache.get(no_data_key) is not None
             if not carsxe_no_data:
+                left = budget.remaining()
+                share = (self._deadline if left is None else left) * CARSXE_SHARE
                 try:
-                    report = await self._carsxe.recalls(vin)
+                    with budget.spend_at_most(share):
+                        async with asyncio.timeout(share + BACKSTOP_GRACE_SECONDS):
+                            report = await self._carsxe.recalls(vin)
                 except VinNotFound:
                     paid = carsxe_no_data = True
                     log.info("recalls_no_data", provider="carsxe", vin=vin)
                     await self._cache.set(no_data_key, "1", CARSXE_NO_DATA_TTL)
-                except ProviderUnavailable as exc:
+                except (ProviderUnavailable, TimeoutError) as exc:
                     unavailable.append("carsxe")
-                    log.warning("recalls_failed", provider="carsxe", vin=vin, error=exc.reason)
+                    if isinstance(exc, ProviderUnavailable):
+                        paid |= exc.paid_call_made  # sent, no answer: it may have been billed
+                    reason = exc.reason if isinstance(exc, ProviderUnavailable) else "deadline"
+                    log.warning("recalls_failed", provider="carsxe", vin=vin, error=reason)
                 else:
                     await self._store(keys.recalls_by_vin_key(vin), report)
                     return _outcome(report, paid_call_made=True)

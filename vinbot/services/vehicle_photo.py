@@ -7,9 +7,10 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
+from vinbot import budget
 from vinbot.cache import keys
 from vinbot.logs import get_logger
-from vinbot.models.errors import VinbotError
+from vinbot.models.errors import ProviderUnavailable, VinbotError
 from vinbot.services.single_flight import SingleFlight
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ log = get_logger(__name__)
 
 FORMAT_VERSION: Final = 1
 NO_PHOTO_TTL: Final = keys.NOT_FOUND_TTL
+# A client that ignores the time budget is cut off this much after it.
+BACKSTOP_GRACE_SECONDS: Final = 0.5
 
 
 class ImageSource(Protocol):
@@ -74,11 +77,15 @@ class VehiclePhotoService:
         if cached is not None:
             return cached
         try:
-            async with asyncio.timeout(self._deadline):
-                url = await self._carsxe.images(make, model, spec.year, spec.trim)
+            # The client honours the budget and says whether a request it cut went out.
+            with budget.spend_at_most(self._deadline):
+                async with asyncio.timeout(self._deadline + BACKSTOP_GRACE_SECONDS):
+                    url = await self._carsxe.images(make, model, spec.year, spec.trim)
         except (VinbotError, TimeoutError) as exc:
             log.warning("photo_failed", make=make, model=model, error=type(exc).__name__)
-            return PhotoLookup(None)
+            # A request that went out and got no answer may have been billed: count it.
+            billed = isinstance(exc, ProviderUnavailable) and exc.paid_call_made
+            return PhotoLookup(None, paid_call_made=billed)
         ttl = keys.IMAGE_TTL if url is not None else NO_PHOTO_TTL
         await self._cache.set(key, json.dumps({"v": FORMAT_VERSION, "url": url}), ttl)
         return PhotoLookup(url, paid_call_made=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alembic.util import CommandError
-from sqlalchemy import event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -69,6 +69,14 @@ def create_engine_for(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     engine = create_async_engine(url, pool_size=POOL_SIZE, max_overflow=0)
     event.listen(engine.sync_engine, "connect", _pragma_setter(foreign_keys=foreign_keys))
     event.listen(engine.sync_engine, "begin", _begin)
+    return engine
+
+
+def create_sync_engine_for(url: str) -> Engine:
+    """A blocking engine on the same file and pragmas, for code that runs in its own thread."""
+    engine = create_engine(make_url(url).set(drivername="sqlite"), pool_size=1, max_overflow=0)
+    event.listen(engine, "connect", _pragma_setter(foreign_keys=True))
+    event.listen(engine, "begin", _begin)
     return engine
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     false,
     text,
@@ -166,3 +167,28 @@ class RecallNotificationRow(Base):
     vin: Mapped[str] = mapped_column(String(17), primary_key=True)
     campaign_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     notified_at: Mapped[datetime]
+
+
+class UpdateJournalRow(Base):
+    """A Telegram update fetched but not yet handled: replayed once after a crash, then dropped."""
+
+    __tablename__ = "update_journal"
+
+    update_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)  # the update's JSON as Telegram sent it
+    # How many times a restart has handled it again, and whether once with no other update
+    # beside it: one still here after a replay on its own is quarantined.
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    replayed_alone: Mapped[bool] = mapped_column(default=False, server_default=false())
+    fetched_at: Mapped[datetime]
+
+
+class UpdateJournalMarkRow(Base):
+    """The newest journaled update id (one row): a restart acknowledges up to it at once."""
+
+    __tablename__ = "update_journal_mark"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_update_id: Mapped[int]
+    recorded_at: Mapped[datetime]

@@ -2,7 +2,7 @@
 usage_daily no longer references users, so today's count outlives /forget until the day ends.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2025-01-05
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | None = None
 depends_on: str | None = None
 
