@@ -5,10 +5,15 @@ stamp. When the loop has been silent for longer than the limit (a handler spinni
 call), it logs where the loop's thread is stuck and which updates were being handled, lets the
 update journal finish its write, and exits with EXIT_LOOP_STALLED so that Fly, systemd or Docker
 start the bot again. The journal then replays what was in flight, once.
+
+A stall inside C code that never releases the GIL (a runaway regular expression, say) also
+stops this thread. For that case each heartbeat re-arms faulthandler's timer, which runs without
+the GIL: at twice the limit it prints every thread's stack to stderr and exits with code 1.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import sys
@@ -31,6 +36,9 @@ EXIT_LOOP_STALLED = 4
 BEAT_SECONDS = 1.0
 # How long the journal may take to write its last batch before the exit.
 FLUSH_BEFORE_EXIT_SECONDS = 2.0
+# faulthandler's backstop fires this many times the limit after the last beat: later than the
+# thread, which says more and lets the journal finish, whenever the thread can run at all.
+BACKSTOP_FACTOR = 2
 
 
 def _no_updates() -> list[int]:
@@ -47,12 +55,14 @@ class LoopWatchdog:
         in_flight: Callable[[], Sequence[int]] = _no_updates,
         before_exit: Sequence[Callable[[float], object]] = (),
         exit_process: Callable[[int], object] = os._exit,
+        backstop: bool = True,
     ) -> None:
         self._stall_seconds = stall_seconds
         self._interval = min(BEAT_SECONDS, stall_seconds / 4)
         self._in_flight = in_flight
         self._before_exit = tuple(before_exit)
         self._exit = exit_process
+        self._backstop = backstop
         self._last_beat = time.monotonic()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -77,6 +87,8 @@ class LoopWatchdog:
         if self._beat_handle is not None:
             self._beat_handle.cancel()
             self._beat_handle = None
+        if self._backstop:
+            faulthandler.cancel_dump_traceback_later()
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout=self._interval * 2)
@@ -84,6 +96,10 @@ class LoopWatchdog:
     def _beat(self) -> None:
         self._last_beat = time.monotonic()
         if self._loop is not None and not self._stopping.is_set():
+            if self._backstop:
+                faulthandler.dump_traceback_later(
+                    self._stall_seconds * BACKSTOP_FACTOR, exit=True, file=sys.stderr
+                )
             self._beat_handle = self._loop.call_later(self._interval, self._beat)
 
     def _watch(self) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from structlog.testing import capture_logs
@@ -52,7 +55,11 @@ async def test_a_blocked_loop_is_reported_with_its_stack_and_updates_then_exits(
     in_flight.update_started(41)
     in_flight.update_started(7)
     watchdog = LoopWatchdog(
-        STALL, in_flight=in_flight.snapshot, before_exit=(flushed.append,), exit_process=exits
+        STALL,
+        in_flight=in_flight.snapshot,
+        before_exit=(flushed.append,),
+        exit_process=exits,
+        backstop=False,
     )
     with capture_logs() as events:
         await stall_under(watchdog, exits)
@@ -67,7 +74,7 @@ async def test_a_blocked_loop_is_reported_with_its_stack_and_updates_then_exits(
 async def test_a_loop_that_keeps_running_is_left_alone() -> None:
     """A loop busy with awaits (not blocked) for many stall periods never triggers an exit."""
     exits = ExitRecorder()
-    watchdog = LoopWatchdog(STALL, exit_process=exits)
+    watchdog = LoopWatchdog(STALL, exit_process=exits, backstop=False)
     watchdog.start(asyncio.get_running_loop())
     try:
         for _ in range(20):
@@ -80,7 +87,7 @@ async def test_a_loop_that_keeps_running_is_left_alone() -> None:
 async def test_a_stopped_watchdog_ignores_a_later_block() -> None:
     """After stop() (at shutdown) the thread is gone and a slow blocking step exits nothing."""
     exits = ExitRecorder()
-    watchdog = LoopWatchdog(STALL, exit_process=exits)
+    watchdog = LoopWatchdog(STALL, exit_process=exits, backstop=False)
     watchdog.start(asyncio.get_running_loop())
     watchdog.stop()
     assert not any(t.name == "loop-watchdog" for t in threading.enumerate())
@@ -95,7 +102,9 @@ async def test_a_failing_hook_does_not_prevent_the_exit() -> None:
     def broken(_timeout: float) -> None:
         raise OSError
 
-    await stall_under(LoopWatchdog(STALL, before_exit=(broken,), exit_process=exits), exits)
+    await stall_under(
+        LoopWatchdog(STALL, before_exit=(broken,), exit_process=exits, backstop=False), exits
+    )
     assert exits.codes == [EXIT_LOOP_STALLED]
 
 
@@ -116,3 +125,34 @@ def test_loop_stall_seconds_setting() -> None:
     assert load_settings({"LOOP_STALL_SECONDS": "0"}).loop_stall_seconds == 0
     with pytest.raises(ConfigError, match=r"^LOOP_STALL_SECONDS must be a number"):
         load_settings({"LOOP_STALL_SECONDS": "-1"})
+
+
+# Holds the GIL inside the regular-expression engine for far longer than any test runs.
+_GIL_HOLDING_STALL = """
+import asyncio, re
+from vinbot.watchdog import LoopWatchdog
+
+async def main():
+    LoopWatchdog(0.5).start(asyncio.get_running_loop())
+    await asyncio.sleep(0.1)
+    re.match(r"(a+)+$", "a" * 64 + "b")
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.timeout(60)
+def test_a_stall_that_holds_the_gil_still_ends_the_process() -> None:
+    """A stall in C code starves the watchdog thread; faulthandler's backstop still exits."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _GIL_HOLDING_STALL],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=GIVE_UP * 3,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "Timeout" in done.stderr
+    assert "main" in done.stderr  # the stuck frame is named
