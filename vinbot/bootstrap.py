@@ -35,6 +35,7 @@ from vinbot.services.market_value import MarketValueService
 from vinbot.services.ocr import VinOcrService
 from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.plate import PlateService
+from vinbot.services.presses import PressesInFlight
 from vinbot.services.privacy import PrivacyService
 from vinbot.services.quota import QuotaService
 from vinbot.services.recall_alerts import RecallAlertService
@@ -274,6 +275,7 @@ def assemble_bot_services(
         lookup=lookup,
         flood_guard=FloodGuard(settings.user_decodes_per_minute),
         hints=HintThrottle(),
+        presses=PressesInFlight(),
         callbacks=CallbackCodec.for_bot_token(require_token(settings)),
         metrics=core.metrics,
         health=health,

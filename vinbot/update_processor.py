@@ -44,15 +44,23 @@ def sender_key(update: object) -> int | None:
 class FairUpdateProcessor(BaseUpdateProcessor):
     """At most `per_sender` updates of one sender and `total` updates overall run at once."""
 
-    __slots__ = ("_lines", "_per_sender", "_shared")
+    __slots__ = ("_lines", "_per_sender", "_running", "_shared")
 
     def __init__(self, total: int, per_sender: int) -> None:
         if total < 1 or per_sender < 1:
             raise ValueError("update concurrency limits must be at least 1")
         super().__init__(max_concurrent_updates=_UNLIMITED)
+        # PTB's own semaphore (made above) never waits; report the real limit from now on.
+        self._max_concurrent_updates = total
+        self._running = 0
         self._shared = asyncio.Semaphore(total)
         self._per_sender = min(per_sender, total)
         self._lines: dict[int, _SenderLine] = {}
+
+    @property
+    def current_concurrent_updates(self) -> int:
+        """How many updates are being handled now (not counting those waiting in line)."""
+        return self._running
 
     @property
     def senders_in_flight(self) -> int:
@@ -64,7 +72,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         key = sender_key(update)
         if key is None:
             async with self._shared:
-                await coroutine
+                await self._run(coroutine)
             return
         line = self._lines.get(key)
         if line is None:
@@ -74,13 +82,20 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         try:
             async with line.slots, self._shared:
                 started = True
-                await coroutine
+                await self._run(coroutine)
         finally:
             if not started and inspect.iscoroutine(coroutine):
                 coroutine.close()  # cancelled while queued: never awaited, and never will be
             line.waiting -= 1
             if line.waiting == 0:
                 del self._lines[key]
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        self._running += 1
+        try:
+            await coroutine
+        finally:
+            self._running -= 1
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -6,6 +6,7 @@ bot "sent" is read from `calls`, with no server and no network.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -49,6 +50,7 @@ class RecordingRequest(BaseRequest):
         self.html_failure: str | None = None  # refuse every parse_mode=HTML call with this
         self.file_bytes = b"\x89PNG fake image bytes"
         self._message_ids = itertools.count(1000)
+        self.latency = 0.0  # seconds each call takes, as a round trip to Telegram would
 
     @property
     def read_timeout(self) -> float | None:
@@ -123,6 +125,8 @@ class RecordingRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if "/file/bot" in url:
             self.calls.append(RecordedCall("download", {"path": url.rsplit("/", 1)[-1]}, {}))
             return 200, self.file_bytes

@@ -67,6 +67,8 @@ async def test_a_burst_from_one_sender_leaves_shared_slots_for_others() -> None:
     other = asyncio.create_task(processor.process_update(message_update(99, 2), probe.work(2, 99)))
     await settle()
     assert probe.running == {1: 2, 2: 1}
+    assert processor.current_concurrent_updates == 3
+    assert processor.max_concurrent_updates == 4
     probe.release.set()
     await asyncio.gather(*tasks, other)
     assert probe.most_per_sender == 2

@@ -20,7 +20,7 @@ from vinbot.handlers.account import (
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import button_flood_guarded, send_decode
 from vinbot.handlers.extras import recalls_page_pressed, send_recalls
-from vinbot.handlers.identity import presser_of
+from vinbot.handlers.identity import press_key, presser_of
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
@@ -127,11 +127,20 @@ async def _pressed_by_owner(query: CallbackQuery, message: Message, callback: Ca
 
 
 async def on_callback(update: Update, context: BotContext) -> None:
-    """Route a button press; anything forged, stale or foreign gets "this button has expired",
-    and someone else's personal button (history, garage, settings, /forget) is refused."""
+    """Route a button press once (a second tap while the first is handled only stops its
+    spinner); anything forged, stale or foreign gets "this button has expired", and someone
+    else's personal button (history, garage, settings, /forget) is refused."""
     query = update.callback_query
     if query is None:
         return
+    with context.services.presses.claim(press_key(query)) as first:
+        if first:
+            await _route_press(query, context)
+        else:
+            await query.answer()
+
+
+async def _route_press(query: CallbackQuery, context: BotContext) -> None:
     callback = context.services.callbacks.decode(query.data)
     message = query.message
     if callback is None or not isinstance(message, Message):

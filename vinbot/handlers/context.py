@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from vinbot.services.garage import GarageService
     from vinbot.services.hints import HintThrottle
     from vinbot.services.lookup import LookupService
+    from vinbot.services.presses import PressesInFlight
     from vinbot.services.privacy import PrivacyService
     from vinbot.services.recall_alerts import RecallAlertService
     from vinbot.services.retention import RetentionService
@@ -33,6 +34,7 @@ class BotServices:
     lookup: LookupService
     flood_guard: FloodGuard
     hints: HintThrottle
+    presses: PressesInFlight
     callbacks: CallbackCodec
     metrics: Metrics
     health: HealthState

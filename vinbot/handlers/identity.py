@@ -48,6 +48,17 @@ def presser_of(query: CallbackQuery) -> Requester:
     return Requester(query.from_user.id, personal=True)
 
 
+def press_key(query: CallbackQuery) -> tuple[int, int | None, int | None, str | None]:
+    """Who pressed which button under which message: equal for the taps of a double tap."""
+    message = query.message
+    return (
+        presser_of(query).key,
+        message.chat.id if message is not None else None,
+        message.message_id if message is not None else None,
+        query.data,
+    )
+
+
 def requester_of(update: Update) -> Requester | None:
     """Who an update comes from: the presser, the inline asker or the message's sender."""
     if update.callback_query is not None:

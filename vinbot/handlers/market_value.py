@@ -6,7 +6,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -29,7 +29,7 @@ from vinbot.handlers.decode import (
     send_decode,
     with_typing,
 )
-from vinbot.handlers.identity import requester_of, sender_of
+from vinbot.handlers.identity import press_key, requester_of, sender_of
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidInput, MarketValueNotFound, ProviderUnavailable
 from vinbot.models.market_value import parse_condition, parse_mileage
@@ -99,11 +99,19 @@ async def start_from_command(update: Update, context: BotContext) -> int:
     return await _begin(message, context, raw, lambda: flood_guarded(message, context, user_id))
 
 
-async def start_from_button(update: Update, context: BotContext) -> int:
-    """💰 Market value under a decode."""
+async def start_from_button(update: Update, context: BotContext) -> int | None:
+    """💰 Market value under a decode (a double tap asks its first question once)."""
     query = update.callback_query
     if query is None or query.message is None:
         return ConversationHandler.END
+    with context.services.presses.claim(press_key(query)) as first:
+        if not first:
+            await query.answer()
+            return None  # the first tap's state stands
+        return await _start_from_press(query, context)
+
+
+async def _start_from_press(query: CallbackQuery, context: BotContext) -> int:
     callback = context.services.callbacks.decode(query.data)
     if callback is None or not callback.parts:
         await query.answer()
