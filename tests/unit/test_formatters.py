@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vinbot.clients.offline import OfflineProvider
 from vinbot.formatters import units
 from vinbot.formatters.html import MESSAGE_LIMIT, render_decode, render_invalid
 from vinbot.formatters.json_output import analysis_object, decode_object
 from vinbot.formatters.text import render_decode_text
+from vinbot.formatters.vehicle_view import build_view
 from vinbot.models.vehicle import DecodeResult, VehicleSpec
 from vinbot.models.vin import analyse
 from vinbot.services.spec_codec import dump_spec, load_spec
@@ -27,6 +30,7 @@ CONTRACT_KEYS = {
     "check_digit_valid",
     "model_year",
     "model_year_candidates",
+    "model_year_basis",
     "region",
     "country",
     "manufacturer",
@@ -183,3 +187,46 @@ def test_spec_round_trips_through_the_cache_format() -> None:
 def test_garbage_in_the_cache_is_a_miss(text: str) -> None:
     """Corrupt or foreign cache values load as None, never raise."""
     assert load_spec(text) is None
+
+
+# The model year of an offline decode, told as surely as the VIN allows
+
+TODAY = date(2025, 6, 1)
+
+
+async def offline_result(vin: str) -> DecodeResult:
+    """The offline provider's decode of a VIN, wrapped as the decode service would."""
+    spec = await OfflineProvider(today=lambda: TODAY).decode(vin)
+    return DecodeResult(analysis=analyse(vin, today=TODAY), spec=spec)
+
+
+async def test_offline_year_without_a_documented_scheme_is_worded_as_a_condition() -> None:
+    """A Volvo's lone candidate is shown "if position 10 is the model year", never in the title."""
+    view = build_view(await offline_result("YV1MW385992465966"))
+    rows = dict(view.rows)
+    assert rows["Model year"].startswith("2009, if position 10 is the model year")
+    assert "2009" not in view.title
+
+
+async def test_offline_year_of_a_rest_of_world_mercedes_is_not_in_the_vin() -> None:
+    """A W1N Mercedes shows that its VIN carries no year, and no year in the title."""
+    view = build_view(await offline_result("W1N2539531F907299"))
+    assert dict(view.rows)["Model year"].startswith("not in the VIN (Mercedes-Benz")
+    assert not any(char.isdigit() for char in view.title)
+
+
+async def test_offline_year_from_a_maker_scheme_names_the_scheme() -> None:
+    """A Ford Falcon's 2011 heads the title and its row says it came from position 11."""
+    view = build_view(await offline_result("6FPAAAJGSWBU52222"))
+    assert view.title.startswith("2011 ")
+    assert "position 11" in dict(view.rows)["Model year"]
+
+
+async def test_json_says_how_the_year_was_read_and_that_a_provider_wins() -> None:
+    """The offline decode reports its basis; a provider's year replaces it with "provider"."""
+    offline = decode_object(await offline_result("YV1MW385992465966"))
+    assert (offline["model_year"], offline["model_year_basis"]) == (None, "unconfirmed")
+    analysis = analyse("YV1MW385992465966", today=TODAY)
+    spec = VehicleSpec(vin=analysis.vin, source="carsxe", year=2008, make="Volvo")
+    online = decode_object(DecodeResult(analysis=analysis, spec=spec))
+    assert (online["model_year"], online["model_year_basis"]) == (2008, "provider")

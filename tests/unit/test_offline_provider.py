@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from vinbot.services.ports import VehicleDataProvider
 
 
+AUDI_EUROPE = "WAUZZZ4G8FN041008"
+
+
 def provider_on(day: date) -> OfflineProvider:
     """An offline provider whose calendar is fixed on the given day."""
     return OfflineProvider(today=lambda: day)
@@ -54,9 +57,27 @@ async def test_decode_leaves_the_year_out_when_two_are_possible() -> None:
 
 
 async def test_decode_uses_the_injected_calendar() -> None:
-    """Before 2025 the Porsche's 2026 reading is impossible, so 1996 is settled."""
+    """In 2013 an Audi's F could not yet mean 2015, so VW's documented scheme settles 1985."""
+    assert (await provider_on(date(2013, 6, 1)).decode(AUDI_EUROPE)).year == 1985
+    assert (await provider_on(date(2025, 6, 1)).decode(AUDI_EUROPE)).year is None
+
+
+async def test_an_undocumented_european_year_is_never_stated() -> None:
+    """Before 2025 only the Porsche's 1996 reading remains, yet no scheme says it is a year."""
     spec = await provider_on(date(2024, 6, 1)).decode("WP0ZZZ99ZTS392124")
-    assert spec.year == 1996
+    assert spec.year is None
+
+
+async def test_ford_australia_year_comes_from_position_11() -> None:
+    """A Ford Falcon decodes to 2011 from position 11, not 1998 from its body code at 10."""
+    spec = await provider_on(date(2025, 6, 1)).decode("6FPAAAJGSWBU52222")
+    assert spec.year == 2011
+
+
+async def test_rest_of_world_mercedes_gets_no_year() -> None:
+    """A W1N Mercedes carries its steering code at position 10, so no year (formerly 2001)."""
+    spec = await provider_on(date(2025, 6, 1)).decode("W1N2539531F907299")
+    assert spec.year is None
 
 
 async def test_motor_coach_industries_is_named_correctly() -> None:

@@ -16,6 +16,10 @@ PORSCHE_EUROPE = "WP0ZZZ99ZTS392124"
 BMW = "WBAFR7C57CC811956"
 FORD_EUROPE = "WF0MXXGBWM8R43240"
 TESLA = "5YJ3E1EA2KF317000"
+MERCEDES_W1N = "W1N2539531F907299"
+FORD_AUSTRALIA = "6FPAAAJGSWBU52222"
+VOLVO_EUROPE = "YV1MW385992465966"
+AUDI_EUROPE = "WAUZZZ4G8FN041008"
 
 
 def with_check_digit(vin: str) -> str:
@@ -128,10 +132,11 @@ def test_european_porsche_failing_check_digit_is_valid_with_a_warning() -> None:
 
 
 def test_future_year_candidates_more_than_a_year_ahead_are_dropped() -> None:
-    """Before 2025 the Porsche's 2026 reading is impossible, so only 1996 remains."""
+    """Before 2025 the Porsche's 2026 reading is impossible: 1996 remains, only a candidate."""
     analysis = analyse(PORSCHE_EUROPE, today=date(2024, 6, 1))
     assert analysis.model_year_candidates == (1996,)
-    assert analysis.model_year == 1996
+    assert analysis.model_year is None
+    assert analysis.model_year_basis == "unconfirmed"
 
 
 def test_bmw_outside_north_america_offers_both_year_candidates() -> None:
@@ -151,7 +156,67 @@ def test_european_ford_is_valid_with_a_check_digit_warning() -> None:
     assert analysis.check_digit_valid is False
     assert analysis.manufacturer == "Ford-Werke (Germany)"
     assert analysis.country == "Germany"
-    assert analysis.model_year_candidates == (1991, 2021)
+
+
+# analyse: the model year outside North America
+
+
+def test_rest_of_world_mercedes_states_no_year() -> None:
+    """A W1N GLC's position 10 is its steering code, so no year (formerly 2001) is read from it."""
+    analysis = analyse(MERCEDES_W1N, today=TODAY)
+    assert analysis.valid
+    assert analysis.model_year is None
+    assert analysis.model_year_candidates == ()
+    assert (analysis.model_year_basis, analysis.model_year_scheme) == (
+        "not_in_vin",
+        "mercedes_rest_of_world",
+    )
+
+
+def test_ford_australia_reads_the_year_at_position_11() -> None:
+    """A Ford Falcon's B at position 11 is 2011; the W at position 10 (body code SW) is no year."""
+    analysis = analyse(FORD_AUSTRALIA, today=TODAY)
+    assert analysis.model_year == 2011
+    assert analysis.model_year_candidates == (2011,)
+    assert (analysis.model_year_basis, analysis.model_year_scheme) == (
+        "maker_scheme",
+        "ford_australia",
+    )
+
+
+def test_ford_of_europe_position_10_is_no_year() -> None:
+    """Ford of Europe puts a body-type code at position 10, so no year candidates are offered."""
+    analysis = analyse(FORD_EUROPE, today=TODAY)
+    assert analysis.model_year is None
+    assert analysis.model_year_candidates == ()
+    assert analysis.model_year_basis == "not_in_vin"
+
+
+def test_north_american_vin_keeps_the_single_year_of_position_7() -> None:
+    """A US Honda with a digit in position 7 still settles on 2003 under 49 CFR 565."""
+    analysis = analyse(HONDA, today=TODAY)
+    assert analysis.model_year == 2003
+    assert analysis.model_year_basis == "north_american"
+
+
+def test_european_vin_without_a_documented_scheme_gets_only_candidates() -> None:
+    """A Volvo's 9 at position 10 could only be 2009, yet no rule says it is a year: a candidate."""
+    analysis = analyse(VOLVO_EUROPE, today=TODAY)
+    assert analysis.model_year is None
+    assert analysis.model_year_candidates == (2009,)
+    assert analysis.model_year_basis == "unconfirmed"
+    assert analysis.model_year_scheme is None
+
+
+def test_volkswagen_group_year_at_position_10_is_documented() -> None:
+    """An Audi built for Europe reads F at position 10 as 1985 or 2015 under VW's own scheme."""
+    analysis = analyse(AUDI_EUROPE, today=TODAY)
+    assert analysis.model_year is None
+    assert analysis.model_year_candidates == (1985, 2015)
+    assert (analysis.model_year_basis, analysis.model_year_scheme) == (
+        "maker_scheme",
+        "volkswagen_group",
+    )
 
 
 def test_tesla_letter_in_position_7_settles_the_2010_cycle() -> None:

@@ -21,6 +21,7 @@ def analysis_object(analysis: VinAnalysis) -> dict[str, Any]:
         "check_digit_valid": analysis.check_digit_valid,
         "model_year": analysis.model_year,
         "model_year_candidates": list(analysis.model_year_candidates),
+        "model_year_basis": analysis.model_year_basis,
         "region": analysis.region,
         "country": analysis.country,
         "manufacturer": analysis.manufacturer,
@@ -41,6 +42,7 @@ def decode_object(result: DecodeResult) -> dict[str, Any]:
     obj["warnings"] = list(dict.fromkeys((*result.analysis.warnings, *spec.warnings)))
     if spec.year is not None:
         obj["model_year"] = spec.year
+        obj["model_year_basis"] = "provider"
     obj.update(
         make=spec.make,
         model=spec.model,

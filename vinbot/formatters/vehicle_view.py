@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from vinbot.models.records import Units
     from vinbot.models.vehicle import DecodeResult, Source
+    from vinbot.models.vin import VinAnalysis
 
 type Row = tuple[str, str]
 
@@ -106,9 +107,40 @@ def _title(result: DecodeResult) -> str:
     if year:
         return f"{year} vehicle"
     candidates = result.analysis.model_year_candidates
-    if candidates:
+    if candidates and result.analysis.model_year_basis != "unconfirmed":
         return "Vehicle, model year " + " or ".join(str(y) for y in candidates)
     return "Unidentified vehicle"
+
+
+# How each documented maker scheme (models/year_schemes.py) is told to the user.
+_SCHEME_WORDS: dict[str, str] = {
+    "ford_australia": "Ford Australia writes the year of build at position 11",
+    "ford_europe": "Ford of Europe VINs carry no year at position 10",
+    "mercedes_rest_of_world": (
+        "Mercedes-Benz VINs for markets outside North America carry no model year"
+    ),
+    "volkswagen_group": "Volkswagen and Audi write the model year at position 10 in every market",
+}
+_UNCONFIRMED_YEAR = (
+    "if position 10 is the model year (only VINs for North America must carry it there)"
+)
+
+
+def offline_year(analysis: VinAnalysis) -> str | None:
+    """What the VIN alone says about the model year, with how sure it is, or None for nothing."""
+    years = " or ".join(str(y) for y in analysis.model_year_candidates)
+    scheme = _SCHEME_WORDS.get(analysis.model_year_scheme or "")
+    match analysis.model_year_basis:
+        case "unconfirmed" if years:
+            return f"{years}, {_UNCONFIRMED_YEAR}"
+        case "not_in_vin":
+            return f"not in the VIN ({scheme})" if scheme else "not in the VIN"
+        case "maker_scheme" if years:
+            return f"{years} ({scheme})" if scheme else years
+        case "north_american" if analysis.model_year is None and years:
+            return years
+        case _:
+            return None
 
 
 def _joined(*parts: str | None, sep: str = ", ") -> str | None:
@@ -142,9 +174,7 @@ def _summary_rows(result: DecodeResult, units: Units) -> list[Row]:
     if result.spec.source == "offline":
         analysis = result.analysis
         candidates.append(("Registered in", _joined(analysis.country, analysis.region)))
-        if analysis.model_year is None and analysis.model_year_candidates:
-            years = " or ".join(str(y) for y in analysis.model_year_candidates)
-            candidates.append(("Model year", years))
+        candidates.append(("Model year", offline_year(analysis)))
     return [(label, value) for label, value in candidates if value]
 
 

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 from vinbot.models.wmi import assignment_for, country_for, is_north_american, region_for
+from vinbot.models.year_schemes import scheme_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -76,6 +77,14 @@ _ATTEMPT_MIN_LETTERS: Final = 2
 _ATTEMPT_MIN_DIGITS: Final = 4
 _ATTEMPT_MIN_SWITCHES: Final = 3
 
+# How the model year was read (the formatters word it):
+# - "north_american": position 10, which 49 CFR 565 mandates for the US and Canadian markets;
+# - "maker_scheme": the position a documented maker scheme names (`year_schemes`);
+# - "not_in_vin": a documented maker scheme puts no year into the VIN;
+# - "unconfirmed": no rule or documented scheme says position 10 is a year, so the candidates
+#   only hold if it is.
+type YearBasis = Literal["north_american", "maker_scheme", "not_in_vin", "unconfirmed"]
+
 SHORT_IDENTIFIER_NOTE: Final = (
     "Vehicles built before 1981 and some motorcycles carry shorter serial numbers, "
     "which are not modern VINs and cannot be decoded here."
@@ -93,8 +102,10 @@ class VinAnalysis:
     check_digit_valid: bool | None = None  # None when the format itself is invalid
     expected_check_digit: str | None = None
     suggestion: str | None = None  # a corrected VIN to offer (I->1, O/Q->0), never applied silently
-    model_year: int | None = None  # set only when the rules settle one year
+    model_year: int | None = None  # set only when a rule or documented scheme settles one year
     model_year_candidates: tuple[int, ...] = ()
+    model_year_basis: YearBasis | None = None  # None when the format is invalid
+    model_year_scheme: str | None = None  # `year_schemes` key for "maker_scheme", "not_in_vin"
     wmi: str | None = None
     region: str | None = None
     country: str | None = None
@@ -150,10 +161,10 @@ def analyse(raw: str, *, today: date | None = None) -> VinAnalysis:
             "legitimately, so the VIN may still be right."
         )
     assignment = assignment_for(vin)
-    settle_by_position_7 = north_american and not (assignment and assignment.heavy_vehicles_only)
+    heavy = bool(assignment and assignment.heavy_vehicles_only)
     # A model year may be sold from the calendar year before it, never earlier.
     latest_year = (today or date.today()).year + 1  # noqa: DTZ011
-    reading = _model_years(vin, settle_by_position_7, latest_year)
+    reading = _model_years(vin, north_american=north_american, heavy=heavy, latest_year=latest_year)
     return VinAnalysis(
         vin=vin,
         valid=not errors,
@@ -161,8 +172,10 @@ def analyse(raw: str, *, today: date | None = None) -> VinAnalysis:
         warnings=(*warnings, *reading.warnings),
         check_digit_valid=found == expected,
         expected_check_digit=expected,
-        model_year=reading.years[0] if len(reading.years) == 1 else None,
+        model_year=reading.years[0] if len(reading.years) == 1 and reading.settles else None,
         model_year_candidates=reading.years,
+        model_year_basis=reading.basis,
+        model_year_scheme=reading.scheme,
         wmi=wmi,
         region=region_for(wmi),
         country=country_for(wmi),
@@ -242,20 +255,52 @@ def _shown(char: str, *, quoted: bool) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _YearReading:
-    """The model years positions 7 and 10 allow, and what to tell the user when none fits."""
+    """The model years a VIN allows, how they were read, and what to tell the user."""
 
+    basis: YearBasis
     years: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
+    scheme: str | None = None
+    settles: bool = True  # False: even a single candidate is not a stated year
 
 
-def _model_years(vin: str, settle_by_position_7: bool, latest_year: int) -> _YearReading:
+def _model_years(vin: str, *, north_american: bool, heavy: bool, latest_year: int) -> _YearReading:
+    if north_american:
+        return _north_american_years(vin, settle_by_position_7=not heavy, latest_year=latest_year)
+    scheme = scheme_for(vin)
+    if scheme is None:
+        years = _years_for_code(vin[MODEL_YEAR_INDEX], latest_year)
+        return _YearReading(basis="unconfirmed", years=years, settles=False)
+    if scheme.year_index is None:
+        return _YearReading(basis="not_in_vin", scheme=scheme.key)
+    years = tuple(
+        year
+        for year in _years_for_code(vin[scheme.year_index], latest_year)
+        if (scheme.first_year or year) <= year <= (scheme.last_year or year)
+    )
+    return _YearReading(basis="maker_scheme", years=years, scheme=scheme.key)
+
+
+def _years_for_code(code: str, latest_year: int) -> tuple[int, ...]:
+    """Both 30-year cycles a year code can stand for, minus those that have not begun."""
+    cycle_offset = MODEL_YEAR_CODES.find(code)
+    if cycle_offset < 0:
+        return ()
+    years = (FIRST_MODEL_YEAR + cycle_offset + cycle * MODEL_YEAR_CYCLE for cycle in range(2))
+    return tuple(year for year in years if year <= latest_year)
+
+
+def _north_american_years(
+    vin: str, *, settle_by_position_7: bool, latest_year: int
+) -> _YearReading:
     code = vin[MODEL_YEAR_INDEX]
     cycle_offset = MODEL_YEAR_CODES.find(code)
     if cycle_offset < 0:
         if not settle_by_position_7:
-            return _YearReading()
+            return _YearReading(basis="north_american")
         return _YearReading(
-            warnings=(f"Position 10 should give the model year, but {code} is not a year code.",)
+            basis="north_american",
+            warnings=(f"Position 10 should give the model year, but {code} is not a year code.",),
         )
     years = tuple(FIRST_MODEL_YEAR + cycle_offset + cycle * MODEL_YEAR_CYCLE for cycle in range(2))
     if settle_by_position_7:
@@ -266,8 +311,8 @@ def _model_years(vin: str, settle_by_position_7: bool, latest_year: int) -> _Yea
             f"Positions 7 and 10 give model year {years[0]}, which has not begun yet, "
             "so a character is probably mistyped."
         )
-        return _YearReading(warnings=(future,))
-    return _YearReading(years=possible)
+        return _YearReading(basis="north_american", warnings=(future,))
+    return _YearReading(basis="north_american", years=possible)
 
 
 @dataclass(frozen=True, slots=True)
