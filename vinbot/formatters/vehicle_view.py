@@ -116,9 +116,7 @@ def _title(result: DecodeResult) -> str:
 _SCHEME_WORDS: dict[str, str] = {
     "ford_australia": "Ford Australia writes the year of build at position 11",
     "ford_europe": "Ford of Europe VINs carry no year at position 10",
-    "mercedes_rest_of_world": (
-        "Mercedes-Benz VINs for markets outside North America carry no model year"
-    ),
+    "mercedes_rest_of_world": "Mercedes-Benz VINs in the rest-of-world layout carry no model year",
     "volkswagen_group": "Volkswagen and Audi write the model year at position 10 in every market",
 }
 _UNCONFIRMED_YEAR = (

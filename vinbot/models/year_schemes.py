@@ -76,7 +76,9 @@ YEAR_SCHEMES: Final[tuple[YearScheme, ...]] = (
         ),
     ),
     # Mercedes-Benz rest of world: model type (positions 4-9), steering (10: 1 left-hand drive,
-    # 2 right-hand drive), plant (11), serial (12-17). No year anywhere in the VIN.
+    # 2 right-hand drive), plant (11), serial (12-17). No year anywhere in the VIN. The US layout
+    # (letters from position 4, year at 10) serves the USA, Canada, Mexico, Brazil, Korea and a few
+    # other markets (cariffy.com), and is left to the other rules.
     YearScheme(
         key="mercedes_rest_of_world",
         wmis=frozenset({"WDB", "WDC", "WDD", "WDF", "W1K", "W1N", "W1V"}),
@@ -84,6 +86,7 @@ YEAR_SCHEMES: Final[tuple[YearScheme, ...]] = (
         sources=(
             "https://mercedesman.ru/ua/S-Class/W140/main/control/identifikacionnye-nomera-avtomobilya",
             "http://w-163.ru/1-2-identifikacionnye-nomera-avtomobilja.html",
+            "https://cariffy.com/usa-mercedes-benz-vin-number-decoder/",
         ),
         applies=_mercedes_rest_of_world,
     ),
