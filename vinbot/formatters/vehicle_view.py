@@ -124,7 +124,7 @@ _UNCONFIRMED_YEAR = (
 )
 
 
-def offline_year(analysis: VinAnalysis) -> str | None:
+def _offline_year(analysis: VinAnalysis) -> str | None:
     """What the VIN alone says about the model year, with how sure it is, or None for nothing."""
     years = " or ".join(str(y) for y in analysis.model_year_candidates)
     scheme = _SCHEME_WORDS.get(analysis.model_year_scheme or "")
@@ -172,7 +172,7 @@ def _summary_rows(result: DecodeResult, units: Units) -> list[Row]:
     if result.spec.source == "offline":
         analysis = result.analysis
         candidates.append(("Registered in", _joined(analysis.country, analysis.region)))
-        candidates.append(("Model year", offline_year(analysis)))
+        candidates.append(("Model year", _offline_year(analysis)))
     return [(label, value) for label, value in candidates if value]
 
 
