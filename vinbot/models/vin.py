@@ -32,7 +32,7 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
-from vinbot.models.wmi import assignment_for, country_for, is_north_american, region_for
+from vinbot.models.wmi import assignment_for, is_north_american, region_for, wmi_country
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -98,7 +98,8 @@ class VinAnalysis:
     wmi: str | None = None
     region: str | None = None
     country: str | None = None
-    manufacturer: str | None = None  # from the WMI table, exact matches only
+    manufacturer: str | None = None  # the WMI's holder, from the WMI table, exact matches only
+    makes: tuple[str, ...] = ()  # every make the WMI may carry; one only when the WMI settles it
 
 
 def normalise(raw: str) -> str:
@@ -165,8 +166,9 @@ def analyse(raw: str, *, today: date | None = None) -> VinAnalysis:
         model_year_candidates=reading.years,
         wmi=wmi,
         region=region_for(wmi),
-        country=country_for(wmi),
+        country=wmi_country(vin),
         manufacturer=assignment.manufacturer if assignment else None,
+        makes=assignment.makes if assignment else (),
     )
 
 
