@@ -413,3 +413,10 @@ def test_analysis_carries_the_wmi_holder_and_every_possible_make() -> None:
     analysis = analyse("5N1AZ2MG3FN123456")
     assert analysis.manufacturer == "Nissan North America, Inc."
     assert analysis.makes == ("Nissan", "Infiniti")
+
+
+def test_brazilian_92_vin_is_brazilian() -> None:
+    """A Bajaj do Brasil VIN starting 92 is Brazilian, not Trinidad and Tobago's."""
+    analysis = analyse("92TA12345PM123456")
+    assert analysis.country == "Brazil"
+    assert analysis.region == "South America"

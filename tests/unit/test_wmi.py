@@ -224,11 +224,38 @@ def test_small_manufacturer_is_matched_on_positions_12_to_14() -> None:
 
 
 @pytest.mark.parametrize(
+    ("wmi", "country"),
+    [
+        ("92T", "Brazil"),
+        ("99A", "Brazil"),
+        ("9XA", "Trinidad and Tobago"),
+        ("HL3", "China"),
+        ("RSA", "Saudi Arabia"),
+    ],
+)
+def test_country_ranges_follow_current_practice(wmi: str, country: str) -> None:
+    """92 is Brazil in practice and China uses H, whatever the original allocation said."""
+    assert country_for(wmi) == country
+
+
+@pytest.mark.parametrize("wmi", ["KUS", "R1A", "R8B", "38A", "RZA"])
+def test_disputed_ranges_name_no_country(wmi: str) -> None:
+    """Ranges whose use contradicts the allocation (KS-K0, RU-R0, 38-30) answer None."""
+    assert country_for(wmi) is None
+
+
+def test_h_belongs_to_asia() -> None:
+    """China's H WMIs sit in Asia, not in the Africa ISO once gave H to."""
+    assert region_for("HL3") == "Asia"
+
+
+@pytest.mark.parametrize(
     ("vin", "country"),
     [
         ("XP7YGCEK3PB123456", "Germany"),
         ("9BWAA00000A000000", "Brazil"),
         ("3GKALMEV9JL123456", "Mexico"),
+        ("R1AAA00000A000000", "China"),
     ],
 )
 def test_wmi_country_prefers_a_known_own_country_then_the_range(vin: str, country: str) -> None:

@@ -1,9 +1,9 @@
 """What the World Manufacturer Identifier (VIN positions 1-3) says: region, country and maker.
 
-Region and country come from the ISO 3780 country-code ranges on the first two characters.
-Ranges whose assignment is disputed or was reallocated (most of Africa, `VX`-`V2`) answer None
-rather than guess; a WMI NHTSA knows there still gets the country vPIC records for it.
-`7F`-`70` belongs to the United States since SAE extended the US ranges.
+Region and country come from the ISO 3780 country-code ranges on the first two characters; each
+block of `_COUNTRY_RANGES` says where it comes from. Ranges whose assignment is disputed or was
+reallocated (most of Africa, `VX`-`V2`, `KS`-`K0`, `RU`-`R0`, `38`-`30`) answer None rather than
+guess; a WMI NHTSA knows there still gets the country vPIC records for it.
 
 The manufacturer and the makes a WMI may carry come from NHTSA's vPIC WMI table
 (`wmi_vpic.tsv`, made by `scripts/generate_wmi_table.py`, loaded on first use), and for
@@ -39,10 +39,12 @@ ISO_3780_ORDER: Final = "ABCDEFGHJKLMNPRSTUVWXYZ1234567890"
 
 NORTH_AMERICA: Final = "North America"
 
+# Position 1 by ISO 3780's regions, except H: ISO gave it to Africa, but in practice China uses it
+# (every H WMI in NHTSA's vPIC table is held by a Chinese maker), so it counts as Asia here.
 _REGION_BY_FIRST_CHARACTER: Final = MappingProxyType(
     {
-        **dict.fromkeys("ABCDEFGH", "Africa"),
-        **dict.fromkeys("JKLMNPR", "Asia"),
+        **dict.fromkeys("ABCDEFG", "Africa"),
+        **dict.fromkeys("HJKLMNPR", "Asia"),
         **dict.fromkeys("STUVWXYZ", "Europe"),
         **dict.fromkeys("12345", NORTH_AMERICA),
         **dict.fromkeys("67", "Oceania"),
@@ -51,13 +53,25 @@ _REGION_BY_FIRST_CHARACTER: Final = MappingProxyType(
 )
 
 # (first character, first second character, last second character, country)
+# Sources, cited per block below:
+# [ISO] the ISO 3780 allocation of country codes (SAE administers it for ISO), as tabulated in
+#       Wikipedia's "Vehicle identification number" article (WMI country table) and in the
+#       published ISO 3780 lists it cites;
+# [vPIC] the countries NHTSA's vPIC records for the WMIs of a range (wmi_vpic.tsv), which
+#       show current practice where it departs from the original allocation.
 _COUNTRY_RANGES: Final[tuple[tuple[str, str, str, str], ...]] = (
+    # Africa [ISO]. Only South Africa's block is used in practice; the rest of A-G was allocated
+    # and reallocated between African states and answers None.
     ("A", "A", "H", "South Africa"),
+    # H [vPIC]: ISO left it to Africa, but every H WMI vPIC lists (HA6, HL3, H0D...) is held by a
+    # maker in China, which took H once L filled up.
+    ("H", "A", "0", "China"),
+    # Asia [ISO].
     ("J", "A", "0", "Japan"),
     ("K", "A", "E", "Sri Lanka"),
     ("K", "F", "K", "Israel"),
     ("K", "L", "R", "South Korea"),
-    ("K", "S", "0", "Kazakhstan"),
+    # KS-K0: ISO lists Kazakhstan, other tables Jordan, and vPIC's KUS/KUT are South Korean: None.
     ("L", "A", "0", "China"),
     ("M", "A", "E", "India"),
     ("M", "F", "K", "Indonesia"),
@@ -71,9 +85,12 @@ _COUNTRY_RANGES: Final[tuple[tuple[str, str, str, str], ...]] = (
     ("R", "A", "E", "United Arab Emirates"),
     ("R", "F", "K", "Taiwan"),
     ("R", "L", "R", "Vietnam"),
-    ("R", "S", "0", "Saudi Arabia"),
+    # RS-RT [ISO, vPIC]: Saudi Arabia (vPIC's RS WMIs are Saudi). ISO's RS-R0 was wider, but the
+    # R1-R8 WMIs vPIC lists are all held in Hong Kong or China: RU-R0 answer None.
+    ("R", "S", "T", "Saudi Arabia"),
+    # Europe [ISO].
     ("S", "A", "M", "United Kingdom"),
-    ("S", "N", "T", "Germany"),
+    ("S", "N", "T", "Germany"),  # formerly East Germany
     ("S", "U", "Z", "Poland"),
     ("S", "1", "4", "Latvia"),
     ("T", "A", "H", "Switzerland"),
@@ -87,13 +104,14 @@ _COUNTRY_RANGES: Final[tuple[tuple[str, str, str, str], ...]] = (
     ("V", "A", "E", "Austria"),
     ("V", "F", "R", "France"),
     ("V", "S", "W", "Spain"),
+    # VX-V2 was Yugoslavia's, later reassigned (France, Serbia): None.
     ("V", "3", "5", "Croatia"),
     ("V", "6", "0", "Estonia"),
     ("W", "A", "0", "Germany"),
     ("X", "A", "E", "Bulgaria"),
     ("X", "F", "K", "Greece"),
     ("X", "L", "R", "Netherlands"),
-    ("X", "S", "W", "Russia"),
+    ("X", "S", "W", "Russia"),  # formerly the USSR
     ("X", "X", "2", "Luxembourg"),
     ("X", "3", "0", "Russia"),
     ("Y", "A", "E", "Belgium"),
@@ -107,16 +125,19 @@ _COUNTRY_RANGES: Final[tuple[tuple[str, str, str, str], ...]] = (
     ("Z", "X", "2", "Slovenia"),
     ("Z", "3", "5", "Lithuania"),
     ("Z", "6", "0", "Russia"),
+    # North America [ISO], with the United States' extension into 7F-70 by SAE.
     ("1", "A", "0", "United States"),
     ("2", "A", "0", "Canada"),
     ("3", "A", "W", "Mexico"),
     ("3", "X", "7", "Costa Rica"),
-    ("3", "8", "0", "Cayman Islands"),
+    # 38-30: ISO lists the Cayman Islands, but vPIC's 38 WMIs are held in Puerto Rico: None.
     ("4", "A", "0", "United States"),
     ("5", "A", "0", "United States"),
+    # Oceania [ISO].
     ("6", "A", "W", "Australia"),
     ("7", "A", "E", "New Zealand"),
     ("7", "F", "0", "United States"),
+    # South America [ISO].
     ("8", "A", "E", "Argentina"),
     ("8", "F", "K", "Chile"),
     ("8", "L", "R", "Ecuador"),
@@ -126,8 +147,10 @@ _COUNTRY_RANGES: Final[tuple[tuple[str, str, str, str], ...]] = (
     ("9", "F", "K", "Colombia"),
     ("9", "L", "R", "Paraguay"),
     ("9", "S", "W", "Uruguay"),
-    ("9", "X", "2", "Trinidad and Tobago"),
-    ("9", "3", "9", "Brazil"),
+    ("9", "X", "1", "Trinidad and Tobago"),
+    # 92-99 Brazil: ISO gives Brazil 93-99 and Trinidad and Tobago 9X-92, but in practice 92 is
+    # Brazilian too (Bajaj do Brasil's 92T), and no 92 WMI is known outside Brazil.
+    ("9", "2", "9", "Brazil"),
 )
 
 WMI_LENGTH: Final = 3
