@@ -6,6 +6,7 @@ reverse order of creation.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from vinbot.health import DEFAULT_UPDATE_STALL_SECONDS, HealthState
 from vinbot.logs import get_logger
 from vinbot.metrics import Metrics
 from vinbot.models.callback import CallbackCodec
+from vinbot.models.wmi import preload as preload_wmi_table
 from vinbot.services.decoding import DecodeService
 from vinbot.services.extras import ExtrasService, PaidServices
 from vinbot.services.flood_guard import FloodGuard
@@ -109,6 +111,8 @@ async def build_core(settings: Settings, stack: AsyncExitStack, *, interactive: 
         else settings.decode_deadline_seconds
     )
     retry = RetryPolicy(deadline=deadline)
+    # Off the loop: the first lookup would otherwise block it while the table file is parsed.
+    await asyncio.to_thread(preload_wmi_table)
     metrics = Metrics(providers=("carsxe", "nhtsa"))
     cache = build_cache(settings)
     stack.push_async_callback(cache.aclose)

@@ -130,7 +130,7 @@ async def test_unreachable_providers_give_the_offline_decode_and_exit_1() -> Non
     assert run.code == 1
     (honda,) = run.objects()
     assert honda["source"] == "offline"
-    assert honda["manufacturer"] == "Honda of America Mfg."
+    assert honda["manufacturer"] == "American Honda Motor Co., Inc."
     assert honda["model_year"] == 2003
 
 

@@ -34,6 +34,7 @@ CONTRACT_KEYS = {
     "region",
     "country",
     "manufacturer",
+    "makes",
     "make",
     "model",
     "trim",
@@ -230,3 +231,70 @@ async def test_json_says_how_the_year_was_read_and_that_a_provider_wins() -> Non
     spec = VehicleSpec(vin=analysis.vin, source="carsxe", year=2008, make="Volvo")
     online = decode_object(DecodeResult(analysis=analysis, spec=spec))
     assert (online["model_year"], online["model_year_basis"]) == (2008, "provider")
+
+
+def offline_wmi_result(vin: str) -> DecodeResult:
+    """The offline decode of a VIN, as the offline provider builds it."""
+    analysis = analyse(vin)
+    spec = VehicleSpec(
+        vin=vin,
+        source="offline",
+        year=analysis.model_year,
+        make=analysis.makes[0] if len(analysis.makes) == 1 else None,
+        attributes={"manufacturer": analysis.manufacturer or ""},
+    )
+    return DecodeResult(analysis=analysis, spec=spec)
+
+
+def test_offline_shared_wmi_names_the_possible_makes_and_the_manufacturer() -> None:
+    """Offline, 5N1 reads "Nissan or Infiniti (Nissan North America, Inc.)", never "Nissan"."""
+    view = build_view(offline_wmi_result("5N1AZ2MG3FN123456"))
+    assert view.title == "2015 Nissan or Infiniti (Nissan North America, Inc.)"
+    assert ("Possible makes", "Nissan or Infiniti") in view.rows
+    html = render_decode(offline_wmi_result("5N1AZ2MG3FN123456"))
+    assert "<b>2015 Nissan or Infiniti (Nissan North America, Inc.)</b>" in html
+
+
+def test_provider_make_wins_over_the_wmis_possible_makes() -> None:
+    """When a provider answered with a make, the title is its make and no alternatives show."""
+    spec = VehicleSpec(vin="5N1AZ2MG3FN123456", source="nhtsa", year=2015, make="Infiniti")
+    view = build_view(result(spec))
+    assert view.title == "2015 Infiniti"
+    assert all(label != "Possible makes" for label, _ in (*view.rows, *view.details))
+    assert ("WMI", "registered to Nissan North America, Inc. in United States, North America") in (
+        view.details
+    )
+
+
+def test_offline_wmi_row_says_registered_in_its_own_country() -> None:
+    """Tesla's XP7 is registered in Germany, not in the Netherlands its range would suggest."""
+    view = build_view(offline_wmi_result("XP7YGCEK3PB123456"))
+    assert ("WMI", "registered in Germany") in view.rows
+    assert "Netherlands" not in str(view.rows)
+    assert all(label != "Registered in" for label, _ in view.rows)
+
+
+def test_online_view_tells_the_wmi_registration_from_the_plant() -> None:
+    """The plant is "Built in", the WMI's registrant and country a separate, labelled row."""
+    spec = VehicleSpec(
+        vin="XP7YGCEK3PB123456",
+        source="carsxe",
+        make="Tesla",
+        model="Model Y",
+        attributes={"plant_city": "Grünheide", "plant_country": "Germany"},
+    )
+    view = build_view(result(spec))
+    assert ("Built in", "Grünheide, Germany") in view.rows
+    assert ("WMI", "registered to Tesla (Berlin-Brandenburg) in Germany") in view.details
+
+
+def test_wmi_row_adds_the_region_only_when_the_range_names_the_country() -> None:
+    """A range country comes with its region; a country from elsewhere stands alone."""
+    honda = build_view(offline_wmi_result(HONDA))
+    assert ("WMI", "registered in United States, North America") in honda.rows
+
+
+def test_json_lists_the_possible_makes() -> None:
+    """The CLI's JSON carries the WMI's makes as a list."""
+    obj = analysis_object(analyse("5N1AZ2MG3FN123456"))
+    assert obj["makes"] == ["Nissan", "Infiniti"]

@@ -39,7 +39,7 @@ async def test_decode_gives_brand_year_and_manufacturer_from_the_vin() -> None:
     assert spec.make == "Honda"
     assert spec.model is None
     assert spec.trim is None
-    assert dict(spec.attributes) == {Attr.MANUFACTURER: "Honda of America Mfg."}
+    assert dict(spec.attributes) == {Attr.MANUFACTURER: "American Honda Motor Co., Inc."}
     assert spec.warnings == (BASIC_DECODE_WARNING,)
 
 
@@ -84,14 +84,14 @@ async def test_motor_coach_industries_is_named_correctly() -> None:
     """1M8 decodes to Motor Coach Industries, never Mercury."""
     spec = await provider_on(date(2025, 6, 1)).decode("1M8GDM9AXKP042788")
     assert spec.make == "Motor Coach Industries"
-    assert spec.attributes[Attr.MANUFACTURER] == "Motor Coach Industries"
+    assert spec.attributes[Attr.MANUFACTURER] == "Motor Coach Industries, Inc."
 
 
 async def test_shared_wmi_names_the_manufacturer_but_no_make() -> None:
     """A WMI shared by several brands gives the manufacturer only."""
     spec = await OfflineProvider().decode("1C4RJFBG2FC625797")
     assert spec.make is None
-    assert spec.attributes[Attr.MANUFACTURER] == "Chrysler (FCA US, now Stellantis)"
+    assert spec.attributes[Attr.MANUFACTURER] == "FCA US LLC"
 
 
 async def test_unknown_wmi_gives_no_make_and_no_manufacturer() -> None:
@@ -109,3 +109,10 @@ async def test_invalid_vin_raises_with_the_analysis(vin: str) -> None:
         await OfflineProvider().decode(vin)
     assert not raised.value.analysis.valid
     assert raised.value.analysis.errors
+
+
+async def test_wmi_shared_by_nissan_and_infiniti_claims_neither_make() -> None:
+    """5N1 is registered for Nissan and Infiniti, so the offline decode names no single make."""
+    spec = await provider_on(date(2025, 6, 1)).decode("5N1AZ2MG3FN123456")
+    assert spec.make is None
+    assert spec.attributes[Attr.MANUFACTURER] == "Nissan North America, Inc."

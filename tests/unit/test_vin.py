@@ -92,7 +92,7 @@ def test_honda_is_valid_with_year_maker_and_country() -> None:
     assert analysis.wmi == "1HG"
     assert analysis.region == "North America"
     assert analysis.country == "United States"
-    assert analysis.manufacturer == "Honda of America Mfg."
+    assert analysis.manufacturer == "American Honda Motor Co., Inc."
 
 
 def test_analyse_normalises_its_input() -> None:
@@ -108,7 +108,7 @@ def test_motor_coach_industries_is_not_mercury() -> None:
     assert analysis.valid
     assert analysis.check_digit_valid is True
     assert analysis.expected_check_digit == "X"
-    assert analysis.manufacturer == "Motor Coach Industries"
+    assert analysis.manufacturer == "Motor Coach Industries, Inc."
     assert "Mercury" not in (analysis.manufacturer or "")
     assert analysis.model_year_candidates == (1989, 2019)
     assert analysis.model_year is None
@@ -128,7 +128,7 @@ def test_european_porsche_failing_check_digit_is_valid_with_a_warning() -> None:
     assert analysis.model_year is None
     assert analysis.region == "Europe"
     assert analysis.country == "Germany"
-    assert analysis.manufacturer == "Porsche AG"
+    assert analysis.manufacturer == "Dr. Ing. H.C.F. Porsche AG"
 
 
 def test_future_year_candidates_more_than_a_year_ahead_are_dropped() -> None:
@@ -154,7 +154,7 @@ def test_european_ford_is_valid_with_a_check_digit_warning() -> None:
     analysis = analyse(FORD_EUROPE, today=TODAY)
     assert analysis.valid
     assert analysis.check_digit_valid is False
-    assert analysis.manufacturer == "Ford-Werke (Germany)"
+    assert analysis.manufacturer == "Ford Werke AG"
     assert analysis.country == "Germany"
 
 
@@ -334,7 +334,7 @@ def test_north_american_check_digit_typo_is_invalid() -> None:
         "so a character is very likely mistyped."
     )
     assert analysis.errors == (expected,)
-    assert analysis.manufacturer == "Honda of America Mfg."
+    assert analysis.manufacturer == "American Honda Motor Co., Inc."
 
 
 def test_messages_are_plain_text() -> None:
@@ -471,3 +471,17 @@ def test_find_vin_attempts_reports_each_once_in_order() -> None:
     """Repeated attempts are reported once, in order of appearance."""
     text = "1HGCM82633AOO4352 then WP0ZZZ99ZTS39212 then 1hgcm82633aoo4352"
     assert find_vin_attempts(text) == ["1HGCM82633AOO4352", "WP0ZZZ99ZTS39212"]
+
+
+def test_analysis_carries_the_wmi_holder_and_every_possible_make() -> None:
+    """A shared WMI gives the manufacturer and all its makes, never one make as if certain."""
+    analysis = analyse("5N1AZ2MG3FN123456")
+    assert analysis.manufacturer == "Nissan North America, Inc."
+    assert analysis.makes == ("Nissan", "Infiniti")
+
+
+def test_brazilian_92_vin_is_brazilian() -> None:
+    """A Bajaj do Brasil VIN starting 92 is Brazilian, not Trinidad and Tobago's."""
+    analysis = analyse("92TA12345PM123456")
+    assert analysis.country == "Brazil"
+    assert analysis.region == "South America"

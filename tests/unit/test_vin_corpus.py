@@ -7,9 +7,7 @@ source states. The offline decode (`analyse` and the offline provider) is compar
 - hedged: it states nothing, or only candidates / a manufacturer without a brand;
 - wrong: it states one value (a single year, a country, a single brand) that the source contradicts.
 
-A wrong answer fails the test unless it is listed in KNOWN_WRONG below, with its reason and the
-part of issue 12 that fixes it. The lead deletes each entry once the fix is merged; an entry that no
-longer fails is reported as stale, so the list only shrinks.
+Any wrong answer fails the test: a hedge or "unknown" is allowed, a confident wrong value is not.
 """
 
 from __future__ import annotations
@@ -32,30 +30,6 @@ FIELDS: Final = ("year", "country", "brand", "region")
 MINIMUM_CORPUS: Final = 200  # the issue's bar
 
 type Verdict = Literal["right", "hedged", "wrong", "unstated"]
-
-# ---- KNOWN CURRENT FAILURES (delete once the WMI-table / country-range work is merged) ----
-# (VIN, field) -> why vinbot's current answer is wrong, and which part of issue 12 fixes it.
-# The test fails on any wrong answer not listed here, and on any entry here that no longer fails.
-_BRAZIL_92: Final = (
-    "ISO 3780 range 9X-92 is read as Trinidad and Tobago, but 92 is Brazil in current practice: "
-    "fixed by the country-range part of issue 12 (the other engineer's)"
-)
-_SHARED_5N1: Final = (
-    "5N1 is shared by Nissan and Infiniti, yet the WMI table names the brand Nissan: fixed by the "
-    "shared-WMI possible-brands part of issue 12 (the other engineer's)"
-)
-KNOWN_WRONG: Final[dict[tuple[str, str], str]] = {
-    ("92TA36FX9TML92914", "country"): _BRAZIL_92,
-    ("92TA36FZ8RMC90909", "country"): _BRAZIL_92,
-    ("92TA67MZ1RMC90909", "country"): _BRAZIL_92,
-    ("92TA92DX4TML92419", "country"): _BRAZIL_92,
-    ("92TA92DZXRMC09006", "country"): _BRAZIL_92,
-    ("92TB65GZ1RMD90922", "country"): _BRAZIL_92,
-    ("92TC41CX1TMB90948", "country"): _BRAZIL_92,
-    ("5N1AL0MM1DC339116", "brand"): _SHARED_5N1,
-    ("5N1AL0MM8DC306971", "brand"): _SHARED_5N1,
-}
-# ---- end of known current failures ----
 
 _COUNTRY_ALIASES: Final = {
     "USA": "UNITED STATES",
@@ -226,10 +200,7 @@ async def test_offline_decode_gives_no_confident_wrong_answer() -> None:
         for field in FIELDS
         if row.verdicts[field] == "wrong"
     }
-    unexpected = {key: said for key, said in wrong.items() if key not in KNOWN_WRONG}
-    stale = sorted(key for key in KNOWN_WRONG if key not in wrong)
-    assert not unexpected, f"confident wrong answers:\n{_describe(unexpected)}\n{table}"
-    assert not stale, f"KNOWN_WRONG entries that are fixed now, delete them: {stale}"
+    assert not wrong, f"confident wrong answers:\n{_describe(wrong)}\n{table}"
 
 
 def _describe(wrong: dict[tuple[str, str], str]) -> str:

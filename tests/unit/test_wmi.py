@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
+from pathlib import Path
+
 import pytest
 
+from vinbot.bootstrap import build_core
+from vinbot.config import load_settings
 from vinbot.models.wmi import (
+    _table,
     assignment_for,
     country_for,
     is_north_american,
     manufacturer_for,
     region_for,
+    wmi_country,
 )
 from vinbot.models.wmi_table import (
     HEAVY_VEHICLE_WMIS,
@@ -107,13 +114,13 @@ def test_north_america_means_first_character_1_to_5_or_the_us_7_range() -> None:
 @pytest.mark.parametrize(
     ("vin", "manufacturer"),
     [
-        ("1M8GDM9AXKP042788", "Motor Coach Industries"),
+        ("1M8GDM9AXKP042788", "Motor Coach Industries, Inc."),
         ("1MEFM50U2XA123456", "Ford Motor Company"),
-        ("1HGCM82633A004352", "Honda of America Mfg."),
-        ("1FUJGLDR0CLBP8834", "Freightliner (Daimler Truck North America)"),
-        ("1XKAD49X0CJ000000", "Kenworth (PACCAR)"),
-        ("1XPWD40X1ED215307", "Peterbilt (PACCAR)"),
-        ("4V4NC9EH6FN000000", "Volvo Trucks North America"),
+        ("1HGCM82633A004352", "American Honda Motor Co., Inc."),
+        ("1FUJGLDR0CLBP8834", "Daimler Truck North America LLC"),
+        ("1XKAD49X0CJ000000", "Kenworth Truck Company"),
+        ("1XPWD40X1ED215307", "Peterbilt Motors Company"),
+        ("4V4NC9EH6FN000000", "Volvo Group North America, LLC"),
         ("WBAFR7C57CC811956", "BMW AG"),
         ("5YJ3E1EA2KF317000", "Tesla, Inc."),
     ],
@@ -132,7 +139,7 @@ def test_unknown_wmi_is_never_guessed_from_two_characters(vin: str) -> None:
 
 def test_small_manufacturers_need_positions_12_to_14() -> None:
     """A WMI ending in 9 is never matched on its three characters alone."""
-    assert manufacturer_for("1G9AA00000A000000") is None
+    assert manufacturer_for("1G9AA00000AZZZ000") is None
     assert manufacturer_for("ZA9") is None
 
 
@@ -176,3 +183,96 @@ def test_heavy_vehicle_wmis_and_small_makers_are_well_formed() -> None:
     for key, _, _ in SMALL_MANUFACTURER_ASSIGNMENTS:
         assert len(key) == 6
         assert key[2] == "9"
+
+
+@pytest.mark.parametrize(
+    ("wmi", "manufacturer", "makes"),
+    [
+        ("3GK", "General Motors LLC", ("GMC",)),
+        ("5FR", "American Honda Motor Co., Inc.", ("Acura",)),
+        ("JTN", "Toyota Motor Corporation", ("Toyota",)),
+        ("W04", "Adam Opel AG", ("Buick",)),
+        ("YAR", "Toyota Motor Europe", ("Toyota",)),
+        ("92T", "Bajaj do Brasil", ("Bajaj",)),
+        ("6H8", "GM Holden", ("Holden",)),
+    ],
+)
+def test_common_wmis_are_known(wmi: str, manufacturer: str, makes: tuple[str, ...]) -> None:
+    """WMIs the hand-picked table missed come from vPIC, else from the curated supplement."""
+    assignment = assignment_for(f"{wmi}AA00000A000000")
+    assert assignment is not None
+    assert assignment.manufacturer == manufacturer
+    assert assignment.makes == makes
+
+
+@pytest.mark.parametrize(
+    ("wmi", "makes"),
+    [
+        ("5N1", ("Nissan", "Infiniti")),
+        ("2C3", ("Chrysler", "Dodge", "Fiat", "Lancia")),
+        ("1C4", ("Chrysler", "Dodge", "Fiat", "Jeep", "Lancia", "Ram", "Volkswagen")),
+    ],
+)
+def test_shared_wmis_list_every_possible_make_and_settle_no_brand(
+    wmi: str, makes: tuple[str, ...]
+) -> None:
+    """A WMI registered for several makes lists them all and claims none as its brand."""
+    assignment = assignment_for(f"{wmi}AA00000A000000")
+    assert assignment is not None
+    assert assignment.makes == makes
+    assert assignment.brand is None
+
+
+def test_small_manufacturer_is_matched_on_positions_12_to_14() -> None:
+    """ZA9 plus A12 at positions 12-14 is Lamborghini's small-maker identity in vPIC."""
+    assert manufacturer_for("ZA9BC37A4HLA12345") == "Automobili Lamborghini SpA"
+    assert manufacturer_for("ZA9BC37A4HLZZZ345") is None
+
+
+@pytest.mark.parametrize(
+    ("wmi", "country"),
+    [
+        ("92T", "Brazil"),
+        ("99A", "Brazil"),
+        ("9XA", "Trinidad and Tobago"),
+        ("HL3", "China"),
+        ("RSA", "Saudi Arabia"),
+    ],
+)
+def test_country_ranges_follow_current_practice(wmi: str, country: str) -> None:
+    """92 is Brazil in practice and China uses H, whatever the original allocation said."""
+    assert country_for(wmi) == country
+
+
+@pytest.mark.parametrize("wmi", ["KUS", "R1A", "R8B", "38A", "RZA"])
+def test_disputed_ranges_name_no_country(wmi: str) -> None:
+    """Ranges whose use contradicts the allocation (KS-K0, RU-R0, 38-30) answer None."""
+    assert country_for(wmi) is None
+
+
+def test_h_belongs_to_asia() -> None:
+    """China's H WMIs sit in Asia, not in the Africa ISO once gave H to."""
+    assert region_for("HL3") == "Asia"
+
+
+@pytest.mark.parametrize(
+    ("vin", "country"),
+    [
+        ("XP7YGCEK3PB123456", "Germany"),
+        ("9BWAA00000A000000", "Brazil"),
+        ("3GKALMEV9JL123456", "Mexico"),
+        ("R1AAA00000A000000", "China"),
+    ],
+)
+def test_wmi_country_prefers_a_known_own_country_then_the_range(vin: str, country: str) -> None:
+    """XP7 is Tesla's German WMI; vPIC's registrant country fills in only where no range applies."""
+    assert wmi_country(vin) == country
+
+
+async def test_the_bot_reads_the_wmi_table_before_it_serves(tmp_path: Path) -> None:
+    """build_core loads the table off the loop, so the first decode does not parse the file."""
+    _table.cache_clear()
+    settings = load_settings({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"})
+    async with AsyncExitStack() as stack:
+        await build_core(settings, stack, interactive=True)
+        assert _table.cache_info().currsize == 1

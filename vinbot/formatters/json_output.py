@@ -25,6 +25,7 @@ def analysis_object(analysis: VinAnalysis) -> dict[str, Any]:
         "region": analysis.region,
         "country": analysis.country,
         "manufacturer": analysis.manufacturer,
+        "makes": list(analysis.makes),
         "make": None,
         "model": None,
         "trim": None,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from vinbot.formatters import units as u
 from vinbot.models.vehicle import Attr
+from vinbot.models.wmi import country_for, region_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -101,7 +102,8 @@ def _title(result: DecodeResult) -> str:
     if spec.make or spec.model:
         words = [str(year) if year else "", spec.make or "", spec.model or "", spec.trim or ""]
         return " ".join(w for w in words if w)
-    maker = spec.attributes.get(Attr.MANUFACTURER) or result.analysis.manufacturer
+    provider_maker = spec.attributes.get(Attr.MANUFACTURER) if spec.source != "offline" else None
+    maker = provider_maker or maker_phrase(result.analysis)
     if maker:
         return f"{year} {maker}" if year else maker
     if year:
@@ -141,6 +143,44 @@ def _offline_year(analysis: VinAnalysis) -> str | None:
             return None
 
 
+def either(words: tuple[str, ...]) -> str:
+    """Words joined as alternatives: "A", "A or B", "A, B or C"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def maker_phrase(analysis: VinAnalysis) -> str | None:
+    """Who made the vehicle as far as the WMI alone says: never one make when several are possible.
+
+    "Nissan or Infiniti (Nissan North America, Inc.)" for a shared WMI, "Honda (American Honda
+    Motor Co., Inc.)" for a single make, the manufacturer alone when no make is listed.
+    """
+    holder = analysis.manufacturer
+    if not analysis.makes:
+        return holder
+    makes = either(analysis.makes)
+    return f"{makes} ({holder})" if holder and holder != makes else makes
+
+
+def wmi_phrase(analysis: VinAnalysis, *, with_holder: bool = True) -> str | None:
+    """Where the WMI is registered, and to whom: "registered to Tesla, Inc. in Germany".
+
+    This is the maker's identifier, not the plant: a provider's plant is shown as "Built in".
+    The region is added only when the country is the one the ISO 3780 range names.
+    """
+    wmi = analysis.wmi or ""
+    where = analysis.country
+    if where and where == country_for(wmi):
+        where = _joined(where, region_for(wmi))
+    elif not where:
+        where = analysis.region
+    if not where:
+        return None
+    holder = analysis.manufacturer if with_holder else None
+    return f"registered to {holder} in {where}" if holder else f"registered in {where}"
+
+
 def _joined(*parts: str | None, sep: str = ", ") -> str | None:
     present = [p for p in parts if p]
     return sep.join(present) if present else None
@@ -171,7 +211,9 @@ def _summary_rows(result: DecodeResult, units: Units) -> list[Row]:
     ]
     if result.spec.source == "offline":
         analysis = result.analysis
-        candidates.append(("Registered in", _joined(analysis.country, analysis.region)))
+        if len(analysis.makes) > 1:
+            candidates.append(("Possible makes", either(analysis.makes)))
+        candidates.append(("WMI", wmi_phrase(analysis, with_holder=False)))
         candidates.append(("Model year", _offline_year(analysis)))
     return [(label, value) for label, value in candidates if value]
 
@@ -187,8 +229,9 @@ def _detail_rows(result: DecodeResult, units: Units) -> list[Row]:
         convert = _CONVERTERS.get(key)
         rows.append((label_for(key), convert(value, units) if convert else value))
     analysis = result.analysis
-    if result.spec.source != "offline" and (analysis.country or analysis.region):
-        rows.append(("WMI registered in", _joined(analysis.country, analysis.region) or ""))
+    wmi = wmi_phrase(analysis)
+    if result.spec.source != "offline" and wmi:
+        rows.append(("WMI", wmi))
     if analysis.check_digit_valid is not None:
         rows.append(("Check digit", "valid" if analysis.check_digit_valid else "does not match"))
     return rows

@@ -32,7 +32,7 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Literal
 
-from vinbot.models.wmi import assignment_for, country_for, is_north_american, region_for
+from vinbot.models.wmi import assignment_for, is_north_american, region_for, wmi_country
 from vinbot.models.year_schemes import scheme_for
 
 if TYPE_CHECKING:
@@ -109,7 +109,8 @@ class VinAnalysis:
     wmi: str | None = None
     region: str | None = None
     country: str | None = None
-    manufacturer: str | None = None  # from the WMI table, exact matches only
+    manufacturer: str | None = None  # the WMI's holder, from the WMI table, exact matches only
+    makes: tuple[str, ...] = ()  # every make the WMI may carry; one only when the WMI settles it
 
 
 def normalise(raw: str) -> str:
@@ -178,8 +179,9 @@ def analyse(raw: str, *, today: date | None = None) -> VinAnalysis:
         model_year_scheme=reading.scheme,
         wmi=wmi,
         region=region_for(wmi),
-        country=country_for(wmi),
+        country=wmi_country(vin),
         manufacturer=assignment.manufacturer if assignment else None,
+        makes=assignment.makes if assignment else (),
     )
 
 

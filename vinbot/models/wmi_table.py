@@ -1,10 +1,16 @@
-"""Curated World Manufacturer Identifier assignments: exact three-character WMIs and who holds them.
+"""The curated supplement to NHTSA's vPIC WMI table, for WMIs vPIC does not list.
 
-Source and policy: curated by hand from manufacturers' public 49 CFR Part 565 WMI assignments as
-published by NHTSA (vPIC), cross-checked against VINs the manufacturers document. Only exact
-three-character WMIs are listed, with no two-character fallback: a guess such as "1M* is Mercury"
-names Motor Coach Industries' `1M8` wrongly, so an unlisted WMI stays unknown. An entry is here
-only when its assignment is certain; when in doubt it was left out.
+The bot's WMI table is generated from NHTSA vPIC (`wmi_vpic.tsv`, made by
+`scripts/generate_wmi_table.py`); vPIC lists the WMIs of makers registered with NHTSA, so WMIs used
+only outside the US market (Tesla's Berlin `XP7`, Toyota Europe's `YAR`, Holden's `6H8`) are
+missing from it. This module fills that gap and nothing else: wherever vPIC lists a WMI, vPIC's
+row wins and the row here is ignored.
+
+Source and policy: curated by hand from manufacturers' public WMI assignments, cross-checked
+against VINs the manufacturers document; rows added later cite their source beside them. Only
+exact three-character WMIs are listed, with no two-character fallback: a guess such as "1M* is
+Mercury" names Motor Coach Industries' `1M8` wrongly, so an unlisted WMI stays unknown. An entry
+is here only when its assignment is certain; when in doubt it was left out.
 
 Each row is (WMI, manufacturer, brand). The brand is None when several brands share the WMI
 (for example Chrysler's `1C4` covers Jeep, Dodge, Chrysler and Ram), so the bot never names a make
@@ -13,6 +19,7 @@ the WMI does not settle.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Final
 
 _CHRYSLER: Final = "Chrysler (FCA US, now Stellantis)"
@@ -389,7 +396,16 @@ WMI_ASSIGNMENTS: Final[tuple[tuple[str, str, str | None], ...]] = (
     ("8AJ", "Toyota Argentina", "Toyota"),
     ("8AP", "Fiat Auto Argentina", "Fiat"),
     ("8AW", "Volkswagen Argentina", "Volkswagen"),
+    # Not in vPIC; each listed in the WMI table of vininfo 1.11.0 (PyPI, BSD-3-Clause,
+    # vininfo/dicts/wmi.py), which follows Wikipedia's WMI list, and seen on real VINs:
+    ("YAR", "Toyota Motor Europe", "Toyota"),  # Proace vans built for Toyota by Stellantis
+    ("6H8", "GM Holden", "Holden"),
+    ("92T", "Bajaj do Brasil", "Bajaj"),  # motorcycles assembled in Manaus
 )
+
+# Curated WMIs whose own country is not the one their ISO 3780 range names: Tesla's Grünheide
+# plant holds XP7, inside the Netherlands' XL-XR range, from Germany.
+SUPPLEMENT_COUNTRIES: Final = MappingProxyType({"XP7": "Germany"})
 
 # WMIs held only by makers of heavy trucks, buses or trailers: Part 565's position-7 model-year
 # rule binds vehicles up to 10,000 lb GVWR, so for these position 7 says nothing about the year.
