@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from telegram.error import TelegramError
 
 from vinbot.formatters.html import esc
-from vinbot.formatters.recovery import update_quarantined_alert
+from vinbot.formatters.recovery import update_quarantined_alert, update_unreadable_alert
 from vinbot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -114,6 +114,12 @@ class TelegramAdminAlerts:
     async def update_quarantined(self, update_id: int, update_kind: str) -> None:
         """Tell every admin that an update failed twice and will not be handled again."""
         await self._send_all(update_quarantined_alert(update_id, update_kind))
+
+    async def update_unreadable(self, update_id: int, update_kind: str) -> None:
+        """Tell every admin (at most once per window and kind) that an update was skipped."""
+        held_back = self._throttle.admit(("unreadable", update_kind))
+        if held_back is not None:
+            await self._send_all(update_unreadable_alert(update_id, update_kind, held_back))
 
     async def _send_all(self, text: str) -> None:
         if self._bot is None:
