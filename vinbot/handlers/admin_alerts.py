@@ -99,10 +99,18 @@ class TelegramAdminAlerts:
         held_back = self._throttle.admit((kind, place))
         if held_back is None or not self._admin_ids:
             return
-        what = "handling an update" if in_update else "a background task"
+        if in_update:
+            what, told, event = (
+                "while handling an update",
+                " The user was told something went wrong;",
+                "update_failed",
+            )
+        else:
+            what, told, event = "in a background task", "", "background_error"
         text = (
-            f"⚠️ <b>Unexpected error</b> in {what}: <code>{esc(kind)}</code> at "
-            f"<code>{esc(place)}</code>. Details are in the logs."
+            f"⚠️ <b>Unexpected error</b> {what}: <code>{esc(kind)}</code> at "
+            f"<code>{esc(place)}</code>.{told} the traceback is in the logs "
+            f"(<code>{event}</code>)."
         )
         if held_back:
             minutes = round(ERROR_ALERT_WINDOW_SECONDS / 60)
