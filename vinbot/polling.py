@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, override
 from telegram.request import BaseRequest
 
 from vinbot.telegram_request import AiohttpRequest
+from vinbot.unreadable_updates import readable_batch
 
 if TYPE_CHECKING:
     from telegram._utils.types import ODVInput
@@ -31,6 +32,8 @@ class PollingProbeRequest(AiohttpRequest):
         super().__init__(**kwargs)
         self._health = health
         self._journal = journal
+        self._last_offset: object = None
+        self._delivered_ids: tuple[int, ...] = ()
 
     @override
     async def do_request(
@@ -44,6 +47,10 @@ class PollingProbeRequest(AiohttpRequest):
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Send the request; a 200 marks polling alive, anything else marks an error."""
+        offset = request_data.parameters.get("offset") if request_data is not None else None
+        # A batch was delivered, yet the offset did not move: PTB could not parse that batch.
+        repeated = bool(self._delivered_ids) and offset == self._last_offset
+        self._last_offset = offset
         journal = self._journal
         if journal is not None:
             # This request's offset acknowledges the previous batch: it must be on disk first.
@@ -63,18 +70,35 @@ class PollingProbeRequest(AiohttpRequest):
             raise
         if status == HTTPStatus.OK:
             self._health.mark_poll_ok()
-            if journal is not None:
-                _record(payload, journal)
+            body = _body(payload)
+            result = _result(body)
+            if repeated and result:
+                result, unreadable = readable_batch(result)
+                if unreadable:
+                    payload = json.dumps({**body, "result": result}).encode()
+            self._delivered_ids = tuple(_ids(result))
+            if journal is not None and result:
+                journal.record_batch(result)
         else:
             self._health.mark_poll_error(RuntimeError(f"getUpdates answered {status}"))
         return status, payload
 
 
-def _record(payload: bytes, journal: UpdateJournal) -> None:
+def _body(payload: bytes) -> Any:
     try:
-        body = json.loads(payload)
+        return json.loads(payload)
     except ValueError:
-        return  # PTB reports the broken answer itself
+        return None  # PTB reports the broken answer itself
+
+
+def _result(body: Any) -> list[Any]:
     result = body.get("result") if isinstance(body, dict) and body.get("ok") is True else None
-    if isinstance(result, list) and result:
-        journal.record_batch(result)
+    return result if isinstance(result, list) else []
+
+
+def _ids(result: list[Any]) -> list[int]:
+    return [
+        u["update_id"]
+        for u in result
+        if isinstance(u, dict) and isinstance(u.get("update_id"), int)
+    ]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from telegram import ReplyParameters, Update
 from telegram.error import TelegramError
 
-from vinbot.formatters.recovery import UPDATE_NOT_PROCESSED
+from vinbot.formatters.recovery import apology_for
 from vinbot.journal import update_kind
 from vinbot.logs import get_logger
 
@@ -120,12 +120,13 @@ async def _quarantine(bot: Bot, row: JournaledUpdate, alerts: QuarantineAlerts) 
         detail="in flight at two failures in a row; not handled again",
     )
     update = _update(data, bot)
-    if update is not None:
-        await _apologise(bot, update)
+    apology = apology_for(kind)
+    if update is not None and apology is not None:
+        await _apologise(bot, update, apology)
     await alerts.update_quarantined(row.update_id, kind)
 
 
-async def _apologise(bot: Bot, update: Update) -> None:
+async def _apologise(bot: Bot, update: Update, apology: str) -> None:
     chat = update.effective_chat
     user = update.effective_user
     chat_id = chat.id if chat is not None else (user.id if user is not None else None)
@@ -138,8 +139,6 @@ async def _apologise(bot: Bot, update: Update) -> None:
         else None
     )
     try:
-        await bot.send_message(
-            chat_id, UPDATE_NOT_PROCESSED, parse_mode=None, reply_parameters=reply
-        )
+        await bot.send_message(chat_id, apology, parse_mode=None, reply_parameters=reply)
     except TelegramError as exc:
         log.warning("quarantine_apology_failed", error_type=type(exc).__name__)

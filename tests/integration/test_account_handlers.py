@@ -201,7 +201,7 @@ async def test_forget_needs_confirmation_then_leaves_no_row(
     refusal = bot.request.sent("answerCallbackQuery")[-1]
     assert (refusal["text"], refusal["show_alert"]) == (account.NOT_YOUR_BUTTON, True)
     await bot.press(confirm)
-    assert "Everything I stored about you is deleted" in bot.replies()[-1]
+    assert "deleted your history, garage and settings" in bot.replies()[-1]
     with closing(sqlite3.connect(tmp_path / "bot.db")) as db:
         tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
         for table in tables:

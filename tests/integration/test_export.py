@@ -146,7 +146,7 @@ async def test_an_export_asked_while_another_is_built_is_refused_not_queued(
         await bot.send("/export", user_id=USER + 1)
 
     assert refused_before_first_done
-    assert "try again in a minute" in bot.replies()[-1]
+    assert "again in a minute" in bot.replies()[-1]
     assert len(bot.request.files("sendDocument")) == 2
 
 

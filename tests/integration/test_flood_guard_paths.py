@@ -69,7 +69,7 @@ async def assert_button_refused(bot: BotHarness, data: str) -> None:
     calls, messages = upstream_calls(bot), len(bot.replies())
     await bot.press(data)
     answer = last_answer(bot)
-    assert "Too many lookups" in answer["text"]
+    assert "more lookups than I allow" in answer["text"]
     assert answer.get("show_alert") in {True, "true", "True"}
     assert len(bot.replies()) == messages
     assert upstream_calls(bot) == calls

@@ -55,6 +55,18 @@ async def test_start_welcomes_with_a_sample_button(bot: BotHarness) -> None:
     assert decoded.action is CallbackAction.DECODE
 
 
+async def test_start_with_the_inline_pause_payload_explains_the_pause(bot: BotHarness) -> None:
+    """The inline "try again" button opens /start slow_down: it is answered, not ignored."""
+    await bot.send("/start slow_down")
+    assert "pausing for a moment" in bot.replies()[-1]
+
+
+async def test_start_with_a_payload_that_is_no_vin_still_welcomes(bot: BotHarness) -> None:
+    """A deep link with some other payload gets the welcome instead of silence."""
+    await bot.send("/start from_a_forum_post")
+    assert "decode Vehicle Identification Numbers" in bot.replies()[-1]
+
+
 async def test_vin_in_text_gets_the_decode_with_a_full_specs_button(bot: BotHarness) -> None:
     """A VIN in a private message is answered with the car and a Full specs button."""
     await bot.send(f"hi, my car is {HONDA.lower()} thanks")
@@ -228,7 +240,7 @@ async def test_flood_guard_tells_once_and_makes_no_upstream_call(tmp_path: Path)
             await harness.send(vin)
     texts = harness.replies()
     assert len(texts) == 3
-    assert "faster than I can take them" in texts[-1]
+    assert "more lookups than I allow in one minute" in texts[-1]
     assert len(carsxe.calls) == 2
 
 

@@ -15,7 +15,7 @@ from telegram.ext import TypeHandler
 from tests.fakes.providers import FakeProvider
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
 from tests.integration.test_update_journal import stored_ids
-from vinbot.formatters.recovery import UPDATE_NOT_PROCESSED
+from vinbot.formatters.recovery import BUTTON_NOT_PROCESSED, UPDATE_NOT_PROCESSED
 from vinbot.handlers.context import BotContext
 from vinbot.journal import UpdateJournal
 from vinbot.models.vehicle import VehicleSpec
@@ -153,6 +153,38 @@ async def test_an_update_that_failed_alone_is_quarantined_with_one_apology_and_a
     assert all("630" in m["text"] and "quarantined" in m["text"] for m in alerts)
     assert not any("Accord" in text for text in bot.replies())  # not handled again
     assert stored_ids(bot.services.settings.database_url) == []
+
+
+async def test_a_quarantined_button_press_gets_its_own_apology_and_a_channel_post_none(
+    bot: BotHarness, journal: UpdateJournal
+) -> None:
+    """A press is told about the button; a channel post gets no apology in the channel's feed."""
+    press = {
+        "update_id": 650,
+        "callback_query": {
+            "id": "q1",
+            "from": {"id": 351, "is_bot": False, "first_name": "P"},
+            "chat_instance": "ci",
+            "data": "x",
+            "message": bot.message("🚗", user_id=351),
+        },
+    }
+    post = {
+        "update_id": 651,
+        "channel_post": {
+            "message_id": 9,
+            "date": 0,
+            "chat": {"id": -100777, "type": "channel", "title": "Cars"},
+            "text": HONDA,
+        },
+    }
+    await journaled(journal, press, post)
+    await journal.begin_replay([650])
+    await journal.begin_replay([651])
+    await recover_updates(tracked(bot), journal, bot.services.admin_alerts)
+
+    sent = [m for m in bot.request.sent() if m["chat_id"] not in ADMINS]
+    assert [(m["chat_id"], m["text"]) for m in sent] == [(351, BUTTON_NOT_PROCESSED)]
 
 
 async def test_updates_beside_a_failing_one_are_replayed_not_quarantined(

@@ -81,6 +81,17 @@ def test_first_refusal_is_flagged_exactly_once_per_streak() -> None:
     assert guard.check(1).first_refusal
 
 
+def test_a_notice_on_a_button_does_not_silence_the_chat() -> None:
+    """Each place a refusal can be seen (chat, button, inline) gets its own one-time notice."""
+    guard = FloodGuard(1, clock=FakeClock())
+    guard.check(1)
+    assert guard.check(1, "button").first_refusal
+    assert not guard.check(1, "button").first_refusal
+    assert guard.check(1, "inline").first_refusal
+    assert guard.check(1).first_refusal
+    assert not guard.check(1).first_refusal
+
+
 def test_limit_zero_turns_the_guard_off() -> None:
     """With limit 0 every attempt is allowed and nothing is remembered."""
     guard = FloodGuard(0, clock=FakeClock())

@@ -24,12 +24,14 @@ GARAGE_HELP = (
     "(or the number from the list instead of the VIN)."
 )
 FORGET_ASK = (
-    "This deletes everything I store about you: history, garage, settings and usage. "
-    "It cannot be undone. Are you sure?"
+    "This deletes everything I store about you: history, garage and settings. It cannot be "
+    "undone. (Only today's count of detailed lookups stays until the day ends at midnight UTC, "
+    "so the daily limit still applies.) Are you sure?"
 )
 FORGET_DONE = (
-    "Done. Everything I stored about you is deleted. Only today's count of detailed lookups "
-    "stays until midnight UTC, so the daily limit still holds; then it goes too."
+    "Done. I've deleted your history, garage and settings. Today's count of detailed lookups "
+    "is kept until the day ends at midnight UTC, so the daily limit still applies; it is "
+    "deleted after that."
 )
 EXPORT_PRIVATE_ONLY = (
     "Your data export is personal, so I only send it in a private chat: open a chat with me "
@@ -39,9 +41,9 @@ EXPORT_CAPTION = "Everything I store about you, as JSON."
 # Group members who write as the group (anonymous admins) or as a channel all look the same
 # to a bot: their VINs are decoded, but nothing personal can be kept for them.
 PERSONAL_ACCOUNT_NEEDED = (
-    "You're writing as the group or a channel, so I can't tell who you are. "
-    "History, garage, settings, market values and your data are personal: send the command "
-    "from your own account, or in a private chat with me. I still decode VINs sent this way."
+    "You're posting as the group or a channel, so I can't tell who you are. /history, "
+    "/garage, /settings, /value, /export and /forget need your own account: post as yourself, "
+    "or use them in a private chat with me. VINs sent this way are still decoded."
 )
 # Alerts (at most 200 characters) for a press on someone else's personal button in a group.
 NOT_YOUR_BUTTON = (
@@ -54,21 +56,25 @@ def export_caption(included: int, omitted: int) -> str:
     """The export's caption; says so when the oldest lookups did not fit in one file."""
     if not omitted:
         return EXPORT_CAPTION
+    newest = "lookup" if included == 1 else "lookups"
+    oldest = "lookup" if omitted == 1 else "lookups"
     return (
-        f"Everything I store about you, as JSON — except your {omitted:,} oldest lookups: with "
-        f"them the file would pass Telegram's 50 MB limit, so it holds the {included:,} newest. "
-        "/forget deletes them all."
+        f"Everything I store about you, as JSON. It holds your {included:,} newest {newest}; "
+        f"the {omitted:,} oldest {oldest} didn't fit under Telegram's 50 MB file limit. They "
+        "are still stored, and /forget deletes them too."
     )
 
 
-EXPORT_BUSY = "I'm putting together someone else's export right now. Please try again in a minute."
+EXPORT_BUSY = "I'm preparing another data export right now. Please send /export again in a minute."
 
 
 def export_too_soon(retry_after: float) -> str:
     """One export per few minutes: when the next one is possible."""
     minutes = max(1, math.ceil(retry_after / 60))
     unit = "minute" if minutes == 1 else "minutes"
-    return f"You just had an export. You can ask for another in {minutes} {unit}."
+    return (
+        f"You asked for an export a few minutes ago. You can ask for another in {minutes} {unit}."
+    )
 
 
 def vehicle_title(year: int | None, make: str | None, model: str | None) -> str:

@@ -36,7 +36,7 @@ HELP = (
     "/recalls VIN — recall campaigns (🔔 under a decode does the same)\n"
     "/value VIN — market value from mileage, state and condition (💰)\n"
     "/plate PLATE STATE [COUNTRY] — find the VIN behind a licence plate\n"
-    "/history — your last 10 lookups (re-open them for free)\n"
+    "/history — your last 10 VINs (re-open them for free)\n"
     "/garage — cars you saved with 💾 Save; "
     "<code>/garage rename VIN nickname</code> names one\n"
     "/settings — metric or imperial units, recall alerts\n"
@@ -46,6 +46,11 @@ HELP = (
     "/help — this message"
 )
 
+# After the inline "try again" button: it opens the private chat with /start slow_down.
+INLINE_PAUSED = (
+    "You've made a lot of lookups in the last minute, so I'm pausing for a moment. Wait a few "
+    "seconds, then type my name and the VIN in your chat again, or just send the VIN here."
+)
 NO_VIN_HINT = (
     "I couldn't find a VIN in that. A VIN has 17 letters and digits, like "
     "<code>1HGCM82633A004352</code>. /help has more."
@@ -73,15 +78,27 @@ def slow_down(retry_after: float) -> str:
     """The flood guard's one-time notice."""
     seconds = max(1, math.ceil(retry_after))
     return (
-        "You're sending lookups faster than I can take them. "
-        f"Please wait {seconds} s and send again."
+        "That's more lookups than I allow in one minute, so I skipped this one. "
+        f"Please wait {seconds} s, then try again."
+    )
+
+
+def slow_down_found(retry_after: float) -> str:
+    """The flood guard after a plate or photo lookup found a VIN but its decode was refused."""
+    seconds = max(1, math.ceil(retry_after))
+    return (
+        "I found the VIN above but hit the per-minute limit before decoding it. "
+        f"Send me that VIN in {seconds} s."
     )
 
 
 def slow_down_button(retry_after: float) -> str:
     """The flood guard's answer to a button press (an alert or a toast, at most 200 chars)."""
     seconds = max(1, math.ceil(retry_after))
-    return f"Too many lookups in a minute. Please wait {seconds} s and press again."
+    return (
+        f"That's more lookups than I allow in one minute. Please wait {seconds} s, "
+        "then press again."
+    )
 
 
 def _duration(seconds: float) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from telegram.error import TelegramError
 
 from vinbot.formatters.html import esc
-from vinbot.formatters.recovery import update_quarantined_alert
+from vinbot.formatters.recovery import update_quarantined_alert, update_unreadable_alert
 from vinbot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -99,10 +99,18 @@ class TelegramAdminAlerts:
         held_back = self._throttle.admit((kind, place))
         if held_back is None or not self._admin_ids:
             return
-        what = "handling an update" if in_update else "a background task"
+        if in_update:
+            what, told, event = (
+                "while handling an update",
+                " The user was told something went wrong;",
+                "update_failed",
+            )
+        else:
+            what, told, event = "in a background task", "", "background_error"
         text = (
-            f"⚠️ <b>Unexpected error</b> in {what}: <code>{esc(kind)}</code> at "
-            f"<code>{esc(place)}</code>. Details are in the logs."
+            f"⚠️ <b>Unexpected error</b> {what}: <code>{esc(kind)}</code> at "
+            f"<code>{esc(place)}</code>.{told} the traceback is in the logs "
+            f"(<code>{event}</code>)."
         )
         if held_back:
             minutes = round(ERROR_ALERT_WINDOW_SECONDS / 60)
@@ -114,6 +122,12 @@ class TelegramAdminAlerts:
     async def update_quarantined(self, update_id: int, update_kind: str) -> None:
         """Tell every admin that an update failed twice and will not be handled again."""
         await self._send_all(update_quarantined_alert(update_id, update_kind))
+
+    async def update_unreadable(self, update_id: int, update_kind: str) -> None:
+        """Tell every admin (at most once per window and kind) that an update was skipped."""
+        held_back = self._throttle.admit(("unreadable", update_kind))
+        if held_back is not None:
+            await self._send_all(update_unreadable_alert(update_id, update_kind, held_back))
 
     async def _send_all(self, text: str) -> None:
         if self._bot is None:

@@ -11,6 +11,8 @@ from vinbot.formatters.keyboards import sample_keyboard
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import answer_text, reply_html
 from vinbot.handlers.identity import requester_of
+from vinbot.handlers.inline import SLOW_START_PARAMETER
+from vinbot.models.vin_request import parse_vin_request
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -22,7 +24,7 @@ BOT_COMMANDS = (
     BotCommand("recalls", "Recall campaigns: /recalls VIN"),
     BotCommand("value", "Market value: /value VIN"),
     BotCommand("plate", "VIN from a plate: /plate 7ABC123 CA"),
-    BotCommand("history", "Your last 10 lookups"),
+    BotCommand("history", "Your last 10 VINs"),
     BotCommand("garage", "Your saved cars"),
     BotCommand("settings", "Units and recall alerts"),
     BotCommand("export", "Download everything stored about you"),
@@ -33,12 +35,16 @@ BOT_COMMANDS = (
 
 
 async def on_start(update: Update, context: BotContext) -> None:
-    """Welcome with a sample button; a deep-link payload that is a VIN is decoded at once."""
+    """Welcome with a sample button; a deep-link payload that is a VIN is decoded at once, and
+    the inline "try again" button's payload explains the pause."""
     message = update.effective_message
     if message is None:
         return
     payload = " ".join(context.args or [])
-    if payload:
+    if payload == SLOW_START_PARAMETER:
+        await reply_html(message, context, messages.INLINE_PAUSED)
+        return
+    if payload and not parse_vin_request(payload).empty:
         await answer_text(message, context, payload, hint=False)
         return
     await reply_html(

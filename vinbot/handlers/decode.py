@@ -51,10 +51,15 @@ async def reply_html(message: Message, context: BotContext, text: str, **kwargs:
     context.services.metrics.reply_sent("message")
 
 
-async def flood_guarded(message: Message, context: BotContext, user_id: int) -> bool:
-    """Whether the user may have another lookup now; says "slow down" once when not."""
+async def flood_guarded(
+    message: Message, context: BotContext, user_id: int, *, found_vin: bool = False
+) -> bool:
+    """Whether the user may have another lookup now; says "slow down" once when not (every
+    time when a VIN was just found for them, so they know to send it themselves later)."""
     decision = context.services.flood_guard.check(user_id)
-    if not decision.allowed and decision.first_refusal:
+    if not decision.allowed and found_vin:
+        await reply_html(message, context, messages.slow_down_found(decision.retry_after))
+    elif not decision.allowed and decision.first_refusal:
         await reply_html(message, context, messages.slow_down(decision.retry_after))
     return decision.allowed
 
@@ -62,7 +67,7 @@ async def flood_guarded(message: Message, context: BotContext, user_id: int) -> 
 async def button_flood_guarded(query: CallbackQuery, context: BotContext) -> bool:
     """Whether the presser may have another lookup now; a refusal answers the press itself (an
     alert the first time, a toast after), never a message in the chat."""
-    decision = context.services.flood_guard.check(presser_of(query).key)
+    decision = context.services.flood_guard.check(presser_of(query).key, "button")
     if not decision.allowed:
         await query.answer(
             messages.slow_down_button(decision.retry_after), show_alert=decision.first_refusal
@@ -77,12 +82,13 @@ async def send_decode(
     requester: Requester,
     *,
     counted: bool = False,
+    found: bool = False,
 ) -> None:
-    """Decode one VIN for a requester (flood-guarded unless `counted` already) and reply with
-    the answer or the reason."""
+    """Decode one VIN for a requester (flood-guarded unless `counted` already; `found` when a
+    plate or photo lookup just produced it) and reply with the answer or the reason."""
     services = context.services
     user_id = requester.key
-    if not counted and not await flood_guarded(message, context, user_id):
+    if not counted and not await flood_guarded(message, context, user_id, found_vin=found):
         return
     is_admin = requester.personal and user_id in services.settings.admin_ids
     # A chat writing as itself has no history to look at: none is kept for it.

@@ -16,6 +16,7 @@ from telegram.error import (
 )
 
 from vinbot.formatters import messages
+from vinbot.handlers.identity import requester_of
 from vinbot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ async def on_error(update: object, context: BotContext) -> None:
         log.error(
             "update_failed",
             update_id=update.update_id,
-            user_id=update.effective_user.id if update.effective_user else None,
+            user_id=requester.key if (requester := requester_of(update)) else None,
             chat_id=update.effective_chat.id if update.effective_chat else None,
             error_type=kind,
             exc_info=error,

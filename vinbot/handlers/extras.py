@@ -143,7 +143,7 @@ async def on_plate_command(update: Update, context: BotContext) -> None:
         await reply_html(message, context, texts.PLATE_NOT_FOUND)
         return
     await reply_html(message, context, texts.plate_found(result))
-    await send_decode(message, context, result.vin, requester)
+    await send_decode(message, context, result.vin, requester, found=True)
 
 
 def _largest_image(message: Message) -> tuple[str, int | None] | None:
@@ -221,7 +221,7 @@ async def _answer_ocr(
 ) -> None:
     if isinstance(outcome, Decided):
         await reply_html(message, context, texts.ocr_read(outcome.vin))
-        await send_decode(message, context, outcome.vin, requester)
+        await send_decode(message, context, outcome.vin, requester, found=True)
         return
     if isinstance(outcome, Candidates) and outcome.candidates:
         codec = context.services.callbacks

@@ -24,10 +24,12 @@ from vinbot.handlers.inline import on_inline_query
 from vinbot.handlers.market_value import market_value_conversation
 from vinbot.handlers.media import on_caption, on_media
 from vinbot.handlers.observe import observe_update
+from vinbot.handlers.unreadable import UnreadableUpdateHandler
 
 if TYPE_CHECKING:
     from vinbot.handlers.context import VinbotApplication
 
+UNREADABLE_GROUP = -3  # placeholders for updates PTB could not parse: answered, then stopped
 OBSERVE_GROUP = -1
 MAIN_GROUP = 0
 
@@ -49,6 +51,7 @@ _MEDIA = (
 
 def register_handlers(application: VinbotApplication) -> None:
     """Attach every handler and the error handler to the application."""
+    application.add_handler(UnreadableUpdateHandler(), group=UNREADABLE_GROUP)
     application.add_handler(TypeHandler(Update, observe_update), group=OBSERVE_GROUP)
     codec = application.bot_data.services.callbacks
     application.add_handlers(

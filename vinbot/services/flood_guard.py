@@ -34,7 +34,9 @@ _ALLOWED = FloodDecision(allowed=True)
 @dataclass(slots=True)
 class _Window:
     accepted: deque[float] = field(default_factory=deque)
-    notified: bool = False
+    # Where the user was told already: a notice on a button or an inline list is not seen in
+    # the chat, so each place gets its own one-time notice.
+    notified: set[str] = field(default_factory=set)
 
 
 class FloodGuard:
@@ -66,8 +68,9 @@ class FloodGuard:
         """How many users the guard currently remembers."""
         return len(self._users)
 
-    def check(self, user_id: int) -> FloodDecision:
-        """Count an attempt by this user if allowed, and say whether it is."""
+    def check(self, user_id: int, where: str = "chat") -> FloodDecision:
+        """Count an attempt by this user if allowed, and say whether it is (and whether to tell
+        them: once per refusal streak in each place a notice can be seen, e.g. chat, button)."""
         if not self.enabled:
             return _ALLOWED
         now = self._clock()
@@ -80,11 +83,11 @@ class FloodGuard:
             accepted.popleft()
         if len(accepted) < self._limit:
             accepted.append(now)
-            window.notified = False
+            window.notified.clear()
             self._users.move_to_end(user_id)
             return _ALLOWED
-        first_refusal = not window.notified
-        window.notified = True
+        first_refusal = where not in window.notified
+        window.notified.add(where)
         return FloodDecision(
             allowed=False,
             retry_after=max(accepted[0] + self._window - now, 0.0),
