@@ -15,6 +15,7 @@ from vinbot.cache.memory import MemoryCache
 from vinbot.cache.upstash import UpstashCache
 from vinbot.clients.breaker import CircuitBreaker
 from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
+from vinbot.clients.carsxe_title import CarsXETitleRecords
 from vinbot.clients.nhtsa import NhtsaVpicClient, nhtsa_http_client
 from vinbot.clients.nhtsa_recalls import NhtsaRecallsClient, nhtsa_recalls_http_client
 from vinbot.clients.offline import OfflineProvider
@@ -45,6 +46,7 @@ from vinbot.services.recalls import RecallsService
 from vinbot.services.retention import RetentionService
 from vinbot.services.settings import UserSettingsService
 from vinbot.services.status import StatusService
+from vinbot.services.title_check import TitleCheckService
 from vinbot.services.vehicle_photo import VehiclePhotoService
 from vinbot.storage.engine import Database
 from vinbot.storage.recall_alert_repository import SqlRecallAlertRepository
@@ -218,6 +220,7 @@ def build_extras(
             photos=VehiclePhotoService(core.carsxe, core.cache),
             ocr=VinOcrService(core.carsxe, cache=core.cache),
             plates=PlateService(core.carsxe, core.cache),
+            title_checks=TitleCheckService(CarsXETitleRecords(core.carsxe), core.cache, gate),
         )
     extras = ExtrasService(gate, recalls, paid, photos=settings.vehicle_photos)
     stack.push_async_callback(extras.aclose)  # before the gate and the HTTP clients close

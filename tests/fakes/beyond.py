@@ -15,6 +15,7 @@ from vinbot.models.market_value import MarketValue, PriceRange
 from vinbot.models.ocr import OcrCandidate, OcrResult
 from vinbot.models.plate import PlateResult
 from vinbot.models.recalls import Recall, RecallReport
+from vinbot.models.title_check import LienTheftReport, TheftEvent, TitleHistory
 
 if TYPE_CHECKING:
     from vinbot.models.market_value import Condition
@@ -202,3 +203,38 @@ class FakePlates:
             make="Honda",
             model="Accord",
         )
+
+
+# The theft and title check's two CarsXE endpoints.
+STOLEN_EVENT = TheftEvent(
+    name="Active Theft",
+    kind="theft",
+    location="OH",
+    details=("The vehicle is reported to be an Active Theft.",),
+)
+
+
+@dataclass
+class FakeTitleRecords:
+    """CarsXE's /v1/lien-theft and /history: answers per VIN (none listed by default)."""
+
+    thefts: dict[str, LienTheftReport] = field(default_factory=dict)
+    histories: dict[str, TitleHistory] = field(default_factory=dict)
+    theft_error: Exception | None = None
+    history_error: Exception | None = None
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0  # seconds before answering, so concurrent checks overlap
+
+    async def lien_theft(self, vin: str) -> LienTheftReport:
+        self.calls.append(("lien-theft", vin))
+        await asyncio.sleep(self.delay)
+        if self.theft_error is not None:
+            raise self.theft_error
+        return self.thefts.get(vin, LienTheftReport())
+
+    async def title_history(self, vin: str) -> TitleHistory:
+        self.calls.append(("history", vin))
+        await asyncio.sleep(self.delay)
+        if self.history_error is not None:
+            raise self.history_error
+        return self.histories.get(vin, TitleHistory())

@@ -17,6 +17,7 @@ from tests.fakes.beyond import (
     FakeMarketValues,
     FakeModelRecalls,
     FakePlates,
+    FakeTitleRecords,
     FakeVinReader,
     FakeVinRecalls,
 )
@@ -35,6 +36,7 @@ from vinbot.services.ocr import VinOcrService
 from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.plate import PlateService
 from vinbot.services.recalls import RecallsService
+from vinbot.services.title_check import TitleCheckService
 from vinbot.services.vehicle_photo import VehiclePhotoService
 from vinbot.telegram_app import BotApiRequests, build_application
 
@@ -56,6 +58,7 @@ class ExtrasFakes:
     images: FakeImages = field(default_factory=FakeImages)
     reader: FakeVinReader = field(default_factory=FakeVinReader)
     plates: FakePlates = field(default_factory=FakePlates)
+    titles: FakeTitleRecords = field(default_factory=FakeTitleRecords)
 
     def build(
         self,
@@ -77,6 +80,7 @@ class ExtrasFakes:
                 photos=VehiclePhotoService(self.images, cache),
                 ocr=VinOcrService(self.reader),
                 plates=PlateService(self.plates, cache),
+                title_checks=TitleCheckService(self.titles, cache, gate),
             )
         return ExtrasService(gate, recalls, services, photos=photos)
 

@@ -24,6 +24,7 @@ RECALLS_TTL = 6 * _HOUR
 MARKET_VALUE_TTL = 6 * _HOUR
 IMAGE_TTL = 30 * _DAY
 PLATE_TTL = 7 * _DAY  # plates get reassigned; a week keeps a stale answer from living long
+TITLE_CHECK_TTL = 6 * _HOUR  # a theft or a lien can be reported any day: hours, not days
 
 # Markers start with "~", which user text can never produce because `_escape` encodes it.
 _NONE_MARKER = "~"
@@ -117,3 +118,8 @@ def plate_key(plate: str, *, country: str = "US", state: str | None = None) -> s
     """Where a licence plate's lookup is cached; spaces, dots and dashes in it are ignored."""
     compact = _PLATE_SEPARATORS.sub("", plate)
     return _key("plate", _code(country), _optional_code(state), _code(compact))
+
+
+def title_check_key(vin: str) -> str:
+    """Where a VIN's theft, lien and title check (both CarsXE answers) is cached."""
+    return _key("title-check", _code(vin))

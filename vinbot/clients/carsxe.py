@@ -251,6 +251,18 @@ class CarsXEClient:
             not_found=partial(_plate_rejection, country, state),
         )
 
+    async def get_json[T](
+        self,
+        path: str,
+        params: Mapping[str, str],
+        parse: Callable[[wire.JsonObject], T],
+        *,
+        not_found: Callable[[int, str], VinNotFound] | None = None,
+    ) -> T:
+        """One GET to another CarsXE endpoint (its parsing in a module of its own), with the
+        shared breaker, retries and error mapping; `success` must be true."""
+        return await self._get_json(path, params, parse, not_found=not_found)
+
     async def _get_json[T](
         self,
         path: str,

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from vinbot.formatters.html import clip, esc, fit
 from vinbot.models.callback import CallbackAction
+from vinbot.models.title_check import is_us_market
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -144,6 +145,9 @@ def garage_page(
                 ),
             ]
         )
+        if is_us_market(entry.vin):  # re-check theft and liens on demand (never automatically)
+            check = codec.encode(CallbackAction.TITLE_CHECK, entry.vin)
+            rows[-1].insert(1, InlineKeyboardButton("🛡 Check", callback_data=check))
     lines += ["", GARAGE_HELP]
     return fit(lines), InlineKeyboardMarkup(rows)
 

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from vinbot.formatters.messages import SAMPLE_VIN
 from vinbot.models.callback import CallbackAction
+from vinbot.models.title_check import is_us_market
 
 if TYPE_CHECKING:
     from vinbot.models.callback import CallbackCodec
@@ -34,7 +35,11 @@ def decode_keyboard(
                 "💰 Market value", callback_data=codec.encode(CallbackAction.VALUE, vin)
             )
         )
-    return InlineKeyboardMarkup([[toggle, save], extras])
+    rows = [[toggle, save], extras]
+    if market_value and is_us_market(vin):  # the theft and title check reads US records only
+        check = codec.encode(CallbackAction.TITLE_CHECK, vin)
+        rows.append([InlineKeyboardButton("🛡 Theft & title", callback_data=check)])
+    return InlineKeyboardMarkup(rows)
 
 
 def sample_keyboard(codec: CallbackCodec) -> InlineKeyboardMarkup:

@@ -21,6 +21,7 @@ from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import button_flood_guarded, send_decode
 from vinbot.handlers.extras import recalls_page_pressed, send_recalls
 from vinbot.handlers.identity import press_key, presser_of
+from vinbot.handlers.title_check import title_button_pressed
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
@@ -44,6 +45,8 @@ _VIN_ACTIONS = frozenset(
         CallbackAction.RECALLS,
         CallbackAction.RECALLS_PAGE,
         CallbackAction.OCR_PICK,
+        CallbackAction.TITLE_CHECK,
+        CallbackAction.TITLE_CONFIRM,
     }
 )
 
@@ -101,6 +104,10 @@ async def _route_vin_action(
             if await button_flood_guarded(query, context):
                 await query.answer()
                 await send_recalls(message, context, vin, presser_of(query).key)
+        case CallbackAction.TITLE_CHECK | CallbackAction.TITLE_CONFIRM:
+            await title_button_pressed(
+                query, context, vin, confirm=action is CallbackAction.TITLE_CONFIRM
+            )
         case CallbackAction.RECALLS_PAGE:
             if await button_flood_guarded(query, context):
                 await recalls_page_pressed(query, context, callback.payload)

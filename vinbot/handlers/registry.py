@@ -24,6 +24,7 @@ from vinbot.handlers.inline import on_inline_query
 from vinbot.handlers.market_value import market_value_conversation
 from vinbot.handlers.media import on_caption, on_media
 from vinbot.handlers.observe import observe_update
+from vinbot.handlers.title_check import on_check_command
 from vinbot.handlers.unreadable import UnreadableUpdateHandler
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ def register_handlers(application: VinbotApplication) -> None:
             CommandHandler("forget", on_forget, filters=_USER_MESSAGES),
             CommandHandler("recalls", on_recalls_command, filters=_USER_MESSAGES),
             CommandHandler("plate", on_plate_command, filters=_USER_MESSAGES),
+            CommandHandler("check", on_check_command, filters=_USER_MESSAGES),
             MessageHandler(filters.COMMAND & _USER_MESSAGES, on_unknown_command),
             MessageHandler(filters.TEXT & _USER_MESSAGES, on_text),
             MessageHandler(filters.CAPTION & _USER_MESSAGES, on_caption),

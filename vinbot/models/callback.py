@@ -44,6 +44,8 @@ class CallbackAction(StrEnum):
     FORGET_CONFIRM = "forget_confirm"
     OCR_PICK = "ocr_pick"
     SETTINGS = "settings"
+    TITLE_CHECK = "title_check"  # 🛡 offer a theft and title check (its cost, then confirm)
+    TITLE_CONFIRM = "title_confirm"  # the confirmation that spends the check's paid lookups
 
 
 # Buttons live on in old chats: a code, once shipped, keeps its meaning forever.
@@ -61,6 +63,8 @@ ACTION_CODES: Final[dict[CallbackAction, str]] = {
     CallbackAction.FORGET_CONFIRM: "fc",
     CallbackAction.OCR_PICK: "op",
     CallbackAction.SETTINGS: "st",
+    CallbackAction.TITLE_CHECK: "tc",
+    CallbackAction.TITLE_CONFIRM: "tk",
 }
 _ACTIONS_BY_CODE: Final = {code: action for action, code in ACTION_CODES.items()}
 
@@ -73,6 +77,7 @@ PERSONAL_ACTIONS: Final[dict[CallbackAction, int]] = {
     CallbackAction.GARAGE_REMOVE: 1,
     CallbackAction.SETTINGS: 2,
     CallbackAction.FORGET_CONFIRM: 0,
+    CallbackAction.TITLE_CONFIRM: 1,
 }
 
 VERSION: Final = "1"

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from vinbot.services.paid_calls import PaidCallGate, Reservation
     from vinbot.services.plate import PlateService
     from vinbot.services.recalls import RecallsService
+    from vinbot.services.title_check import TitleCheckService
     from vinbot.services.vehicle_photo import VehiclePhotoService
 
 log = get_logger(__name__)
@@ -59,6 +60,7 @@ class PaidServices:
     photos: VehiclePhotoService
     ocr: VinOcrService
     plates: PlateService
+    title_checks: TitleCheckService | None = None
 
 
 class ExtrasService:
@@ -89,6 +91,11 @@ class ExtrasService:
     def paid_features(self) -> bool:
         """Whether market value, VIN OCR, plates and photos are available (a CarsXE key)."""
         return self._paid is not None
+
+    @property
+    def title_checks(self) -> TitleCheckService | None:
+        """The theft and title check (it reserves its own paid calls); None without CarsXE."""
+        return None if self._paid is None else self._paid.title_checks
 
     async def recalls(self, vin: str, *, user_id: int, is_admin: bool) -> RecallOutcome:
         """Recalls for a VIN: by VIN (paid) when the quota allows, else NHTSA's by model."""

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from vinbot.models.records import CapEvent, QuotaDecision
+    from vinbot.models.records import CapEvent, QuotaDecision, QuotaReason
     from vinbot.services.quota import QuotaService
 
 log = get_logger(__name__)
@@ -118,6 +118,17 @@ class PaidCallGate:
                 return decision, None
             self._pending[user_id] += 1
         return decision, Reservation(user_id, self._settle)
+
+    async def remaining(self, user_id: int, *, is_admin: bool) -> tuple[int, QuotaReason] | None:
+        """Paid calls this user may still cause now (calls not yet written count), and which
+        limit that is; None when no limit applies."""
+        await self._quota.prime(user_id)
+        return await self._quota.remaining(
+            user_id,
+            is_admin=is_admin,
+            pending_user=self._pending[user_id],
+            pending_total=self._pending.total(),
+        )
 
     def _settle(self, user_id: int, paid: bool) -> None:
         if not paid:

@@ -13,7 +13,7 @@ from vinbot.models.records import CapEvent, QuotaDecision, UsageCounts, UsageSum
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from vinbot.models.records import Clock
+    from vinbot.models.records import Clock, QuotaReason
     from vinbot.storage.repositories import UsageRepository
 
 # Counts read once are kept: this process is the only one that writes them, so memory and
@@ -84,6 +84,23 @@ class QuotaService:
                 allowed=False, reason="user_daily", resets_at=next_midnight(moment)
             )
         return QuotaDecision(allowed=True)
+
+    async def remaining(
+        self, user_id: int, *, is_admin: bool, pending_user: int = 0, pending_total: int = 0
+    ) -> tuple[int, QuotaReason] | None:
+        """How many paid calls this user may still cause now, and which limit that is (the
+        smaller of their day's and the bot's month's); None when neither limit applies."""
+        moment = self._utc_now()
+        counts = await self._counts(user_id, moment)
+        left: list[tuple[int, QuotaReason]] = []
+        if self._monthly:
+            left.append((self._monthly - counts.month_total - pending_total, "bot_monthly"))
+        if self._daily and not is_admin:
+            left.append((self._daily - counts.user_today - pending_user, "user_daily"))
+        if not left:
+            return None
+        count, reason = min(left, key=lambda item: item[0])
+        return max(count, 0), reason
 
     async def prime(self, user_id: int) -> None:
         """Read the user's counts now unless they are remembered, so check() needs no read."""

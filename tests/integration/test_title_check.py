@@ -1,0 +1,169 @@
+"""The theft and title check through the handlers: offer, confirmation, answer, garage."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.beyond import STOLEN_EVENT
+from tests.integration.bot_harness import BotHarness
+from tests.integration.test_extras_handlers import make_bot
+from vinbot.formatters import account
+from vinbot.models.callback import CallbackAction
+from vinbot.models.errors import ProviderUnavailable
+from vinbot.models.title_check import LienTheftReport, TheftEvent, TitleHistory, TitleRecord
+
+HONDA = "1HGCM82633A004352"
+EUROPEAN = "WVWZZZ1KZAW123456"  # a Golf built for Europe: no check digit, no US title
+USER = 100
+LIEN = TheftEvent(name="Open Lien", kind="lien", location="TX", lienholder="Acme Credit")
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    async with AsyncExitStack() as stack:
+        yield await make_bot(stack, tmp_path, DAILY_LOOKUPS_PER_USER="7")
+
+
+def buttons(sent: dict[str, Any]) -> list[dict[str, str]]:
+    markup = sent.get("reply_markup") or {"inline_keyboard": []}
+    return [b for row in markup["inline_keyboard"] for b in row]
+
+
+def confirm_data(bot: BotHarness) -> str:
+    return bot.services.callbacks.encode(CallbackAction.TITLE_CONFIRM, HONDA, owner=USER)
+
+
+async def test_decode_of_a_us_vin_offers_the_check(bot: BotHarness) -> None:
+    """A US-market decode carries the 🛡 Theft & title button, which opens the offer."""
+    await bot.send(HONDA)
+    check = next(b for b in buttons(bot.request.sent()[-1]) if "Theft" in b["text"])
+    await bot.press(check["callback_data"])
+    assert "uses 2 of your 6 paid lookups left today" in bot.replies()[-1]
+    assert bot.extras.titles.calls == []
+
+
+async def test_check_shows_the_cost_and_spends_only_on_the_press(bot: BotHarness) -> None:
+    """/check shows the cost and a confirm button; nothing is called until it is pressed."""
+    await bot.send(f"/check {HONDA}")
+    offer = bot.request.sent()[-1]
+    assert "uses 2 of your 7 paid lookups left today" in offer["text"]
+    assert any("Check" in b["text"] for b in buttons(offer))
+    assert bot.extras.titles.calls == []
+    await bot.press(buttons(offer)[0]["callback_data"])
+    assert sorted(kind for kind, _ in bot.extras.titles.calls) == ["history", "lien-theft"]
+    assert (
+        "No theft, lien or export records found" in bot.request.sent("editMessageText")[-1]["text"]
+    )
+
+
+async def test_stolen_car_leads_with_the_theft(bot: BotHarness) -> None:
+    """A theft record comes first, before the lien and the salvage brand, with police advice."""
+    titles = bot.extras.titles
+    titles.thefts[HONDA] = LienTheftReport(events=(LIEN, STOLEN_EVENT))
+    titles.histories[HONDA] = TitleHistory(
+        records=(
+            TitleRecord("brand", date=dt.date(2021, 5, 1), state="FL", description="SALVAGE"),
+            TitleRecord("title", date=dt.date(2020, 1, 2), state="OH", odometer=40000),
+        )
+    )
+    await bot.press(confirm_data(bot))
+    text = bot.request.sent("editMessageText")[-1]["text"]
+    assert text.index("⛔") < text.index("Open Lien") < text.index("SALVAGE")
+    assert "contact the police" in text
+    assert "reported to be an Active Theft" in text
+    assert "lender may own the car" in text
+
+
+async def test_no_records_never_reads_as_clean(bot: BotHarness) -> None:
+    """An empty answer says no records were found and what NMVTIS covers, never "clean"."""
+    await bot.press(confirm_data(bot))
+    text = bot.request.sent("editMessageText")[-1]["text"]
+    assert "clean" not in text.lower()
+    assert "No salvage, junk, total-loss or title-brand records found" in text
+    assert "titled outside the US" in text
+    assert "every accident or repair" in text
+
+
+async def test_non_us_vin_makes_no_call(bot: BotHarness) -> None:
+    """A VIN built for Europe is explained, with no offer and no paid call."""
+    await bot.send(f"/check {EUROPEAN}")
+    reply = bot.request.sent()[-1]
+    assert "doesn't look like a car built for the US market" in reply["text"]
+    assert "reply_markup" not in reply
+    await bot.press(
+        bot.services.callbacks.encode(CallbackAction.TITLE_CONFIRM, EUROPEAN, owner=USER)
+    )
+    assert bot.extras.titles.calls == []
+
+
+async def test_cached_answer_is_free_and_immediate(bot: BotHarness) -> None:
+    """After a check, /check answers from the cache at once: no offer, no new calls."""
+    await bot.press(confirm_data(bot))
+    await bot.send(f"/check {HONDA}")
+    assert "No theft, lien or export records found" in bot.replies()[-1]
+    assert len(bot.extras.titles.calls) == 2
+
+
+async def test_double_tap_makes_one_paid_check(bot: BotHarness) -> None:
+    """Two taps on the confirm button at once make one pair of calls."""
+    bot.extras.titles.delay = 0.2
+    await asyncio.gather(bot.press(confirm_data(bot)), bot.press(confirm_data(bot)))
+    assert len(bot.extras.titles.calls) == 2
+
+
+async def test_someone_elses_confirm_button_is_refused(bot: BotHarness) -> None:
+    """In a group only the person who asked may confirm the spend."""
+    await bot.send(f"/check {HONDA}", chat_id=-500, chat_type="group")
+    offer = bot.request.sent()[-1]
+    await bot.press(
+        buttons(offer)[0]["callback_data"], user_id=200, chat_id=-500, chat_type="group"
+    )
+    assert bot.request.sent("answerCallbackQuery")[-1]["text"] == account.NOT_YOUR_BUTTON
+    assert bot.extras.titles.calls == []
+
+
+async def test_too_few_lookups_left_gets_no_button(tmp_path: Path) -> None:
+    """With one paid lookup left the offer says so and has no confirm button."""
+    async with AsyncExitStack() as stack:
+        bot = await make_bot(stack, tmp_path, DAILY_LOOKUPS_PER_USER="1")
+        await bot.send(f"/check {HONDA}")
+        offer = bot.request.sent()[-1]
+        assert "you have 1 left today" in offer["text"]
+        assert buttons(offer) == []
+
+
+async def test_one_source_down_shows_the_other_and_is_not_cached(bot: BotHarness) -> None:
+    """With /history down the theft part is shown, the gap is said, and nothing is cached."""
+    bot.extras.titles.history_error = ProviderUnavailable("carsxe", "502")
+    bot.extras.titles.thefts[HONDA] = LienTheftReport(events=(STOLEN_EVENT,))
+    await bot.press(confirm_data(bot))
+    text = bot.request.sent("editMessageText")[-1]["text"]
+    assert "⛔" in text
+    assert "NMVTIS title records couldn't be reached" in text
+    await bot.send(f"/check {HONDA}")
+    assert "paid lookups left today" in bot.replies()[-1]
+
+
+async def test_garage_car_can_be_rechecked(bot: BotHarness) -> None:
+    """/garage has a 🛡 Check button per US car that opens the offer (no automatic calls)."""
+    await bot.press(bot.services.callbacks.encode(CallbackAction.SAVE, HONDA))
+    await bot.send("/garage")
+    check = next(b for b in buttons(bot.request.sent()[-1]) if "Check" in b["text"])
+    await bot.press(check["callback_data"])
+    assert "paid lookups left today" in bot.replies()[-1]
+    assert bot.extras.titles.calls == []
+
+
+async def test_free_bot_explains_the_check_needs_carsxe(tmp_path: Path) -> None:
+    """Without a CarsXE key /check says why it cannot run."""
+    async with AsyncExitStack() as stack:
+        bot = await make_bot(stack, tmp_path, paid=False)
+        await bot.send(f"/check {HONDA}")
+        assert "no CarsXE key" in bot.replies()[-1]

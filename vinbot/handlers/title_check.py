@@ -1,0 +1,115 @@
+"""/check VIN and the 🛡 buttons: offer the theft and title check, spend only on confirmation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import Message
+from telegram.error import BadRequest
+
+from vinbot.formatters import title_check as texts
+from vinbot.formatters.html import esc_error
+from vinbot.handlers.account import person_asking
+from vinbot.handlers.decode import button_flood_guarded, reply_html, reply_invalid, with_typing
+from vinbot.handlers.identity import presser_of
+from vinbot.models.errors import InvalidVin, ProviderUnavailable
+from vinbot.models.title_check import TitleCheck
+from vinbot.services.extras import PaidFeatureRefused
+from vinbot.services.title_check import NotUsMarket
+
+if TYPE_CHECKING:
+    from telegram import CallbackQuery, Update
+
+    from vinbot.handlers.context import BotContext
+
+
+def _not_us_market(exc: NotUsMarket) -> str:
+    analysis = exc.analysis
+    return texts.not_us_market(analysis.vin, analysis.country, analysis.region)
+
+
+async def offer_check(message: Message, context: BotContext, raw_vin: str, user_id: int) -> None:
+    """The cached answer (free), or what a check costs with a confirm button for this user."""
+    services = context.services
+    checks = services.extras.title_checks
+    if checks is None:
+        await reply_html(message, context, texts.NO_KEY)
+        return
+    try:
+        found = await checks.offer(
+            raw_vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids
+        )
+    except NotUsMarket as exc:
+        await reply_html(message, context, _not_us_market(exc))
+        return
+    except InvalidVin as exc:
+        await reply_invalid(message, context, exc)
+        return
+    if isinstance(found, TitleCheck):
+        await reply_html(message, context, texts.render_check(found))
+        return
+    markup = texts.offer_keyboard(services.callbacks, found, user_id)
+    await reply_html(message, context, texts.render_offer(found), reply_markup=markup)
+
+
+async def on_check_command(update: Update, context: BotContext) -> None:
+    """/check VIN (spends the asker's own allowance: not for anyone writing as a chat)."""
+    found = await person_asking(update, context)
+    if found is None:
+        return
+    message, user_id = found
+    raw = " ".join(context.args or [])
+    if not raw.strip():
+        await reply_html(message, context, texts.USAGE)
+        return
+    await offer_check(message, context, raw, user_id)
+
+
+async def title_button_pressed(
+    query: CallbackQuery, context: BotContext, vin: str, *, confirm: bool
+) -> None:
+    """🛡 (the offer, which reaches no upstream) or ✅ (the flood-guarded, paid check)."""
+    if confirm:
+        await _confirmed(query, context, vin)
+    else:
+        await _offer_pressed(query, context, vin)
+
+
+async def _offer_pressed(query: CallbackQuery, context: BotContext, vin: str) -> None:
+    """🛡 under a decode or a garage car: the offer, for the person who pressed."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await offer_check(query.message, context, vin, presser_of(query).key)
+
+
+async def _confirmed(query: CallbackQuery, context: BotContext, vin: str) -> None:
+    """✅ on an offer (its owner's, checked by on_callback): run the check, answer in place."""
+    message = query.message
+    services = context.services
+    checks = services.extras.title_checks
+    if not isinstance(message, Message) or checks is None:
+        await query.answer()
+        return
+    if not await button_flood_guarded(query, context):
+        return
+    await query.answer()
+    user_id = presser_of(query).key
+    try:
+        check = await with_typing(
+            message,
+            checks.check(vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids),
+        )
+    except PaidFeatureRefused as exc:
+        text = f"The theft and title check uses paid lookups. {esc_error(exc)}"
+    except NotUsMarket as exc:
+        text = _not_us_market(exc)
+    except (InvalidVin, ProviderUnavailable):
+        text = texts.UNAVAILABLE
+    else:
+        text = texts.render_check(check)
+    try:
+        await query.edit_message_text(text)  # the offer becomes the answer: no button left
+    except BadRequest:  # the offer is gone or cannot be edited: a new message instead
+        await reply_html(message, context, text)
+    else:
+        services.metrics.reply_sent("edit")
