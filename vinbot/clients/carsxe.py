@@ -257,11 +257,14 @@ class CarsXEClient:
         params: Mapping[str, str],
         parse: Callable[[wire.JsonObject], T],
         *,
+        require_success: bool = True,
         not_found: Callable[[int, str], VinNotFound] | None = None,
     ) -> T:
         """One GET to another CarsXE endpoint (its parsing in a module of its own), with the
-        shared breaker, retries and error mapping; `success` must be true."""
-        return await self._get_json(path, params, parse, not_found=not_found)
+        shared breaker, retries and error mapping."""
+        return await self._get_json(
+            path, params, parse, require_success=require_success, not_found=not_found
+        )
 
     async def _get_json[T](
         self,

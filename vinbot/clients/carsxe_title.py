@@ -83,13 +83,21 @@ class CarsXETitleRecords:
     async def lien_theft(self, vin: str) -> LienTheftReport:
         """Lien and theft events for a valid VIN; raises TitleRecordsNotFound for none."""
         return await self._client.get_json(
-            "/v1/lien-theft", {"vin": vin}, lien_theft_from, not_found=_no_records
+            "/v1/lien-theft",
+            {"vin": vin},
+            lien_theft_from,
+            require_success=False,  # its "no data" envelope may come with a 200
+            not_found=_no_records,
         )
 
     async def title_history(self, vin: str) -> TitleHistory:
         """NMVTIS title records for a valid VIN; raises TitleRecordsNotFound for none."""
         return await self._client.get_json(
-            "/history", {"vin": vin}, title_history_from, not_found=_no_records
+            "/history",
+            {"vin": vin},
+            title_history_from,
+            require_success=False,
+            not_found=_no_records,
         )
 
 
@@ -97,8 +105,24 @@ def _no_records(status: int, _message: str) -> TitleRecordsNotFound:
     return TitleRecordsNotFound(PROVIDER, paid_call_made=status != _VALIDATION_STATUS)
 
 
+def _require_success(body: Mapping[str, Any]) -> None:
+    """`success: false` saying nothing was found ("No lien or theft data found for this VIN")
+    is no records, a billed call; any other `success` but true is an answer we cannot read."""
+    if body.get("success") is True:
+        return
+    message = (wire.text(body.get("message")) or "").lower()
+    if (
+        body.get("success") is False
+        and "found" in message
+        and ("no " in message or "not" in message)
+    ):
+        raise TitleRecordsNotFound(PROVIDER, paid_call_made=True)
+    raise BadProviderResponse(PROVIDER, "success is not true")
+
+
 def lien_theft_from(body: Mapping[str, Any]) -> LienTheftReport:
-    """A LienTheftReport from a successful /v1/lien-theft body; no events is no records."""
+    """A LienTheftReport from a /v1/lien-theft body; no events is no records."""
+    _require_success(body)
     raw = body.get("events")
     if raw is None:
         return LienTheftReport()
@@ -129,7 +153,8 @@ def _event(item: object) -> TheftEvent | None:
 
 
 def title_history_from(body: Mapping[str, Any]) -> TitleHistory:
-    """A TitleHistory from a successful /history body: every list read, odd fields skipped."""
+    """A TitleHistory from a /history body: every list read, odd fields skipped."""
+    _require_success(body)
     records: list[TitleRecord] = []
     for key, section in _SECTIONS:
         raw = body.get(key)
