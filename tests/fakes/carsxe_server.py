@@ -442,6 +442,8 @@ class FakeCarsXE(FakeUpstream):
         self.images: dict[tuple[str, str], Canned | dict[str, Any]] = {}
         self.ocr: dict[bytes, Canned | dict[str, Any]] = {}
         self.plates: dict[tuple[str, str], Canned | dict[str, Any]] = {}
+        self.lien_thefts: dict[str, Canned | dict[str, Any]] = {}
+        self.title_histories: dict[str, Canned | dict[str, Any]] = {}
         self.ocr_images: list[bytes] = []
 
     def routes(self) -> Sequence[tuple[str, str, Handler]]:
@@ -449,7 +451,9 @@ class FakeCarsXE(FakeUpstream):
 
         Per-input answers (a body dict served with 200, or a Canned): `specs[vin]`,
         `recalls[vin]`, `market_values[vin]`, `images[(make, model)]` (lower case),
-        `ocr[image bytes]`, `plates[(country, plate)]`; other inputs get the default bodies.
+        `ocr[image bytes]`, `plates[(country, plate)]`, `lien_thefts[vin]` (default: the
+        documented "no data" envelope), `title_histories[vin]` (default: the documented top
+        level with no records); other inputs get the default bodies.
         `ocr_images` records the decoded bytes of every VIN OCR upload.
         """
         return (
@@ -459,6 +463,8 @@ class FakeCarsXE(FakeUpstream):
             ("GET", "/images", self._images),
             ("POST", "/v1/vinocr", self._vin_ocr),
             ("GET", "/v2/platedecoder", self._plate_decoder),
+            ("GET", "/v1/lien-theft", self._lien_theft),
+            ("GET", "/history", self._history),
         )
 
     def not_found(self) -> Canned:
@@ -564,6 +570,64 @@ class FakeCarsXE(FakeUpstream):
         if country in PLATE_STATE_COUNTRIES and state is None:
             return Canned(400, {"success": False, "message": "Missing state"})
         return _answer(self.plates.get((country, plate)), lambda: plate_body(plate, state, country))
+
+    async def _lien_theft(self, request: web.Request) -> Canned:
+        return self._by_vin(request, self.lien_thefts, lien_theft_none)
+
+    async def _history(self, request: web.Request) -> Canned:
+        return self._by_vin(request, self.title_histories, lambda: Canned(200, history_body()))
+
+    def _by_vin(
+        self,
+        request: web.Request,
+        answers: dict[str, Canned | dict[str, Any]],
+        default: Callable[[], Canned],
+    ) -> Canned:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
+        vin = request.query.get("vin", "").strip().upper()
+        if not vin:
+            return Canned(400, load_fixture("carsxe/specs_error_missing_vin.json"))
+        answer = answers.get(vin)
+        if answer is None:
+            return default()
+        return answer if isinstance(answer, Canned) else Canned(200, answer)
+
+
+def lien_theft_body(vin: str, *events: dict[str, Any]) -> dict[str, Any]:
+    """A /v1/lien-theft body: the documented example for this VIN, with these events if given."""
+    body = load_fixture("carsxe/lien_theft_success.json")
+    body["input"]["vin"] = vin
+    if events:
+        body["events"] = list(events)
+    return body
+
+
+def stolen_event(location: str = "OH") -> dict[str, Any]:
+    """An Active Theft event in the documented event shape."""
+    return {
+        "event": "Active Theft",
+        "location": location,
+        "details_list": ["The vehicle is reported to be an Active Theft."],
+    }
+
+
+def lien_theft_none() -> Canned:
+    """The documented "No lien or theft data found for this VIN" envelope, as a 404."""
+    return Canned(404, load_fixture("carsxe/lien_theft_error_no_data.json"))
+
+
+def history_body(**lists: Any) -> dict[str, Any]:
+    """A /history body in the documented top-level shape, with no records unless given."""
+    body = load_fixture("carsxe/history_schema_placeholder.json")
+    for key, value in body.items():
+        if isinstance(value, list):
+            body[key] = []
+    body.update(brandsRecordCount=0, vinChanged=False)
+    body.pop("vin")
+    body.update(lists)
+    return body
 
 
 def _answer(

@@ -109,7 +109,9 @@ async def _confirmed(query: CallbackQuery, context: BotContext, vin: str) -> Non
         text = texts.render_check(check)
     try:
         await query.edit_message_text(text)  # the offer becomes the answer: no button left
-    except BadRequest:  # the offer is gone or cannot be edited: a new message instead
-        await reply_html(message, context, text)
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():  # a second press showed the same answer
+            return
+        await reply_html(message, context, text)  # the offer is gone: a new message instead
     else:
         services.metrics.reply_sent("edit")
