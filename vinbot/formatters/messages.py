@@ -36,6 +36,7 @@ HELP = (
     "/recalls VIN — recall campaigns (🔔 under a decode does the same)\n"
     "/value VIN — market value from mileage, state and condition (💰)\n"
     "/plate PLATE STATE [COUNTRY] — find the VIN behind a licence plate\n"
+    "/check VIN — theft, lien and US title records before you buy (🛡)\n"
     "/history — your last 10 VINs (re-open them for free)\n"
     "/garage — cars you saved with 💾 Save; "
     "<code>/garage rename VIN nickname</code> names one\n"

@@ -24,6 +24,7 @@ BOT_COMMANDS = (
     BotCommand("recalls", "Recall campaigns: /recalls VIN"),
     BotCommand("value", "Market value: /value VIN"),
     BotCommand("plate", "VIN from a plate: /plate 7ABC123 CA"),
+    BotCommand("check", "Theft, lien and title records: /check VIN"),
     BotCommand("history", "Your last 10 VINs"),
     BotCommand("garage", "Your saved cars"),
     BotCommand("settings", "Units and recall alerts"),
