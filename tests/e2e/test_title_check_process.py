@@ -101,15 +101,19 @@ async def test_non_us_vin_makes_no_call(world: World) -> None:
 
 
 async def test_double_tap_makes_one_paid_check(world: World) -> None:
-    """Two quick taps on ✅ make one call per endpoint."""
+    """Two quick taps on ✅, and ✅ on two offers of the same car at once, make one call per
+    endpoint."""
     await world.start_bot()
     offer = await offer_for(world, f"/check {HONDA}")
+    second_offer = await offer_for(world, f"/check {HONDA}")
     world.carsxe.slow_next(2, seconds=0.5)
     data = buttons(offer)[0]["callback_data"]
     world.telegram.press_button(USER, offer, data)
     world.telegram.press_button(USER, offer, data)
-    for _ in range(2):
+    world.telegram.press_button(USER, second_offer, buttons(second_offer)[0]["callback_data"])
+    for _ in range(3):
         await world.telegram.wait_for("answerCallbackQuery", timeout=10)
-    await world.telegram.wait_for("editMessageText", timeout=10)
+    for _ in range(2):
+        await world.telegram.wait_for("editMessageText", timeout=10)
     await asyncio.sleep(0.5)
     assert paid_calls(world) == [1, 1]

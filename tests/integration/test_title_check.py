@@ -118,6 +118,17 @@ async def test_double_tap_makes_one_paid_check(bot: BotHarness) -> None:
     assert len(bot.extras.titles.calls) == 2
 
 
+async def test_two_people_checking_one_car_at_once_share_the_calls(bot: BotHarness) -> None:
+    """Two users confirming the same car at the same moment make one pair of calls."""
+    bot.extras.titles.delay = 0.2
+    other = bot.services.callbacks.encode(CallbackAction.TITLE_CONFIRM, HONDA, owner=200)
+    await asyncio.gather(bot.press(confirm_data(bot)), bot.press(other, user_id=200))
+    assert len(bot.extras.titles.calls) == 2
+    answers = bot.request.sent("editMessageText")
+    assert len(answers) == 2
+    assert answers[0]["text"] == answers[1]["text"]
+
+
 async def test_someone_elses_confirm_button_is_refused(bot: BotHarness) -> None:
     """In a group only the person who asked may confirm the spend."""
     await bot.send(f"/check {HONDA}", chat_id=-500, chat_type="group")
