@@ -185,7 +185,8 @@ async def test_someone_elses_garage_buttons_are_refused_in_a_group(bot: BotHarne
     await bot.press(codec.encode(CallbackAction.SAVE, HONDA), user_id=OWNER)
     await bot.send("/garage", user_id=OWNER, chat_id=GROUP, chat_type="supergroup")
     page = bot.request.sent()[-1]
-    open_, remove = buttons(page)
+    open_ = next(b for b in buttons(page) if b["text"].startswith("🔎"))
+    remove = next(b for b in buttons(page) if "Remove" in b["text"])
     sent_before = len(bot.request.sent())
 
     for button in (remove, open_):
