@@ -15,10 +15,12 @@ from vinbot.cache.memory import MemoryCache
 from vinbot.cache.upstash import UpstashCache
 from vinbot.clients.breaker import CircuitBreaker
 from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
+from vinbot.clients.image_download import ImageDownloader, image_http_client
 from vinbot.clients.nhtsa import NhtsaVpicClient, nhtsa_http_client
 from vinbot.clients.nhtsa_recalls import NhtsaRecallsClient, nhtsa_recalls_http_client
 from vinbot.clients.offline import OfflineProvider
 from vinbot.clients.retry import RetryPolicy
+from vinbot.formatters.report_pdf import render_report
 from vinbot.handlers.admin_alerts import TelegramAdminAlerts
 from vinbot.handlers.context import BotServices
 from vinbot.health import DEFAULT_UPDATE_STALL_SECONDS, HealthState
@@ -42,6 +44,7 @@ from vinbot.services.privacy import PrivacyService
 from vinbot.services.quota import QuotaService
 from vinbot.services.recall_alerts import RecallAlertService
 from vinbot.services.recalls import RecallsService
+from vinbot.services.report import ReportService, TitleChecksNotWired
 from vinbot.services.retention import RetentionService
 from vinbot.services.settings import UserSettingsService
 from vinbot.services.status import StatusService
@@ -224,6 +227,29 @@ def build_extras(
     return extras
 
 
+def build_reports(
+    settings: Settings, stack: AsyncExitStack, lookup: LookupService, extras: ExtrasService
+) -> ReportService:
+    """The PDF report over cache-only reads of every section (no provider is ever asked)."""
+    paid = extras.paid_services
+    images = None
+    if paid is not None and settings.vehicle_photos:
+        image_http = image_http_client()
+        stack.push_async_callback(image_http.aclose)
+        images = ImageDownloader(image_http)
+    return ReportService(
+        decodes=lookup,
+        recalls=extras.recalls_service,
+        render=render_report,
+        valuations=paid.market_value if paid is not None else None,
+        photos=paid.photos if paid is not None and settings.vehicle_photos else None,
+        images=images,
+        # SEAM (issue 13, theft & title): pass an adapter over that service's cache-only read
+        # (a `CachedTitleChecks`, services/report.py) instead.
+        title_checks=TitleChecksNotWired(),
+    )
+
+
 def build_recall_alerts(
     settings: Settings, state: State, extras: ExtrasService
 ) -> RecallAlertService:
@@ -293,6 +319,7 @@ def assemble_bot_services(
         admin_alerts=alerts,
         extras=extras,
         recall_alerts=build_recall_alerts(settings, state, extras),
+        reports=build_reports(settings, stack, lookup, extras),
     )
 
 

@@ -117,3 +117,8 @@ def plate_key(plate: str, *, country: str = "US", state: str | None = None) -> s
     """Where a licence plate's lookup is cached; spaces, dots and dashes in it are ignored."""
     compact = _PLATE_SEPARATORS.sub("", plate)
     return _key("plate", _code(country), _optional_code(state), _code(compact))
+
+
+def latest_market_value_key(vin: str) -> str:
+    """Where a VIN's most recent valuation (whatever its inputs) is kept for the PDF report."""
+    return _key("value-latest", _code(vin))

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 def decode_keyboard(
     codec: CallbackCodec, vin: str, *, expanded: bool, market_value: bool = False
 ) -> InlineKeyboardMarkup:
-    """Buttons under a decode: specs toggle, save, recalls and (with CarsXE) market value."""
+    """Buttons under a decode: specs toggle, save, recalls, (with CarsXE) market value, and
+    the PDF report."""
     toggle = (
         InlineKeyboardButton("⬆️ Summary", callback_data=codec.encode(CallbackAction.SUMMARY, vin))
         if expanded
@@ -34,7 +35,10 @@ def decode_keyboard(
                 "💰 Market value", callback_data=codec.encode(CallbackAction.VALUE, vin)
             )
         )
-    return InlineKeyboardMarkup([[toggle, save], extras])
+    report = [
+        InlineKeyboardButton("📄 Report", callback_data=codec.encode(CallbackAction.REPORT, vin))
+    ]
+    return InlineKeyboardMarkup([[toggle, save], extras, report])
 
 
 def sample_keyboard(codec: CallbackCodec) -> InlineKeyboardMarkup:

@@ -44,6 +44,7 @@ class CallbackAction(StrEnum):
     FORGET_CONFIRM = "forget_confirm"
     OCR_PICK = "ocr_pick"
     SETTINGS = "settings"
+    REPORT = "report"  # the one-page PDF of everything cached about a VIN
 
 
 # Buttons live on in old chats: a code, once shipped, keeps its meaning forever.
@@ -61,6 +62,7 @@ ACTION_CODES: Final[dict[CallbackAction, str]] = {
     CallbackAction.FORGET_CONFIRM: "fc",
     CallbackAction.OCR_PICK: "op",
     CallbackAction.SETTINGS: "st",
+    CallbackAction.REPORT: "pd",
 }
 _ACTIONS_BY_CODE: Final = {code: action for action, code in ACTION_CODES.items()}
 

@@ -90,6 +90,11 @@ class ExtrasService:
         """Whether market value, VIN OCR, plates and photos are available (a CarsXE key)."""
         return self._paid is not None
 
+    @property
+    def paid_services(self) -> PaidServices | None:
+        """The CarsXE-backed services, for the PDF report's cache-only reads."""
+        return self._paid
+
     async def recalls(self, vin: str, *, user_id: int, is_admin: bool) -> RecallOutcome:
         """Recalls for a VIN: by VIN (paid) when the quota allows, else NHTSA's by model."""
         reservation = None
