@@ -181,12 +181,15 @@ class _Page:
             pdf.set_text_color(90, 90, 90)
             pdf.multi_cell(0, 4.2, source, new_x="LMARGIN", new_y="NEXT")
             pdf.set_text_color(0, 0, 0)
-        pdf.set_font(FONT, "", 10)
         for line in lines:
+            # Set again for every line: after a run in the Arabic fallback font, fpdf2 (2.8.9)
+            # would measure the next line's glyphs with the wrong font and leave gaps.
+            pdf.set_font(ARABIC_FONT, "", 10)
+            pdf.set_font(FONT, "", 10)
             if not self._room(_LINE):
                 pdf.cell(0, _LINE, "…", new_x="LMARGIN", new_y="NEXT")
                 return
-            pdf.multi_cell(0, _LINE, line, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, _LINE, line, new_x="LMARGIN", new_y="NEXT", align="L")
 
     def _room(self, height: float) -> bool:
         if self._full or self._pdf.get_y() + height > _BOTTOM - 10:
