@@ -6,6 +6,8 @@ import asyncio
 import datetime as dt
 import io
 import logging
+import subprocess
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -344,3 +346,16 @@ def test_a_long_report_stays_on_one_page() -> None:
     assert "And 25 more: press Recalls under the decode." in text
     assert "More: press Theft & title under the decode." in text
     assert all(title in text for title in SECTIONS)
+
+
+def test_the_bot_loads_the_pdf_library_only_when_a_report_is_made() -> None:
+    """Starting the bot imports neither fpdf2 nor what it brings (fontTools, Pillow, HarfBuzz)."""
+    code = (
+        "import sys, vinbot.__main__, vinbot.bootstrap, vinbot.handlers.registry; "
+        "print(sorted(m for m in ('fpdf', 'fontTools', 'PIL', 'uharfbuzz') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert done.stdout.strip() == "[]"
