@@ -48,7 +48,8 @@ RECALLS_MISSING: Final = (
     "press Report again."
 )
 TITLE_CHECK_MISSING: Final = (
-    "Not checked yet: press Theft & title under the decode, then press Report again."
+    "Not checked yet: press Theft & title under the decode, then press Report again. (US "
+    "title records only: a car titled outside the US cannot be checked.)"
 )
 VALUE_MISSING: Final = (
     "Not valued yet: press Market value under the decode (or send /value with the VIN) and "
