@@ -76,6 +76,7 @@ class Settings:
     decode_deadline_seconds: float = 15.0
     concurrent_updates: int = 64
     concurrent_updates_per_user: int = 4
+    concurrent_updates_per_chat: int = 8
     poll_timeout_seconds: float = 10.0
     health_stall_seconds: float = 30.0
     conflict_exit_seconds: float = 120.0
@@ -290,6 +291,7 @@ def load_settings(environ: Mapping[str, str], *, interactive: bool = False) -> S
         decode_deadline_seconds=read.number("DECODE_DEADLINE_SECONDS", 15.0, 0.5, 300),
         concurrent_updates=read.integer("CONCURRENT_UPDATES", 64, 1, 4096),
         concurrent_updates_per_user=read.integer("CONCURRENT_UPDATES_PER_USER", 4, 1, 4096),
+        concurrent_updates_per_chat=read.integer("CONCURRENT_UPDATES_PER_CHAT", 8, 1, 4096),
         poll_timeout_seconds=read.number("POLL_TIMEOUT_SECONDS", 10.0, 0, 50),
         health_stall_seconds=read.number("HEALTH_STALL_SECONDS", 30.0, 1, 86_400),
         conflict_exit_seconds=read.number("CONFLICT_EXIT_SECONDS", 120.0, 1, 86_400),

@@ -104,7 +104,9 @@ def build_application(
         )
         .concurrent_updates(
             FairUpdateProcessor(
-                total=settings.concurrent_updates, per_sender=settings.concurrent_updates_per_user
+                total=settings.concurrent_updates,
+                per_sender=settings.concurrent_updates_per_user,
+                per_chat=settings.concurrent_updates_per_chat,
             )
         )
         .request(requests.methods)

@@ -12,13 +12,16 @@ from telegram import Update
 from vinbot.update_processor import FairUpdateProcessor, sender_key
 
 
-def message_update(update_id: int, user_id: int, *, sender_chat: int | None = None) -> Update:
-    """A private or group text message update from one user (optionally sent as a chat)."""
-    chat_id = sender_chat if sender_chat is not None else user_id
+def message_update(
+    update_id: int, user_id: int, *, sender_chat: int | None = None, group: int | None = None
+) -> Update:
+    """A text message update from one user: private, in a group, or sent as a chat."""
+    chat_id = sender_chat if sender_chat is not None else (group or user_id)
+    private = sender_chat is None and group is None
     message: dict[str, Any] = {
         "message_id": update_id,
         "date": 0,
-        "chat": {"id": chat_id, "type": "private" if sender_chat is None else "supergroup"},
+        "chat": {"id": chat_id, "type": "private" if private else "supergroup"},
         "from": {"id": user_id, "is_bot": False, "first_name": "U"},
         "text": "hi",
     }
@@ -125,6 +128,29 @@ async def test_a_queued_update_cancelled_before_it_ran_leaves_no_unawaited_corou
     await first
     assert probe.finished == [1]
     assert processor.senders_in_flight == 0
+
+
+async def test_a_busy_group_leaves_shared_slots_for_private_chats() -> None:
+    """Many members of one group hold at most its own slots; a private chat starts at once."""
+    processor = FairUpdateProcessor(total=6, per_sender=2, per_chat=3)
+    probe = Probe()
+    group = -1001
+    tasks = [
+        asyncio.create_task(
+            processor.process_update(message_update(i, 10 + i % 5, group=group), probe.work(i, i))
+        )
+        for i in range(10)
+    ]
+    await settle()
+    assert sum(probe.running.values()) == 3
+    private = asyncio.create_task(
+        processor.process_update(message_update(99, 2), probe.work(99, 99))
+    )
+    await settle()
+    assert probe.running.get(99) == 1
+    probe.release.set()
+    await asyncio.gather(*tasks, private)
+    assert probe.most_overall == 4
 
 
 def test_anonymous_admins_are_told_apart_by_the_chat_they_post_as() -> None:
