@@ -16,10 +16,13 @@ from vinbot.cache.upstash import UpstashCache
 from vinbot.clients.breaker import CircuitBreaker
 from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
 from vinbot.clients.carsxe_title import CarsXETitleRecords
+from vinbot.clients.image_download import ImageDownloader, image_http_client
 from vinbot.clients.nhtsa import NhtsaVpicClient, nhtsa_http_client
 from vinbot.clients.nhtsa_recalls import NhtsaRecallsClient, nhtsa_recalls_http_client
 from vinbot.clients.offline import OfflineProvider
 from vinbot.clients.retry import RetryPolicy
+from vinbot.formatters.report_pdf import render_report
+from vinbot.formatters.title_check import title_check_summary
 from vinbot.handlers.admin_alerts import TelegramAdminAlerts
 from vinbot.handlers.context import BotServices
 from vinbot.health import DEFAULT_UPDATE_STALL_SECONDS, HealthState
@@ -43,6 +46,7 @@ from vinbot.services.privacy import PrivacyService
 from vinbot.services.quota import QuotaService
 from vinbot.services.recall_alerts import RecallAlertService
 from vinbot.services.recalls import RecallsService
+from vinbot.services.report import ReportService
 from vinbot.services.retention import RetentionService
 from vinbot.services.settings import UserSettingsService
 from vinbot.services.status import StatusService
@@ -65,6 +69,7 @@ if TYPE_CHECKING:
 
     from vinbot.cache.base import Cache
     from vinbot.config import Settings
+    from vinbot.models.report import TitleCheckSummary
     from vinbot.services.ports import VehicleDataProvider
 
 log = get_logger(__name__)
@@ -227,6 +232,43 @@ def build_extras(
     return extras
 
 
+def build_reports(
+    settings: Settings, stack: AsyncExitStack, lookup: LookupService, extras: ExtrasService
+) -> ReportService:
+    """The PDF report over cache-only reads of every section (no provider is ever asked)."""
+    paid = extras.paid_services
+    images = None
+    if paid is not None and settings.vehicle_photos:
+        image_http = image_http_client()
+        stack.push_async_callback(image_http.aclose)
+        images = ImageDownloader(image_http)
+    return ReportService(
+        decodes=lookup,
+        recalls=extras.recalls_service,
+        render=render_report,
+        valuations=paid.market_value if paid is not None else None,
+        photos=paid.photos if paid is not None and settings.vehicle_photos else None,
+        images=images,
+        title_checks=(
+            CachedTitleSummaries(paid.title_checks)
+            if paid is not None and paid.title_checks is not None
+            else None
+        ),
+    )
+
+
+class CachedTitleSummaries:
+    """The report's view of the theft & title check: its cached answer, already in words."""
+
+    def __init__(self, checks: TitleCheckService) -> None:
+        self._checks = checks
+
+    async def cached_title_check(self, vin: str) -> TitleCheckSummary | None:
+        """The cached check as plain lines, or None when none is cached (nothing is fetched)."""
+        check = await self._checks.cached(vin)
+        return title_check_summary(check) if check is not None else None
+
+
 def build_recall_alerts(
     settings: Settings, state: State, extras: ExtrasService
 ) -> RecallAlertService:
@@ -296,6 +338,7 @@ def assemble_bot_services(
         admin_alerts=alerts,
         extras=extras,
         recall_alerts=build_recall_alerts(settings, state, extras),
+        reports=build_reports(settings, stack, lookup, extras),
     )
 
 

@@ -123,3 +123,8 @@ def plate_key(plate: str, *, country: str = "US", state: str | None = None) -> s
 def title_check_key(vin: str) -> str:
     """Where a VIN's theft, lien and title check (both CarsXE answers) is cached."""
     return _key("title-check", _code(vin))
+
+
+def latest_market_value_key(vin: str) -> str:
+    """Where a VIN's most recent valuation (whatever its inputs) is kept for the PDF report."""
+    return _key("value-latest", _code(vin))

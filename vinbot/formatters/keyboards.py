@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 def decode_keyboard(
     codec: CallbackCodec, vin: str, *, expanded: bool, market_value: bool = False
 ) -> InlineKeyboardMarkup:
-    """Buttons under a decode: specs toggle, save, recalls and (with CarsXE) market value."""
+    """Buttons under a decode: specs toggle, save, recalls, (with CarsXE) market value, and
+    the PDF report."""
     toggle = (
         InlineKeyboardButton("⬆️ Summary", callback_data=codec.encode(CallbackAction.SUMMARY, vin))
         if expanded
@@ -35,11 +36,14 @@ def decode_keyboard(
                 "💰 Market value", callback_data=codec.encode(CallbackAction.VALUE, vin)
             )
         )
-    rows = [[toggle, save], extras]
+    report = InlineKeyboardButton(
+        "📄 Report", callback_data=codec.encode(CallbackAction.REPORT, vin)
+    )
+    last = [report]
     if market_value and is_us_market(vin):  # the theft and title check reads US records only
         check = codec.encode(CallbackAction.TITLE_CHECK, vin)
-        rows.append([InlineKeyboardButton("🛡 Theft & title", callback_data=check)])
-    return InlineKeyboardMarkup(rows)
+        last.insert(0, InlineKeyboardButton("🛡 Theft & title", callback_data=check))
+    return InlineKeyboardMarkup([[toggle, save], extras, last])
 
 
 def sample_keyboard(codec: CallbackCodec) -> InlineKeyboardMarkup:

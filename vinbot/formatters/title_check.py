@@ -6,6 +6,8 @@ sources cover (US lien/theft reports and NMVTIS US titles) and what they do not.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import TYPE_CHECKING, Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from vinbot.cache import keys
 from vinbot.formatters.html import clip, esc, fit
 from vinbot.models.callback import CallbackAction
+from vinbot.models.report import TitleCheckSummary
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -243,3 +246,24 @@ def render_check(check: TitleCheck) -> str:
         COVERAGE,
     ]
     return fit(lines, tail=tail)
+
+
+def _plain(line: str) -> str:
+    return html.unescape(_TAG.sub("", line))
+
+
+_TAG: Final = re.compile(r"<[^>]+>")
+
+
+def title_check_summary(check: TitleCheck) -> TitleCheckSummary:
+    """The check as plain lines for the PDF report: danger first, then history and coverage."""
+    body = [*_missing(check), *_body(check)]
+    titles = [line for line in _titles(check.history) if line]
+    return TitleCheckSummary(
+        source="CarsXE lien & theft, NMVTIS title history",
+        checked_at=check.checked_at,
+        danger=tuple(_plain(line) for line in body if line.startswith(("⛔", "⚠️"))),
+        lines=tuple(
+            _plain(line) for line in (*body, *titles, COVERAGE) if not line.startswith(("⛔", "⚠️"))
+        ),
+    )

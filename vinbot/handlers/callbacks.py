@@ -21,6 +21,7 @@ from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import button_flood_guarded, send_decode
 from vinbot.handlers.extras import recalls_page_pressed, send_recalls
 from vinbot.handlers.identity import press_key, presser_of
+from vinbot.handlers.report import report_pressed
 from vinbot.handlers.title_check import title_button_pressed
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
@@ -47,6 +48,7 @@ _VIN_ACTIONS = frozenset(
         CallbackAction.OCR_PICK,
         CallbackAction.TITLE_CHECK,
         CallbackAction.TITLE_CONFIRM,
+        CallbackAction.REPORT,
     }
 )
 
@@ -111,6 +113,8 @@ async def _route_vin_action(
         case CallbackAction.RECALLS_PAGE:
             if await button_flood_guarded(query, context):
                 await recalls_page_pressed(query, context, callback.payload)
+        case CallbackAction.REPORT:  # from caches only: no lookup, so no flood-guard budget
+            await report_pressed(query, context, message, vin)
         case _:  # DECODE, HISTORY_OPEN, GARAGE_OPEN, OCR_PICK: a fresh answer in the chat
             if await button_flood_guarded(query, context):
                 await query.answer()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from vinbot.services.presses import PressesInFlight
     from vinbot.services.privacy import PrivacyService
     from vinbot.services.recall_alerts import RecallAlertService
+    from vinbot.services.report import ReportService
     from vinbot.services.retention import RetentionService
     from vinbot.services.settings import UserSettingsService
     from vinbot.services.status import StatusService
@@ -46,6 +47,7 @@ class BotServices:
     admin_alerts: TelegramAdminAlerts
     extras: ExtrasService
     recall_alerts: RecallAlertService
+    reports: ReportService
 
 
 class BotData:

@@ -46,6 +46,7 @@ class CallbackAction(StrEnum):
     SETTINGS = "settings"
     TITLE_CHECK = "title_check"  # 🛡 offer a theft and title check (its cost, then confirm)
     TITLE_CONFIRM = "title_confirm"  # the confirmation that spends the check's paid lookups
+    REPORT = "report"  # the one-page PDF of everything cached about a VIN
 
 
 # Buttons live on in old chats: a code, once shipped, keeps its meaning forever.
@@ -65,6 +66,7 @@ ACTION_CODES: Final[dict[CallbackAction, str]] = {
     CallbackAction.SETTINGS: "st",
     CallbackAction.TITLE_CHECK: "tc",
     CallbackAction.TITLE_CONFIRM: "tk",
+    CallbackAction.REPORT: "pd",
 }
 _ACTIONS_BY_CODE: Final = {code: action for action, code in ACTION_CODES.items()}
 

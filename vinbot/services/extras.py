@@ -97,6 +97,11 @@ class ExtrasService:
         """The theft and title check (it reserves its own paid calls); None without CarsXE."""
         return None if self._paid is None else self._paid.title_checks
 
+    @property
+    def paid_services(self) -> PaidServices | None:
+        """The CarsXE-backed services, for the PDF report's cache-only reads."""
+        return self._paid
+
     async def recalls(self, vin: str, *, user_id: int, is_admin: bool) -> RecallOutcome:
         """Recalls for a VIN: by VIN (paid) when the quota allows, else NHTSA's by model."""
         reservation = None

@@ -105,7 +105,22 @@ class MarketValueService:
             await self._cache.set(key, _NO_VALUE, NO_VALUE_TTL)
             return exc
         await self._cache.set(key, dump_value(value), keys.MARKET_VALUE_TTL)
+        latest = json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(), "value": dump_value(value)})
+        await self._cache.set(keys.latest_market_value_key(vin), latest, keys.MARKET_VALUE_TTL)
         return value
+
+    async def latest_cached(self, vin: str) -> tuple[MarketValue, dt.datetime] | None:
+        """The VIN's most recent valuation still cached and when it was made; no call made."""
+        text = await self._cache.get(keys.latest_market_value_key(vin))
+        if text is None:
+            return None
+        try:
+            data = json.loads(text)
+            at = dt.datetime.fromisoformat(data["at"])
+            value = load_value(data["value"])
+        except (ValueError, TypeError, KeyError):
+            return None
+        return None if value is None else (value, at)
 
 
 def _miles(mileage: int | str) -> int:

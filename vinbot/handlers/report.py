@@ -1,0 +1,40 @@
+"""📄 Report under a decode: the car's one-page PDF, from cached answers only, as a document."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import InputFile
+
+from vinbot.formatters import report_pdf as texts
+from vinbot.handlers.addressing import is_private
+from vinbot.handlers.identity import presser_of
+from vinbot.services.report import ReportBusy, ReportsBusy
+
+if TYPE_CHECKING:
+    from telegram import CallbackQuery, Message
+
+    from vinbot.handlers.context import BotContext
+
+
+async def report_pressed(
+    query: CallbackQuery, context: BotContext, message: Message, vin: str
+) -> None:
+    """Build the report (no lookup, so no flood-guard budget is spent) and send it; a second
+    report while the first is built, or past the bot's limit at once, is refused on the press."""
+    services = context.services
+    try:
+        report = await services.reports.report(vin, user_id=presser_of(query).key)
+    except ReportBusy:
+        await query.answer(texts.REPORT_BUSY, show_alert=True)
+        return
+    except ReportsBusy:
+        await query.answer(texts.REPORTS_BUSY, show_alert=True)
+        return
+    await query.answer()
+    await message.reply_document(
+        InputFile(report.data, filename=report.filename),
+        caption=texts.report_caption(vin),
+        do_quote=not is_private(message),
+    )
+    services.metrics.reply_sent("document")
