@@ -34,6 +34,7 @@ from vinbot.services.hints import HintThrottle
 from vinbot.services.history import HistoryRecorder
 from vinbot.services.lookup import LookupService
 from vinbot.services.market_value import MarketValueService
+from vinbot.services.obd import ObdService
 from vinbot.services.ocr import VinOcrService
 from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.plate import PlateService
@@ -218,6 +219,7 @@ def build_extras(
             photos=VehiclePhotoService(core.carsxe, core.cache),
             ocr=VinOcrService(core.carsxe, cache=core.cache),
             plates=PlateService(core.carsxe, core.cache),
+            obd=ObdService(core.carsxe, core.cache),
         )
     extras = ExtrasService(gate, recalls, paid, photos=settings.vehicle_photos)
     stack.push_async_callback(extras.aclose)  # before the gate and the HTTP clients close

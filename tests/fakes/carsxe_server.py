@@ -443,13 +443,15 @@ class FakeCarsXE(FakeUpstream):
         self.ocr: dict[bytes, Canned | dict[str, Any]] = {}
         self.plates: dict[tuple[str, str], Canned | dict[str, Any]] = {}
         self.ocr_images: list[bytes] = []
+        self.obd_codes: dict[str, Canned | dict[str, Any]] = {}
 
     def routes(self) -> Sequence[tuple[str, str, Handler]]:
         """CarsXE endpoints served.
 
         Per-input answers (a body dict served with 200, or a Canned): `specs[vin]`,
         `recalls[vin]`, `market_values[vin]`, `images[(make, model)]` (lower case),
-        `ocr[image bytes]`, `plates[(country, plate)]`; other inputs get the default bodies.
+        `ocr[image bytes]`, `plates[(country, plate)]`, `obd_codes[code]` (upper case); other
+        inputs get the default bodies.
         `ocr_images` records the decoded bytes of every VIN OCR upload.
         """
         return (
@@ -459,6 +461,7 @@ class FakeCarsXE(FakeUpstream):
             ("GET", "/images", self._images),
             ("POST", "/v1/vinocr", self._vin_ocr),
             ("GET", "/v2/platedecoder", self._plate_decoder),
+            ("GET", "/obdcodesdecoder", self._obd_codes_decoder),
         )
 
     def not_found(self) -> Canned:
@@ -565,6 +568,18 @@ class FakeCarsXE(FakeUpstream):
             return Canned(400, {"success": False, "message": "Missing state"})
         return _answer(self.plates.get((country, plate)), lambda: plate_body(plate, state, country))
 
+    async def _obd_codes_decoder(self, request: web.Request) -> Canned:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
+        code = request.query.get("code", "").strip().upper()
+        if not code:
+            return Canned(400, load_fixture("carsxe/obdcodesdecoder_error_missing_code.json"))
+        override = self.obd_codes.get(code)
+        if override is None and code not in OBD_DIAGNOSES:
+            return obd_unknown_code(code)
+        return _answer(override, lambda: obd_body(code))
+
 
 def _answer(
     override: Canned | dict[str, Any] | None, default: Callable[[], dict[str, Any]]
@@ -582,6 +597,34 @@ def plate_not_found() -> Canned:
 def market_value_no_internet() -> Canned:
     """The documented v2 market value failure ("Cannot access the internet at this time")."""
     return Canned(200, load_fixture("carsxe/error_marketvalue_v2_no_internet.json"))
+
+
+# Codes the fake knows (generic SAE meanings); any other code gets CarsXE's "Could not find".
+OBD_DIAGNOSES = {
+    "P0115": "Engine Coolant Temperature Circuit Malfunction",  # the documented example
+    "P0301": "Cylinder 1 Misfire Detected",
+    "P0420": "Catalyst System Efficiency Below Threshold (Bank 1)",
+    "P0171": "System Too Lean (Bank 1)",
+    "B0001": "Driver Frontal Stage 1 Deployment Control",
+    "C0035": "Left Front Wheel Speed Sensor Circuit",
+    "U0100": "Lost Communication With ECM/PCM A",
+}
+
+
+def obd_body(code: str) -> dict[str, Any]:
+    """An /obdcodesdecoder success body: the documented example with the code's meaning."""
+    body = load_fixture("carsxe/obdcodesdecoder_success.json")
+    body["code"] = code
+    body["diagnosis"] = OBD_DIAGNOSES.get(code, body["diagnosis"])
+    return body
+
+
+def obd_unknown_code(code: str, status: int = 404) -> Canned:
+    """CarsXE's "Could not find code …" for a code it does not know (the status is not
+    documented; 404 is what its errors guide gives for "no data")."""
+    body = load_fixture("carsxe/obdcodesdecoder_error_unknown_code.json")
+    body["message"] = f"Could not find code {code}"
+    return Canned(status, body)
 
 
 async def serve_until_terminated(server: FakeUpstream) -> None:

@@ -16,6 +16,7 @@ from tests.fakes.beyond import (
     FakeImages,
     FakeMarketValues,
     FakeModelRecalls,
+    FakeObdCodes,
     FakePlates,
     FakeVinReader,
     FakeVinRecalls,
@@ -31,6 +32,7 @@ from vinbot.metrics import Metrics
 from vinbot.services.decoding import DecodeService
 from vinbot.services.extras import ExtrasService, PaidServices
 from vinbot.services.market_value import MarketValueService
+from vinbot.services.obd import ObdService
 from vinbot.services.ocr import VinOcrService
 from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.plate import PlateService
@@ -48,7 +50,7 @@ def user(user_id: int) -> dict[str, Any]:
 
 @dataclass
 class ExtrasFakes:
-    """The fakes behind recalls, market value, photos, VIN OCR and plates."""
+    """The fakes behind recalls, market value, photos, VIN OCR, plates and OBD codes."""
 
     vin_recalls: FakeVinRecalls = field(default_factory=FakeVinRecalls)
     model_recalls: FakeModelRecalls = field(default_factory=FakeModelRecalls)
@@ -56,6 +58,7 @@ class ExtrasFakes:
     images: FakeImages = field(default_factory=FakeImages)
     reader: FakeVinReader = field(default_factory=FakeVinReader)
     plates: FakePlates = field(default_factory=FakePlates)
+    obd: FakeObdCodes = field(default_factory=FakeObdCodes)
 
     def build(
         self,
@@ -77,6 +80,7 @@ class ExtrasFakes:
                 photos=VehiclePhotoService(self.images, cache),
                 ocr=VinOcrService(self.reader),
                 plates=PlateService(self.plates, cache),
+                obd=ObdService(self.obd, cache),
             )
         return ExtrasService(gate, recalls, services, photos=photos)
 

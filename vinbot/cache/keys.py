@@ -117,3 +117,11 @@ def plate_key(plate: str, *, country: str = "US", state: str | None = None) -> s
     """Where a licence plate's lookup is cached; spaces, dots and dashes in it are ignored."""
     compact = _PLATE_SEPARATORS.sub("", plate)
     return _key("plate", _code(country), _optional_code(state), _code(compact))
+
+
+OBD_TTL = 30 * _DAY  # a code's meaning is set by a standard or its maker: it does not change
+
+
+def obd_code_key(code: str) -> str:
+    """Where what an OBD-II trouble code means is cached."""
+    return _key("obd", _code(code))
