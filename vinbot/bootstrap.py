@@ -26,6 +26,7 @@ from vinbot.logs import get_logger
 from vinbot.metrics import Metrics
 from vinbot.models.callback import CallbackCodec
 from vinbot.models.wmi import preload as preload_wmi_table
+from vinbot.services.compare import CompareService
 from vinbot.services.decoding import DecodeService
 from vinbot.services.extras import ExtrasService, PaidServices
 from vinbot.services.flood_guard import FloodGuard
@@ -295,6 +296,7 @@ def assemble_bot_services(
         admin_alerts=alerts,
         extras=extras,
         recall_alerts=build_recall_alerts(settings, state, extras),
+        compare=CompareService(lookup, extras.recalls_service),
     )
 
 

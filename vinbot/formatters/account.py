@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from vinbot.formatters.compare import compare_button
 from vinbot.formatters.html import clip, esc, fit
 from vinbot.models.callback import CallbackAction
 
@@ -110,6 +111,8 @@ def history_page(
             )
         )
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if len(records) > 1:
+        rows.append([compare_button(codec, "h", owner)])
     return fit(lines), InlineKeyboardMarkup(rows)
 
 
@@ -144,6 +147,8 @@ def garage_page(
                 ),
             ]
         )
+    if len(entries) > 1:
+        rows.append([compare_button(codec, "g", owner)])
     lines += ["", GARAGE_HELP]
     return fit(lines), InlineKeyboardMarkup(rows)
 

@@ -18,6 +18,7 @@ from vinbot.handlers.account import (
     settings_pressed,
 )
 from vinbot.handlers.addressing import is_private
+from vinbot.handlers.compare import compare_pick_pressed, compare_pressed, compare_start_pressed
 from vinbot.handlers.decode import button_flood_guarded, send_decode
 from vinbot.handlers.extras import recalls_page_pressed, send_recalls
 from vinbot.handlers.identity import press_key, presser_of
@@ -160,5 +161,11 @@ async def _route_press(query: CallbackQuery, context: BotContext) -> None:
             await settings_pressed(query, context, callback)
         case CallbackAction.FORGET_CONFIRM:
             await forget_pressed(query, context, callback)
+        case CallbackAction.COMPARE_START:
+            await compare_start_pressed(query, context, callback)
+        case CallbackAction.COMPARE_PICK:
+            await compare_pick_pressed(query, context, callback)
+        case CallbackAction.COMPARE:
+            await compare_pressed(query, context, callback)
         case _:
             await _expired(query)

@@ -187,6 +187,19 @@ class RecallsService:
             carsxe_no_data=carsxe_no_data,
         )
 
+    async def cached(self, vin: str) -> RecallOutcome | None:
+        """The VIN's recalls as cached (by VIN, else by its cached make, model and year), or
+        None: no provider is asked and no decode is made (the PDF report reads this)."""
+        vin = _valid(vin)
+        report = await self._load(keys.recalls_by_vin_key(vin))
+        if report is None:
+            spec = await self._decoder.cached(vin)
+            year = (spec.year if spec is not None else None) or _vin_year(vin)
+            if spec is None or not spec.make or not spec.model or year is None:
+                return None
+            report = await self._load(keys.recalls_by_model_key(spec.make, spec.model, year))
+        return None if report is None else _outcome(report, cached=True)
+
     async def nhtsa_recalls_for_vin(self, vin: str) -> RecallReport:
         """NHTSA's recalls for the VIN's make, model and year: the free path the alert job uses.
 
