@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from vinbot.formatters.obd import OBD_CAVEAT, render_codes
@@ -13,6 +15,7 @@ from vinbot.models.obd import (
     is_manufacturer_specific,
     parse_obd_code,
 )
+from vinbot.models.records import QuotaDecision
 from vinbot.models.vin import find_vins
 
 
@@ -102,12 +105,21 @@ def test_an_unknown_code_says_so_without_the_caveat() -> None:
 
 
 def test_refused_and_skipped_codes_are_explained() -> None:
-    """A quota refusal names the paid lookup, and codes over the cap are counted."""
+    """A quota refusal names the paid lookup and when it is back; codes over the cap count."""
+    midnight = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
     answers = [
-        ObdAnswer("P0420", problem="refused", refusal="Your quota resets <soon>."),
+        ObdAnswer(
+            "P0420",
+            problem="refused",
+            refusal=QuotaDecision(allowed=False, reason="user_daily", resets_at=midnight),
+        ),
+        ObdAnswer(
+            "P0171", problem="refused", refusal=QuotaDecision(allowed=False, reason="bot_monthly")
+        ),
         ObdAnswer("P0301", problem="unavailable"),
     ]
     text = render_codes(answers, skipped=2)
-    assert "explaining a code is a paid lookup. Your quota resets &lt;soon&gt;." in text
+    assert "a paid lookup. You've used today's paid lookups; your quota resets 2026-12-06" in text
+    assert "monthly budget for them is spent; they are back soon." in text
     assert "couldn't look this code up right now" in text
     assert "2 more codes skipped" in text

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from vinbot.models.obd import ObdAnswer
+    from vinbot.models.records import QuotaDecision
 
 MAX_CODES_PER_MESSAGE: Final = 3
 
@@ -32,6 +33,14 @@ _UNKNOWN_MAKER = "CarsXE doesn't know this code; the maker's service information
 _UNAVAILABLE = "I couldn't look this code up right now. Please try again in a few minutes."
 
 
+def _refusal(decision: QuotaDecision | None) -> str:
+    when = decision.resets_at if decision is not None else None
+    back = f" {when:%Y-%m-%d %H:%M} UTC" if when is not None else " soon"
+    if decision is not None and decision.reason == "bot_monthly":
+        return f"This bot's monthly budget for them is spent; they are back{back}."
+    return f"You've used today's paid lookups; your quota resets{back}."
+
+
 def _kind(code: str) -> str:
     system = system_of(code)
     if is_manufacturer_specific(code):
@@ -48,8 +57,7 @@ def _answer_lines(answer: ObdAnswer) -> list[str]:
         words = _UNKNOWN_MAKER if is_manufacturer_specific(answer.code) else _UNKNOWN
         return [f"❓ {code}: {words}", f"<i>{esc(_kind(answer.code))}</i>"]
     if answer.problem == "refused":
-        reason = esc(clip(answer.refusal or "", VALUE_LIMIT))
-        return [f"⏳ {code}: explaining a code is a paid lookup. {reason}".rstrip()]
+        return [f"⏳ {code}: explaining a code is a paid lookup. {_refusal(answer.refusal)}"]
     return [f"⚠️ {code}: {_UNAVAILABLE}"]
 
 

@@ -32,7 +32,7 @@ async def _answer(context: BotContext, code: str, requester: Requester) -> ObdAn
     except ObdCodeNotFound:
         return ObdAnswer(code, problem="unknown")
     except PaidFeatureRefused as exc:
-        return ObdAnswer(code, problem="refused", refusal=str(exc))
+        return ObdAnswer(code, problem="refused", refusal=exc.decision)
     except ProviderUnavailable as exc:
         log.warning("obd_code_failed", code=code, error=exc.reason)
         return ObdAnswer(code, problem="unavailable")

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from vinbot.models.errors import InvalidObdCode
+
+if TYPE_CHECKING:
+    from vinbot.models.records import QuotaDecision
 
 CODE_LENGTH: Final = 5
 SYSTEMS: Final = {
@@ -107,4 +110,4 @@ class ObdAnswer:
     code: str
     diagnosis: ObdDiagnosis | None = None
     problem: ObdProblem | None = None
-    refusal: str | None = None  # why the quota refused (a sentence), for problem "refused"
+    refusal: QuotaDecision | None = None  # the quota's refusal, for problem "refused"
