@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -121,3 +122,12 @@ async def test_codes_count_against_the_flood_guard(tmp_path: Path) -> None:
         await bot.send("/obd P0301")
         assert "more lookups than I allow" in bot.replies()[-1]
         assert bot.extras.obd.calls == ["P0420"]
+
+
+async def test_two_asks_at_once_make_one_paid_call(bot: BotHarness) -> None:
+    """Two people asking about one code at the same moment share one CarsXE call and one charge."""
+    bot.extras.obd.delay = 0.05
+    await asyncio.gather(bot.send("/obd P0420", user_id=1), bot.send("/obd P0420", user_id=2))
+    assert bot.extras.obd.calls == ["P0420"]
+    assert [("Meaning of P0420" in text) for text in bot.replies()] == [True, True]
+    assert (await bot.services.status.report()).metrics.paid_calls == 1
