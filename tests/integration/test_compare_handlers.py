@@ -186,3 +186,17 @@ async def test_each_uncached_decode_counts_against_the_flood_guard(tmp_path: Pat
         await bot.send(f"/compare {HONDA} {BMW}")
         assert "more lookups than I allow" in bot.replies()[-1]
         assert bot.providers[0].calls == []
+
+
+async def test_each_decode_spends_the_quota_like_a_lookup(tmp_path: Path) -> None:
+    """With one paid lookup left, one car comes from CarsXE and the other from the free source."""
+    async with AsyncExitStack() as stack:
+        bot = await make_bot(stack, tmp_path, DAILY_LOOKUPS_PER_USER="1")
+        await bot.send(f"/compare {HONDA} {BMW}")
+        text = bot.replies()[-1]
+        assert len(bot.providers[0].calls) == 1
+        assert len(bot.providers[1].calls) == 1
+        assert "CarsXE" in text
+        assert "NHTSA" in text
+        assert text.count("used today&#x27;s detailed lookups") == 1
+        assert ("<i>A: You&#x27;ve" in text) != ("<i>B: You&#x27;ve" in text)  # said of one car

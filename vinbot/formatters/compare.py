@@ -169,8 +169,10 @@ def render_comparison(comparison: Comparison, *, units: Units = "imperial") -> s
             f"<i>Recalls for {which} aren't checked yet; comparing spends nothing on them. "
             "Press 🔔 Recalls under a decode, or send /recalls with the VIN.</i>"
         )
-    notes = dict.fromkeys(note for car in (first, second) for note in car.result.notes)
-    tail += [f"<i>{esc(note)}</i>" for note in notes]
+    notes_a, notes_b = first.result.notes, second.result.notes
+    for note in dict.fromkeys((*notes_a, *notes_b)):  # e.g. a quota note: say which car
+        who = "A and B" if note in notes_a and note in notes_b else "A" if note in notes_a else "B"
+        tail.append(f"<i>{who}: {esc(note)}</i>")
     sources = [
         f"{name}: {SOURCE_LABELS[car.result.source]}" for name, car in (("A", first), ("B", second))
     ]
