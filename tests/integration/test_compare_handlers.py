@@ -95,6 +95,7 @@ async def test_compare_marks_the_differences(bot: BotHarness) -> None:
     assert "= <b>Transmission</b>: 5-speed automatic" in text  # case aside, the same
     assert "? <b>Drivetrain</b>\n    A: FWD\n    B: not known" in text
     assert "≠ <b>Original price</b>\n    A: $26,850\n    B: $55,500" in text
+    assert "— <b>Recalls</b>: not checked yet for either car" in text
     assert "Recalls for A and B aren't checked yet" in text
     assert len(text) <= 4096
     decode_buttons = buttons(bot.request.sent()[-1])
@@ -113,7 +114,7 @@ async def test_cached_decodes_and_recalls_are_used_without_new_calls(bot: BotHar
     text = bot.replies()[-1]
     assert bot.providers[0].calls == calls
     assert "B: 2 campaigns for this VIN" in text
-    assert "Recalls for A aren't checked yet" in text
+    assert "? <b>Recalls</b>\n    A: not checked yet\n    B: 2 campaigns for this VIN" in text
     assert len(bot.extras.vin_recalls.calls) == 1  # the compare asked for no recalls
 
 

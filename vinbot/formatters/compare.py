@@ -38,6 +38,7 @@ COMPARE_TOO_FEW = (
 )
 COMPARE_PICK_FIRST = "⚖️ <b>Compare two cars</b>\nPick the first car (A):"
 NOT_KNOWN: Final = "not known"
+NOT_CHECKED: Final = "not checked yet"
 _LABEL_LIMIT: Final = 28
 _VALUE_LIMIT: Final = 120
 
@@ -50,6 +51,7 @@ class _Row:
     # What decides "same": by default the shown text, case and spacing aside.
     first_key: object = None
     second_key: object = None
+    unknown: str = NOT_KNOWN
 
     @property
     def known(self) -> bool:
@@ -122,16 +124,18 @@ def _rows(comparison: Comparison, units: Units) -> list[_Row]:
         _Row("Drivetrain", *attr(Attr.DRIVETRAIN)),
         _Row("Fuel economy", *both(economy)),
         _Row("Original price", *both(price)),
-        _Row("Recalls", recalls_a, recalls_b, count_a, count_b),
+        _Row("Recalls", recalls_a, recalls_b, count_a, count_b, unknown=NOT_CHECKED),
     ]
 
 
 def _row_lines(row: _Row) -> list[str]:
     label = f"<b>{esc(row.label)}</b>"
-    a = esc(clip(row.first or NOT_KNOWN, _VALUE_LIMIT))
-    b = esc(clip(row.second or NOT_KNOWN, _VALUE_LIMIT))
+    a = esc(clip(row.first or row.unknown, _VALUE_LIMIT))
+    b = esc(clip(row.second or row.unknown, _VALUE_LIMIT))
     if row.known and not row.differs:
         return [f"= {label}: {a}"]
+    if row.first is None and row.second is None:
+        return [f"— {label}: {esc(row.unknown)} for either car"]
     mark = "≠" if row.differs else "?"
     return [f"{mark} {label}", f"    A: {a}", f"    B: {b}"]
 
@@ -156,7 +160,7 @@ def render_comparison(comparison: Comparison, *, units: Units = "imperial") -> s
         f"<code>{esc(second.result.analysis.vin)}</code>",
         "",
         f"≠ differs: {esc(', '.join(differing))}" if differing else "No differences found.",
-        "<i>≠ differs · = same · ? known for one car only</i>",
+        "<i>≠ differs · = same · ? known for one car only · — neither</i>",
         "",
     ]
     for row in rows:
