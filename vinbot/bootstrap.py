@@ -30,6 +30,7 @@ from vinbot.logs import get_logger
 from vinbot.metrics import Metrics
 from vinbot.models.callback import CallbackCodec
 from vinbot.models.wmi import preload as preload_wmi_table
+from vinbot.services.compare import CompareService
 from vinbot.services.decoding import DecodeService
 from vinbot.services.extras import ExtrasService, PaidServices
 from vinbot.services.flood_guard import FloodGuard
@@ -38,6 +39,7 @@ from vinbot.services.hints import HintThrottle
 from vinbot.services.history import HistoryRecorder
 from vinbot.services.lookup import LookupService
 from vinbot.services.market_value import MarketValueService
+from vinbot.services.obd import ObdService
 from vinbot.services.ocr import VinOcrService
 from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.plate import PlateService
@@ -226,6 +228,7 @@ def build_extras(
             ocr=VinOcrService(core.carsxe, cache=core.cache),
             plates=PlateService(core.carsxe, core.cache),
             title_checks=TitleCheckService(CarsXETitleRecords(core.carsxe), core.cache, gate),
+            obd=ObdService(core.carsxe, core.cache),
         )
     extras = ExtrasService(gate, recalls, paid, photos=settings.vehicle_photos)
     stack.push_async_callback(extras.aclose)  # before the gate and the HTTP clients close
@@ -339,6 +342,7 @@ def assemble_bot_services(
         extras=extras,
         recall_alerts=build_recall_alerts(settings, state, extras),
         reports=build_reports(settings, stack, lookup, extras),
+        compare=CompareService(lookup, extras.recalls_service),
     )
 
 

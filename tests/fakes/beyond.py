@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from vinbot.models.errors import MarketValueNotFound, PlateNotFound
 from vinbot.models.market_value import MarketValue, PriceRange
+from vinbot.models.obd import ObdDiagnosis
 from vinbot.models.ocr import OcrCandidate, OcrResult
 from vinbot.models.plate import PlateResult
 from vinbot.models.recalls import Recall, RecallReport
@@ -238,3 +239,20 @@ class FakeTitleRecords:
         if self.history_error is not None:
             raise self.history_error
         return self.histories.get(vin, TitleHistory())
+
+
+@dataclass
+class FakeObdCodes:
+    """CarsXE's /obdcodesdecoder: a meaning per code (a default otherwise), or an error."""
+
+    meanings: dict[str, str] = field(default_factory=dict)
+    error: Exception | None = None
+    calls: list[str] = field(default_factory=list)
+    delay: float = 0.0  # seconds before answering, so concurrent lookups overlap
+
+    async def obd_code(self, code: str) -> ObdDiagnosis:
+        self.calls.append(code)
+        await asyncio.sleep(self.delay)
+        if self.error is not None:
+            raise self.error
+        return ObdDiagnosis(code, self.meanings.get(code, f"Meaning of {code}"))

@@ -445,6 +445,7 @@ class FakeCarsXE(FakeUpstream):
         self.lien_thefts: dict[str, Canned | dict[str, Any]] = {}
         self.title_histories: dict[str, Canned | dict[str, Any]] = {}
         self.ocr_images: list[bytes] = []
+        self.obd_codes: dict[str, Canned | dict[str, Any]] = {}
 
     def routes(self) -> Sequence[tuple[str, str, Handler]]:
         """CarsXE endpoints served.
@@ -453,7 +454,8 @@ class FakeCarsXE(FakeUpstream):
         `recalls[vin]`, `market_values[vin]`, `images[(make, model)]` (lower case),
         `ocr[image bytes]`, `plates[(country, plate)]`, `lien_thefts[vin]` (default: the
         documented "no data" envelope), `title_histories[vin]` (default: the documented top
-        level with no records); other inputs get the default bodies.
+        level with no records), `obd_codes[code]` (upper case); other inputs get the default
+        bodies.
         `ocr_images` records the decoded bytes of every VIN OCR upload.
         """
         return (
@@ -465,6 +467,7 @@ class FakeCarsXE(FakeUpstream):
             ("GET", "/v2/platedecoder", self._plate_decoder),
             ("GET", "/v1/lien-theft", self._lien_theft),
             ("GET", "/history", self._history),
+            ("GET", "/obdcodesdecoder", self._obd_codes_decoder),
         )
 
     def not_found(self) -> Canned:
@@ -577,6 +580,18 @@ class FakeCarsXE(FakeUpstream):
     async def _history(self, request: web.Request) -> Canned:
         return self._by_vin(request, self.title_histories, lambda: Canned(200, history_body()))
 
+    async def _obd_codes_decoder(self, request: web.Request) -> Canned:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
+        code = request.query.get("code", "").strip().upper()
+        if not code:
+            return Canned(400, load_fixture("carsxe/obdcodesdecoder_error_missing_code.json"))
+        override = self.obd_codes.get(code)
+        if override is None and code not in OBD_DIAGNOSES:
+            return obd_unknown_code(code)
+        return _answer(override, lambda: obd_body(code))
+
     def _by_vin(
         self,
         request: web.Request,
@@ -646,6 +661,34 @@ def plate_not_found() -> Canned:
 def market_value_no_internet() -> Canned:
     """The documented v2 market value failure ("Cannot access the internet at this time")."""
     return Canned(200, load_fixture("carsxe/error_marketvalue_v2_no_internet.json"))
+
+
+# Codes the fake knows (generic SAE meanings); any other code gets CarsXE's "Could not find".
+OBD_DIAGNOSES = {
+    "P0115": "Engine Coolant Temperature Circuit Malfunction",  # the documented example
+    "P0301": "Cylinder 1 Misfire Detected",
+    "P0420": "Catalyst System Efficiency Below Threshold (Bank 1)",
+    "P0171": "System Too Lean (Bank 1)",
+    "B0001": "Driver Frontal Stage 1 Deployment Control",
+    "C0035": "Left Front Wheel Speed Sensor Circuit",
+    "U0100": "Lost Communication With ECM/PCM A",
+}
+
+
+def obd_body(code: str) -> dict[str, Any]:
+    """An /obdcodesdecoder success body: the documented example with the code's meaning."""
+    body = load_fixture("carsxe/obdcodesdecoder_success.json")
+    body["code"] = code
+    body["diagnosis"] = OBD_DIAGNOSES.get(code, body["diagnosis"])
+    return body
+
+
+def obd_unknown_code(code: str, status: int = 404) -> Canned:
+    """CarsXE's "Could not find code …" for a code it does not know (the status is not
+    documented; 404 is what its errors guide gives for "no data")."""
+    body = load_fixture("carsxe/obdcodesdecoder_error_unknown_code.json")
+    body["message"] = f"Could not find code {code}"
+    return Canned(status, body)
 
 
 async def serve_until_terminated(server: FakeUpstream) -> None:

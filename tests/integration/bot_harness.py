@@ -16,6 +16,7 @@ from tests.fakes.beyond import (
     FakeImages,
     FakeMarketValues,
     FakeModelRecalls,
+    FakeObdCodes,
     FakePlates,
     FakeTitleRecords,
     FakeVinReader,
@@ -32,6 +33,7 @@ from vinbot.metrics import Metrics
 from vinbot.services.decoding import DecodeService
 from vinbot.services.extras import ExtrasService, PaidServices
 from vinbot.services.market_value import MarketValueService
+from vinbot.services.obd import ObdService
 from vinbot.services.ocr import VinOcrService
 from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.plate import PlateService
@@ -50,7 +52,7 @@ def user(user_id: int) -> dict[str, Any]:
 
 @dataclass
 class ExtrasFakes:
-    """The fakes behind recalls, market value, photos, VIN OCR and plates."""
+    """The fakes behind recalls, market value, photos, VIN OCR, plates and OBD codes."""
 
     vin_recalls: FakeVinRecalls = field(default_factory=FakeVinRecalls)
     model_recalls: FakeModelRecalls = field(default_factory=FakeModelRecalls)
@@ -59,6 +61,7 @@ class ExtrasFakes:
     reader: FakeVinReader = field(default_factory=FakeVinReader)
     plates: FakePlates = field(default_factory=FakePlates)
     titles: FakeTitleRecords = field(default_factory=FakeTitleRecords)
+    obd: FakeObdCodes = field(default_factory=FakeObdCodes)
 
     def build(
         self,
@@ -81,6 +84,7 @@ class ExtrasFakes:
                 ocr=VinOcrService(self.reader),
                 plates=PlateService(self.plates, cache),
                 title_checks=TitleCheckService(self.titles, cache, gate),
+                obd=ObdService(self.obd, cache),
             )
         return ExtrasService(gate, recalls, services, photos=photos)
 

@@ -128,3 +128,11 @@ def title_check_key(vin: str) -> str:
 def latest_market_value_key(vin: str) -> str:
     """Where a VIN's most recent valuation (whatever its inputs) is kept for the PDF report."""
     return _key("value-latest", _code(vin))
+
+
+OBD_TTL = 30 * _DAY  # a code's meaning is set by a standard or its maker: it does not change
+
+
+def obd_code_key(code: str) -> str:
+    """Where what an OBD-II trouble code means is cached."""
+    return _key("obd", _code(code))

@@ -16,6 +16,7 @@ from vinbot.models.errors import (
     BadProviderResponse,
     ImageRejected,
     MarketValueNotFound,
+    ObdCodeNotFound,
     PlateNotFound,
     PlateRegionRejected,
     ProviderAuthError,
@@ -24,6 +25,7 @@ from vinbot.models.errors import (
     VinNotFound,
 )
 from vinbot.models.market_value import MarketValue, PriceRange
+from vinbot.models.obd import ObdDiagnosis
 from vinbot.models.ocr import OcrCandidate, OcrResult
 from vinbot.models.plate import PlateResult
 from vinbot.models.recalls import Recall, RecallReport
@@ -266,6 +268,22 @@ class CarsXEClient:
             path, params, parse, require_success=require_success, not_found=not_found
         )
 
+    async def obd_code(self, code: str) -> ObdDiagnosis:
+        """What a normalised OBD-II code means (/obdcodesdecoder).
+
+        Raises ObdCodeNotFound when CarsXE does not know the code (counted as paid unless
+        CarsXE refused it as invalid input, which it does not bill).
+        """
+        return await self._get_json(
+            "/obdcodesdecoder",
+            {"code": code},
+            partial(obd_diagnosis_from, code),
+            require_success=False,
+            not_found=lambda status, _message: ObdCodeNotFound(
+                PROVIDER, code, paid_call_made=status != _VALIDATION_STATUS
+            ),
+        )
+
     async def _get_json[T](
         self,
         path: str,
@@ -388,6 +406,8 @@ class CarsXEClient:
         if "limit exceeded" in lowered or (body is not None and "usage" in body):
             return self._quota_error(status, message, path, body)
         if "no data" in lowered or "missing vin" in lowered:
+            return VinNotFound(PROVIDER)
+        if "could not find" in lowered:  # /obdcodesdecoder: "Could not find code P9999"
             return VinNotFound(PROVIDER)
         return None
 
@@ -762,3 +782,20 @@ def _plate_rejection(country: str, state: str | None, status: int, message: str)
     if region and any(word in lowered for word in _PLATE_REFUSAL_WORDS):
         return PlateRegionRejected(PROVIDER, country=country, state=state, paid_call_made=paid)
     return PlateNotFound(PROVIDER, paid_call_made=paid)
+
+
+def obd_diagnosis_from(code: str, body: Mapping[str, Any]) -> ObdDiagnosis:
+    """An ObdDiagnosis from an /obdcodesdecoder body; a success without any words is "unknown".
+
+    The documented body is `{success, diagnosis, date, code}`; a diagnosis given as a list of
+    lines is joined, and the code asked for is kept (CarsXE echoes it, but ours is normalised).
+    """
+    if body.get("success") is not True:
+        message = wire.message_of(body)
+        raise BadProviderResponse(PROVIDER, f"success is not true: {message or 'no message'}")
+    raw = body.get("diagnosis")
+    parts = raw if isinstance(raw, list) else [raw]
+    words = [word for word in (wire.text(part) for part in parts) if word]
+    if not words:
+        raise ObdCodeNotFound(PROVIDER, code, paid_call_made=True)
+    return ObdDiagnosis(code=code, diagnosis="; ".join(words))

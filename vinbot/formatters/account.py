@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from vinbot.formatters.compare import compare_button
 from vinbot.formatters.html import clip, esc, fit
 from vinbot.models.callback import CallbackAction
 from vinbot.models.title_check import is_us_market
@@ -111,6 +112,8 @@ def history_page(
             )
         )
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if len(records) > 1:
+        rows.append([compare_button(codec, "h", owner)])
     return fit(lines), InlineKeyboardMarkup(rows)
 
 
@@ -148,6 +151,8 @@ def garage_page(
         if is_us_market(entry.vin):  # re-check theft and liens on demand (never automatically)
             check = codec.encode(CallbackAction.TITLE_CHECK, entry.vin)
             rows[-1].insert(1, InlineKeyboardButton("🛡 Check", callback_data=check))
+    if len(entries) > 1:
+        rows.append([compare_button(codec, "g", owner)])
     lines += ["", GARAGE_HELP]
     return fit(lines), InlineKeyboardMarkup(rows)
 

@@ -38,6 +38,8 @@ HELP = (
     "/value VIN — market value from mileage, state and condition (💰)\n"
     "/plate PLATE STATE [COUNTRY] — find the VIN behind a licence plate\n"
     "/check VIN — theft, lien and US title records before you buy (🛡)\n"
+    "/compare VIN VIN — two cars side by side, differences marked (⚖️ in /history, /garage)\n"
+    "/obd CODE — what a check-engine code such as P0420 means (or just send the code)\n"
     "/history — your last 10 VINs (re-open them for free)\n"
     "/garage — cars you saved with 💾 Save; "
     "<code>/garage rename VIN nickname</code> names one\n"

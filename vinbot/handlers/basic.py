@@ -25,6 +25,8 @@ BOT_COMMANDS = (
     BotCommand("value", "Market value: /value VIN"),
     BotCommand("plate", "VIN from a plate: /plate 7ABC123 CA"),
     BotCommand("check", "Theft, lien and title records: /check VIN"),
+    BotCommand("compare", "Two cars side by side: /compare VIN VIN"),
+    BotCommand("obd", "What a check-engine code means: /obd P0420"),
     BotCommand("history", "Your last 10 VINs"),
     BotCommand("garage", "Your saved cars"),
     BotCommand("settings", "Units and recall alerts"),

@@ -18,6 +18,7 @@ from vinbot.handlers.account import (
     settings_pressed,
 )
 from vinbot.handlers.addressing import is_private
+from vinbot.handlers.compare import compare_pick_pressed, compare_pressed, compare_start_pressed
 from vinbot.handlers.decode import button_flood_guarded, send_decode
 from vinbot.handlers.extras import recalls_page_pressed, send_recalls
 from vinbot.handlers.identity import press_key, presser_of
@@ -28,29 +29,12 @@ from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from telegram import CallbackQuery, Update
 
     from vinbot.handlers.context import BotContext
     from vinbot.models.callback import Callback
-
-# Actions whose payload starts with a VIN; the others carry their own small payloads.
-_VIN_ACTIONS = frozenset(
-    {
-        CallbackAction.SPECS,
-        CallbackAction.SUMMARY,
-        CallbackAction.DECODE,
-        CallbackAction.SAVE,
-        CallbackAction.HISTORY_OPEN,
-        CallbackAction.GARAGE_OPEN,
-        CallbackAction.GARAGE_REMOVE,
-        CallbackAction.RECALLS,
-        CallbackAction.RECALLS_PAGE,
-        CallbackAction.OCR_PICK,
-        CallbackAction.TITLE_CHECK,
-        CallbackAction.TITLE_CONFIRM,
-        CallbackAction.REPORT,
-    }
-)
 
 
 async def _expired(query: CallbackQuery) -> None:
@@ -90,35 +74,88 @@ async def _toggle_specs(
     services.metrics.reply_sent("edit")
 
 
-async def _route_vin_action(
-    query: CallbackQuery, context: BotContext, message: Message, callback: Callback, vin: str
+type VinRoute = Callable[[CallbackQuery, BotContext, Message, Callback, str], Awaitable[None]]
+type Route = Callable[[CallbackQuery, BotContext, Callback], Awaitable[None]]
+
+
+async def _specs(
+    query: CallbackQuery, context: BotContext, _message: Message, callback: Callback, vin: str
 ) -> None:
-    action = callback.action
-    match action:
-        case CallbackAction.SPECS | CallbackAction.SUMMARY:
-            expanded = action is CallbackAction.SPECS
-            await _toggle_specs(query, context, vin, expanded=expanded)
-        case CallbackAction.SAVE:
-            await save_pressed(query, context, vin)
-        case CallbackAction.GARAGE_REMOVE:
-            await garage_remove_pressed(query, context, vin)
-        case CallbackAction.RECALLS:
-            if await button_flood_guarded(query, context):
-                await query.answer()
-                await send_recalls(message, context, vin, presser_of(query).key)
-        case CallbackAction.TITLE_CHECK | CallbackAction.TITLE_CONFIRM:
-            await title_button_pressed(
-                query, context, vin, confirm=action is CallbackAction.TITLE_CONFIRM
-            )
-        case CallbackAction.RECALLS_PAGE:
-            if await button_flood_guarded(query, context):
-                await recalls_page_pressed(query, context, callback.payload)
-        case CallbackAction.REPORT:  # from caches only: no lookup, so no flood-guard budget
-            await report_pressed(query, context, message, vin)
-        case _:  # DECODE, HISTORY_OPEN, GARAGE_OPEN, OCR_PICK: a fresh answer in the chat
-            if await button_flood_guarded(query, context):
-                await query.answer()
-                await send_decode(message, context, vin, presser_of(query), counted=True)
+    await _toggle_specs(query, context, vin, expanded=callback.action is CallbackAction.SPECS)
+
+
+async def _save(
+    query: CallbackQuery, context: BotContext, _message: Message, _callback: Callback, vin: str
+) -> None:
+    await save_pressed(query, context, vin)
+
+
+async def _garage_remove(
+    query: CallbackQuery, context: BotContext, _message: Message, _callback: Callback, vin: str
+) -> None:
+    await garage_remove_pressed(query, context, vin)
+
+
+async def _recalls(
+    query: CallbackQuery, context: BotContext, message: Message, _callback: Callback, vin: str
+) -> None:
+    if await button_flood_guarded(query, context):
+        await query.answer()
+        await send_recalls(message, context, vin, presser_of(query).key)
+
+
+async def _recalls_page(
+    query: CallbackQuery, context: BotContext, _message: Message, callback: Callback, _vin: str
+) -> None:
+    if await button_flood_guarded(query, context):
+        await recalls_page_pressed(query, context, callback.payload)
+
+
+async def _title_check(
+    query: CallbackQuery, context: BotContext, _message: Message, callback: Callback, vin: str
+) -> None:
+    confirm = callback.action is CallbackAction.TITLE_CONFIRM
+    await title_button_pressed(query, context, vin, confirm=confirm)
+
+
+async def _report(
+    query: CallbackQuery, context: BotContext, message: Message, _callback: Callback, vin: str
+) -> None:
+    await report_pressed(query, context, message, vin)  # from caches only: no flood budget
+
+
+async def _fresh_decode(
+    query: CallbackQuery, context: BotContext, message: Message, _callback: Callback, vin: str
+) -> None:
+    if await button_flood_guarded(query, context):
+        await query.answer()
+        await send_decode(message, context, vin, presser_of(query), counted=True)
+
+
+# Buttons whose payload starts with a VIN, checked before their route runs.
+_VIN_ROUTES: dict[CallbackAction, VinRoute] = {
+    CallbackAction.SPECS: _specs,
+    CallbackAction.SUMMARY: _specs,
+    CallbackAction.SAVE: _save,
+    CallbackAction.GARAGE_REMOVE: _garage_remove,
+    CallbackAction.RECALLS: _recalls,
+    CallbackAction.RECALLS_PAGE: _recalls_page,
+    CallbackAction.TITLE_CHECK: _title_check,
+    CallbackAction.TITLE_CONFIRM: _title_check,
+    CallbackAction.REPORT: _report,
+    CallbackAction.DECODE: _fresh_decode,  # a fresh answer in the chat
+    CallbackAction.HISTORY_OPEN: _fresh_decode,
+    CallbackAction.GARAGE_OPEN: _fresh_decode,
+    CallbackAction.OCR_PICK: _fresh_decode,
+}
+# Buttons with payloads of their own.
+_ROUTES: dict[CallbackAction, Route] = {
+    CallbackAction.SETTINGS: settings_pressed,
+    CallbackAction.FORGET_CONFIRM: forget_pressed,
+    CallbackAction.COMPARE_START: compare_start_pressed,
+    CallbackAction.COMPARE_PICK: compare_pick_pressed,
+    CallbackAction.COMPARE: compare_pressed,
+}
 
 
 async def _pressed_by_owner(query: CallbackQuery, message: Message, callback: Callback) -> bool:
@@ -159,17 +196,16 @@ async def _route_press(query: CallbackQuery, context: BotContext) -> None:
         return
     if callback.personal and not await _pressed_by_owner(query, message, callback):
         return
-    if callback.action in _VIN_ACTIONS:
+    vin_route = _VIN_ROUTES.get(callback.action)
+    if vin_route is not None:
         vin = callback.parts[0] if callback.parts else ""
         if not analyse(vin).valid:
             await _expired(query)
             return
-        await _route_vin_action(query, context, message, callback, vin)
+        await vin_route(query, context, message, callback, vin)
         return
-    match callback.action:
-        case CallbackAction.SETTINGS:
-            await settings_pressed(query, context, callback)
-        case CallbackAction.FORGET_CONFIRM:
-            await forget_pressed(query, context, callback)
-        case _:
-            await _expired(query)
+    route = _ROUTES.get(callback.action)
+    if route is None:
+        await _expired(query)
+        return
+    await route(query, context, callback)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from vinbot.health import HealthState
     from vinbot.metrics import Metrics
     from vinbot.models.callback import CallbackCodec
+    from vinbot.services.compare import CompareService
     from vinbot.services.extras import ExtrasService
     from vinbot.services.flood_guard import FloodGuard
     from vinbot.services.garage import GarageService
@@ -48,6 +49,7 @@ class BotServices:
     extras: ExtrasService
     recall_alerts: RecallAlertService
     reports: ReportService
+    compare: CompareService
 
 
 class BotData:

@@ -169,16 +169,6 @@ def addressed_text(message: Message, context: BotContext, text: str) -> str | No
     return without_mentions(text, bot.username)
 
 
-async def on_text(update: Update, context: BotContext) -> None:
-    """A plain text message (or an edit of one): decode the VINs in it."""
-    message = update.effective_message
-    if message is None or message.text is None:
-        return
-    text = addressed_text(message, context, message.text)
-    if text is not None:
-        await answer_text(message, context, text, hint=True)
-
-
 async def on_vin_command(update: Update, context: BotContext) -> None:
     """/vin VIN: decode what follows the command, in any chat."""
     message = update.effective_message

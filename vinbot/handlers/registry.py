@@ -17,13 +17,16 @@ from telegram.ext import (
 from vinbot.handlers.account import on_export, on_forget, on_garage, on_history, on_settings
 from vinbot.handlers.basic import on_help, on_start, on_stats, on_unknown_command
 from vinbot.handlers.callbacks import on_callback
-from vinbot.handlers.decode import on_text, on_vin_command
+from vinbot.handlers.compare import on_compare_command
+from vinbot.handlers.decode import on_vin_command
 from vinbot.handlers.errors import on_error
 from vinbot.handlers.extras import on_plate_command, on_recalls_command
 from vinbot.handlers.inline import on_inline_query
 from vinbot.handlers.market_value import market_value_conversation
 from vinbot.handlers.media import on_caption, on_media
+from vinbot.handlers.obd import on_obd_command
 from vinbot.handlers.observe import observe_update
+from vinbot.handlers.text import on_text
 from vinbot.handlers.title_check import on_check_command
 from vinbot.handlers.unreadable import UnreadableUpdateHandler
 
@@ -70,6 +73,8 @@ def register_handlers(application: VinbotApplication) -> None:
             CommandHandler("recalls", on_recalls_command, filters=_USER_MESSAGES),
             CommandHandler("plate", on_plate_command, filters=_USER_MESSAGES),
             CommandHandler("check", on_check_command, filters=_USER_MESSAGES),
+            CommandHandler("obd", on_obd_command, filters=_USER_MESSAGES),
+            CommandHandler("compare", on_compare_command, filters=_USER_MESSAGES),
             MessageHandler(filters.COMMAND & _USER_MESSAGES, on_unknown_command),
             MessageHandler(filters.TEXT & _USER_MESSAGES, on_text),
             MessageHandler(filters.CAPTION & _USER_MESSAGES, on_caption),

@@ -15,6 +15,10 @@ Buttons that act on one person's data (`PERSONAL_ACTIONS`: their history, garage
 /forget) carry that person's Telegram user id as the last payload part, e.g.
 ``1HGCM82633A004352:5550001`` (17 + 1 + at most 16 digits = 34 characters), so a press by
 anyone else can be refused. Such buttons sent before owners were recorded have no owner.
+
+Comparing two cars from a list takes two presses, because two VINs and an owner do not fit:
+the first car is picked on a personal button (``g:VIN:owner``, at most 36 characters), the
+second on a plain one carrying both VINs (``VIN:VIN``, 35 characters).
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ class CallbackAction(StrEnum):
     TITLE_CHECK = "title_check"  # 🛡 offer a theft and title check (its cost, then confirm)
     TITLE_CONFIRM = "title_confirm"  # the confirmation that spends the check's paid lookups
     REPORT = "report"  # the one-page PDF of everything cached about a VIN
+    COMPARE_START = "compare_start"  # ⚖️ Compare on /history or /garage: pick the first car
+    COMPARE_PICK = "compare_pick"  # the first car picked: pick the second
+    COMPARE = "compare"  # both picked: the two cars side by side
 
 
 # Buttons live on in old chats: a code, once shipped, keeps its meaning forever.
@@ -67,6 +74,9 @@ ACTION_CODES: Final[dict[CallbackAction, str]] = {
     CallbackAction.TITLE_CHECK: "tc",
     CallbackAction.TITLE_CONFIRM: "tk",
     CallbackAction.REPORT: "pd",
+    CallbackAction.COMPARE_START: "xs",
+    CallbackAction.COMPARE_PICK: "xa",
+    CallbackAction.COMPARE: "xb",
 }
 _ACTIONS_BY_CODE: Final = {code: action for action, code in ACTION_CODES.items()}
 
@@ -80,6 +90,8 @@ PERSONAL_ACTIONS: Final[dict[CallbackAction, int]] = {
     CallbackAction.SETTINGS: 2,
     CallbackAction.FORGET_CONFIRM: 0,
     CallbackAction.TITLE_CONFIRM: 1,
+    CallbackAction.COMPARE_START: 1,  # "h" (history) or "g" (garage)
+    CallbackAction.COMPARE_PICK: 2,  # "h" or "g", then the first car's VIN
 }
 
 VERSION: Final = "1"

@@ -172,3 +172,18 @@ class RecallsUnavailable(VinbotError):
         super().__init__(f"recalls could not be checked ({reason})")
         self.reason = reason
         self.paid_call_made = paid_call_made
+
+
+# OBD-II trouble codes.
+
+
+class InvalidObdCode(InvalidInput):
+    """The text is not an OBD-II trouble code; str(error) says what is wrong with it."""
+
+
+class ObdCodeNotFound(LookupNotFound):
+    """The provider does not know this OBD-II trouble code."""
+
+    def __init__(self, provider: str, code: str, *, paid_call_made: bool = False) -> None:
+        super().__init__(provider, "OBD code", paid_call_made=paid_call_made)
+        self.code = code

@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from vinbot.models.market_value import MarketValue
+    from vinbot.models.obd import ObdDiagnosis
     from vinbot.models.ocr import OcrOutcome
     from vinbot.models.plate import PlateResult
     from vinbot.models.recalls import RecallOutcome
     from vinbot.models.records import QuotaDecision
     from vinbot.models.vehicle import VehicleSpec
     from vinbot.services.market_value import MarketValueService
+    from vinbot.services.obd import ObdService
     from vinbot.services.ocr import VinOcrService
     from vinbot.services.paid_calls import PaidCallGate, Reservation
     from vinbot.services.plate import PlateService
@@ -61,6 +63,7 @@ class PaidServices:
     ocr: VinOcrService
     plates: PlateService
     title_checks: TitleCheckService | None = None
+    obd: ObdService | None = None
 
 
 class ExtrasService:
@@ -101,6 +104,11 @@ class ExtrasService:
     def paid_services(self) -> PaidServices | None:
         """The CarsXE-backed services, for the PDF report's cache-only reads."""
         return self._paid
+
+    @property
+    def obd_codes(self) -> bool:
+        """Whether OBD trouble codes can be explained (a CarsXE key)."""
+        return self._paid is not None and self._paid.obd is not None
 
     async def recalls(self, vin: str, *, user_id: int, is_admin: bool) -> RecallOutcome:
         """Recalls for a VIN: by VIN (paid) when the quota allows, else NHTSA's by model."""
@@ -196,6 +204,24 @@ class ExtrasService:
             result, charged = await paid.plates.lookup(plate, state, country)
             settle(paid=charged)
         return result
+
+    async def obd_code(self, code: str, *, user_id: int, is_admin: bool) -> ObdDiagnosis:
+        """What a trouble code means: free from the cache, else a paid call the quota allows.
+
+        Raises InvalidObdCode before anything, FeatureNotConfigured without CarsXE,
+        PaidFeatureRefused past the quota, ObdCodeNotFound and ProviderUnavailable.
+        """
+        obd = self._paid.obd if self._paid is not None else None
+        if obd is None:
+            raise FeatureNotConfigured("this bot has no CarsXE key")
+        cached = await obd.cached(code)
+        if cached is not None:
+            return cached
+        _, reservation = await self._require_paid(user_id, is_admin=is_admin)
+        with _settling(reservation) as settle:
+            diagnosis, charged = await obd.explain(code)
+            settle(paid=charged)
+        return diagnosis
 
     async def _require_paid(
         self, user_id: int, *, is_admin: bool

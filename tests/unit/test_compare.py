@@ -1,0 +1,101 @@
+"""Comparing two cars: the service's decodes and the phone-sized, escaped rendering."""
+
+from __future__ import annotations
+
+import pytest
+
+from vinbot.formatters.compare import render_comparison
+from vinbot.formatters.html import MESSAGE_LIMIT
+from vinbot.models.callback import MAX_CALLBACK_BYTES, CallbackAction, CallbackCodec
+from vinbot.models.compare import ComparedCar, Comparison
+from vinbot.models.errors import InvalidVin
+from vinbot.models.recalls import RecallOutcome
+from vinbot.models.vehicle import Attr, DecodeResult, VehicleSpec
+from vinbot.models.vin import analyse
+from vinbot.services.compare import CompareService
+
+HONDA = "1HGCM82633A004352"
+BMW = "WBAFR7C57CC811956"
+
+
+def result(vin: str, **fields: object) -> DecodeResult:
+    spec = VehicleSpec(vin=vin, source="carsxe", **fields)  # type: ignore[arg-type]
+    return DecodeResult(analysis=analyse(vin), spec=spec)
+
+
+class Lookups:
+    """LookupService's two entry points, recording which one was used for which VIN."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    async def lookup(self, raw_vin: str, *, user_id: int, is_admin: bool) -> DecodeResult:
+        self.calls.append(("lookup", raw_vin))
+        return result(raw_vin, make="Honda")
+
+    async def reopen(self, vin: str, *, user_id: int, is_admin: bool) -> DecodeResult:
+        self.calls.append(("reopen", vin))
+        return result(vin, make="Honda")
+
+
+class NoRecalls:
+    """A recalls cache that is always empty."""
+
+    async def cached(self, vin: str) -> RecallOutcome | None:
+        return None
+
+
+async def test_a_person_s_cars_are_looked_up_and_a_chat_s_reopened() -> None:
+    """A person's compare records history (lookup); a chat writing as itself keeps none."""
+    lookups = Lookups()
+    service = CompareService(lookups, NoRecalls())
+    await service.compare(HONDA, BMW, user_id=1, is_admin=False, personal=True)
+    await service.compare(HONDA, BMW, user_id=-5, is_admin=False, personal=False)
+    assert sorted(lookups.calls[:2]) == [("lookup", HONDA), ("lookup", BMW)]
+    assert sorted(lookups.calls[2:]) == [("reopen", HONDA), ("reopen", BMW)]
+
+
+async def test_an_invalid_vin_stops_both_decodes_before_they_start() -> None:
+    """InvalidVin is raised for the bad VIN and the good one is never decoded."""
+    lookups = Lookups()
+    with pytest.raises(InvalidVin):
+        await CompareService(lookups, NoRecalls()).compare(
+            HONDA, "WBAFR7C57CC81195O", user_id=1, is_admin=False, personal=True
+        )
+    assert lookups.calls == []
+
+
+def test_provider_text_is_escaped_and_the_answer_fits_one_message() -> None:
+    """Every value is escaped, and even huge values leave the answer under Telegram's limit."""
+    huge = "<b>" + "x" * 5000
+    first = ComparedCar(result(HONDA, make="A&B", model=huge, attributes={Attr.ENGINE: huge}))
+    second = ComparedCar(result(BMW, make="A&amp;b", model="M", attributes={Attr.ENGINE: "e"}))
+    text = render_comparison(Comparison(first, second))
+    assert "<b>x" not in text
+    assert "A&amp;B" in text
+    assert len(text) <= MESSAGE_LIMIT
+    assert "≠ <b>Make</b>" in text  # "A&B" and "A&amp;b" differ
+
+
+def test_nothing_different_says_so() -> None:
+    """Two cars that agree on everything known are not said to differ."""
+    same = {"year": 2003, "make": "Honda", "model": "Accord"}
+    text = render_comparison(
+        Comparison(ComparedCar(result(HONDA, **same)), ComparedCar(result(BMW, **same)))
+    )
+    assert "No differences found." in text
+    assert "≠ <b>" not in text
+
+
+def test_the_compare_buttons_fit_in_64_bytes() -> None:
+    """The longest picker and pair buttons (a 16-digit owner, two VINs) fit callback data."""
+    codec = CallbackCodec(b"secret")
+    owner = 10**15 + 7
+    pick = codec.encode(CallbackAction.COMPARE_PICK, f"g:{HONDA}", owner=owner)
+    pair = codec.encode(CallbackAction.COMPARE, f"{HONDA}:{BMW}")
+    start = codec.encode(CallbackAction.COMPARE_START, "h", owner=owner)
+    assert max(len(data.encode()) for data in (pick, pair, start)) <= MAX_CALLBACK_BYTES
+    decoded = codec.decode(pick)
+    assert decoded is not None
+    assert decoded.owner == owner
+    assert decoded.args == ("g", HONDA)

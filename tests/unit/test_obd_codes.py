@@ -1,0 +1,125 @@
+"""OBD-II codes: reading one, finding them in text without stealing VINs, and their wording."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from vinbot.formatters.obd import OBD_CAVEAT, render_codes
+from vinbot.models.errors import InvalidObdCode
+from vinbot.models.obd import (
+    ObdAnswer,
+    ObdDiagnosis,
+    find_obd_codes,
+    is_manufacturer_specific,
+    parse_obd_code,
+)
+from vinbot.models.records import QuotaDecision
+from vinbot.models.vin import find_vins
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("P0420", "P0420"), ("p0420", "P0420"), (" P 0420 ", "P0420"), ("u0a1f", "U0A1F")],
+)
+def test_a_code_is_read_in_any_case_and_spacing(raw: str, code: str) -> None:
+    """Lower case, spaces and dashes around a code are accepted and normalised."""
+    assert parse_obd_code(raw) == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("X0420", "starts with 'X', but a code starts with P, B, C or U"),
+        ("P042", "has 4 characters, but a code has 5"),
+        ("P04201", "has 6 characters"),
+        ("P4420", "the second character is '4'; it can only be 0, 1, 2 or 3"),
+        ("P0G20", "'G' cannot appear"),
+    ],
+)
+def test_a_malformed_code_is_told_what_is_wrong(raw: str, says: str) -> None:
+    """Each way a code can be wrong gets its own sentence, then the format with an example."""
+    with pytest.raises(InvalidObdCode) as caught:
+        parse_obd_code(raw)
+    assert says in str(caught.value)
+    assert "like P0420" in str(caught.value)
+
+
+def test_a_letter_o_typed_for_a_zero_is_suggested_back() -> None:
+    """PO420 (letter O) gets "Did you mean P0420?"."""
+    with pytest.raises(InvalidObdCode, match="Did you mean P0420"):
+        parse_obd_code("PO420")
+
+
+def test_codes_are_found_in_a_sentence_in_order_without_repeats() -> None:
+    """Codes standing on their own are found; glued to other letters or digits they are not."""
+    text = "check engine light p0301 and P0420, again P0301; not XP0171 or P01711 or P0171x"
+    assert find_obd_codes(text) == ["P0301", "P0420"]
+
+
+def test_a_code_shaped_piece_of_a_spaced_vin_is_not_a_code() -> None:
+    """A VIN written in groups may hold a code-shaped group: it stays part of the VIN."""
+    vin = "1FTP0420A0B123456"
+    spaced = "1FT P0420 A0B 123456"
+    assert find_vins(spaced) == [vin]
+    assert find_obd_codes(spaced, vins=find_vins(spaced)) == []
+    assert find_obd_codes(f"{vin} throws P0301", vins=[vin]) == ["P0301"]
+    assert find_obd_codes(spaced) == ["P0420"]  # only the VINs passed in protect it
+
+
+@pytest.mark.parametrize(
+    ("code", "maker"),
+    [
+        ("P0420", False),
+        ("P1234", True),
+        ("P2100", False),
+        ("P3100", True),
+        ("P3400", False),
+        ("B1000", True),
+        ("B0001", False),
+        ("C2000", True),
+        ("U0100", False),
+        ("U1000", True),
+    ],
+)
+def test_manufacturer_specific_codes_follow_j2012(code: str, maker: bool) -> None:
+    """P1, P30-P33, B1/B2, C1/C2 and U1/U2 codes are the maker's; the rest are generic."""
+    assert is_manufacturer_specific(code) is maker
+
+
+def test_a_meaning_is_escaped_and_followed_by_the_caveat() -> None:
+    """Provider text is escaped, the system is named, and the caveat and source close it."""
+    text = render_codes([ObdAnswer("P0420", ObdDiagnosis("P0420", "Catalyst <Bank 1>"))])
+    assert "<b>P0420</b>: Catalyst &lt;Bank 1&gt;" in text
+    assert "generic powertrain" in text
+    assert OBD_CAVEAT in text
+    assert "Source: CarsXE" in text
+
+
+def test_an_unknown_code_says_so_without_the_caveat() -> None:
+    """An unknown maker code points at the maker; with no meaning shown there is no caveat."""
+    text = render_codes([ObdAnswer("P1234", problem="unknown")])
+    assert "CarsXE doesn't know this code; the maker's service information may." in text
+    assert OBD_CAVEAT not in text
+
+
+def test_refused_and_skipped_codes_are_explained() -> None:
+    """A quota refusal names the paid lookup and when it is back; codes over the cap count."""
+    midnight = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+    answers = [
+        ObdAnswer(
+            "P0420",
+            problem="refused",
+            refusal=QuotaDecision(allowed=False, reason="user_daily", resets_at=midnight),
+        ),
+        ObdAnswer(
+            "P0171", problem="refused", refusal=QuotaDecision(allowed=False, reason="bot_monthly")
+        ),
+        ObdAnswer("P0301", problem="unavailable"),
+    ]
+    text = render_codes(answers, skipped=2)
+    assert "a paid lookup. You've used today's paid lookups; your quota resets 2026-12-06" in text
+    assert "monthly budget for them is spent; they are back soon." in text
+    assert "couldn't look this code up right now" in text
+    assert "2 more codes skipped" in text
