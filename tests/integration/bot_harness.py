@@ -139,7 +139,7 @@ class BotHarness:
         }
         if text is not None:
             message["text"] = text
-            if text.startswith("/"):
+            if text.startswith("/") and "entities" not in extra:  # given entities are Telegram's
                 command = text.split()[0]
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return message
