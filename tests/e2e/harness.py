@@ -19,11 +19,24 @@ from tests.fakes.nhtsa_server import FakeNhtsa
 from tests.fakes.telegram_server import FakeTelegram
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
+
+    from tests.fakes.telegram.state import RecordedRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
+
+
+def in_chat(chat_id: int) -> Callable[[RecordedRequest], bool]:
+    """A `wait_for` filter: only requests to one chat."""
+    return lambda record: record.chat_id == chat_id
+
+
+def buttons(record: RecordedRequest) -> list[dict[str, str]]:
+    """The inline buttons of a sent message, row after row."""
+    markup = record.response["result"]["reply_markup"]
+    return [button for row in markup["inline_keyboard"] for button in row]
 
 
 def free_port() -> int:

@@ -5,16 +5,12 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.harness import World, free_port, open_world
+from tests.e2e.harness import World, free_port, in_chat
 from tests.fakes.carsxe_server import not_found
-from tests.fakes.telegram.state import RecordedRequest
 
 pytestmark = pytest.mark.slow
 
@@ -23,30 +19,13 @@ HONDA = "1HGCM82633A004352"
 USER = 5001
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with AsyncExitStack() as stack:
-        world = await open_world(stack, tmp_path)
-        try:
-            yield world
-        finally:
-            await world.stop_all()
-
-
-def to_chat(chat_id: int) -> object:
-    def matches(record: RecordedRequest) -> bool:
-        return record.chat_id == chat_id
-
-    return matches
-
-
 async def test_vin_round_trip_with_commands_menu_and_full_specs(world: World) -> None:
     """A VIN gets CarsXE's answer; the menu is set; Full specs expands the message in place."""
     bot = await world.start_bot()
     commands = await world.telegram.wait_for("setMyCommands")
     assert "vin" in str(commands.params["commands"])
     world.telegram.send_text(USER, f"what is {BMW}?")
-    reply = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=10)
+    reply = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
     text = reply.params["text"]
     assert "2012 BMW 5-Series 535i" in text
     assert "Source: CarsXE" in text
@@ -65,13 +44,13 @@ async def test_several_vins_invalid_vins_and_forged_buttons(world: World) -> Non
     world.carsxe.specs[HONDA] = not_found()
     await world.start_bot()
     world.telegram.send_text(USER, f"{BMW} and {HONDA}")
-    first = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=10)
-    second = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=10)
+    first = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    second = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
     assert "2012 BMW 5-Series" in first.params["text"]
     assert "2003 Honda Accord" in second.params["text"]
     assert "Source: NHTSA" in second.params["text"]
     world.telegram.send_text(USER, "1HGCM82623A004352")
-    invalid = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=10)
+    invalid = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
     assert "check digit" in invalid.params["text"].lower()
     world.telegram.press_button(USER, first, "1|s|WBAFR7C57CC811956|forgedxx", check=False)
     answer = await world.telegram.wait_for("answerCallbackQuery", timeout=10)
@@ -86,7 +65,7 @@ async def test_group_messages_need_a_mention(world: World) -> None:
     world.telegram.send_text(
         USER, f"{HONDA} please", chat_id=group, chat_type="supergroup", mention_bot=True
     )
-    reply = await world.telegram.wait_for("sendMessage", to_chat(group), timeout=10)
+    reply = await world.telegram.wait_for("sendMessage", in_chat(group), timeout=10)
     assert "Honda" in reply.params["text"] or "BMW" in reply.params["text"]
     await asyncio.sleep(0.5)
     assert len(world.telegram.calls("sendMessage")) == 1
@@ -97,9 +76,9 @@ async def test_telegram_429_is_waited_out_and_the_reply_arrives(world: World) ->
     await world.start_bot()
     world.telegram.fail_next("sendMessage", status=429, retry_after=1)
     world.telegram.send_text(USER, BMW)
-    reply = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=15)
+    reply = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=15)
     assert reply.status == 429
-    delivered = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=15)
+    delivered = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=15)
     assert delivered.status == 200
     assert "BMW" in delivered.params["text"]
 
@@ -108,7 +87,7 @@ async def test_updates_sent_while_down_are_answered_after_start(world: World) ->
     """A VIN sent before the bot started is answered once it polls."""
     world.telegram.send_text(USER, BMW)
     await world.start_bot()
-    reply = await world.telegram.wait_for("sendMessage", to_chat(USER), timeout=10)
+    reply = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
     assert "BMW" in reply.params["text"]
 
 
@@ -208,11 +187,11 @@ async def test_decode_photo_and_broken_image_fallback(world: World) -> None:
     """With photos on the answer is a photo; an image Telegram cannot fetch falls back to text."""
     await world.start_bot(VEHICLE_PHOTOS="1")
     world.telegram.send_text(USER, BMW)
-    photo = await world.telegram.wait_for("sendPhoto", to_chat(USER), timeout=10)
+    photo = await world.telegram.wait_for("sendPhoto", in_chat(USER), timeout=10)
     assert "2012 BMW 5-Series" in photo.params["caption"]
     assert world.carsxe.count("/images") == 1
     world.telegram.fail_photo_url(photo.params["photo"])
     world.telegram.send_text(USER + 1, BMW)
-    text = await world.telegram.wait_for("sendMessage", to_chat(USER + 1), timeout=10)
+    text = await world.telegram.wait_for("sendMessage", in_chat(USER + 1), timeout=10)
     assert "2012 BMW 5-Series" in text.params["text"]
     assert world.carsxe.count("/images") == 1

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.harness import BotProcess, World, running_world
+from tests.e2e.harness import BotProcess, World
 from tests.fakes.stalling_bot import MAGIC_TEXT
 from vinbot.formatters.recovery import UPDATE_NOT_PROCESSED
 from vinbot.watchdog import EXIT_LOOP_STALLED
@@ -25,12 +23,6 @@ OTHER_USER = 6102
 ADMIN = 6199
 STALLING_BOT = "tests.fakes.stalling_bot"
 EXIT_TIMEOUT = 30.0
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with running_world(tmp_path) as world:
-        yield world
 
 
 def texts_to(world: World, chat_id: int) -> list[str]:

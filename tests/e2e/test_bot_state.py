@@ -6,14 +6,12 @@ import asyncio
 import json
 import signal
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, closing
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import World, open_world
-from tests.fakes.telegram.state import RecordedRequest
+from tests.e2e.harness import World, buttons, in_chat
 from vinbot.models.vin import check_digit
 
 pytestmark = pytest.mark.slow
@@ -26,21 +24,6 @@ def honda_vin(serial: int) -> str:
     """A valid Honda VIN with a given serial number."""
     body = f"1HGCM826?3A{serial:06d}"
     return body.replace("?", check_digit(body.replace("?", "0")))
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with AsyncExitStack() as stack:
-        world = await open_world(stack, tmp_path)
-        try:
-            yield world
-        finally:
-            await world.stop_all()
-
-
-def buttons(record: RecordedRequest) -> list[dict[str, str]]:
-    markup = record.response["result"]["reply_markup"]
-    return [button for row in markup["inline_keyboard"] for button in row]
 
 
 def send_burst(world: World) -> list[str]:
@@ -60,10 +43,6 @@ def answered_lookups(world: World, vins: list[str]) -> set[tuple[int, str]]:
         for vin in vins
         if vin in r.params["text"]
     }
-
-
-def in_chat(chat_id: int) -> object:
-    return lambda record: record.chat_id == chat_id
 
 
 async def test_history_and_garage_survive_a_restart(world: World) -> None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.harness import World, open_world
+from tests.e2e.harness import World, buttons
 from tests.fakes.carsxe_server import obd_unknown_code, specs_body
 from tests.fakes.telegram.state import RecordedRequest
 
@@ -18,16 +15,6 @@ pytestmark = pytest.mark.slow
 BMW = "WBAFR7C57CC811956"
 HONDA = "1HGCM82633A004352"
 USER = 8101
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with AsyncExitStack() as stack:
-        world = await open_world(stack, tmp_path)
-        try:
-            yield world
-        finally:
-            await world.stop_all()
 
 
 def honda_body() -> dict[str, Any]:
@@ -42,11 +29,6 @@ def honda_body() -> dict[str, Any]:
         drivetrain="FWD",
     )
     return body
-
-
-def buttons(record: RecordedRequest) -> list[dict[str, str]]:
-    markup = record.response["result"]["reply_markup"]
-    return [button for row in markup["inline_keyboard"] for button in row]
 
 
 async def next_call(world: World, method: str = "sendMessage") -> RecordedRequest:

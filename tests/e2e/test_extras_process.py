@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import World, open_world
+from tests.e2e.harness import World, buttons, in_chat
 from tests.fakes.carsxe_server import Canned
 from tests.fakes.telegram.state import RecordedRequest
 
@@ -19,25 +16,6 @@ pytestmark = pytest.mark.slow
 BMW = "WBAFR7C57CC811956"
 HONDA = "1HGCM82633A004352"
 USER = 8001
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with AsyncExitStack() as stack:
-        world = await open_world(stack, tmp_path)
-        try:
-            yield world
-        finally:
-            await world.stop_all()
-
-
-def in_chat(chat_id: int) -> object:
-    return lambda record: record.chat_id == chat_id
-
-
-def buttons(record: RecordedRequest) -> list[dict[str, str]]:
-    markup = record.response["result"]["reply_markup"]
-    return [button for row in markup["inline_keyboard"] for button in row]
 
 
 async def next_text(world: World, chat_id: int = USER) -> RecordedRequest:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.harness import World, open_world
-from tests.fakes.telegram.state import RecordedRequest
+from tests.e2e.harness import World, buttons, in_chat
 from vinbot.formatters import account
 
 pytestmark = pytest.mark.slow
@@ -21,25 +18,6 @@ BMW = "WBAFR7C57CC811956"
 OWNER, OTHER = 6101, 6102
 GROUP = -1001449165484
 UPDATES = Path(__file__).resolve().parents[1] / "fixtures" / "updates"
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with AsyncExitStack() as stack:
-        world = await open_world(stack, tmp_path)
-        try:
-            yield world
-        finally:
-            await world.stop_all()
-
-
-def buttons(record: RecordedRequest) -> list[dict[str, str]]:
-    markup = record.response["result"]["reply_markup"]
-    return [button for row in markup["inline_keyboard"] for button in row]
-
-
-def in_chat(chat_id: int) -> Any:
-    return lambda record: record.chat_id == chat_id
 
 
 def anonymous_admin(world: World, text: str) -> None:

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 
-from tests.e2e.harness import World, running_world
+from tests.e2e.harness import World
 from tests.fakes.upstash_server import FakeUpstash
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-    from pathlib import Path
 
 pytestmark = pytest.mark.slow
 
 UPSTASH_TOKEN = "upstash-e2e-token"
 BMW = "WBAFR7C57CC811956"
 USER = 5001
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with running_world(tmp_path) as world:
-        yield world
 
 
 def pings(upstash: FakeUpstash) -> int:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from tests.e2e.harness import World, open_world
+from tests.e2e.harness import World, in_chat
 from tests.fakes.telegram.state import RecordedRequest
 from vinbot.formatters.report_pdf import SECTIONS
 
@@ -18,20 +15,6 @@ pytestmark = pytest.mark.slow
 
 BMW = "WBAFR7C57CC811956"
 USER = 8101
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with AsyncExitStack() as stack:
-        world = await open_world(stack, tmp_path)
-        try:
-            yield world
-        finally:
-            await world.stop_all()
-
-
-def in_chat(chat_id: int) -> object:
-    return lambda record: record.chat_id == chat_id
 
 
 def button(record: RecordedRequest, label: str) -> str:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import World, open_world
+from tests.e2e.harness import World
 from tests.fakes.carsxe_server import history_body, lien_theft_body, stolen_event
 from tests.fakes.telegram.state import RecordedRequest
 
@@ -21,16 +18,6 @@ DODGE = "2C3CDXFG1FH762860"
 EUROPEAN = "WVWZZZ1KZAW123456"
 USER = 8101
 ENDPOINTS = ("/v1/lien-theft", "/history")
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with AsyncExitStack() as stack:
-        world = await open_world(stack, tmp_path)
-        try:
-            yield world
-        finally:
-            await world.stop_all()
 
 
 def buttons(record: RecordedRequest) -> list[dict[str, str]]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import World, running_world
+from tests.e2e.harness import World
 from tests.e2e.test_bot_recovery import log_events, texts_to
 from vinbot.formatters.recovery import UPDATE_NOT_PROCESSED
 
@@ -18,12 +16,6 @@ HONDA = "1HGCM82633A004352"
 SENDER = 6301
 OTHER = 6302
 ADMIN = 6399
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with running_world(tmp_path) as world:
-        yield world
 
 
 def message_this_ptb_cannot_read(world: World, user_id: int) -> dict[str, object]:

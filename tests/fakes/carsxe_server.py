@@ -483,36 +483,32 @@ class FakeCarsXE(FakeUpstream):
             return Canned(401, load_fixture("carsxe/error_key_not_found_or_disabled.json"))
         return None
 
-    async def _specs(self, request: web.Request) -> Canned:
+    def _vin(self, request: web.Request) -> str | Canned:
+        """The VIN asked about, or CarsXE's refusal of a wrong key or a missing VIN."""
         refused = self.refusal(request)
         if refused is not None:
             return refused
         vin = request.query.get("vin", "").strip().upper()
         if not vin:
             return Canned(400, load_fixture("carsxe/specs_error_missing_vin.json"))
-        answer = self.specs.get(vin)
-        if answer is None:
-            return Canned(200, specs_body(vin, request.query["key"]))
-        if isinstance(answer, Canned):
-            return answer
-        return Canned(200, answer)
+        return vin
+
+    async def _specs(self, request: web.Request) -> Canned:
+        vin = self._vin(request)
+        if isinstance(vin, Canned):
+            return vin
+        return _answer(self.specs.get(vin), lambda: specs_body(vin, request.query["key"]))
 
     async def _recalls(self, request: web.Request) -> Canned:
-        refused = self.refusal(request)
-        if refused is not None:
-            return refused
-        vin = request.query.get("vin", "").strip().upper()
-        if not vin:
-            return Canned(400, load_fixture("carsxe/specs_error_missing_vin.json"))
+        vin = self._vin(request)
+        if isinstance(vin, Canned):
+            return vin
         return _answer(self.recalls.get(vin), lambda: recalls_body(vin, key=request.query["key"]))
 
     async def _market_value(self, request: web.Request) -> Canned:
-        refused = self.refusal(request)
-        if refused is not None:
-            return refused
-        vin = request.query.get("vin", "").strip().upper()
-        if not vin:
-            return Canned(400, load_fixture("carsxe/specs_error_missing_vin.json"))
+        vin = self._vin(request)
+        if isinstance(vin, Canned):
+            return vin
         condition = request.query.get("condition")
         if condition is not None and condition not in {"excellent", "clean", "average", "rough"}:
             return Canned(400, {"success": False, "message": "Invalid condition"})
@@ -598,12 +594,9 @@ class FakeCarsXE(FakeUpstream):
         answers: dict[str, Canned | dict[str, Any]],
         default: Callable[[], Canned],
     ) -> Canned:
-        refused = self.refusal(request)
-        if refused is not None:
-            return refused
-        vin = request.query.get("vin", "").strip().upper()
-        if not vin:
-            return Canned(400, load_fixture("carsxe/specs_error_missing_vin.json"))
+        vin = self._vin(request)
+        if isinstance(vin, Canned):
+            return vin
         answer = answers.get(vin)
         if answer is None:
             return default()

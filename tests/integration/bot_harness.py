@@ -230,3 +230,14 @@ async def build_harness(
     request = RecordingRequest()
     application = build_application(settings, services, BotApiRequests.sharing(request))
     return BotHarness(application, request, services, providers, extras)
+
+
+@asynccontextmanager
+async def running_bot(
+    tmp_path: Path, providers: list[FakeProvider], **env: str
+) -> AsyncIterator[BotHarness]:
+    """A started harness over these providers and settings, stopped and closed at the end."""
+    async with AsyncExitStack() as stack:
+        bot = await build_harness(harness_settings(tmp_path, **env), providers, stack)
+        await stack.enter_async_context(bot.running())
+        yield bot

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakes.beyond import carsxe_report, recall
 from tests.fakes.providers import FakeProvider
-from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
+from tests.integration.bot_harness import BotHarness, running_bot
 from vinbot.formatters import compare as texts
 from vinbot.handlers.compare import TOO_FEW_ALERT
 from vinbot.models.callback import MAX_CALLBACK_BYTES, CallbackAction
@@ -59,19 +59,15 @@ def bmw() -> VehicleSpec:
     )
 
 
-async def make_bot(stack: AsyncExitStack, tmp_path: Path, **env: str) -> BotHarness:
+def make_bot(tmp_path: Path, **env: str) -> AbstractAsyncContextManager[BotHarness]:
     carsxe = FakeProvider("carsxe", paid=True, answers={HONDA: honda(), BMW: bmw()})
-    harness = await build_harness(
-        harness_settings(tmp_path, **env), [carsxe, FakeProvider("nhtsa")], stack
-    )
-    await stack.enter_async_context(harness.running())
-    return harness
+    return running_bot(tmp_path, [carsxe, FakeProvider("nhtsa")], **env)
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with AsyncExitStack() as stack:
-        yield await make_bot(stack, tmp_path)
+    async with make_bot(tmp_path) as bot:
+        yield bot
 
 
 def buttons(sent: dict[str, Any]) -> list[dict[str, str]]:
@@ -182,8 +178,7 @@ async def test_one_car_gets_no_compare_button(bot: BotHarness) -> None:
 
 async def test_each_uncached_decode_counts_against_the_flood_guard(tmp_path: Path) -> None:
     """Two new cars are two lookups: with one left per minute the compare is refused."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, USER_DECODES_PER_MINUTE="1")
+    async with make_bot(tmp_path, USER_DECODES_PER_MINUTE="1") as bot:
         await bot.send(f"/compare {HONDA} {BMW}")
         assert "more lookups than I allow" in bot.replies()[-1]
         assert bot.providers[0].calls == []
@@ -191,8 +186,7 @@ async def test_each_uncached_decode_counts_against_the_flood_guard(tmp_path: Pat
 
 async def test_each_decode_spends_the_quota_like_a_lookup(tmp_path: Path) -> None:
     """With one paid lookup left, one car comes from CarsXE and the other from the free source."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, DAILY_LOOKUPS_PER_USER="1")
+    async with make_bot(tmp_path, DAILY_LOOKUPS_PER_USER="1") as bot:
         await bot.send(f"/compare {HONDA} {BMW}")
         text = bot.replies()[-1]
         assert len(bot.providers[0].calls) == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,8 @@ from vinbot.models.callback import CallbackAction
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with AsyncExitStack() as stack:
-        yield await make_bot(stack, tmp_path)
+    async with make_bot(tmp_path) as bot:
+        yield bot
 
 
 async def test_a_double_tap_on_recalls_sends_one_report_and_stops_both_spinners(

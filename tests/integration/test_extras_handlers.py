@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 from tests.fakes.beyond import nhtsa_report, recall
 from tests.fakes.providers import FakeProvider
 from tests.fakes.telegram.html import parse_html
-from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
+from tests.integration.bot_harness import BotHarness, running_bot
 from vinbot.formatters import extras as plate_texts
 from vinbot.formatters import messages
 from vinbot.models.callback import CallbackAction
@@ -39,27 +39,25 @@ def honda(source: str = "carsxe") -> VehicleSpec:
     )
 
 
-async def make_bot(
-    stack: AsyncExitStack, tmp_path: Path, *, paid: bool = True, **env: str
-) -> BotHarness:
+def make_bot(
+    tmp_path: Path, *, paid: bool = True, **env: str
+) -> AbstractAsyncContextManager[BotHarness]:
     providers = [FakeProvider("nhtsa", answers={HONDA: honda("nhtsa")})]
     if paid:
         providers.insert(0, FakeProvider("carsxe", paid=True, answers={HONDA: honda()}))
-    bot = await build_harness(harness_settings(tmp_path, **env), providers, stack)
-    await stack.enter_async_context(bot.running())
-    return bot
+    return running_bot(tmp_path, providers, **env)
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with AsyncExitStack() as stack:
-        yield await make_bot(stack, tmp_path)
+    async with make_bot(tmp_path) as bot:
+        yield bot
 
 
 @pytest.fixture
 async def free_bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with AsyncExitStack() as stack:
-        yield await make_bot(stack, tmp_path, paid=False)
+    async with make_bot(tmp_path, paid=False) as bot:
+        yield bot
 
 
 def buttons(sent: dict[str, Any]) -> list[dict[str, str]]:
@@ -218,8 +216,7 @@ async def test_a_vin_sent_mid_valuation_is_decoded_and_ends_it(bot: BotHarness) 
 
 async def test_decode_with_a_photo_and_text_fallback(tmp_path: Path) -> None:
     """With photos on, the decode is a photo with caption; a broken image falls back to text."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, VEHICLE_PHOTOS="1")
+    async with make_bot(tmp_path, VEHICLE_PHOTOS="1") as bot:
         await bot.send(HONDA)
         (photo,) = bot.request.sent("sendPhoto")
         assert "Honda Accord" in photo["caption"]
@@ -258,8 +255,7 @@ async def test_an_album_is_read_once_not_once_per_photo(bot: BotHarness) -> None
 async def test_photo_reads_are_flood_guarded(tmp_path: Path) -> None:
     """A read counts like a decode (and the decode of what it read counts too): past
     USER_DECODES_PER_MINUTE the user is told to wait."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, USER_DECODES_PER_MINUTE="4")
+    async with make_bot(tmp_path, USER_DECODES_PER_MINUTE="4") as bot:
         for _ in range(5):
             await bot.feed({"message": photo_message(bot)})
 

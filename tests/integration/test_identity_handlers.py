@@ -7,7 +7,7 @@ import itertools
 import json
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, closing
+from contextlib import AbstractAsyncContextManager, closing
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 
 from tests.fakes.providers import FakeProvider
 from tests.fakes.recording_request import BOT_ID, BOT_USERNAME
-from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
+from tests.integration.bot_harness import BotHarness, running_bot
 from vinbot.formatters import account
 from vinbot.formatters import market_value as value_texts
 from vinbot.models.callback import CallbackAction
@@ -37,18 +37,15 @@ def honda() -> VehicleSpec:
     return VehicleSpec(vin=HONDA, source="carsxe", year=2003, make="Honda", model="Accord")
 
 
-async def make_bot(stack: AsyncExitStack, tmp_path: Path, **env: str) -> BotHarness:
+def make_bot(tmp_path: Path, **env: str) -> AbstractAsyncContextManager[BotHarness]:
     carsxe = FakeProvider("carsxe", paid=True, answers={HONDA: honda()})
-    nhtsa = FakeProvider("nhtsa")
-    bot = await build_harness(harness_settings(tmp_path, **env), [carsxe, nhtsa], stack)
-    await stack.enter_async_context(bot.running())
-    return bot
+    return running_bot(tmp_path, [carsxe, FakeProvider("nhtsa")], **env)
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with AsyncExitStack() as stack:
-        yield await make_bot(stack, tmp_path)
+    async with make_bot(tmp_path) as bot:
+        yield bot
 
 
 def addressed(text: str) -> tuple[str, list[dict[str, Any]]]:
@@ -115,10 +112,7 @@ async def test_anonymous_admins_get_decodes_but_no_history_shared_between_groups
 
 async def test_anonymous_quota_and_flood_budget_belong_to_each_group(tmp_path: Path) -> None:
     """Anonymous admins of two groups spend two budgets: one group's use never refuses another."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(
-            stack, tmp_path, USER_DECODES_PER_MINUTE="1", DAILY_LOOKUPS_PER_USER="1"
-        )
+    async with make_bot(tmp_path, USER_DECODES_PER_MINUTE="1", DAILY_LOOKUPS_PER_USER="1") as bot:
         carsxe = bot.providers[0]
         await bot.feed(anonymous_admin(HONDA, group=GROUP_A))
         await bot.feed(anonymous_admin(BMW, group=GROUP_B))
@@ -172,8 +166,7 @@ async def test_an_automatic_forward_is_decoded_for_the_channel_and_not_remembere
 
 async def test_stats_is_never_shown_to_an_anonymous_admin(tmp_path: Path) -> None:
     """Even with GroupAnonymousBot's id in ADMIN_IDS, anyone writing as a group is no admin."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, ADMIN_IDS="1087968824")
+    async with make_bot(tmp_path, ADMIN_IDS="1087968824") as bot:
         await bot.feed(anonymous_admin("/stats"))
     assert bot.replies() == []
 

@@ -4,34 +4,32 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.providers import FakeProvider
-from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
+from tests.integration.bot_harness import BotHarness, running_bot
 from vinbot.formatters import obd as texts
 from vinbot.models.errors import ObdCodeNotFound, ProviderUnavailable
 
 HONDA = "1HGCM82633A004352"
 
 
-async def make_bot(
-    stack: AsyncExitStack, tmp_path: Path, *, paid: bool = True, **env: str
-) -> BotHarness:
+def make_bot(
+    tmp_path: Path, *, paid: bool = True, **env: str
+) -> AbstractAsyncContextManager[BotHarness]:
     providers = [FakeProvider("nhtsa")]
     if paid:
         providers.insert(0, FakeProvider("carsxe", paid=True))
-    bot = await build_harness(harness_settings(tmp_path, **env), providers, stack)
-    await stack.enter_async_context(bot.running())
-    return bot
+    return running_bot(tmp_path, providers, **env)
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with AsyncExitStack() as stack:
-        yield await make_bot(stack, tmp_path)
+    async with make_bot(tmp_path) as bot:
+        yield bot
 
 
 async def test_obd_explains_a_code_and_the_second_ask_is_free(bot: BotHarness) -> None:
@@ -93,8 +91,7 @@ async def test_unknown_codes_and_outages_are_worded_apart(bot: BotHarness) -> No
 
 async def test_past_the_quota_only_cached_codes_are_explained(tmp_path: Path) -> None:
     """With the day's paid lookups spent, a new code is refused and a cached one still shown."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, DAILY_LOOKUPS_PER_USER="1")
+    async with make_bot(tmp_path, DAILY_LOOKUPS_PER_USER="1") as bot:
         await bot.send("/obd P0420")
         await bot.send("/obd P0301")
         assert "explaining a code is a paid lookup" in bot.replies()[-1]
@@ -105,8 +102,7 @@ async def test_past_the_quota_only_cached_codes_are_explained(tmp_path: Path) ->
 
 async def test_without_carsxe_the_feature_explains_itself(tmp_path: Path) -> None:
     """No CarsXE key: /obd says the feature needs one; a code in a message says it once."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, paid=False)
+    async with make_bot(tmp_path, paid=False) as bot:
         await bot.send("/obd P0420")
         assert bot.replies()[-1] == texts.OBD_NO_KEY
         await bot.send("P0420 again")
@@ -116,8 +112,7 @@ async def test_without_carsxe_the_feature_explains_itself(tmp_path: Path) -> Non
 
 async def test_codes_count_against_the_flood_guard(tmp_path: Path) -> None:
     """Past USER_DECODES_PER_MINUTE a code lookup is refused with the slow-down notice."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, USER_DECODES_PER_MINUTE="1")
+    async with make_bot(tmp_path, USER_DECODES_PER_MINUTE="1") as bot:
         await bot.send("/obd P0420")
         await bot.send("/obd P0301")
         assert "more lookups than I allow" in bot.replies()[-1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,8 @@ from vinbot.models.callback import CallbackAction
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with AsyncExitStack() as stack:
-        yield await make_bot(stack, tmp_path, USER_DECODES_PER_MINUTE="1")
+    async with make_bot(tmp_path, USER_DECODES_PER_MINUTE="1") as bot:
+        yield bot
 
 
 async def test_the_decode_carries_a_report_button(bot: BotHarness) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,8 @@ LIEN = TheftEvent(name="Open Lien", kind="lien", location="TX", lienholder="Acme
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with AsyncExitStack() as stack:
-        yield await make_bot(stack, tmp_path, DAILY_LOOKUPS_PER_USER="7")
+    async with make_bot(tmp_path, DAILY_LOOKUPS_PER_USER="7") as bot:
+        yield bot
 
 
 def buttons(sent: dict[str, Any]) -> list[dict[str, str]]:
@@ -142,8 +141,7 @@ async def test_someone_elses_confirm_button_is_refused(bot: BotHarness) -> None:
 
 async def test_too_few_lookups_left_gets_no_button(tmp_path: Path) -> None:
     """With one paid lookup left the offer says so and has no confirm button."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, DAILY_LOOKUPS_PER_USER="1")
+    async with make_bot(tmp_path, DAILY_LOOKUPS_PER_USER="1") as bot:
         await bot.send(f"/check {HONDA}")
         offer = bot.request.sent()[-1]
         assert "you have 1 left today" in offer["text"]
@@ -174,7 +172,6 @@ async def test_garage_car_can_be_rechecked(bot: BotHarness) -> None:
 
 async def test_free_bot_explains_the_check_needs_carsxe(tmp_path: Path) -> None:
     """Without a CarsXE key /check says why it cannot run."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, paid=False)
+    async with make_bot(tmp_path, paid=False) as bot:
         await bot.send(f"/check {HONDA}")
         assert "no CarsXE key" in bot.replies()[-1]

@@ -7,8 +7,8 @@ the VIN that was sent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Iterator
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -69,15 +69,15 @@ async def feed_within_budget(bot: BotHarness, message: dict[str, Any]) -> list[s
     return bot.replies()[before:]
 
 
-def start_bot(stack: AsyncExitStack, tmp_path: Path) -> Awaitable[BotHarness]:
+def start_bot(tmp_path: Path) -> AbstractAsyncContextManager[BotHarness]:
     """The application over fake providers that know the Honda, with no flood or daily limit."""
-    return make_bot(stack, tmp_path, USER_DECODES_PER_MINUTE="0", DAILY_LOOKUPS_PER_USER="0")
+    return make_bot(tmp_path, USER_DECODES_PER_MINUTE="0", DAILY_LOOKUPS_PER_USER="0")
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with AsyncExitStack() as stack:
-        yield await start_bot(stack, tmp_path)
+    async with start_bot(tmp_path) as bot:
+        yield bot
 
 
 @pytest.mark.timeout(60)
@@ -110,7 +110,7 @@ def module_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[async
     """One running application for every generated example (building one each time is slow)."""
     runner = asyncio.Runner()
     stack = AsyncExitStack()
-    harness = runner.run(start_bot(stack, tmp_path_factory.mktemp("unicode")))
+    harness = runner.run(stack.enter_async_context(start_bot(tmp_path_factory.mktemp("unicode"))))
     try:
         yield runner, harness
     finally:

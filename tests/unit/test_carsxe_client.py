@@ -11,12 +11,11 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
-from tests.fakes.carsxe_server import load_fixture
+from tests.unit.carsxe_support import carsxe_client, carsxe_fixture
 from vinbot.clients.breaker import BreakerState, CircuitBreaker
 from vinbot.clients.carsxe import (
     INTERNATIONAL_DECODER_WARNING,
     CarsXEClient,
-    carsxe_http_client,
 )
 from vinbot.clients.retry import RetryPolicy
 from vinbot.config import Secret
@@ -31,17 +30,12 @@ from vinbot.models.errors import (
 from vinbot.models.vehicle import Attr
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator
+    from collections.abc import Callable
 
     from vinbot.services.ports import VehicleDataProvider
 
-BASE_URL = "https://carsxe.test"
 KEY = "sk_live_Zq81SecretKeyValue"
 VIN = "WBAFR7C57CC811956"
-
-
-def fixture(name: str) -> dict[str, Any]:
-    return load_fixture(f"carsxe/{name}")
 
 
 class Sleeps:
@@ -52,18 +46,6 @@ class Sleeps:
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with carsxe_http_client(BASE_URL, timeout=1.0) as client:
-        yield client
-
-
-@pytest.fixture
-def upstream() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
 
 
 @pytest.fixture
@@ -79,7 +61,7 @@ def breaker() -> CircuitBreaker:
 @pytest.fixture
 def client(http: httpx.AsyncClient, sleeps: Sleeps, breaker: CircuitBreaker) -> CarsXEClient:
     retry = RetryPolicy(attempts=3, base_delay=0.1, max_delay=1.0, sleep=sleeps, random=lambda: 0.5)
-    return CarsXEClient(http, api_key=Secret(KEY), breaker=breaker, retry=retry)
+    return carsxe_client(http, KEY, breaker=breaker, retry=retry)
 
 
 def specs_route(upstream: respx.MockRouter) -> respx.Route:
@@ -111,7 +93,9 @@ async def test_decodes_the_documented_specs_example(
     client: CarsXEClient, upstream: respx.MockRouter
 ) -> None:
     """The docs' /specs body becomes a VehicleSpec with year, make, model, trim and attributes."""
-    route = specs_route(upstream).mock(return_value=answer(200, fixture("specs_success.json")))
+    route = specs_route(upstream).mock(
+        return_value=answer(200, carsxe_fixture("specs_success.json"))
+    )
 
     spec = await client.decode(VIN)
 
@@ -138,7 +122,7 @@ async def test_units_are_stripped_to_plain_numerals(
     client: CarsXEClient, upstream: respx.MockRouter
 ) -> None:
     """Mileage, price, weight and size values lose their units and thousands separators."""
-    body = fixture("specs_success.json")
+    body = carsxe_fixture("specs_success.json")
     body["attributes"].update(
         {
             "city_mileage": "18 miles/gallon",
@@ -169,7 +153,7 @@ async def test_unknown_values_are_absent_never_none(
     client: CarsXEClient, upstream: respx.MockRouter
 ) -> None:
     """Empty strings, "N/A", "Not Applicable" and null are dropped, and nothing reads "None"."""
-    body = fixture("specs_success.json")
+    body = carsxe_fixture("specs_success.json")
     body["attributes"].update(
         {
             "trim": "",
@@ -195,7 +179,7 @@ async def test_international_fallback_shape_is_decoded_with_a_warning(
 ) -> None:
     """The sparse international-decoder body still gives make and model, flagged as sparse."""
     vin = "WF0MXXGBWM8R43240"
-    body = fixture("international_vin_decoder_success.json")
+    body = carsxe_fixture("international_vin_decoder_success.json")
     body["attributes"].update(
         {"year": "2008", "body": "MPV", "fuel_type": "Diesel", "plant_country": "GERMANY"}
     )
@@ -228,7 +212,7 @@ async def test_success_false_no_data_is_not_found(
 ) -> None:
     """A 200 whose body says success false, "No data found", is VinNotFound."""
     route = specs_route(upstream).mock(
-        return_value=answer(200, fixture("error_no_data_for_vin.json"))
+        return_value=answer(200, carsxe_fixture("error_no_data_for_vin.json"))
     )
 
     with pytest.raises(VinNotFound):
@@ -239,8 +223,8 @@ async def test_success_false_no_data_is_not_found(
 @pytest.mark.parametrize(
     ("status", "body"),
     [
-        (400, fixture("specs_error_missing_vin.json")),
-        (404, fixture("error_no_data_for_vin.json")),
+        (400, carsxe_fixture("specs_error_missing_vin.json")),
+        (404, carsxe_fixture("error_no_data_for_vin.json")),
         (404, None),
     ],
 )
@@ -260,7 +244,7 @@ async def test_v1_500_with_no_data_message_is_not_found(
 ) -> None:
     """CarsXE's v1 routes answer 500 for validation problems; the message decides."""
     route = specs_route(upstream).mock(
-        return_value=answer(500, fixture("error_no_data_for_vin.json"))
+        return_value=answer(500, carsxe_fixture("error_no_data_for_vin.json"))
     )
 
     with pytest.raises(VinNotFound):
@@ -271,12 +255,12 @@ async def test_v1_500_with_no_data_message_is_not_found(
 @pytest.mark.parametrize(
     ("status", "body"),
     [
-        (401, fixture("error_missing_api_key.json")),
-        (401, fixture("error_key_not_found_or_disabled.json")),
-        (403, fixture("error_key_blocked.json")),
-        (403, fixture("error_user_not_active.json")),
+        (401, carsxe_fixture("error_missing_api_key.json")),
+        (401, carsxe_fixture("error_key_not_found_or_disabled.json")),
+        (403, carsxe_fixture("error_key_blocked.json")),
+        (403, carsxe_fixture("error_user_not_active.json")),
         (403, None),
-        (200, fixture("error_missing_api_key.json")),
+        (200, carsxe_fixture("error_missing_api_key.json")),
     ],
 )
 async def test_auth_failures_raise_and_log_loudly(
@@ -297,8 +281,8 @@ async def test_auth_failures_raise_and_log_loudly(
 @pytest.mark.parametrize(
     "body",
     [
-        fixture("error_quota_exceeded_429.json"),
-        fixture("error_quota_exceeded_429_detailed.json"),
+        carsxe_fixture("error_quota_exceeded_429.json"),
+        carsxe_fixture("error_quota_exceeded_429_detailed.json"),
         None,
     ],
 )
@@ -318,7 +302,9 @@ async def test_429_is_quota_exhausted_and_never_retried(
 
 async def test_429_usage_is_logged(client: CarsXEClient, upstream: respx.MockRouter) -> None:
     """The quota log line carries CarsXE's usage numbers."""
-    specs_route(upstream).mock(return_value=answer(429, fixture("error_quota_exceeded_429.json")))
+    specs_route(upstream).mock(
+        return_value=answer(429, carsxe_fixture("error_quota_exceeded_429.json"))
+    )
 
     with capture_logs() as logs, pytest.raises(ProviderQuotaExhausted):
         await client.decode(VIN)
@@ -335,8 +321,8 @@ async def test_500_once_then_success(client: CarsXEClient, upstream: respx.MockR
     """One 500 is retried, and the answer that follows is used."""
     route = specs_route(upstream).mock(
         side_effect=[
-            answer(500, fixture("error_internal_500.json")),
-            answer(200, fixture("specs_success.json")),
+            answer(500, carsxe_fixture("error_internal_500.json")),
+            answer(200, carsxe_fixture("specs_success.json")),
         ]
     )
 
@@ -346,7 +332,9 @@ async def test_500_once_then_success(client: CarsXEClient, upstream: respx.MockR
 
 async def test_500_twice_gives_up(client: CarsXEClient, upstream: respx.MockRouter) -> None:
     """A second 500 is not retried: ProviderUnavailable after two calls."""
-    route = specs_route(upstream).mock(return_value=answer(500, fixture("error_internal_500.json")))
+    route = specs_route(upstream).mock(
+        return_value=answer(500, carsxe_fixture("error_internal_500.json"))
+    )
 
     with pytest.raises(ProviderUnavailable, match="HTTP 500"):
         await client.decode(VIN)
@@ -359,7 +347,11 @@ async def test_gateway_errors_are_retried_then_succeed(
 ) -> None:
     """502/503/504 are retried with backoff until CarsXE answers."""
     route = specs_route(upstream).mock(
-        side_effect=[answer(status), answer(status), answer(200, fixture("specs_success.json"))]
+        side_effect=[
+            answer(status),
+            answer(status),
+            answer(200, carsxe_fixture("specs_success.json")),
+        ]
     )
 
     assert (await client.decode(VIN)).model == "5-Series"
@@ -400,7 +392,7 @@ async def test_timeouts_and_connection_errors_are_retried(
 ) -> None:
     """A timeout or refused connection is retried, and a later answer is used."""
     route = specs_route(upstream).mock(
-        side_effect=[error("boom"), answer(200, fixture("specs_success.json"))]
+        side_effect=[error("boom"), answer(200, carsxe_fixture("specs_success.json"))]
     )
 
     assert (await client.decode(VIN)).year == 2012
@@ -472,7 +464,7 @@ async def test_quota_exhaustion_opens_the_breaker(
 ) -> None:
     """One 429 opens the circuit so no further paid call is attempted."""
     route = specs_route(upstream).mock(
-        return_value=answer(429, fixture("error_quota_exceeded_429.json"))
+        return_value=answer(429, carsxe_fixture("error_quota_exceeded_429.json"))
     )
     with pytest.raises(ProviderQuotaExhausted):
         await client.decode(VIN)
@@ -487,7 +479,7 @@ async def test_post_json_shares_the_key_and_error_machinery(
 ) -> None:
     """The POST helper for future endpoints (VIN OCR) sends the key and JSON, and maps errors."""
     route = upstream.post("/v1/vinocr").mock(
-        side_effect=[answer(200, fixture("vinocr_success.json")), answer(429)]
+        side_effect=[answer(200, carsxe_fixture("vinocr_success.json")), answer(429)]
     )
 
     body = await client._post_json(
@@ -519,12 +511,12 @@ def _raise_with_url(error: type[httpx.TransportError]) -> Callable[[httpx.Reques
 LEAK_CASES: dict[str, Any] = {
     "timeout": {"side_effect": _raise_with_url(httpx.ReadTimeout)},
     "connect_error": {"side_effect": _raise_with_url(httpx.ConnectError)},
-    "status_500": {"return_value": answer(500, fixture("error_internal_500.json"))},
+    "status_500": {"return_value": answer(500, carsxe_fixture("error_internal_500.json"))},
     "status_503": {"return_value": answer(503)},
     "status_401": {"return_value": answer(401, {"success": False, "message": f"Bad key {KEY}"})},
-    "status_403": {"return_value": answer(403, fixture("error_key_blocked.json"))},
-    "status_429": {"return_value": answer(429, fixture("error_quota_exceeded_429.json"))},
-    "status_404": {"return_value": answer(404, fixture("error_no_data_for_vin.json"))},
+    "status_403": {"return_value": answer(403, carsxe_fixture("error_key_blocked.json"))},
+    "status_429": {"return_value": answer(429, carsxe_fixture("error_quota_exceeded_429.json"))},
+    "status_404": {"return_value": answer(404, carsxe_fixture("error_no_data_for_vin.json"))},
     "garbage": {"return_value": httpx.Response(200, content=f"<html>{KEY}</html>".encode())},
     "success_false": {"return_value": answer(200, {"success": False, "message": f"odd {KEY}"})},
     "redirect": {"return_value": httpx.Response(302, headers={"Location": f"/x?key={KEY}"})},
@@ -550,7 +542,7 @@ async def test_the_key_echoed_in_input_stays_out_of_the_spec(
     client: CarsXEClient, upstream: respx.MockRouter
 ) -> None:
     """CarsXE echoes the key in `input`; the decoded spec does not carry it."""
-    body = fixture("specs_success.json")
+    body = carsxe_fixture("specs_success.json")
     body["input"]["key"] = KEY
     specs_route(upstream).mock(return_value=answer(200, body))
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
 import respx
 from structlog.testing import capture_logs
 
-from tests.fakes.carsxe_server import load_fixture, marketvalue_body
-from vinbot.clients.breaker import CircuitBreaker
-from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
-from vinbot.clients.retry import RetryPolicy
-from vinbot.config import Secret
+from tests.fakes.carsxe_server import marketvalue_body
+from tests.unit.carsxe_support import carsxe_client, carsxe_fixture
+from vinbot.clients.carsxe import CarsXEClient
 from vinbot.models.errors import (
     BadProviderResponse,
     MarketValueNotFound,
@@ -23,38 +21,13 @@ from vinbot.models.errors import (
     VinNotFound,
 )
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
-
-BASE_URL = "https://carsxe.test"
 KEY = "sk_live_Value0SecretKey"
 VIN = "WBAFR7C57CC811956"
 
 
-def fixture(name: str) -> dict[str, Any]:
-    return load_fixture(f"carsxe/{name}")
-
-
-async def no_wait(_seconds: float) -> None:
-    """Backoff that returns at once."""
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with carsxe_http_client(BASE_URL, timeout=1.0) as client:
-        yield client
-
-
-@pytest.fixture
-def upstream() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
-
-
 @pytest.fixture
 def client(http: httpx.AsyncClient) -> CarsXEClient:
-    retry = RetryPolicy(attempts=3, base_delay=0.01, sleep=no_wait)
-    return CarsXEClient(http, api_key=Secret(KEY), breaker=CircuitBreaker("carsxe"), retry=retry)
+    return carsxe_client(http, KEY)
 
 
 def route(upstream: respx.MockRouter) -> respx.Route:
@@ -66,7 +39,7 @@ async def test_documented_example_gives_clean_prices(
 ) -> None:
     """The docs' partial body prices the clean condition for retail and wholesale."""
     mocked = route(upstream).mock(
-        return_value=httpx.Response(200, json=fixture("marketvalue_v2_success.json"))
+        return_value=httpx.Response(200, json=carsxe_fixture("marketvalue_v2_success.json"))
     )
 
     value = await client.market_value(VIN, mileage=85_000)
@@ -126,7 +99,7 @@ async def test_bucket_shapes(
     client: CarsXEClient, upstream: respx.MockRouter, bucket: object, price: int
 ) -> None:
     """Adjusted totals win; otherwise base plus adjustments; plain numbers are taken as is."""
-    body = {**fixture("marketvalue_v2_success.json"), "retail_clean": bucket}
+    body = {**carsxe_fixture("marketvalue_v2_success.json"), "retail_clean": bucket}
     route(upstream).mock(return_value=httpx.Response(200, json=body))
 
     value = await client.market_value(VIN, mileage=1)
@@ -158,7 +131,7 @@ async def test_nothing_priced_is_not_found(
 async def test_404_no_data_is_not_found(client: CarsXEClient, upstream: respx.MockRouter) -> None:
     """CarsXE's 404 "No data found for this VIN" is MarketValueNotFound after one call."""
     mocked = route(upstream).mock(
-        return_value=httpx.Response(404, json=fixture("error_no_data_for_vin.json"))
+        return_value=httpx.Response(404, json=carsxe_fixture("error_no_data_for_vin.json"))
     )
 
     with pytest.raises(MarketValueNotFound):
@@ -169,7 +142,9 @@ async def test_404_no_data_is_not_found(client: CarsXEClient, upstream: respx.Mo
 async def test_no_internet_is_unavailable(client: CarsXEClient, upstream: respx.MockRouter) -> None:
     """The documented "Cannot access the internet" failure is an outage, not "no value"."""
     route(upstream).mock(
-        return_value=httpx.Response(200, json=fixture("error_marketvalue_v2_no_internet.json"))
+        return_value=httpx.Response(
+            200, json=carsxe_fixture("error_marketvalue_v2_no_internet.json")
+        )
     )
 
     with pytest.raises(ProviderUnavailable) as caught:
@@ -183,7 +158,7 @@ async def test_no_internet_is_unavailable(client: CarsXEClient, upstream: respx.
     [
         (httpx.Response(200, text="<html>502</html>"), BadProviderResponse),
         (
-            httpx.Response(429, json=fixture("error_quota_exceeded_429_detailed.json")),
+            httpx.Response(429, json=carsxe_fixture("error_quota_exceeded_429_detailed.json")),
             ProviderQuotaExhausted,
         ),
         (httpx.Response(503), ProviderUnavailable),

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 import respx
 
-from tests.fakes.carsxe_server import load_fixture
 from tests.fakes.providers import DictCache
+from tests.unit.carsxe_support import carsxe_client, carsxe_fixture
 from vinbot.cache import keys
-from vinbot.clients.breaker import CircuitBreaker
-from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
-from vinbot.clients.retry import RetryPolicy
-from vinbot.config import Secret
+from vinbot.clients.carsxe import CarsXEClient
 from vinbot.models.errors import (
     BadProviderResponse,
     InvalidObdCode,
@@ -25,37 +21,12 @@ from vinbot.models.errors import (
 from vinbot.models.obd import ObdDiagnosis
 from vinbot.services.obd import UNKNOWN_CODE_TTL, ObdService, dump_diagnosis, load_diagnosis
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
-
-BASE_URL = "https://carsxe.test"
 KEY = "sk_live_Obd0SecretKey"
-
-
-async def no_wait(_seconds: float) -> None:
-    """Backoff that returns at once."""
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with carsxe_http_client(BASE_URL, timeout=1.0) as client:
-        yield client
-
-
-@pytest.fixture
-def upstream() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
 
 
 @pytest.fixture
 def client(http: httpx.AsyncClient) -> CarsXEClient:
-    retry = RetryPolicy(attempts=3, base_delay=0.01, sleep=no_wait)
-    return CarsXEClient(http, api_key=Secret(KEY), breaker=CircuitBreaker("carsxe"), retry=retry)
-
-
-def fixture(name: str) -> dict[str, Any]:
-    return load_fixture(f"carsxe/{name}")
+    return carsxe_client(http, KEY)
 
 
 async def test_the_documented_answer_is_read(
@@ -63,7 +34,7 @@ async def test_the_documented_answer_is_read(
 ) -> None:
     """The documented success body gives the diagnosis; the code and key go as parameters."""
     route = upstream.get("/obdcodesdecoder").respond(
-        200, json=fixture("obdcodesdecoder_success.json")
+        200, json=carsxe_fixture("obdcodesdecoder_success.json")
     )
     found = await client.obd_code("P0115")
     assert found == ObdDiagnosis("P0115", "Engine Coolant Temperature Circuit Malfunction")
@@ -78,7 +49,7 @@ async def test_an_unknown_code_is_not_found_whatever_the_status(
 ) -> None:
     """ "Could not find code" is an answer, not an outage, under any status; a 400 is unbilled."""
     route = upstream.get("/obdcodesdecoder").respond(
-        status, json=fixture("obdcodesdecoder_error_unknown_code.json")
+        status, json=carsxe_fixture("obdcodesdecoder_error_unknown_code.json")
     )
     with pytest.raises(ObdCodeNotFound) as caught:
         await client.obd_code("P9999")

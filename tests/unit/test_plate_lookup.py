@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import httpx
 import pytest
 import respx
@@ -12,11 +10,10 @@ from structlog.testing import capture_logs
 from tests.fakes.beyond import HONDA_VIN, FakePlates
 from tests.fakes.carsxe_server import plate_body
 from tests.fakes.providers import DictCache
+from tests.unit.carsxe_support import carsxe_client
 from vinbot.cache import keys
 from vinbot.clients.breaker import BreakerState, CircuitBreaker
-from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
-from vinbot.clients.retry import RetryPolicy
-from vinbot.config import Secret
+from vinbot.clients.carsxe import CarsXEClient
 from vinbot.models.errors import (
     BadProviderResponse,
     InvalidPlate,
@@ -35,27 +32,7 @@ from vinbot.services.plate import (
     load_plate,
 )
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
-
-BASE_URL = "https://carsxe.test"
 KEY = "sk_live_Plate0SecretKey"
-
-
-async def no_wait(_seconds: float) -> None:
-    """Backoff that returns at once."""
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with carsxe_http_client(BASE_URL, timeout=1.0) as client:
-        yield client
-
-
-@pytest.fixture
-def upstream() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
 
 
 @pytest.fixture
@@ -65,8 +42,7 @@ def breaker() -> CircuitBreaker:
 
 @pytest.fixture
 def client(http: httpx.AsyncClient, breaker: CircuitBreaker) -> CarsXEClient:
-    retry = RetryPolicy(attempts=3, base_delay=0.01, sleep=no_wait)
-    return CarsXEClient(http, api_key=Secret(KEY), breaker=breaker, retry=retry)
+    return carsxe_client(http, KEY, breaker=breaker)
 
 
 def plate_route(upstream: respx.MockRouter) -> respx.Route:

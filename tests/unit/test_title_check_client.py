@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 import respx
 
-from tests.fakes.carsxe_server import load_fixture
-from vinbot.clients.breaker import CircuitBreaker
-from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
+from tests.unit.carsxe_support import carsxe_client, carsxe_fixture
 from vinbot.clients.carsxe_title import CarsXETitleRecords
 from vinbot.clients.retry import RetryPolicy
-from vinbot.config import Secret
 from vinbot.models.errors import BadProviderResponse, ProviderQuotaExhausted, ProviderUnavailable
 from vinbot.models.title_check import TitleRecordsNotFound
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
-
-BASE_URL = "https://carsxe.test"
 KEY = "sk_live_TitleKeyValue"
 VIN = "2C3CDXFG1FH762860"
 
@@ -30,30 +23,18 @@ async def _no_sleep(_: float) -> None:
 
 
 @pytest.fixture
-async def records() -> AsyncIterator[CarsXETitleRecords]:
-    async with carsxe_http_client(BASE_URL, timeout=1.0) as http:
-        retry = RetryPolicy(attempts=2, base_delay=0.0, sleep=_no_sleep, random=lambda: 0.5)
-        client = CarsXEClient(
-            http, api_key=Secret(KEY), breaker=CircuitBreaker("carsxe"), retry=retry
-        )
-        yield CarsXETitleRecords(client)
-
-
-@pytest.fixture
-def upstream() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
-
-
-def fixture(name: str) -> dict[str, Any]:
-    return load_fixture(f"carsxe/{name}")
+def records(http: httpx.AsyncClient) -> CarsXETitleRecords:
+    retry = RetryPolicy(attempts=2, base_delay=0.0, sleep=_no_sleep, random=lambda: 0.5)
+    return CarsXETitleRecords(carsxe_client(http, KEY, retry=retry))
 
 
 async def test_documented_lien_theft_body(
     records: CarsXETitleRecords, upstream: respx.MockRouter
 ) -> None:
     """The documented example becomes one recovered-theft event in Ohio, its details kept."""
-    route = upstream.get("/v1/lien-theft").respond(200, json=fixture("lien_theft_success.json"))
+    route = upstream.get("/v1/lien-theft").respond(
+        200, json=carsxe_fixture("lien_theft_success.json")
+    )
     report = await records.lien_theft(VIN)
     (event,) = report.events
     assert (event.name, event.kind, event.location) == ("Recovered Theft", "recovered", "OH")
@@ -66,7 +47,9 @@ async def test_lien_theft_no_data_is_not_found_and_paid(
     records: CarsXETitleRecords, upstream: respx.MockRouter, status: int
 ) -> None:
     """CarsXE's "No lien or theft data" envelope is no records, a call that was billed."""
-    upstream.get("/v1/lien-theft").respond(status, json=fixture("lien_theft_error_no_data.json"))
+    upstream.get("/v1/lien-theft").respond(
+        status, json=carsxe_fixture("lien_theft_error_no_data.json")
+    )
     with pytest.raises(TitleRecordsNotFound) as caught:
         await records.lien_theft(VIN)
     assert caught.value.paid_call_made
@@ -76,7 +59,7 @@ async def test_validation_refusal_is_not_billed(
     records: CarsXETitleRecords, upstream: respx.MockRouter
 ) -> None:
     """A 400 (failed validation is free) is no records with no paid call."""
-    upstream.get("/history").respond(400, json=fixture("specs_error_missing_vin.json"))
+    upstream.get("/history").respond(400, json=carsxe_fixture("specs_error_missing_vin.json"))
     with pytest.raises(TitleRecordsNotFound) as caught:
         await records.title_history(VIN)
     assert not caught.value.paid_call_made
@@ -86,8 +69,10 @@ async def test_quota_and_server_errors_map_like_other_endpoints(
     records: CarsXETitleRecords, upstream: respx.MockRouter
 ) -> None:
     """429 is the exhausted quota; a 500 is the provider being unavailable."""
-    upstream.get("/v1/lien-theft").respond(429, json=fixture("error_quota_exceeded_429.json"))
-    upstream.get("/history").respond(500, json=fixture("error_internal_500.json"))
+    upstream.get("/v1/lien-theft").respond(
+        429, json=carsxe_fixture("error_quota_exceeded_429.json")
+    )
+    upstream.get("/history").respond(500, json=carsxe_fixture("error_internal_500.json"))
     with pytest.raises(ProviderQuotaExhausted):
         await records.lien_theft(VIN)
     with pytest.raises(ProviderUnavailable):
@@ -107,7 +92,7 @@ async def test_documented_history_placeholder_has_no_records(
     records: CarsXETitleRecords, upstream: respx.MockRouter
 ) -> None:
     """The documented schema ("string", [{}]) parses to no records, a count and a flag."""
-    upstream.get("/history").respond(200, json=fixture("history_schema_placeholder.json"))
+    upstream.get("/history").respond(200, json=carsxe_fixture("history_schema_placeholder.json"))
     history = await records.title_history(VIN)
     assert history.records == ()
     assert history.brands_count == 0

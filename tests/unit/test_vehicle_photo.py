@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -12,43 +12,22 @@ import respx
 from tests.fakes.beyond import FakeImages
 from tests.fakes.carsxe_server import images_body
 from tests.fakes.providers import DictCache
+from tests.unit.carsxe_support import carsxe_client, no_wait
 from vinbot.cache import keys
-from vinbot.clients.breaker import CircuitBreaker
-from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
+from vinbot.clients.carsxe import CarsXEClient
 from vinbot.clients.retry import RetryPolicy
-from vinbot.config import Secret
 from vinbot.models.errors import BadProviderResponse, ProviderAuthError, ProviderUnavailable
 from vinbot.models.vehicle import VehicleSpec
 from vinbot.services.vehicle_photo import NO_PHOTO_TTL, PhotoLookup, VehiclePhotoService
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
-
-BASE_URL = "https://carsxe.test"
 KEY = "sk_live_Photo0SecretKey"
 SPEC = VehicleSpec("WBAFR7C57CC811956", "carsxe", year=2012, make="BMW", model="5-Series")
-
-
-async def no_wait(_seconds: float) -> None:
-    """Backoff that returns at once."""
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with carsxe_http_client(BASE_URL, timeout=1.0) as client:
-        yield client
-
-
-@pytest.fixture
-def upstream() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
 
 
 @pytest.fixture
 def client(http: httpx.AsyncClient) -> CarsXEClient:
     retry = RetryPolicy(attempts=2, base_delay=0.01, sleep=no_wait)
-    return CarsXEClient(http, api_key=Secret(KEY), breaker=CircuitBreaker("carsxe"), retry=retry)
+    return carsxe_client(http, KEY, retry=retry)
 
 
 def image(link: str, **fields: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -14,12 +13,9 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from tests.fakes.beyond import HONDA_VIN, FakeVinReader
-from tests.fakes.carsxe_server import load_fixture
 from tests.fakes.providers import DictCache
-from vinbot.clients.breaker import CircuitBreaker
-from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
-from vinbot.clients.retry import RetryPolicy
-from vinbot.config import Secret
+from tests.unit.carsxe_support import carsxe_client, carsxe_fixture
+from vinbot.clients.carsxe import CarsXEClient
 from vinbot.models.errors import (
     BadProviderResponse,
     ImageRejected,
@@ -31,10 +27,6 @@ from vinbot.models.ocr import Candidates, Decided, Nothing, OcrCandidate, OcrRes
 from vinbot.models.vin import analyse
 from vinbot.services.ocr import NO_VIN_ADVICE, VinOcrService, dump_result, load_result
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
-
-BASE_URL = "https://carsxe.test"
 KEY = "sk_live_Ocr0SecretKey"
 PHOTO = b"\xff\xd8\xff\xe0 a JPEG of a VIN plate \xff\xd9"
 READ_VIN = "JHLRD77874C026456"
@@ -42,30 +34,9 @@ OTHER_VIN = "JHLRD77874C026457"
 BAD_CHECK_DIGIT = "1HGCM82633A004353"
 
 
-def fixture(name: str) -> dict[str, Any]:
-    return load_fixture(f"carsxe/{name}")
-
-
-async def no_wait(_seconds: float) -> None:
-    """Backoff that returns at once."""
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with carsxe_http_client(BASE_URL, timeout=1.0) as client:
-        yield client
-
-
-@pytest.fixture
-def upstream() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
-
-
 @pytest.fixture
 def client(http: httpx.AsyncClient) -> CarsXEClient:
-    retry = RetryPolicy(attempts=3, base_delay=0.01, sleep=no_wait)
-    return CarsXEClient(http, api_key=Secret(KEY), breaker=CircuitBreaker("carsxe"), retry=retry)
+    return carsxe_client(http, KEY)
 
 
 def ocr_route(upstream: respx.MockRouter) -> respx.Route:
@@ -80,7 +51,7 @@ async def test_the_image_goes_as_base64_json_and_the_documented_body_is_read(
 ) -> None:
     """The bytes are posted as base64 in image_url (no URL anywhere); the answer is parsed."""
     route = ocr_route(upstream).mock(
-        return_value=httpx.Response(200, json=fixture("vinocr_success.json"))
+        return_value=httpx.Response(200, json=carsxe_fixture("vinocr_success.json"))
     )
 
     result = await client.vin_ocr(PHOTO)
@@ -145,7 +116,7 @@ async def test_ocr_is_attempted_once(client: CarsXEClient, upstream: respx.MockR
     ("response", "error"),
     [
         (
-            httpx.Response(429, json=fixture("error_quota_exceeded_429.json")),
+            httpx.Response(429, json=carsxe_fixture("error_quota_exceeded_429.json")),
             ProviderQuotaExhausted,
         ),
         (httpx.Response(200, text="<html>nginx</html>"), BadProviderResponse),

@@ -169,11 +169,11 @@ class CarsXEClient:
 
     async def decode(self, vin: str) -> VehicleSpec:
         """Decode one valid VIN with /specs (CarsXE may answer from its international decoder)."""
-        return await self._get_json("/specs", {"vin": vin}, partial(specs_to_vehicle, vin))
+        return await self.get_json("/specs", {"vin": vin}, partial(specs_to_vehicle, vin))
 
     async def recalls(self, vin: str) -> RecallReport:
         """The recall campaigns CarsXE lists for one valid VIN (/v1/recalls)."""
-        return await self._get_json("/v1/recalls", {"vin": vin}, partial(recalls_to_report, vin))
+        return await self.get_json("/v1/recalls", {"vin": vin}, partial(recalls_to_report, vin))
 
     async def market_value(
         self,
@@ -193,7 +193,7 @@ class CarsXEClient:
         if condition:
             params["condition"] = condition
         parse = partial(market_value_from, vin, mileage=mileage, state=state, condition=condition)
-        return await self._get_json(
+        return await self.get_json(
             "/v2/marketvalue",
             params,
             parse,
@@ -211,7 +211,7 @@ class CarsXEClient:
         if trim:
             params["trim"] = trim
         try:
-            link = await self._get_json("/images", params, best_image_link)
+            link = await self.get_json("/images", params, best_image_link)
         except VinNotFound:
             return None
         # A link is shown to users as is: never one that could carry our key.
@@ -246,7 +246,7 @@ class CarsXEClient:
         params = {"plate": plate, "country": country}
         if state:
             params["state"] = state
-        return await self._get_json(
+        return await self.get_json(
             "/v2/platedecoder",
             params,
             partial(plate_result_from, plate, country, state),
@@ -262,10 +262,15 @@ class CarsXEClient:
         require_success: bool = True,
         not_found: Callable[[int, str], VinNotFound] | None = None,
     ) -> T:
-        """One GET to another CarsXE endpoint (its parsing in a module of its own), with the
-        shared breaker, retries and error mapping."""
-        return await self._get_json(
-            path, params, parse, require_success=require_success, not_found=not_found
+        """One GET to a CarsXE endpoint, with the shared breaker, retries and error mapping (the
+        endpoints in other modules, such as the title records, call it too)."""
+        return await self._request(
+            "GET",
+            path,
+            params=params,
+            parse=parse,
+            require_success=require_success,
+            not_found=not_found,
         )
 
     async def obd_code(self, code: str) -> ObdDiagnosis:
@@ -274,7 +279,7 @@ class CarsXEClient:
         Raises ObdCodeNotFound when CarsXE does not know the code (counted as paid unless
         CarsXE refused it as invalid input, which it does not bill).
         """
-        return await self._get_json(
+        return await self.get_json(
             "/obdcodesdecoder",
             {"code": code},
             partial(obd_diagnosis_from, code),
@@ -282,24 +287,6 @@ class CarsXEClient:
             not_found=lambda status, _message: ObdCodeNotFound(
                 PROVIDER, code, paid_call_made=status != _VALIDATION_STATUS
             ),
-        )
-
-    async def _get_json[T](
-        self,
-        path: str,
-        params: Mapping[str, str],
-        parse: Callable[[wire.JsonObject], T],
-        *,
-        require_success: bool = True,
-        not_found: Callable[[int, str], VinNotFound] | None = None,
-    ) -> T:
-        return await self._request(
-            "GET",
-            path,
-            params=params,
-            parse=parse,
-            require_success=require_success,
-            not_found=not_found,
         )
 
     async def _post_json[T](
