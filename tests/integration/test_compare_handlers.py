@@ -13,7 +13,7 @@ from tests.fakes.beyond import carsxe_report, recall
 from tests.fakes.providers import FakeProvider
 from tests.integration.bot_harness import BotHarness, running_bot
 from vinbot.formatters import compare as texts
-from vinbot.handlers.compare import TOO_FEW_ALERT
+from vinbot.formatters.compare import TOO_FEW_ALERT
 from vinbot.models.callback import MAX_CALLBACK_BYTES, CallbackAction
 from vinbot.models.vehicle import Attr, VehicleSpec
 
@@ -92,7 +92,8 @@ async def test_compare_marks_the_differences(bot: BotHarness) -> None:
     assert "? <b>Drivetrain</b>\n    A: FWD\n    B: not known" in text
     assert "≠ <b>Original price</b>\n    A: $26,850\n    B: $55,500" in text
     assert "— <b>Recalls</b>: not checked yet for either car" in text
-    assert "Recalls for A and B aren't checked yet" in text
+    assert "Comparing doesn't look up recalls. To see them, open a car with its 🔎 button" in text
+    assert "Too little is known" not in text
     assert len(text) <= 4096
     decode_buttons = buttons(bot.request.sent()[-1])
     assert [b["text"][:4] for b in decode_buttons] == ["🔎 A:", "🔎 B:"]

@@ -64,9 +64,32 @@ async def test_a_code_in_a_message_is_explained(bot: BotHarness) -> None:
     assert bot.extras.obd.calls == ["P0301"]
 
 
+async def test_a_model_name_in_a_message_costs_nothing(bot: BotHarness) -> None:
+    """A Chevy C1500 or Mazda B2300 is no trouble code: no code reply and no paid lookup."""
+    await bot.send("1995 Chevy C1500 1GCEC14K2SZ123456")
+    (decode,) = bot.replies()
+    assert "1GCEC14K2SZ123456" in decode
+    assert "C1500</b>:" not in decode
+    await bot.send("Mazda B2300 pickup")
+    assert "B2300</b>" not in bot.replies()[-1]
+    assert len(bot.replies()) == 2
+    await bot.send("got code P0420")
+    await bot.send("P0301")
+    assert "<b>P0420</b>: Meaning of P0420" in bot.replies()[-2]
+    assert "<b>P0301</b>: Meaning of P0301" in bot.replies()[-1]
+    assert bot.extras.obd.calls == ["P0420", "P0301"]
+
+
+async def test_full_width_obd_input_gets_the_hint(bot: BotHarness) -> None:
+    """/obd PO420 typed full width (letter O) is read as PO420: "did you mean P0420?"."""
+    await bot.send("/obd " + "PO420".translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)}))
+    assert "Did you mean P0420?" in bot.replies()[-1]
+    assert bot.extras.obd.calls == []
+
+
 async def test_a_message_with_a_vin_and_a_code_gets_both(bot: BotHarness) -> None:
     """The VIN is still decoded first, then the code is explained; a plain VIN gets no code."""
-    await bot.send(f"my {HONDA} throws P0420")
+    await bot.send(f"my {HONDA} throws code P0420")
     decode, code = bot.replies()
     assert HONDA in decode
     assert "<b>P0420</b>" in code
@@ -105,8 +128,8 @@ async def test_without_carsxe_the_feature_explains_itself(tmp_path: Path) -> Non
     async with make_bot(tmp_path, paid=False) as bot:
         await bot.send("/obd P0420")
         assert bot.replies()[-1] == texts.OBD_NO_KEY
-        await bot.send("P0420 again")
-        await bot.send("and P0420 again")
+        await bot.send("P0420")
+        await bot.send("code P0420 again")
         assert bot.replies() == [texts.OBD_NO_KEY, texts.OBD_NO_KEY]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vinbot.formatters.compare import render_comparison
+from vinbot.formatters.compare import TOO_FEW_ALERT, pick_second, render_comparison
 from vinbot.formatters.html import MESSAGE_LIMIT
 from vinbot.models.callback import MAX_CALLBACK_BYTES, CallbackAction, CallbackCodec
 from vinbot.models.compare import ComparedCar, Comparison
@@ -78,13 +78,43 @@ def test_provider_text_is_escaped_and_the_answer_fits_one_message() -> None:
 
 
 def test_nothing_different_says_so() -> None:
-    """Two cars that agree on everything known are not said to differ."""
+    """Two cars that agree on all that is known say so, and that too little is known."""
     same = {"year": 2003, "make": "Honda", "model": "Accord"}
     text = render_comparison(
         Comparison(ComparedCar(result(HONDA, **same)), ComparedCar(result(BMW, **same)))
     )
-    assert "No differences found." in text
+    assert "No differences in what's known for both cars.\n" in text
+    assert "Too little is known about these cars to compare much." in text
+    assert "— not known for either</i>" in text
     assert "≠ <b>" not in text
+
+
+def test_enough_known_and_the_same_says_no_differences_only() -> None:
+    """With most attributes known on both sides, no "too little is known" warning is added."""
+    fields = {
+        "year": 2003,
+        "make": "Honda",
+        "model": "Accord",
+        "trim": "EX",
+        "attributes": {Attr.ENGINE: "2.4L I4", Attr.TRANSMISSION: "Auto", Attr.DRIVETRAIN: "FWD"},
+    }
+    text = render_comparison(
+        Comparison(ComparedCar(result(HONDA, **fields)), ComparedCar(result(BMW, **fields)))
+    )
+    assert "No differences in what's known for both cars." in text
+    assert "Too little is known" not in text
+
+
+def test_picking_car_b_reads_as_whole_lines_and_the_alert_fits() -> None:
+    """Car B's prompt keeps each sentence on one line; the too-few alert fits a pop-up."""
+    codec = CallbackCodec(b"secret")
+    text, _ = pick_second(codec, [(HONDA, "2003 Honda Accord"), (BMW, "2012 BMW 535i")], HONDA)
+    assert text == (
+        "⚖️ <b>Compare two cars</b>\n"
+        f"A: 2003 Honda Accord (<code>{HONDA}</code>)\n"
+        "Now pick the second car (B):"
+    )
+    assert len(TOO_FEW_ALERT) <= 200  # Telegram's limit for a callback answer
 
 
 def test_the_compare_buttons_fit_in_64_bytes() -> None:

@@ -12,11 +12,17 @@ from vinbot.models.obd import (
     ObdAnswer,
     ObdDiagnosis,
     find_obd_codes,
+    find_obd_codes_in_message,
     is_manufacturer_specific,
     parse_obd_code,
 )
 from vinbot.models.records import QuotaDecision
 from vinbot.models.vin import find_vins
+
+
+def full_width(text: str) -> str:
+    """Text as a Chinese or Japanese keyboard's full-width characters type it."""
+    return text.translate({code: code + 0xFEE0 for code in range(0x21, 0x7F)})
 
 
 @pytest.mark.parametrize(
@@ -50,6 +56,51 @@ def test_a_letter_o_typed_for_a_zero_is_suggested_back() -> None:
     """PO420 (letter O) gets "Did you mean P0420?"."""
     with pytest.raises(InvalidObdCode, match="Did you mean P0420"):
         parse_obd_code("PO420")
+
+
+def test_full_width_input_is_read_like_ascii() -> None:
+    """Full-width characters (a Japanese or Chinese keyboard) are NFKC-normalised first."""
+    with pytest.raises(InvalidObdCode, match="Did you mean P0420"):
+        parse_obd_code(full_width("PO420"))
+    assert parse_obd_code(full_width("p0420")) == "P0420"
+    assert find_obd_codes(f"code {full_width('P0301')}") == ["P0301"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1995 Chevy C1500 1GCEC14K0SZ123456",
+        "Mazda B2300 pickup",
+        "selling my C1500, runs great",
+        "decode B2300 please",
+    ],
+)
+def test_a_model_name_in_a_message_is_not_a_code(text: str) -> None:
+    """Without a trigger word nearby a code-shaped model name (C1500, B2300) is no code."""
+    assert find_obd_codes_in_message(text, vins=find_vins(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("check engine light P0301", ["P0301"]),
+        ("got code P0420", ["P0420"]),
+        ("P0420", ["P0420"]),
+        ("P0301 P0302", ["P0301", "P0302"]),
+        ("p0301, p0302 and P0303?", ["P0301", "P0302", "P0303"]),
+        ("CEL is on. OBD2 reader says P0171 and P0174", ["P0171", "P0174"]),
+        ("P0171 and P0174 codes on my truck", ["P0171", "P0174"]),
+        ("DTC: U0100", ["U0100"]),
+        ("the MIL came on with P0300", ["P0300"]),
+        ("OBD-II fault p0442 again", ["P0442"]),
+        ("Mazda B2300 pickup, code P0420", ["P0420"]),
+        ("P0420 code on my Mazda B2300", ["P0420"]),
+        ("1995 Chevy C1500 1GCEC14K2SZ123456 check engine light P0301", ["P0301"]),
+    ],
+)
+def test_a_code_with_a_trigger_word_or_alone_is_found(text: str, codes: list[str]) -> None:
+    """A trigger word vouches for its nearest code (and a list it is in); bare codes count."""
+    assert find_obd_codes_in_message(text, vins=find_vins(text)) == codes
 
 
 def test_codes_are_found_in_a_sentence_in_order_without_repeats() -> None:
@@ -94,13 +145,24 @@ def test_a_meaning_is_escaped_and_followed_by_the_caveat() -> None:
     assert "<b>P0420</b>: Catalyst &lt;Bank 1&gt;" in text
     assert "generic powertrain" in text
     assert OBD_CAVEAT in text
+    assert "have a mechanic find the cause before you buy" in text
+
+
+def test_a_maker_code_warns_its_meaning_may_be_another_makes() -> None:
+    """A maker-specific meaning is flagged as possibly another make's, to check for this car."""
+    text = render_codes([ObdAnswer("P1456", ObdDiagnosis("P1456", "EVAP leak"))])
+    assert (
+        "A powertrain (engine and transmission) code whose meaning each maker sets: the "
+        "meaning above may be another make&#x27;s, so check it for this car&#x27;s make."
+    ) in text
     assert "Source: CarsXE" in text
 
 
 def test_an_unknown_code_says_so_without_the_caveat() -> None:
-    """An unknown maker code points at the maker; with no meaning shown there is no caveat."""
+    """An unknown maker code points at a dealer; with no meaning shown there is no caveat."""
     text = render_codes([ObdAnswer("P1234", problem="unknown")])
-    assert "CarsXE doesn't know this code; the maker's service information may." in text
+    assert "CarsXE doesn't know this code; a dealer for this make may know it." in text
+    assert "A powertrain (engine and transmission) code whose meaning each maker sets.<" in text
     assert OBD_CAVEAT not in text
 
 
@@ -120,6 +182,8 @@ def test_refused_and_skipped_codes_are_explained() -> None:
     ]
     text = render_codes(answers, skipped=2)
     assert "a paid lookup. You've used today's paid lookups; your quota resets 2026-12-06" in text
-    assert "monthly budget for them is spent; they are back soon." in text
+    assert "This bot's paid lookups for the month are used up; they're back soon." in text
     assert "couldn't look this code up right now" in text
-    assert "2 more codes skipped" in text
+    assert "2 more codes skipped. Send them in another message." in text
+    one = render_codes(answers[:1], skipped=1)
+    assert "1 more code skipped. Send it in another message." in one

@@ -32,11 +32,16 @@ COMPARE_USAGE = (
     "WBAFR7C57CC811956</code>, or press <b>⚖️ Compare</b> under /history or /garage."
 )
 COMPARE_SAME_CAR = "Those are the same VIN twice. Send two different cars to compare."
-COMPARE_TOO_FEW = (
-    "You need at least two cars here to compare. Decode another VIN, or send "
-    "<code>/compare VIN VIN</code>."
+# A pop-up alert (answerCallbackQuery): plain text, at most 200 characters.
+TOO_FEW_ALERT = (
+    "This list needs at least two cars to compare. Decode another VIN (and press 💾 Save to "
+    "add it to your garage), or send /compare VIN VIN."
 )
 COMPARE_PICK_FIRST = "⚖️ <b>Compare two cars</b>\nPick the first car (A):"
+RECALLS_NOT_LOOKED_UP = (
+    "<i>Comparing doesn't look up recalls. To see them, open a car with its 🔎 button below "
+    "and press 🔔 Recalls (or send /recalls with its VIN), then compare again.</i>"
+)
 NOT_KNOWN: Final = "not known"
 NOT_CHECKED: Final = "not checked yet"
 _LABEL_LIMIT: Final = 28
@@ -152,6 +157,16 @@ def render_comparison(comparison: Comparison, *, units: Units = "imperial") -> s
     first, second = comparison.first, comparison.second
     rows = _rows(comparison, units)
     differing = [row.label.lower() for row in rows if row.differs]
+    # Recalls are "not checked yet", a different matter: only attributes count here.
+    attributes = [row for row in rows if row.unknown == NOT_KNOWN]
+    unknown = sum(not row.known for row in attributes)
+    summary = (
+        f"≠ differs: {esc(', '.join(differing))}"
+        if differing
+        else "No differences in what's known for both cars."
+    )
+    if unknown * 2 > len(attributes):
+        summary += "\nToo little is known about these cars to compare much."
     lines = [
         "⚖️ <b>Two cars side by side</b>",
         f"<b>A</b>: {esc(clip(_title(first), _VALUE_LIMIT))}",
@@ -159,20 +174,15 @@ def render_comparison(comparison: Comparison, *, units: Units = "imperial") -> s
         f"<b>B</b>: {esc(clip(_title(second), _VALUE_LIMIT))}",
         f"<code>{esc(second.result.analysis.vin)}</code>",
         "",
-        f"≠ differs: {esc(', '.join(differing))}" if differing else "No differences found.",
-        "<i>≠ differs · = same · ? known for one car only · — neither</i>",
+        summary,
+        "<i>≠ differs · = same · ? known for one car only · — not known for either</i>",
         "",
     ]
     for row in rows:
         lines += _row_lines(row)
     tail = [""]
-    unchecked = [name for name, car in (("A", first), ("B", second)) if car.recalls is None]
-    if unchecked:
-        which = " and ".join(unchecked)
-        tail.append(
-            f"<i>Recalls for {which} aren't checked yet; comparing spends nothing on them. "
-            "Press 🔔 Recalls under a decode, or send /recalls with the VIN.</i>"
-        )
+    if first.recalls is None or second.recalls is None:
+        tail.append(RECALLS_NOT_LOOKED_UP)
     notes_a, notes_b = first.result.notes, second.result.notes
     for note in dict.fromkeys((*notes_a, *notes_b)):  # e.g. a quota note: say which car
         who = "A and B" if note in notes_a and note in notes_b else "A" if note in notes_a else "B"
@@ -232,8 +242,9 @@ def pick_second(
     """The text and buttons once car A is marked: every other car, each pressing compares."""
     title = next((t for vin, t in cars if vin == first), first)
     text = (
-        f"⚖️ <b>Compare</b> A: {esc(clip(title, _VALUE_LIMIT))} (<code>{esc(first)}</code>)\n"
-        "with which car (B)?"
+        "⚖️ <b>Compare two cars</b>\n"
+        f"A: {esc(clip(title, _VALUE_LIMIT))} (<code>{esc(first)}</code>)\n"
+        "Now pick the second car (B):"
     )
     rows = [
         [

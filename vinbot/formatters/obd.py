@@ -17,19 +17,19 @@ MAX_CODES_PER_MESSAGE: Final = 3
 
 OBD_USAGE = (
     f"Send the trouble code after the command, like <code>/obd {EXAMPLE}</code> (up to "
-    f"{MAX_CODES_PER_MESSAGE} codes at once). A code reader or the dashboard shows it as a "
-    "letter and four characters."
+    f"{MAX_CODES_PER_MESSAGE} codes at once). You get the code from an OBD-II reader plugged in "
+    "under the dashboard (many parts stores read it for free): a letter and four characters."
 )
 OBD_NO_KEY = (
     "Explaining OBD trouble codes needs CarsXE, and this bot has no CarsXE key configured. "
     "VINs are still decoded."
 )
 OBD_CAVEAT = (
-    "A code says what the car's computer noticed, not which part has failed: a mechanic can "
-    "confirm the cause."
+    "A code says what the car's computer noticed, not which part has failed: the same code can "
+    "have cheap or costly causes, so have a mechanic find the cause before you buy."
 )
 _UNKNOWN = "CarsXE doesn't know this code."
-_UNKNOWN_MAKER = "CarsXE doesn't know this code; the maker's service information may."
+_UNKNOWN_MAKER = "CarsXE doesn't know this code; a dealer for this make may know it."
 _UNAVAILABLE = "I couldn't look this code up right now. Please try again in a few minutes."
 
 
@@ -37,14 +37,19 @@ def _refusal(decision: QuotaDecision | None) -> str:
     when = decision.resets_at if decision is not None else None
     back = f" {when:%Y-%m-%d %H:%M} UTC" if when is not None else " soon"
     if decision is not None and decision.reason == "bot_monthly":
-        return f"This bot's monthly budget for them is spent; they are back{back}."
+        return f"This bot's paid lookups for the month are used up; they're back{back}."
     return f"You've used today's paid lookups; your quota resets{back}."
 
 
-def _kind(code: str) -> str:
+def _kind(code: str, *, explained: bool = True) -> str:
     system = system_of(code)
     if is_manufacturer_specific(code):
-        return f"A {system} code set by each maker: its meaning can differ between makes."
+        if not explained:  # no meaning above to warn about
+            return f"A {system} code whose meaning each maker sets."
+        return (
+            f"A {system} code whose meaning each maker sets: the meaning above may be another "
+            "make's, so check it for this car's make."
+        )
     return f"A generic {system} code: it means the same on every make."
 
 
@@ -55,7 +60,7 @@ def _answer_lines(answer: ObdAnswer) -> list[str]:
         return [f"🔧 {code}: {meaning}", f"<i>{esc(_kind(answer.code))}</i>"]
     if answer.problem == "unknown":
         words = _UNKNOWN_MAKER if is_manufacturer_specific(answer.code) else _UNKNOWN
-        return [f"❓ {code}: {words}", f"<i>{esc(_kind(answer.code))}</i>"]
+        return [f"❓ {code}: {words}", f"<i>{esc(_kind(answer.code, explained=False))}</i>"]
     if answer.problem == "refused":
         return [f"⏳ {code}: explaining a code is a paid lookup. {_refusal(answer.refusal)}"]
     return [f"⚠️ {code}: {_UNAVAILABLE}"]
@@ -69,10 +74,10 @@ def render_codes(answers: Sequence[ObdAnswer], *, skipped: int = 0) -> str:
             lines.append("")
         lines += _answer_lines(answer)
     if skipped:
-        plural = "code" if skipped == 1 else "codes"
+        codes, them = ("code", "it") if skipped == 1 else ("codes", "them")
         note = (
             f"I explain up to {MAX_CODES_PER_MESSAGE} codes per message; {skipped} more "
-            f"{plural} skipped. Send them in another message."
+            f"{codes} skipped. Send {them} in another message."
         )
         lines += ["", note]
     explained = any(answer.diagnosis is not None for answer in answers)

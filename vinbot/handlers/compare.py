@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from vinbot.models.callback import Callback
 
 _LISTS = frozenset({"h", "g"})
-TOO_FEW_ALERT = "You need at least two cars in this list to compare. Decode another VIN first."
 
 
 async def _two_cars(
@@ -162,7 +161,7 @@ async def compare_start_pressed(
     owner = presser_of(query).key
     cars = await _cars(context, owner, source)
     if len(cars) < 2:  # noqa: PLR2004
-        await query.answer(TOO_FEW_ALERT, show_alert=True)
+        await query.answer(texts.TOO_FEW_ALERT, show_alert=True)
         return
     await query.answer()
     markup = texts.pick_first_keyboard(context.services.callbacks, cars, source, owner)
@@ -181,7 +180,7 @@ async def compare_pick_pressed(
             return
     cars = await _cars(context, presser_of(query).key, source)
     if not any(vin != first for vin, _ in cars):
-        await query.answer(TOO_FEW_ALERT, show_alert=True)
+        await query.answer(texts.TOO_FEW_ALERT, show_alert=True)
         return
     await query.answer()
     text, markup = texts.pick_second(context.services.callbacks, cars, first)

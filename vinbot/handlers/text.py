@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from vinbot.handlers.decode import addressed_text, answer_text
 from vinbot.handlers.obd import answer_codes
-from vinbot.models.obd import find_obd_codes
+from vinbot.models.obd import find_obd_codes_in_message
 from vinbot.models.vin import find_vins
 
 if TYPE_CHECKING:
@@ -17,13 +17,14 @@ if TYPE_CHECKING:
 
 async def on_text(update: Update, context: BotContext) -> None:
     """A plain text message (or an edit of one): decode the VINs in it, then explain the
-    trouble codes ("check engine light P0301"); a code inside a VIN is part of the VIN."""
+    trouble codes asked about ("check engine light P0301", but not a "Chevy C1500"); a code
+    inside a VIN is part of the VIN."""
     message = update.effective_message
     if message is None or message.text is None:
         return
     text = addressed_text(message, context, message.text)
     if text is None:
         return
-    codes = find_obd_codes(text, vins=find_vins(text))
+    codes = find_obd_codes_in_message(text, vins=find_vins(text))
     await answer_text(message, context, text, hint=not codes)
     await answer_codes(message, context, codes, asked=False)

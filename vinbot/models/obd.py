@@ -7,7 +7,9 @@ two bytes on the wire, which is why the second character never goes above 3.
 
 from __future__ import annotations
 
+import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -28,6 +30,16 @@ _CODE: Final = re.compile(r"[PBCU][0-3][0-9A-F]{3}")
 # A code standing on its own in text: no letter, digit or underscore touches it.
 _CODE_IN_TEXT: Final = re.compile(r"(?<![^\W_])[PBCUpbcu][0-3][0-9A-Fa-f]{3}(?![^\W_])")
 _SEPARATORS: Final = re.compile(r"[\s\-]+")
+# Words that say a message is about trouble codes; a code-shaped word without one nearby is
+# more likely a model name (a Chevy C1500, a Mazda B2300) than a code.
+_TRIGGER: Final = re.compile(
+    r"(?<![^\W_])(?:codes?|obd(?:-?ii|2)?|check[\s-]*engine|cel|dtcs?|faults?|errors?|mil"
+    r"|engine[\s-]+light)(?![^\W_])",
+    re.IGNORECASE,
+)
+TRIGGER_REACH: Final = 40  # characters between a trigger word and a code it vouches for
+# What may stand between codes in a list ("P0301, P0302 and P0303") or fill a codes-only message.
+_BETWEEN_CODES: Final = re.compile(r"(?:[\s,;/&.!?:+-]|\band\b)*", re.IGNORECASE)
 _LOOKALIKES: Final = str.maketrans("OIL", "011")  # letters typed for digits
 EXAMPLE: Final = "P0420"
 FORMAT_HINT: Final = (
@@ -52,7 +64,7 @@ def is_obd_code(text: str) -> bool:
 def parse_obd_code(raw: str) -> str:
     """The normalised code (upper case, spaces and dashes removed); raises InvalidObdCode with
     a sentence saying what is wrong when it is not one."""
-    code = _SEPARATORS.sub("", raw).upper()
+    code = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()
     if is_obd_code(code):
         return code
     fixed = code[:1] + code[1:].translate(_LOOKALIKES)
@@ -80,8 +92,57 @@ def find_obd_codes(text: str, *, vins: tuple[str, ...] | list[str] = ()) -> list
     A code-shaped piece of one of `vins` (the VINs found in the same text, say one written
     with spaces) is part of the VIN, not a code.
     """
-    found = (match.group().upper() for match in _CODE_IN_TEXT.finditer(text))
-    return list(dict.fromkeys(code for code in found if not any(code in vin for vin in vins)))
+    matches = _codes_in(unicodedata.normalize("NFKC", text), vins)
+    return list(dict.fromkeys(match.group().upper() for match in matches))
+
+
+def find_obd_codes_in_message(text: str, *, vins: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The codes a plain message asks about: like find_obd_codes, but a code counts only with
+    a trigger word near it ("check engine light P0301", "got code P0420", "P0420 code"), in a
+    list with such a code ("codes P0301, P0302"), or in a message of nothing but codes
+    ("P0301 P0302"). A trigger vouches for the nearest code only: in "Mazda B2300 pickup, code
+    P0420" only P0420 is a code.
+
+    "1995 Chevy C1500" or "Mazda B2300 pickup" names a model, not a code: explaining it would
+    spend a paid lookup on an unrelated meaning.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    matches = _codes_in(text, vins)
+    if not matches:
+        return []
+    gaps = [text[: matches[0].start()]]
+    gaps += [text[a.end() : b.start()] for a, b in itertools.pairwise(matches)]
+    gaps.append(text[matches[-1].end() :])
+    if all(_listed(gap) for gap in gaps):
+        return list(dict.fromkeys(match.group().upper() for match in matches))
+    vouched = [False] * len(matches)
+    for trigger in _TRIGGER.finditer(text):  # vouches for the nearest code within reach
+        distances = [
+            (max(match.start() - trigger.end(), trigger.start() - match.end()), i)
+            for i, match in enumerate(matches)
+        ]
+        distance, nearest = min(distances)
+        if distance <= TRIGGER_REACH:
+            vouched[nearest] = True
+    # A list shares its neighbour's trigger: pass it on rightwards, then leftwards.
+    for i in range(1, len(matches)):
+        vouched[i] = vouched[i] or (vouched[i - 1] and _listed(gaps[i]))
+    for i in range(len(matches) - 2, -1, -1):
+        vouched[i] = vouched[i] or (vouched[i + 1] and _listed(gaps[i + 1]))
+    kept = (m.group().upper() for m, ok in zip(matches, vouched, strict=True) if ok)
+    return list(dict.fromkeys(kept))
+
+
+def _listed(gap: str) -> bool:
+    return _BETWEEN_CODES.fullmatch(gap) is not None
+
+
+def _codes_in(text: str, vins: tuple[str, ...] | list[str]) -> list[re.Match[str]]:
+    return [
+        match
+        for match in _CODE_IN_TEXT.finditer(text)
+        if not any(match.group().upper() in vin for vin in vins)
+    ]
 
 
 def system_of(code: str) -> str:
