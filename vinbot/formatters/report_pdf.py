@@ -6,8 +6,9 @@ with Noto Sans Arabic as the fallback for Arabic script, shaped by HarfBuzz (uha
 Arabic letters join and runs right to left. Both fonts come from PyPI packages
 (fontpkg-noto-sans, fontpkg-noto-sans-arabic; SIL Open Font License 1.1), so `pip install -r
 requirements.txt` brings them to every machine and the Docker image. Emoji are not in these
-fonts: the page names buttons by their words. Headings are larger and coloured rather than
-bold (instancing a bold weight from the variable font costs seconds of CPU).
+fonts: the page names buttons by their words, and the theft and title check's danger lines are
+marked with words ("STOLEN", "Warning:") and printed in red. Headings are larger and coloured
+rather than bold (instancing a bold weight from the variable font costs seconds of CPU).
 
 Pure and synchronous: the report service calls `render_report` in a worker thread.
 """
