@@ -61,7 +61,7 @@ async def test_stolen_car_leads_with_the_theft_and_spends_only_on_the_press(worl
     text = answer.params["text"]
     first_line = text.split("\n")[1]
     assert first_line.startswith("⛔")
-    assert "contact the police" in first_line
+    assert "tell the police" in first_line
     assert text.index("⛔") < text.index("SALVAGE")
     assert paid_calls(world) == [1, 1]
 
@@ -82,7 +82,7 @@ async def test_non_us_vin_makes_no_call(world: World) -> None:
     await world.start_bot()
     world.telegram.send_text(USER, f"/check {EUROPEAN}")
     reply = await next_text(world)
-    assert "built for the US market" in reply.params["text"]
+    assert "made for the US market" in reply.params["text"]
     assert buttons(reply) == []
     assert paid_calls(world) == [0, 0]
 

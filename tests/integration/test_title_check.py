@@ -14,11 +14,13 @@ from tests.fakes.beyond import STOLEN_EVENT
 from tests.integration.bot_harness import BotHarness
 from tests.integration.test_extras_handlers import make_bot
 from vinbot.formatters import account
+from vinbot.formatters import title_check as texts
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import ProviderUnavailable
 from vinbot.models.title_check import LienTheftReport, TheftEvent, TitleHistory, TitleRecord
 
 HONDA = "1HGCM82633A004352"
+CHEVY = "1G1JC5444R7252367"  # another US-market car (a Chevrolet)
 EUROPEAN = "WVWZZZ1KZAW123456"  # a Golf built for Europe: no check digit, no US title
 USER = 100
 LIEN = TheftEvent(name="Open Lien", kind="lien", location="TX", lienholder="Acme Credit")
@@ -75,9 +77,9 @@ async def test_stolen_car_leads_with_the_theft(bot: BotHarness) -> None:
     await bot.press(confirm_data(bot))
     text = bot.request.sent("editMessageText")[-1]["text"]
     assert text.index("⛔") < text.index("Open Lien") < text.index("SALVAGE")
-    assert "contact the police" in text
+    assert "tell the police, with the VIN and where the car is offered" in text
     assert "reported to be an Active Theft" in text
-    assert "lender may own the car" in text
+    assert "so the lender can claim it" in text
 
 
 async def test_no_records_never_reads_as_clean(bot: BotHarness) -> None:
@@ -85,16 +87,18 @@ async def test_no_records_never_reads_as_clean(bot: BotHarness) -> None:
     await bot.press(confirm_data(bot))
     text = bot.request.sent("editMessageText")[-1]["text"]
     assert "clean" not in text.lower()
-    assert "No salvage, junk, total-loss or title-brand records found" in text
+    assert texts.NO_TITLE_RECORDS in text
+    assert "No title records found" not in text
     assert "titled outside the US" in text
-    assert "every accident or repair" in text
+    assert "accidents or repairs unless an insurer wrote the car off" in text
 
 
 async def test_non_us_vin_makes_no_call(bot: BotHarness) -> None:
     """A VIN built for Europe is explained, with no offer and no paid call."""
     await bot.send(f"/check {EUROPEAN}")
     reply = bot.request.sent()[-1]
-    assert "doesn't look like a car built for the US market" in reply["text"]
+    assert "doesn't look like one made for the US market" in reply["text"]
+    assert "nothing was spent" in reply["text"]
     assert "reply_markup" not in reply
     await bot.press(
         bot.services.callbacks.encode(CallbackAction.TITLE_CONFIRM, EUROPEAN, owner=USER)
@@ -135,8 +139,41 @@ async def test_someone_elses_confirm_button_is_refused(bot: BotHarness) -> None:
     await bot.press(
         buttons(offer)[0]["callback_data"], user_id=200, chat_id=-500, chat_type="group"
     )
-    assert bot.request.sent("answerCallbackQuery")[-1]["text"] == account.NOT_YOUR_BUTTON
+    assert bot.request.sent("answerCallbackQuery")[-1]["text"] == texts.NOT_YOUR_CHECK
     assert bot.extras.titles.calls == []
+
+
+async def test_a_group_offer_says_whose_lookups_it_uses(bot: BotHarness) -> None:
+    """In a group the offer names the asker instead of an ambiguous "your"."""
+    await bot.send(f"/check {HONDA}", chat_id=-500, chat_type="group")
+    offer = bot.request.sent()[-1]["text"]
+    assert "uses 2 of User100's 7 paid lookups left today" in offer
+    assert "Nothing is spent until User100 presses it" in offer
+    assert "your" not in offer
+
+
+async def test_a_press_past_the_quota_says_nothing_was_spent(tmp_path: Path) -> None:
+    """✅ with one lookup left runs nothing and says so truthfully, with no "free answer"."""
+    async with AsyncExitStack() as stack:
+        bot = await make_bot(stack, tmp_path, DAILY_LOOKUPS_PER_USER="1")
+        await bot.press(confirm_data(bot))
+        text = bot.request.sent("editMessageText")[-1]["text"]
+        assert text.startswith("I didn't run the check: it needs 2 paid lookups")
+        assert "Nothing was spent. Your quota resets" in text
+        assert "free answer" not in text
+        assert bot.extras.titles.calls == []
+
+
+async def test_only_a_complete_answer_says_it_is_free_again(bot: BotHarness) -> None:
+    """A complete answer says until when it is free; a partial one never claims to be kept."""
+    await bot.press(confirm_data(bot))
+    assert "shows this answer for free" in bot.request.sent("editMessageText")[-1]["text"]
+    bot.extras.titles.history_error = ProviderUnavailable("carsxe", "502")
+    other = bot.services.callbacks.encode(CallbackAction.TITLE_CONFIRM, CHEVY, owner=USER)
+    await bot.press(other)
+    partial = bot.request.sent("editMessageText")[-1]["text"]
+    assert "for free" not in partial
+    assert "Checking again uses 2 paid lookups again" in partial
 
 
 async def test_too_few_lookups_left_gets_no_button(tmp_path: Path) -> None:
@@ -156,15 +193,18 @@ async def test_one_source_down_shows_the_other_and_is_not_cached(bot: BotHarness
     text = bot.request.sent("editMessageText")[-1]["text"]
     assert "⛔" in text
     assert "NMVTIS title records couldn't be reached" in text
+    assert "shows this answer for free" not in text
     await bot.send(f"/check {HONDA}")
     assert "paid lookups left today" in bot.replies()[-1]
 
 
 async def test_garage_car_can_be_rechecked(bot: BotHarness) -> None:
-    """/garage has a 🛡 Check button per US car that opens the offer (no automatic calls)."""
+    """/garage has a 🛡 row per US car that opens the offer (no automatic calls)."""
     await bot.press(bot.services.callbacks.encode(CallbackAction.SAVE, HONDA))
     await bot.send("/garage")
-    check = next(b for b in buttons(bot.request.sent()[-1]) if "Check" in b["text"])
+    rows = bot.request.sent()[-1]["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for b in rows[1]] == ["🛡 1. Check theft & title"]
+    check = rows[1][0]
     await bot.press(check["callback_data"])
     assert "paid lookups left today" in bot.replies()[-1]
     assert bot.extras.titles.calls == []
@@ -175,3 +215,18 @@ async def test_free_bot_explains_the_check_needs_carsxe(tmp_path: Path) -> None:
     async with make_bot(tmp_path, paid=False) as bot:
         await bot.send(f"/check {HONDA}")
         assert "no CarsXE key" in bot.replies()[-1]
+
+
+async def test_a_free_bot_shows_no_check_button_in_the_garage(tmp_path: Path) -> None:
+    """Without a CarsXE key the garage offers no 🛡 button that could only say "no key"."""
+    async with AsyncExitStack() as stack:
+        bot = await make_bot(stack, tmp_path, paid=False)
+        await bot.press(bot.services.callbacks.encode(CallbackAction.SAVE, HONDA))
+        await bot.send("/garage")
+        assert not any("🛡" in b["text"] for b in buttons(bot.request.sent()[-1]))
+
+
+def test_the_group_refusals_fit_an_alert_and_name_check() -> None:
+    """The ✅ alert fits Telegram's 200 characters and /check needs a personal account."""
+    assert len(texts.NOT_YOUR_CHECK) <= 200
+    assert "/check" in account.PERSONAL_ACCOUNT_NEEDED

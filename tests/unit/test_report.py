@@ -167,7 +167,7 @@ async def test_a_report_of_cached_answers_asks_no_provider(world: World) -> None
     assert "Private party" not in text  # the fake valuation has no private-party range
     assert "Trade-in (dealer gives): $2,400 to $4,700" in text
     assert "Built 5 Dec 2026, 01:40 UTC" in text
-    assert report_pdf.TITLE_CHECK_MISSING.split(":")[0] in text  # not wired yet: not checked
+    assert report_pdf.TITLE_CHECK_MISSING.split(":")[0] in text  # no check was made
 
 
 async def test_nothing_cached_asks_no_provider_and_says_how_to_get_each_part(world: World) -> None:
@@ -321,6 +321,76 @@ def test_arabic_is_shaped_into_joined_letter_forms() -> None:
     # The joined forms have code points in Arabic Presentation Forms-B (U+FE70 to U+FEFF);
     # text set letter by letter, unshaped, uses only the plain letters (U+0600 to U+06FF).
     assert any(name.startswith("uniFE") for name in arabic.getGlyphOrder())
+
+
+def red_text(pdf: bytes) -> str:
+    """The text the page draws in red (fill colour with much red and no green)."""
+    colour: list[tuple[float, ...]] = [(0.0,)]  # a stack: fpdf2 sets colours inside q … Q
+    red: list[str] = []
+
+    def before(operator: bytes, args: list[object], *_: object) -> None:
+        if operator in {b"rg", b"g"}:
+            colour[-1] = tuple(float(str(a)) for a in args)
+        elif operator == b"q":
+            colour.append(colour[-1])
+        elif operator == b"Q" and len(colour) > 1:
+            colour.pop()
+
+    def text(drawn: str, *_: object) -> None:
+        rgb = colour[-1]
+        if len(rgb) == 3 and rgb[0] > 0.5 and rgb[1] == 0:  # red, no green
+            red.append(drawn)
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(
+        visitor_operand_before=before, visitor_text=text
+    )
+    return "".join(red)
+
+
+def test_danger_lines_are_red_and_the_coverage_note_is_never_cut() -> None:
+    """A check's danger lines print in red; a long check keeps its coverage note last."""
+    summary = TitleCheckSummary(
+        source="CarsXE",
+        checked_at=NOW,
+        danger=("STOLEN – Active Theft (OH): this car is reported stolen.",),  # noqa: RUF001
+        lines=tuple(f"Title record {n}" for n in range(40)),
+        coverage="What this covers: US lien and theft reports.",
+    )
+    pdf = render_report(
+        ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
+    )
+
+    text = text_of(pdf)
+    red = red_text(pdf)
+    assert "STOLEN" in red
+    assert "Title record" not in red
+    more = text.index(report_pdf.TITLE_CHECK_MORE)
+    assert text.index("Title record 6") < more < text.index("What this covers")
+    assert "Title record 7" not in text  # 10 lines: 8, "More", the coverage note
+
+
+def test_theft_and_title_comes_before_recalls() -> None:
+    """The section a buyer must not miss comes straight after the vehicle."""
+    text = text_of(render_report(ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True)))
+    assert text.index(report_pdf.SECTION_TITLE_CHECK) < text.index(report_pdf.SECTION_RECALLS)
+
+
+@pytest.mark.parametrize(
+    ("vin", "paid", "expected"),
+    [
+        ("1HGCM82633A004352", True, report_pdf.TITLE_CHECK_MISSING),
+        ("1HGCM82633A004352", False, report_pdf.TITLE_CHECK_NO_KEY),
+        ("WVWZZZ1KZAW123456", True, report_pdf.TITLE_CHECK_NOT_US),
+    ],
+)
+def test_a_missing_check_says_the_way_to_get_one_or_why_not(
+    vin: str, *, paid: bool, expected: str
+) -> None:
+    """No cached check: how to get one, or that this bot or this VIN cannot have one."""
+    text = " ".join(
+        text_of(render_report(ReportData(vin=vin, built_at=NOW, paid_features=paid))).split()
+    )
+    assert expected in text
 
 
 def test_a_long_report_stays_on_one_page() -> None:

@@ -44,8 +44,8 @@ EXPORT_CAPTION = "Everything I store about you, as JSON."
 # to a bot: their VINs are decoded, but nothing personal can be kept for them.
 PERSONAL_ACCOUNT_NEEDED = (
     "You're posting as the group or a channel, so I can't tell who you are. /history, "
-    "/garage, /settings, /value, /export and /forget need your own account: post as yourself, "
-    "or use them in a private chat with me. VINs sent this way are still decoded."
+    "/garage, /settings, /value, /check, /export and /forget need your own account: post as "
+    "yourself, or use them in a private chat with me. VINs sent this way are still decoded."
 )
 # Alerts (at most 200 characters) for a press on someone else's personal button in a group.
 NOT_YOUR_BUTTON = (
@@ -123,8 +123,11 @@ def garage_page(
     codec: CallbackCodec,
     limit: int,
     owner: int,
+    *,
+    title_checks: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The saved cars with open and remove buttons that only the owner may press."""
+    """The saved cars with open and remove buttons that only the owner may press, and a 🛡
+    Check row under each US car when the bot can check titles (a CarsXE key)."""
     if not entries:
         return GARAGE_EMPTY, None
     lines = [f"<b>Your garage</b> ({len(entries)}/{limit})"]
@@ -148,9 +151,12 @@ def garage_page(
                 ),
             ]
         )
-        if is_us_market(entry.vin):  # re-check theft and liens on demand (never automatically)
+        if title_checks and is_us_market(entry.vin):  # on demand, never automatically
             check = codec.encode(CallbackAction.TITLE_CHECK, entry.vin)
-            rows[-1].insert(1, InlineKeyboardButton("🛡 Check", callback_data=check))
+            # A row of its own: a third button would cut the 🔎 label on a phone.
+            rows.append(
+                [InlineKeyboardButton(f"🛡 {number}. Check theft & title", callback_data=check)]
+            )
     if len(entries) > 1:
         rows.append([compare_button(codec, "g", owner)])
     lines += ["", GARAGE_HELP]

@@ -6,8 +6,9 @@ with Noto Sans Arabic as the fallback for Arabic script, shaped by HarfBuzz (uha
 Arabic letters join and runs right to left. Both fonts come from PyPI packages
 (fontpkg-noto-sans, fontpkg-noto-sans-arabic; SIL Open Font License 1.1), so `pip install -r
 requirements.txt` brings them to every machine and the Docker image. Emoji are not in these
-fonts: the page names buttons by their words. Headings are larger and coloured rather than
-bold (instancing a bold weight from the variable font costs seconds of CPU).
+fonts: the page names buttons by their words, and the theft and title check's danger lines are
+marked with words ("STOLEN", "Warning:") and printed in red. Headings are larger and coloured
+rather than bold (instancing a bold weight from the variable font costs seconds of CPU).
 
 Pure and synchronous: the report service calls `render_report` in a worker thread.
 """
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Final
 
 from vinbot.cache import keys
 from vinbot.formatters.vehicle_view import build_view
+from vinbot.models.title_check import CHECK_COST, is_us_market
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -34,27 +36,46 @@ if TYPE_CHECKING:
     from vinbot.models.vehicle import DecodeResult
 
 TITLE: Final = "Vehicle report"
+
+
+def _days(seconds: int) -> str:
+    hours = seconds // 3600
+    if hours < 48:  # noqa: PLR2004 - hours read better than "1 day"
+        return f"{hours} hours"
+    return f"{hours // 24} days"
+
+
 SECTION_VEHICLE: Final = "Vehicle"
 SECTION_RECALLS: Final = "Recalls"
 SECTION_TITLE_CHECK: Final = "Theft and title"
 SECTION_VALUE: Final = "Market value"
-SECTIONS: Final = (SECTION_VEHICLE, SECTION_RECALLS, SECTION_TITLE_CHECK, SECTION_VALUE)
+SECTIONS: Final = (SECTION_VEHICLE, SECTION_TITLE_CHECK, SECTION_RECALLS, SECTION_VALUE)
 
 DECODE_MISSING: Final = (
-    "Not decoded yet: send this VIN to the bot, then press Report under the answer again."
+    f"No decode from the last {_days(keys.SPEC_TTL)}: send this VIN to the bot, then press "
+    "Report under the new answer."
 )
 RECALLS_MISSING: Final = (
-    "Not checked yet: press Recalls under the decode (or send /recalls with the VIN), then "
-    "press Report again."
+    f"No check from the last {_days(keys.RECALLS_TTL)}: press Recalls under the decode (or "
+    "send /recalls with the VIN), then press Report again."
 )
 TITLE_CHECK_MISSING: Final = (
-    "Not checked yet: press Theft & title under the decode, then press Report again. (US "
-    "title records only: a car titled outside the US cannot be checked.)"
+    f"No check from the last {_days(keys.TITLE_CHECK_TTL)}: press Theft & title under the "
+    f"decode (or send /check with the VIN; it uses {CHECK_COST} paid lookups and asks first), "
+    "then press "
+    "Report again."
+)
+TITLE_CHECK_NO_KEY: Final = (
+    "This bot has no CarsXE key, so it cannot check theft and title records."
+)
+TITLE_CHECK_NOT_US: Final = (
+    "Not available: this VIN wasn't made for the US market, and the check reads US records only."
 )
 VALUE_MISSING: Final = (
     "Not valued yet: press Market value under the decode (or send /value with the VIN) and "
     "answer its questions, then press Report again."
 )
+TITLE_CHECK_MORE: Final = "More: press Theft & title under the decode."
 VALUE_NO_KEY: Final = "This bot has no CarsXE key, so it cannot value cars."
 FOOTER: Final = (
     "Made by vinbot from answers it already had: building this report looked nothing up and "
@@ -90,6 +111,8 @@ _LINE: Final = 5.0
 # Headings stand out by size and colour: a bold instance of the variable font would take
 # fontTools seconds to make for every report.
 _HEADING_COLOUR: Final = (20, 60, 120)
+# Danger lines (stolen, lien, write-off…) are red: the font has no ⛔ or ⚠️ to mark them.
+_DANGER_COLOUR: Final = (180, 0, 0)
 _MARGIN: Final = 15.0
 _BOTTOM: Final = 282.0  # A4 is 297 mm tall: the footer sits under this line
 
@@ -98,13 +121,6 @@ def when(moment: dt.datetime) -> str:
     """A moment as the report prints it, in UTC: "5 Dec 2026, 01:40 UTC"."""
     utc = moment.astimezone(dt.UTC)
     return f"{utc.day} {utc:%b %Y, %H:%M} UTC"
-
-
-def _days(seconds: int) -> str:
-    hours = seconds // 3600
-    if hours < 48:  # noqa: PLR2004 - hours read better than "1 day"
-        return f"{hours} hours"
-    return f"{hours // 24} days"
 
 
 def render_report(data: ReportData) -> bytes:
@@ -145,8 +161,11 @@ class _Page:
         data = self._data
         self._header()
         self._section(SECTION_VEHICLE, *_vehicle(data.decode))
+        source, lines, red = _title_check(
+            data.title_check, paid=data.paid_features, us_market=is_us_market(data.vin)
+        )
+        self._section(SECTION_TITLE_CHECK, source, lines, red=red)
         self._section(SECTION_RECALLS, *_recalls(data.recalls))
-        self._section(SECTION_TITLE_CHECK, *_title_check(data.title_check))
         self._section(SECTION_VALUE, *_valuation(data.valuation, paid=data.paid_features))
         self._footer()
 
@@ -165,7 +184,10 @@ class _Page:
         if data.photo:
             _photo(pdf, data.photo)
 
-    def _section(self, title: str, source: str | None, lines: Sequence[str]) -> None:
+    def _section(
+        self, title: str, source: str | None, lines: Sequence[str], *, red: int = 0
+    ) -> None:
+        """A heading, its source, then the lines; the first `red` lines are dangers, in red."""
         pdf = self._pdf
         if not self._room(_LINE * 3):
             return
@@ -182,7 +204,7 @@ class _Page:
             pdf.set_text_color(90, 90, 90)
             pdf.multi_cell(0, 4.2, source, new_x="LMARGIN", new_y="NEXT")
             pdf.set_text_color(0, 0, 0)
-        for line in lines:
+        for number, line in enumerate(lines):
             # Set again for every line: after a run in the Arabic fallback font, fpdf2 (2.8.9)
             # would measure the next line's glyphs with the wrong font and leave gaps.
             pdf.set_font(ARABIC_FONT, "", 10)
@@ -190,7 +212,9 @@ class _Page:
             if not self._room(_LINE):
                 pdf.cell(0, _LINE, "…", new_x="LMARGIN", new_y="NEXT")
                 return
+            pdf.set_text_color(*(_DANGER_COLOUR if number < red else (0, 0, 0)))
             pdf.multi_cell(0, _LINE, line, new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.set_text_color(0, 0, 0)
 
     def _room(self, height: float) -> bool:
         if self._full or self._pdf.get_y() + height > _BOTTOM - 10:
@@ -271,14 +295,22 @@ def _recall_line(recall: Recall) -> str:
     return "• " + "; ".join(parts)
 
 
-def _title_check(summary: TitleCheckSummary | None) -> tuple[str | None, list[str]]:
+def _title_check(
+    summary: TitleCheckSummary | None, *, paid: bool, us_market: bool
+) -> tuple[str | None, list[str], int]:
+    """The source, the lines (never more than MAX_TITLE_LINES, the coverage note always last)
+    and how many of them, from the top, are dangers."""
     if summary is None:
-        return None, [TITLE_CHECK_MISSING]
+        if not paid:
+            return None, [TITLE_CHECK_NO_KEY], 0
+        return None, [TITLE_CHECK_MISSING if us_market else TITLE_CHECK_NOT_US], 0
     checked = f" Checked {when(summary.checked_at)}." if summary.checked_at else ""
     lines = [*summary.danger, *summary.lines]
-    if len(lines) > MAX_TITLE_LINES:
-        lines = [*lines[: MAX_TITLE_LINES - 1], "More: press Theft & title under the decode."]
-    return f"Source: {summary.source}.{checked}", lines
+    tail = [summary.coverage] if summary.coverage else []
+    if len(lines) + len(tail) > MAX_TITLE_LINES:
+        lines = [*lines[: MAX_TITLE_LINES - 2], TITLE_CHECK_MORE]
+    red = min(len(summary.danger), len(lines))
+    return f"Source: {summary.source}.{checked}", [*lines, *tail], red
 
 
 def _valuation(found: CachedValuation | None, *, paid: bool) -> tuple[str | None, list[str]]:

@@ -65,7 +65,14 @@ async def _garage_view(
         for record in await services.lookup.recent(user_id, GARAGE_TITLE_LOOKBACK):
             if not titles.get(record.vin):
                 titles[record.vin] = account.vehicle_title(record.year, record.make, record.model)
-    return account.garage_page(entries, titles, services.callbacks, services.garage.limit, user_id)
+    return account.garage_page(
+        entries,
+        titles,
+        services.callbacks,
+        services.garage.limit,
+        user_id,
+        title_checks=services.extras.title_checks is not None,
+    )
 
 
 async def _rename(context: BotContext, user_id: int, args: list[str]) -> str:

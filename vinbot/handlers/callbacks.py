@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Message
 from telegram.error import BadRequest
 
-from vinbot.formatters import account, messages
+from vinbot.formatters import account, messages, title_check
 from vinbot.formatters.html import render_decode
 from vinbot.formatters.keyboards import decode_keyboard
 from vinbot.handlers.account import (
@@ -169,7 +169,12 @@ async def _pressed_by_owner(query: CallbackQuery, message: Message, callback: Ca
         await query.answer(account.PERSONAL_BUTTON_EXPIRED, show_alert=True)
         return False
     if owner is not None and owner != presser_of(query).key:
-        await query.answer(account.NOT_YOUR_BUTTON, show_alert=True)
+        alert = (
+            title_check.NOT_YOUR_CHECK
+            if callback.action is CallbackAction.TITLE_CONFIRM
+            else account.NOT_YOUR_BUTTON
+        )
+        await query.answer(alert, show_alert=True)
         return False
     return True
 

@@ -8,8 +8,8 @@ from telegram import Message
 from telegram.error import BadRequest
 
 from vinbot.formatters import title_check as texts
-from vinbot.formatters.html import esc_error
 from vinbot.handlers.account import person_asking
+from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import button_flood_guarded, reply_html, reply_invalid, with_typing
 from vinbot.handlers.identity import presser_of
 from vinbot.models.errors import InvalidVin, ProviderUnavailable
@@ -28,8 +28,11 @@ def _not_us_market(exc: NotUsMarket) -> str:
     return texts.not_us_market(analysis.vin, analysis.country, analysis.region)
 
 
-async def offer_check(message: Message, context: BotContext, raw_vin: str, user_id: int) -> None:
-    """The cached answer (free), or what a check costs with a confirm button for this user."""
+async def offer_check(
+    message: Message, context: BotContext, raw_vin: str, user_id: int, name: str | None = None
+) -> None:
+    """The cached answer (free), or what a check costs with a confirm button for this user
+    (`name`d in a group, where "your lookups" could be anyone's)."""
     services = context.services
     checks = services.extras.title_checks
     if checks is None:
@@ -49,7 +52,8 @@ async def offer_check(message: Message, context: BotContext, raw_vin: str, user_
         await reply_html(message, context, texts.render_check(found))
         return
     markup = texts.offer_keyboard(services.callbacks, found, user_id)
-    await reply_html(message, context, texts.render_offer(found), reply_markup=markup)
+    asker = None if is_private(message) else name
+    await reply_html(message, context, texts.render_offer(found, asker), reply_markup=markup)
 
 
 async def on_check_command(update: Update, context: BotContext) -> None:
@@ -62,7 +66,8 @@ async def on_check_command(update: Update, context: BotContext) -> None:
     if not raw.strip():
         await reply_html(message, context, texts.USAGE)
         return
-    await offer_check(message, context, raw, user_id)
+    user = update.effective_user
+    await offer_check(message, context, raw, user_id, user.first_name if user else None)
 
 
 async def title_button_pressed(
@@ -79,7 +84,8 @@ async def _offer_pressed(query: CallbackQuery, context: BotContext, vin: str) ->
     """🛡 under a decode or a garage car: the offer, for the person who pressed."""
     await query.answer()
     if isinstance(query.message, Message):
-        await offer_check(query.message, context, vin, presser_of(query).key)
+        name = query.from_user.first_name
+        await offer_check(query.message, context, vin, presser_of(query).key, name)
 
 
 async def _confirmed(query: CallbackQuery, context: BotContext, vin: str) -> None:
@@ -100,7 +106,7 @@ async def _confirmed(query: CallbackQuery, context: BotContext, vin: str) -> Non
             checks.check(vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids),
         )
     except PaidFeatureRefused as exc:
-        text = f"The theft and title check uses paid lookups. {esc_error(exc)}"
+        text = texts.refused(exc.decision)
     except NotUsMarket as exc:
         text = _not_us_market(exc)
     except (InvalidVin, ProviderUnavailable):

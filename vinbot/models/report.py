@@ -17,13 +17,15 @@ if TYPE_CHECKING:
 class TitleCheckSummary:
     """A cached theft and title check, already in words (the check's own formatter makes them).
 
-    `danger` lines lead the section; `lines` follow (title history, notes, coverage).
+    `danger` lines lead the section (the PDF prints them in red); `lines` follow (title
+    history, notes); `coverage`, what the sources cover, closes it and is never cut.
     """
 
     source: str  # e.g. "CarsXE lien & theft, NMVTIS title history"
     checked_at: dt.datetime | None
     danger: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()
+    coverage: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

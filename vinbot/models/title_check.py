@@ -24,6 +24,25 @@ _EVENT_WORDS: Final[tuple[tuple[str, EventKind], ...]] = (
     ("impound", "impound"),
     ("for sale", "for_sale"),
 )
+# Words in an event's name that say it is over ("Lien Released", "Inactive Theft"): information
+# only, never a warning to call the police or the lender.
+_CLOSED_WORDS: Final = (
+    "release",
+    "satisf",
+    "clear",
+    "closed",
+    "inactive",
+    "not active",
+    "no longer",
+    "paid off",
+    "resolved",
+    "removed",
+    "cancel",
+    "terminat",
+    "discharg",
+    "withdrawn",
+    "expired",
+)
 # Words in a title brand or record that mean the car was written off or badly damaged.
 WRITE_OFF_WORDS: Final = (
     "salvage",
@@ -56,8 +75,11 @@ class TitleRecordsNotFound(LookupNotFound):
 
 
 def event_kind(name: str) -> EventKind:
-    """The kind of a lien/theft event from its name ("Active Theft" -> "theft")."""
+    """The kind of a lien/theft event from its name ("Active Theft" -> "theft"); an event that
+    is over ("Lien Released", "Inactive Theft", "Theft Closed") is "other": information only."""
     lowered = name.lower()
+    if any(word in lowered for word in _CLOSED_WORDS):
+        return "other"
     for word, kind in _EVENT_WORDS:
         if word in lowered:
             return kind

@@ -29,6 +29,7 @@ from vinbot.models.title_check import (
     TitleHistory,
     TitleRecord,
     TitleRecordsNotFound,
+    event_kind,
     is_us_market,
 )
 from vinbot.models.vin import analyse
@@ -244,9 +245,13 @@ def _theft(data: dict[str, Any]) -> LienTheftReport:
 
 
 def _event(data: dict[str, Any]) -> TheftEvent:
+    name = _expect(data["name"], str)
+    kind: EventKind = _choice(data["kind"], get_args(EventKind.__value__))
+    if event_kind(name) == "other":  # cached before "Lien Released" & co. were told apart
+        kind = "other"
     return TheftEvent(
-        name=_expect(data["name"], str),
-        kind=_choice(data["kind"], get_args(EventKind.__value__)),
+        name=name,
+        kind=kind,
         location=_text(data.get("location")),
         date=_date(data.get("date")),
         details=tuple(_expect(item, str) for item in _expect(data.get("details", []), list)),
