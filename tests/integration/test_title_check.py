@@ -154,8 +154,7 @@ async def test_a_group_offer_says_whose_lookups_it_uses(bot: BotHarness) -> None
 
 async def test_a_press_past_the_quota_says_nothing_was_spent(tmp_path: Path) -> None:
     """✅ with one lookup left runs nothing and says so truthfully, with no "free answer"."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, DAILY_LOOKUPS_PER_USER="1")
+    async with make_bot(tmp_path, DAILY_LOOKUPS_PER_USER="1") as bot:
         await bot.press(confirm_data(bot))
         text = bot.request.sent("editMessageText")[-1]["text"]
         assert text.startswith("I didn't run the check: it needs 2 paid lookups")
@@ -219,8 +218,7 @@ async def test_free_bot_explains_the_check_needs_carsxe(tmp_path: Path) -> None:
 
 async def test_a_free_bot_shows_no_check_button_in_the_garage(tmp_path: Path) -> None:
     """Without a CarsXE key the garage offers no 🛡 button that could only say "no key"."""
-    async with AsyncExitStack() as stack:
-        bot = await make_bot(stack, tmp_path, paid=False)
+    async with make_bot(tmp_path, paid=False) as bot:
         await bot.press(bot.services.callbacks.encode(CallbackAction.SAVE, HONDA))
         await bot.send("/garage")
         assert not any("🛡" in b["text"] for b in buttons(bot.request.sent()[-1]))
