@@ -33,7 +33,7 @@ class PollingProbeRequest(AiohttpRequest):
         self._health = health
         self._journal = journal
         self._last_offset: object = None
-        self._delivered_ids: tuple[int, ...] = ()
+        self._delivered = False  # the last getUpdates handed PTB a non-empty batch
 
     @override
     async def do_request(
@@ -49,7 +49,7 @@ class PollingProbeRequest(AiohttpRequest):
         """Send the request; a 200 marks polling alive, anything else marks an error."""
         offset = request_data.parameters.get("offset") if request_data is not None else None
         # A batch was delivered, yet the offset did not move: PTB could not parse that batch.
-        repeated = bool(self._delivered_ids) and offset == self._last_offset
+        repeated = self._delivered and offset == self._last_offset
         self._last_offset = offset
         journal = self._journal
         if journal is not None:
@@ -76,7 +76,7 @@ class PollingProbeRequest(AiohttpRequest):
                 result, unreadable = readable_batch(result)
                 if unreadable:
                     payload = json.dumps({**body, "result": result}).encode()
-            self._delivered_ids = tuple(_ids(result))
+            self._delivered = bool(result)
             if journal is not None and result:
                 journal.record_batch(result)
         else:
@@ -94,11 +94,3 @@ def _body(payload: bytes) -> Any:
 def _result(body: Any) -> list[Any]:
     result = body.get("result") if isinstance(body, dict) and body.get("ok") is True else None
     return result if isinstance(result, list) else []
-
-
-def _ids(result: list[Any]) -> list[int]:
-    return [
-        u["update_id"]
-        for u in result
-        if isinstance(u, dict) and isinstance(u.get("update_id"), int)
-    ]

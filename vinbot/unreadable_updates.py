@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from telegram import Update
 
+from vinbot.journal import update_kind
 from vinbot.logs import get_logger
 
 log = get_logger(__name__)
@@ -74,7 +75,7 @@ def _unreadable(update: Any) -> Unreadable | None:
     try:
         Update.de_json(update, None)
     except Exception as exc:  # noqa: BLE001 - whatever PTB raises, this update must not stop polling
-        kind = next((key for key in update if key != "update_id"), "unknown")
+        kind = update_kind(update)
         log.error(
             "update_unreadable",
             update_id=update["update_id"],
