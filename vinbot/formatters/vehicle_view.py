@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from vinbot.formatters import units as u
 from vinbot.models.vehicle import Attr
-from vinbot.models.wmi import country_for, region_for
+from vinbot.models.wmi import country_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -172,7 +172,7 @@ def wmi_phrase(analysis: VinAnalysis, *, with_holder: bool = True) -> str | None
     wmi = analysis.wmi or ""
     where = analysis.country
     if where and where == country_for(wmi):
-        where = _joined(where, region_for(wmi))
+        where = _joined(where, analysis.region)
     elif not where:
         where = analysis.region
     if not where:

@@ -32,7 +32,7 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Literal
 
-from vinbot.models.wmi import assignment_for, is_north_american, region_for, wmi_country
+from vinbot.models.wmi import assignment_for, country_of, is_north_american, region_for
 from vinbot.models.year_schemes import scheme_for
 
 if TYPE_CHECKING:
@@ -173,13 +173,15 @@ def analyse(raw: str, *, today: date | None = None) -> VinAnalysis:
         warnings=(*warnings, *reading.warnings),
         check_digit_valid=found == expected,
         expected_check_digit=expected,
-        model_year=reading.years[0] if len(reading.years) == 1 and reading.settles else None,
+        model_year=(
+            reading.years[0] if len(reading.years) == 1 and reading.basis != "unconfirmed" else None
+        ),
         model_year_candidates=reading.years,
         model_year_basis=reading.basis,
         model_year_scheme=reading.scheme,
         wmi=wmi,
         region=region_for(wmi),
-        country=wmi_country(vin),
+        country=country_of(wmi, assignment),
         manufacturer=assignment.manufacturer if assignment else None,
         makes=assignment.makes if assignment else (),
     )
@@ -263,7 +265,6 @@ class _YearReading:
     years: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
     scheme: str | None = None
-    settles: bool = True  # False: even a single candidate is not a stated year
 
 
 def _model_years(vin: str, *, north_american: bool, heavy: bool, latest_year: int) -> _YearReading:
@@ -272,7 +273,7 @@ def _model_years(vin: str, *, north_american: bool, heavy: bool, latest_year: in
     scheme = scheme_for(vin)
     if scheme is None:
         years = _years_for_code(vin[MODEL_YEAR_INDEX], latest_year)
-        return _YearReading(basis="unconfirmed", years=years, settles=False)
+        return _YearReading(basis="unconfirmed", years=years)
     if scheme.year_index is None:
         return _YearReading(basis="not_in_vin", scheme=scheme.key)
     years = tuple(
@@ -296,25 +297,23 @@ def _north_american_years(
     vin: str, *, settle_by_position_7: bool, latest_year: int
 ) -> _YearReading:
     code = vin[MODEL_YEAR_INDEX]
+    if not settle_by_position_7:
+        return _YearReading(basis="north_american", years=_years_for_code(code, latest_year))
     cycle_offset = MODEL_YEAR_CODES.find(code)
     if cycle_offset < 0:
-        if not settle_by_position_7:
-            return _YearReading(basis="north_american")
         return _YearReading(
             basis="north_american",
             warnings=(f"Position 10 should give the model year, but {code} is not a year code.",),
         )
-    years = tuple(FIRST_MODEL_YEAR + cycle_offset + cycle * MODEL_YEAR_CYCLE for cycle in range(2))
-    if settle_by_position_7:
-        years = (years[0],) if vin[YEAR_RULE_INDEX].isdigit() else (years[1],)
-    possible = tuple(year for year in years if year <= latest_year)
-    if settle_by_position_7 and not possible:
+    cycle = 0 if vin[YEAR_RULE_INDEX].isdigit() else 1
+    year = FIRST_MODEL_YEAR + cycle_offset + cycle * MODEL_YEAR_CYCLE
+    if year > latest_year:
         future = (
-            f"Positions 7 and 10 give model year {years[0]}, which has not begun yet, "
+            f"Positions 7 and 10 give model year {year}, which has not begun yet, "
             "so a character is probably mistyped."
         )
         return _YearReading(basis="north_american", warnings=(future,))
-    return _YearReading(basis="north_american", years=possible)
+    return _YearReading(basis="north_american", years=(year,))
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,10 +202,14 @@ def wmi_country(vin: str) -> str | None:
     registers its Canadian `2G1` and Mexican `3GK` from the United States), so it is used only
     where the ISO 3780 range gives none.
     """
-    assignment = assignment_for(vin)
+    return country_of(vin[:WMI_LENGTH], assignment_for(vin))
+
+
+def country_of(wmi: str, assignment: WmiAssignment | None) -> str | None:
+    """`wmi_country` for a WMI whose assignment (`assignment_for`) is already looked up."""
     if assignment is not None and assignment.country:
         return assignment.country
-    return country_for(vin[:WMI_LENGTH]) or (assignment.registrant_country if assignment else None)
+    return country_for(wmi) or (assignment.registrant_country if assignment else None)
 
 
 def is_north_american(wmi: str) -> bool:
