@@ -71,38 +71,43 @@ def test_a_shared_stand_in_without_sender_chat_is_still_not_a_person() -> None:
     assert sender_of(message) == Requester(GROUP, personal=False)
 
 
-def test_a_button_press_is_the_real_pressing_user() -> None:
-    """Callback queries carry the real user, also when the button is under an anonymous post."""
-    anonymous = load("group_anonymous_admin.json")["message"]
-    update = parsed(
-        {
-            "update_id": 1,
-            "callback_query": {
+_ANONYMOUS_POST = load("group_anonymous_admin.json")["message"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "query", "user_id"),
+    [
+        (  # a button under an anonymous admin's post is still pressed by a real user
+            "callback_query",
+            {
                 "id": "77",
                 "from": {"id": 5596148289, "is_bot": False, "first_name": "Real"},
                 "chat_instance": "-42",
                 "data": "x",
-                "message": {**anonymous, "from": {"id": 424242, "is_bot": True, "first_name": "B"}},
+                "message": {
+                    **_ANONYMOUS_POST,
+                    "from": {"id": 424242, "is_bot": True, "first_name": "B"},
+                },
             },
-        }
-    )
-    assert requester_of(update) == Requester(5596148289, personal=True)
-
-
-def test_an_inline_query_is_the_real_user() -> None:
-    """Inline queries carry the real user even when sent from an anonymous account."""
-    update = parsed(
-        {
-            "update_id": 2,
-            "inline_query": {
+            5596148289,
+        ),
+        (
+            "inline_query",
+            {
                 "id": "88",
                 "from": {"id": 5550002, "is_bot": False, "first_name": "Ann"},
                 "query": "1HGCM82633A004352",
                 "offset": "",
             },
-        }
-    )
-    assert requester_of(update) == Requester(5550002, personal=True)
+            5550002,
+        ),
+    ],
+)
+def test_a_button_press_or_inline_query_is_the_real_user(
+    kind: str, query: dict[str, Any], user_id: int
+) -> None:
+    """Button presses and inline queries carry the real user, also from anonymous admins."""
+    assert requester_of(parsed({"update_id": 1, kind: query})) == Requester(user_id, personal=True)
 
 
 def test_a_channel_post_is_the_channel_and_an_empty_update_nobody() -> None:

@@ -68,8 +68,7 @@ async def on_stats(update: Update, context: BotContext) -> None:
     requester = requester_of(update)
     if message is None or requester is None:
         return
-    # Writing as a group or channel hides who wrote: never an admin, whatever ADMIN_IDS says.
-    if not requester.personal or requester.key not in context.services.settings.admin_ids:
+    if not requester.is_admin(context.services.settings.admin_ids):
         await on_unknown_command(update, context)
         return
     report = await context.services.status.report()

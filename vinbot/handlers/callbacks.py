@@ -96,19 +96,31 @@ async def _garage_remove(
     await garage_remove_pressed(query, context, vin)
 
 
+def _flood_guarded(route: VinRoute) -> VinRoute:
+    """The route, run only when the presser may have another lookup now."""
+
+    async def guarded(
+        query: CallbackQuery, context: BotContext, message: Message, callback: Callback, vin: str
+    ) -> None:
+        if await button_flood_guarded(query, context):
+            await route(query, context, message, callback, vin)
+
+    return guarded
+
+
+@_flood_guarded
 async def _recalls(
     query: CallbackQuery, context: BotContext, message: Message, _callback: Callback, vin: str
 ) -> None:
-    if await button_flood_guarded(query, context):
-        await query.answer()
-        await send_recalls(message, context, vin, presser_of(query).key)
+    await query.answer()
+    await send_recalls(message, context, vin, presser_of(query).key)
 
 
+@_flood_guarded
 async def _recalls_page(
     query: CallbackQuery, context: BotContext, _message: Message, callback: Callback, _vin: str
 ) -> None:
-    if await button_flood_guarded(query, context):
-        await recalls_page_pressed(query, context, callback.payload)
+    await recalls_page_pressed(query, context, callback.payload)
 
 
 async def _title_check(
@@ -124,12 +136,12 @@ async def _report(
     await report_pressed(query, context, message, vin)  # from caches only: no flood budget
 
 
+@_flood_guarded
 async def _fresh_decode(
     query: CallbackQuery, context: BotContext, message: Message, _callback: Callback, vin: str
 ) -> None:
-    if await button_flood_guarded(query, context):
-        await query.answer()
-        await send_decode(message, context, vin, presser_of(query), counted=True)
+    await query.answer()
+    await send_decode(message, context, vin, presser_of(query), counted=True)
 
 
 # Buttons whose payload starts with a VIN, checked before their route runs.

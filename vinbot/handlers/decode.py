@@ -90,7 +90,7 @@ async def send_decode(
     user_id = requester.key
     if not counted and not await flood_guarded(message, context, user_id, found_vin=found):
         return
-    is_admin = requester.personal and user_id in services.settings.admin_ids
+    is_admin = requester.is_admin(services.settings.admin_ids)
     # A chat writing as itself has no history to look at: none is kept for it.
     decode = services.lookup.lookup if requester.personal else services.lookup.reopen
     work = decode(vin, user_id=user_id, is_admin=is_admin)
@@ -118,7 +118,7 @@ async def reply_decode(
         expanded=False,
         market_value=services.extras.paid_features,
     )
-    is_admin = requester.personal and user_id in services.settings.admin_ids
+    is_admin = requester.is_admin(services.settings.admin_ids)
     photo = await services.extras.photo_url(result.spec, user_id=user_id, is_admin=is_admin)
     if photo is not None:
         caption = render_decode(result, units=units, limit=CAPTION_LIMIT)

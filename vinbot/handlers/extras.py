@@ -130,7 +130,7 @@ async def on_plate_command(update: Update, context: BotContext) -> None:
     user_id = requester.key
     if not await flood_guarded(message, context, user_id):  # the plate; its decode counts too
         return
-    is_admin = requester.personal and user_id in services.settings.admin_ids
+    is_admin = requester.is_admin(services.settings.admin_ids)
     try:
         result = await with_typing(
             message,
@@ -194,7 +194,7 @@ async def read_vin_from_photo(message: Message, context: BotContext) -> bool:
 async def _read(message: Message, context: BotContext, file_id: str, requester: Requester) -> None:
     services = context.services
     user_id = requester.key
-    is_admin = requester.personal and user_id in services.settings.admin_ids
+    is_admin = requester.is_admin(services.settings.admin_ids)
     try:
         data = await _download(context, file_id)
         outcome = await with_typing(

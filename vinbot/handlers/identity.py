@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from telegram import CallbackQuery, Message, Update
 
 GROUP_ANONYMOUS_BOT_ID: Final = 1087968824
@@ -29,6 +31,10 @@ class Requester:
 
     key: int
     personal: bool
+
+    def is_admin(self, admin_ids: Collection[int]) -> bool:
+        """Whether this is an admin: a chat writing as itself hides who wrote, so never."""
+        return self.personal and self.key in admin_ids
 
 
 def sender_of(message: Message) -> Requester | None:

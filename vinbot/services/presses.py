@@ -28,6 +28,3 @@ class PressesInFlight:
             yield True
         finally:
             self._keys.discard(key)
-
-    def __len__(self) -> int:
-        return len(self._keys)
