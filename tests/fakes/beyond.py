@@ -55,6 +55,14 @@ def nhtsa_report(make: str, model: str, year: int, *recalls: Recall) -> RecallRe
     return RecallReport(source="nhtsa", recalls=recalls, make=make, model=model, year=year)
 
 
+async def _answering[T](calls: list[T], call: T, delay: float, error: Exception | None) -> None:
+    """A fake endpoint's common start: record the call, wait `delay`, raise `error` if set."""
+    calls.append(call)
+    await asyncio.sleep(delay)
+    if error is not None:
+        raise error
+
+
 @dataclass
 class FakeVinRecalls:
     """CarsXE's /v1/recalls: a report per VIN, or an error."""
@@ -65,10 +73,7 @@ class FakeVinRecalls:
     delay: float = 0.0  # seconds before answering, so concurrent lookups overlap
 
     async def recalls(self, vin: str) -> RecallReport:
-        self.calls.append(vin)
-        await asyncio.sleep(self.delay)
-        if self.error is not None:
-            raise self.error
+        await _answering(self.calls, vin, self.delay, self.error)
         return self.reports.get(vin) or carsxe_report(vin, recall("23V123000"))
 
 
@@ -227,17 +232,11 @@ class FakeTitleRecords:
     delay: float = 0.0  # seconds before answering, so concurrent checks overlap
 
     async def lien_theft(self, vin: str) -> LienTheftReport:
-        self.calls.append(("lien-theft", vin))
-        await asyncio.sleep(self.delay)
-        if self.theft_error is not None:
-            raise self.theft_error
+        await _answering(self.calls, ("lien-theft", vin), self.delay, self.theft_error)
         return self.thefts.get(vin, LienTheftReport())
 
     async def title_history(self, vin: str) -> TitleHistory:
-        self.calls.append(("history", vin))
-        await asyncio.sleep(self.delay)
-        if self.history_error is not None:
-            raise self.history_error
+        await _answering(self.calls, ("history", vin), self.delay, self.history_error)
         return self.histories.get(vin, TitleHistory())
 
 
@@ -251,8 +250,5 @@ class FakeObdCodes:
     delay: float = 0.0  # seconds before answering, so concurrent lookups overlap
 
     async def obd_code(self, code: str) -> ObdDiagnosis:
-        self.calls.append(code)
-        await asyncio.sleep(self.delay)
-        if self.error is not None:
-            raise self.error
+        await _answering(self.calls, code, self.delay, self.error)
         return ObdDiagnosis(code, self.meanings.get(code, f"Meaning of {code}"))

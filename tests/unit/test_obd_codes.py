@@ -52,6 +52,19 @@ def test_a_malformed_code_is_told_what_is_wrong(raw: str, says: str) -> None:
     assert "like P0420" in str(caught.value)
 
 
+def test_a_code_with_an_invisible_character_or_unicode_dash_is_read() -> None:
+    """A zero-width space or an en dash pasted inside a code is removed, as in a VIN."""
+    assert parse_obd_code("p\u200b0420") == "P0420"
+    assert parse_obd_code("P\u20130420") == "P0420"
+
+
+def test_a_non_ascii_code_is_named_that_code_in_its_sentence() -> None:
+    """A wrong code shown as "that code" reads as a sentence, not "In That the..."."""
+    with pytest.raises(InvalidObdCode) as caught:
+        parse_obd_code("P\u0660\u0664\u0662\u0660")
+    assert str(caught.value).startswith("In that code the second character is")
+
+
 def test_a_letter_o_typed_for_a_zero_is_suggested_back() -> None:
     """PO420 (letter O) gets "Did you mean P0420?"."""
     with pytest.raises(InvalidObdCode, match="Did you mean P0420"):

@@ -42,14 +42,14 @@ async def _two_cars(
     message: Message, context: BotContext, first: str, second: str, query: CallbackQuery | None
 ) -> bool:
     """Whether these are two valid, different VINs; says why not when they are not."""
-    for vin in (first, second):
-        analysis = analyse(vin)
+    analyses = analyse(first), analyse(second)
+    for analysis in analyses:
         if not analysis.valid:
             if query is not None:
                 await query.answer(BUTTON_EXPIRED)
             await reply_invalid(message, context, InvalidVin(analysis))
             return False
-    if analyse(first).vin == analyse(second).vin:
+    if analyses[0].vin == analyses[1].vin:
         if query is not None:
             await query.answer()
         await reply_html(message, context, texts.COMPARE_SAME_CAR)
@@ -184,9 +184,9 @@ async def compare_pick_pressed(
         return
     await query.answer()
     text, markup = texts.pick_second(context.services.callbacks, cars, first)
-    with contextlib.suppress(BadRequest):
+    with contextlib.suppress(BadRequest):  # "not modified" after a double tap
         await query.edit_message_text(text, reply_markup=markup)
-    context.services.metrics.reply_sent("edit")
+        context.services.metrics.reply_sent("edit")
 
 
 async def compare_pressed(query: CallbackQuery, context: BotContext, callback: Callback) -> None:

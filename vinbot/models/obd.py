@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
 from vinbot.models.errors import InvalidObdCode
+from vinbot.models.vin import normalise
 
 if TYPE_CHECKING:
     from vinbot.models.records import QuotaDecision
@@ -29,7 +30,6 @@ _HEX: Final = frozenset("0123456789ABCDEF")
 _CODE: Final = re.compile(r"[PBCU][0-3][0-9A-F]{3}")
 # A code standing on its own in text: no letter, digit or underscore touches it.
 _CODE_IN_TEXT: Final = re.compile(r"(?<![^\W_])[PBCUpbcu][0-3][0-9A-Fa-f]{3}(?![^\W_])")
-_SEPARATORS: Final = re.compile(r"[\s\-]+")
 # Words that say a message is about trouble codes; a code-shaped word without one nearby is
 # more likely a model name (a Chevy C1500, a Mazda B2300) than a code.
 _TRIGGER: Final = re.compile(
@@ -62,9 +62,9 @@ def is_obd_code(text: str) -> bool:
 
 
 def parse_obd_code(raw: str) -> str:
-    """The normalised code (upper case, spaces and dashes removed); raises InvalidObdCode with
-    a sentence saying what is wrong when it is not one."""
-    code = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    """The normalised code (upper case; spaces, dashes and invisible characters removed, as in a
+    VIN); raises InvalidObdCode with a sentence saying what is wrong when it is not one."""
+    code = normalise(unicodedata.normalize("NFKC", raw))
     if is_obd_code(code):
         return code
     fixed = code[:1] + code[1:].translate(_LOOKALIKES)
@@ -73,17 +73,18 @@ def parse_obd_code(raw: str) -> str:
 
 
 def _problem(code: str) -> str:
-    shown = code if len(code) <= 12 and code.isascii() else "That"  # noqa: PLR2004
     if not code:
         return "There is no code."
+    shown = code if len(code) <= 12 and code.isascii() else ""  # noqa: PLR2004
+    subject, within = (shown, f"In {shown}") if shown else ("That code", "In that code")
     if code[0] not in SYSTEMS:
-        return f"{shown} starts with {code[0]!r}, but a code starts with P, B, C or U."
+        return f"{subject} starts with {code[0]!r}, but a code starts with P, B, C or U."
     if len(code) != CODE_LENGTH:
-        return f"{shown} has {len(code)} characters, but a code has {CODE_LENGTH}."
+        return f"{subject} has {len(code)} characters, but a code has {CODE_LENGTH}."
     if code[1] not in "0123":
-        return f"In {shown} the second character is {code[1]!r}; it can only be 0, 1, 2 or 3."
+        return f"{within} the second character is {code[1]!r}; it can only be 0, 1, 2 or 3."
     wrong = next(char for char in code[2:] if char not in _HEX)
-    return f"In {shown} {wrong!r} cannot appear; the last three are 0 to 9 or A to F."
+    return f"{within} {wrong!r} cannot appear; the last three are 0 to 9 or A to F."
 
 
 def find_obd_codes(text: str, *, vins: tuple[str, ...] | list[str] = ()) -> list[str]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from vinbot.models.errors import LookupNotFound
 from vinbot.models.vin import analyse
 from vinbot.models.wmi import NORTH_AMERICA
+
+if TYPE_CHECKING:
+    from vinbot.models.vin import VinAnalysis
 
 type EventKind = Literal["theft", "lien", "recovered", "export", "impound", "for_sale", "other"]
 type RecordSection = Literal["junk_salvage", "insurance", "brand", "title", "history"]
@@ -191,13 +194,17 @@ CHECK_COST: Final = 2
 
 
 def is_us_market(vin: str) -> bool:
-    """Whether a valid VIN may belong to a car titled in the US, so NMVTIS could know it.
+    """Whether a valid VIN may belong to a car titled in the US, so NMVTIS could know it."""
+    return analysed_us_market(analyse(vin))
 
-    A North American WMI (USA, Canada, Mexico) always may. A car built elsewhere for the US
+
+def analysed_us_market(analysis: VinAnalysis) -> bool:
+    """is_us_market for a VIN already analysed.
+
+    A North American WMI (USA, Canada, Mexico) always may be. A car built elsewhere for the US
     market carries a correct check digit and a WMI registered with NHTSA (vPIC); most cars
     built for other markets fail the check digit, and those are refused with no paid call.
     """
-    analysis = analyse(vin)
     if not analysis.valid:
         return False
     if analysis.region == NORTH_AMERICA:

@@ -45,7 +45,9 @@ class ObdService:
         Raises InvalidObdCode for text that is not a code, and ObdCodeNotFound (no paid call)
         for a code CarsXE recently said it does not know.
         """
-        code = parse_obd_code(raw_code)
+        return await self._read(parse_obd_code(raw_code))
+
+    async def _read(self, code: str) -> ObdDiagnosis | None:
         text = await self._cache.get(keys.obd_code_key(code))
         if text == _UNKNOWN:
             raise ObdCodeNotFound(PROVIDER, code, paid_call_made=False)
@@ -59,14 +61,11 @@ class ObdService:
         cannot answer now (nothing cached).
         """
         code = parse_obd_code(raw_code)
-        key = keys.obd_code_key(code)
-        text = await self._cache.get(key)
-        if text == _UNKNOWN:
-            raise ObdCodeNotFound(PROVIDER, code, paid_call_made=False)
-        cached = load_diagnosis(text) if text is not None else None
+        cached = await self._read(code)
         if cached is not None:
             return cached, False
         # A double tap, or two people asking about one code, makes (and pays for) one request.
+        key = keys.obd_code_key(code)
         found, shared = await self._flights.run(key, lambda: self._ask(key, code))
         if isinstance(found, ObdCodeNotFound):
             paid = found.paid_call_made and not shared

@@ -89,18 +89,6 @@ class ImageFetcher(Protocol):
         ...
 
 
-class TitleChecksNotWired:
-    """The theft & title seam until that check exists: every VIN reads as "not checked yet".
-
-    SEAM (issue 13): bootstrap passes this to `ReportService(title_checks=...)`; replace it
-    with an adapter over the theft & title service's cache-only read.
-    """
-
-    async def cached_title_check(self, vin: str) -> TitleCheckSummary | None:  # noqa: ARG002
-        """Always None: nothing to read yet."""
-        return None
-
-
 @dataclass(frozen=True, slots=True)
 class Report:
     """A built report: the PDF bytes and the file name to send them under."""
@@ -131,7 +119,7 @@ class ReportService:
         self._valuations = valuations
         self._photos = photos
         self._images = images
-        self._title_checks = title_checks or TitleChecksNotWired()
+        self._title_checks = title_checks
         self._max_concurrent = max_concurrent
         self._clock = clock
         self._building: set[int] = set()
@@ -168,6 +156,9 @@ class ReportService:
         if self._valuations is not None:
             found = await self._valuations.latest_cached(vin)
             valuation = None if found is None else CachedValuation(*found)
+        title_check = None
+        if self._title_checks is not None:  # None: no CarsXE key, so never checked
+            title_check = await self._title_checks.cached_title_check(vin)
         return ReportData(
             vin=vin,
             built_at=self._clock(),
@@ -176,7 +167,7 @@ class ReportService:
             photo_url=photo_url,
             photo=photo,
             recalls=await self._recalls.cached(vin),
-            title_check=await self._title_checks.cached_title_check(vin),
+            title_check=title_check,
             valuation=valuation,
         )
 

@@ -29,8 +29,8 @@ from vinbot.models.title_check import (
     TitleHistory,
     TitleRecord,
     TitleRecordsNotFound,
+    analysed_us_market,
     event_kind,
-    is_us_market,
 )
 from vinbot.models.vin import analyse
 from vinbot.services.extras import PaidFeatureRefused
@@ -75,7 +75,6 @@ class Offer:
     cost: int
     left: int | None
     limit: QuotaReason | None
-    resets_at: dt.datetime | None = None
 
     @property
     def affordable(self) -> bool:
@@ -115,7 +114,7 @@ class TitleCheckService:
         analysis = analyse(raw_vin)
         if not analysis.valid:
             raise InvalidVin(analysis)
-        if not is_us_market(analysis.vin):
+        if not analysed_us_market(analysis):
             raise NotUsMarket(analysis)
         return analysis.vin
 
@@ -131,9 +130,7 @@ class TitleCheckService:
         if cached is not None:
             return cached
         remaining = await self._gate.remaining(user_id, is_admin=is_admin)
-        if remaining is None:
-            return Offer(vin, CHECK_COST, None, None)
-        left, limit = remaining
+        left, limit = (None, None) if remaining is None else remaining
         return Offer(vin, CHECK_COST, left, limit)
 
     async def check(self, raw_vin: str, *, user_id: int, is_admin: bool) -> TitleCheck:
