@@ -24,6 +24,7 @@ from vinbot.models.title_check import (
     event_kind,
     is_us_market,
 )
+from vinbot.models.vin import analyse
 from vinbot.services.extras import PaidFeatureRefused
 from vinbot.services.paid_calls import Reservation
 from vinbot.services.title_check import NotUsMarket, TitleCheckService, dump_check, load_check
@@ -210,7 +211,7 @@ def test_decode_keyboard_offers_the_check_for_us_vins_only() -> None:
     codec = CallbackCodec(b"secret")
 
     def actions(vin: str, *, paid: bool) -> list[CallbackAction | None]:
-        markup = decode_keyboard(codec, vin, expanded=False, market_value=paid)
+        markup = decode_keyboard(codec, analyse(vin), expanded=False, market_value=paid)
         found = [codec.decode(str(b.callback_data)) for row in markup.inline_keyboard for b in row]
         return [c.action if c else None for c in found]
 

@@ -8,17 +8,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from vinbot.formatters.messages import SAMPLE_VIN
 from vinbot.models.callback import CallbackAction
-from vinbot.models.title_check import is_us_market
+from vinbot.models.title_check import analysed_us_market
 
 if TYPE_CHECKING:
     from vinbot.models.callback import CallbackCodec
+    from vinbot.models.vin import VinAnalysis
 
 
 def decode_keyboard(
-    codec: CallbackCodec, vin: str, *, expanded: bool, market_value: bool = False
+    codec: CallbackCodec, analysis: VinAnalysis, *, expanded: bool, market_value: bool = False
 ) -> InlineKeyboardMarkup:
-    """Buttons under a decode: specs toggle, save, recalls, (with CarsXE) market value, and
-    the PDF report."""
+    """Buttons under a decode: specs toggle, save, recalls, (with CarsXE) market value and the
+    theft & title check for US-market VINs, and the PDF report."""
+    vin = analysis.vin
     toggle = (
         InlineKeyboardButton("⬆️ Summary", callback_data=codec.encode(CallbackAction.SUMMARY, vin))
         if expanded
@@ -40,7 +42,9 @@ def decode_keyboard(
         "📄 Report", callback_data=codec.encode(CallbackAction.REPORT, vin)
     )
     last = [report]
-    if market_value and is_us_market(vin):  # the theft and title check reads US records only
+    if market_value and analysed_us_market(
+        analysis
+    ):  # the theft and title check reads US records only
         check = codec.encode(CallbackAction.TITLE_CHECK, vin)
         last.insert(0, InlineKeyboardButton("🛡 Theft & title", callback_data=check))
     return InlineKeyboardMarkup([[toggle, save], extras, last])

@@ -62,7 +62,10 @@ async def _toggle_specs(
     await query.answer()
     text = render_decode(result, expanded=expanded, units=await services.lookup.units_for(user_id))
     markup = decode_keyboard(
-        services.callbacks, vin, expanded=expanded, market_value=services.extras.paid_features
+        services.callbacks,
+        result.analysis,
+        expanded=expanded,
+        market_value=services.extras.paid_features,
     )
     if isinstance(query.message, Message) and query.message.photo:
         # A caption is too short for the full specs: they go in a message of their own.

@@ -95,7 +95,7 @@ async def send_comparison(
         return
     if query is not None:
         await query.answer()  # at once: the decodes may outlive the button's spinner
-    is_admin = requester.personal and requester.key in services.settings.admin_ids
+    is_admin = requester.is_admin(services.settings.admin_ids)
     work = services.compare.compare(
         first, second, user_id=requester.key, is_admin=is_admin, personal=requester.personal
     )

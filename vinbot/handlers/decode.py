@@ -114,7 +114,7 @@ async def reply_decode(
     units = await services.lookup.units_for(user_id)
     markup = decode_keyboard(
         services.callbacks,
-        result.analysis.vin,
+        result.analysis,
         expanded=False,
         market_value=services.extras.paid_features,
     )

@@ -26,7 +26,7 @@ log = get_logger(__name__)
 
 async def _answer(context: BotContext, code: str, requester: Requester) -> ObdAnswer:
     services = context.services
-    is_admin = requester.personal and requester.key in services.settings.admin_ids
+    is_admin = requester.is_admin(services.settings.admin_ids)
     try:
         diagnosis = await services.extras.obd_code(code, user_id=requester.key, is_admin=is_admin)
     except ObdCodeNotFound:
