@@ -37,8 +37,10 @@ RUN groupadd --system --gid "${APP_GID}" vinbot \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY vinbot/ /app/vinbot/
-# Byte-code is compiled at build time: the app directory stays read-only for the bot's user.
-RUN python -m compileall -q /app/vinbot
+# Byte-code and translations are compiled at build time: the app directory stays read-only for
+# the bot's user.
+RUN python -m compileall -q /app/vinbot \
+    && /opt/venv/bin/pybabel compile -q -D vinbot -d /app/vinbot/locales
 
 USER ${APP_UID}:${APP_GID}
 # No EXPOSE: nothing is served to the public. $PORT carries only /health, /ready and /metrics

@@ -8,6 +8,10 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 CODE := vinbot tests debug bench
+LOCALES := vinbot/locales
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(LOCALES)/*/LC_MESSAGES/vinbot.po))
+# gettext keywords: words.t(msg), words.nt(singular, plural, n), words.pt(context, msg), N_(msg)
+KEYWORDS := --no-default-keywords -k t -k nt:1,2 -k pt:1c,2 -k N_
 
 # Finds the interpreter .python-version names: python3.13 on PATH (pyenv shims included), else pyenv's own.
 BASE_PYTHON := $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || pyenv prefix $(PYTHON_VERSION) 2>/dev/null | sed 's|$$|/bin/python|')
@@ -25,6 +29,21 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(RUNTIME_STAMP) $@
 
+# Each translation is compiled with Babel whenever its .po is newer than its .mo.
+$(LOCALES)/%/LC_MESSAGES/vinbot.mo: $(LOCALES)/%/LC_MESSAGES/vinbot.po | $(RUNTIME_STAMP)
+	$(VENV)/bin/pybabel compile --statistics -D vinbot -l $* -i $< -o $@ 2>&1 | grep -v '^compiling' || true
+	@test -s $@
+
+.PHONY: catalogs
+catalogs: $(CATALOGS) ## Compile the translations (vinbot/locales/*/LC_MESSAGES/vinbot.po)
+
+.PHONY: messages
+messages: $(DEV_STAMP) ## Extract every message into vinbot/locales/vinbot.pot and merge it into each .po
+	$(VENV)/bin/pybabel extract -q $(KEYWORDS) --add-comments=Translators: --add-location=file \
+		--sort-output --no-wrap --project=vinbot --copyright-holder="vinbot" -o $(LOCALES)/vinbot.pot vinbot
+	$(VENV)/bin/pybabel update -q -D vinbot -i $(LOCALES)/vinbot.pot -d $(LOCALES) --no-fuzzy-matching \
+		--no-wrap --ignore-obsolete
+
 .PHONY: help
 help: ## Show this list of targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -33,11 +52,11 @@ help: ## Show this list of targets
 install: $(DEV_STAMP) ## Create .venv and install the pinned runtime and dev requirements
 
 .PHONY: run
-run: $(RUNTIME_STAMP) ## Run the bot (reads .env if present)
+run: $(RUNTIME_STAMP) $(CATALOGS) ## Run the bot (reads .env if present)
 	$(PY) -m vinbot
 
 .PHONY: decode
-decode: $(RUNTIME_STAMP) ## Decode in the terminal: make decode VIN=1HGCM82633A004352
+decode: $(RUNTIME_STAMP) $(CATALOGS) ## Decode in the terminal: make decode VIN=1HGCM82633A004352
 	@test -n "$(VIN)" || { echo "usage: make decode VIN=1HGCM82633A004352" >&2; exit 2; }
 	$(PY) -m vinbot decode $(VIN)
 
@@ -46,7 +65,7 @@ migrate: $(RUNTIME_STAMP) ## Apply database migrations (the bot also does this a
 	$(PY) -m vinbot migrate
 
 .PHONY: test
-test: $(DEV_STAMP) ## Run the whole test suite (no network needed)
+test: $(DEV_STAMP) $(CATALOGS) ## Run the whole test suite (no network needed)
 	$(PY) -m pytest
 
 .PHONY: lint
@@ -68,7 +87,7 @@ typecheck: $(DEV_STAMP) ## mypy --strict on vinbot/
 	$(PY) -m mypy --strict vinbot
 
 .PHONY: bench
-bench: $(DEV_STAMP) ## Benchmark against a bare PTB bot (figures in bench/results/)
+bench: $(DEV_STAMP) $(CATALOGS) ## Benchmark against a bare PTB bot (figures in bench/results/)
 	$(PY) -m bench
 
 .PHONY: clean

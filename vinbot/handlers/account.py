@@ -11,8 +11,10 @@ from telegram.error import BadRequest
 from vinbot.formatters import account
 from vinbot.formatters.messages import BUTTON_EXPIRED
 from vinbot.handlers.addressing import is_private
-from vinbot.handlers.decode import reply_html
+from vinbot.handlers.decode import fresh_decode_pressed, reply_html
 from vinbot.handlers.identity import presser_of, requester_of
+from vinbot.handlers.routing import user_command
+from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import VinbotError
 from vinbot.models.vin import analyse
 from vinbot.services.garage import AlreadySaved, GarageFull, NicknameTooLong, NotInGarage
@@ -21,7 +23,8 @@ from vinbot.services.privacy import ExportBusy, ExportTooSoon
 if TYPE_CHECKING:
     from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
-    from vinbot.handlers.context import BotContext
+    from vinbot.handlers.context import BotContext, VinbotApplication
+    from vinbot.handlers.routing import ButtonRouter
     from vinbot.models.callback import Callback
 
 HISTORY_SIZE = 10
@@ -214,3 +217,34 @@ async def forget_pressed(query: CallbackQuery, context: BotContext, callback: Ca
         return
     await query.answer()
     await _edit(query, account.FORGET_DONE, None)
+
+
+async def _save_route(
+    query: CallbackQuery, context: BotContext, _message: Message, _callback: Callback, vin: str
+) -> None:
+    await save_pressed(query, context, vin)
+
+
+async def _garage_remove_route(
+    query: CallbackQuery, context: BotContext, _message: Message, _callback: Callback, vin: str
+) -> None:
+    await garage_remove_pressed(query, context, vin)
+
+
+def register(application: VinbotApplication, buttons: ButtonRouter) -> None:
+    """/history, /garage, /settings, /export, /forget and the buttons on their pages."""
+    application.add_handlers(
+        [
+            user_command("history", on_history),
+            user_command("garage", on_garage),
+            user_command("settings", on_settings),
+            user_command("export", on_export),
+            user_command("forget", on_forget),
+        ]
+    )
+    buttons.on_vin(CallbackAction.SAVE, _save_route)
+    buttons.on_vin(CallbackAction.GARAGE_REMOVE, _garage_remove_route)
+    buttons.on_vin(CallbackAction.HISTORY_OPEN, fresh_decode_pressed)
+    buttons.on_vin(CallbackAction.GARAGE_OPEN, fresh_decode_pressed)
+    buttons.on(CallbackAction.SETTINGS, settings_pressed)
+    buttons.on(CallbackAction.FORGET_CONFIRM, forget_pressed)

@@ -12,12 +12,14 @@ from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import answer_text, reply_html
 from vinbot.handlers.identity import requester_of
 from vinbot.handlers.inline import SLOW_START_PARAMETER
+from vinbot.handlers.routing import user_command
 from vinbot.models.vin_request import parse_vin_request
 
 if TYPE_CHECKING:
     from telegram import Update
 
-    from vinbot.handlers.context import BotContext
+    from vinbot.handlers.context import BotContext, VinbotApplication
+    from vinbot.handlers.routing import ButtonRouter
 
 BOT_COMMANDS = (
     BotCommand("vin", "Decode a VIN: /vin 1HGCM82633A004352"),
@@ -80,3 +82,14 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is not None and is_private(message):
         await reply_html(message, context, messages.UNKNOWN_COMMAND)
+
+
+def register(application: VinbotApplication, buttons: ButtonRouter) -> None:  # noqa: ARG001
+    """/start, /help and the admin's /stats."""
+    application.add_handlers(
+        [
+            user_command("start", on_start),
+            user_command("help", on_help),
+            user_command("stats", on_stats),
+        ]
+    )

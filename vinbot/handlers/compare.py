@@ -25,14 +25,17 @@ from vinbot.handlers.decode import (
     with_typing,
 )
 from vinbot.handlers.identity import presser_of, requester_of
+from vinbot.handlers.routing import user_command
+from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse, find_vin_attempts, find_vins, normalise
 
 if TYPE_CHECKING:
     from telegram import CallbackQuery, Update
 
-    from vinbot.handlers.context import BotContext
+    from vinbot.handlers.context import BotContext, VinbotApplication
     from vinbot.handlers.identity import Requester
+    from vinbot.handlers.routing import ButtonRouter
     from vinbot.models.callback import Callback
 
 _LISTS = frozenset({"h", "g"})
@@ -197,3 +200,11 @@ async def compare_pressed(query: CallbackQuery, context: BotContext, callback: C
         return
     first, second = callback.parts
     await send_comparison(message, context, first, second, presser_of(query), query=query)
+
+
+def register(application: VinbotApplication, buttons: ButtonRouter) -> None:
+    """/compare and its ⚖️ buttons."""
+    application.add_handler(user_command("compare", on_compare_command))
+    buttons.on(CallbackAction.COMPARE_START, compare_start_pressed)
+    buttons.on(CallbackAction.COMPARE_PICK, compare_pick_pressed)
+    buttons.on(CallbackAction.COMPARE, compare_pressed)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from telegram import Message
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
@@ -14,7 +15,9 @@ from vinbot.formatters.html import CAPTION_LIMIT, render_decode, render_invalid
 from vinbot.formatters.keyboards import decode_keyboard, suggestion_keyboard
 from vinbot.handlers.addressing import is_addressed_to_bot, is_private, without_mentions
 from vinbot.handlers.identity import presser_of, sender_of
+from vinbot.handlers.routing import expired, user_command
 from vinbot.logs import get_logger
+from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
 from vinbot.models.vin_request import parse_vin_request
@@ -22,10 +25,12 @@ from vinbot.models.vin_request import parse_vin_request
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
-    from telegram import CallbackQuery, Message, Update
+    from telegram import CallbackQuery, Update
 
-    from vinbot.handlers.context import BotContext
+    from vinbot.handlers.context import BotContext, VinbotApplication
     from vinbot.handlers.identity import Requester
+    from vinbot.handlers.routing import ButtonRouter, VinRoute
+    from vinbot.models.callback import Callback
     from vinbot.models.vehicle import DecodeResult
 
 log = get_logger(__name__)
@@ -181,3 +186,75 @@ async def on_vin_command(update: Update, context: BotContext) -> None:
     await answer_text(message, context, text, hint=False)
     if parse_vin_request(text).empty:
         await reply_html(message, context, messages.NO_VIN_HINT)
+
+
+def flood_guarded_route(route: VinRoute) -> VinRoute:
+    """The button route, run only when the presser may have another lookup now."""
+
+    async def guarded(
+        query: CallbackQuery, context: BotContext, message: Message, callback: Callback, vin: str
+    ) -> None:
+        if await button_flood_guarded(query, context):
+            await route(query, context, message, callback, vin)
+
+    return guarded
+
+
+async def _toggle_specs(
+    query: CallbackQuery, context: BotContext, vin: str, *, expanded: bool
+) -> None:
+    services = context.services
+    user_id = presser_of(query).key
+    # The answer on screen is usually cached: showing it another way reaches no upstream and
+    # costs nothing. Only when it has left the cache is the toggle a lookup (flood-guarded).
+    result = await services.lookup.reopen_cached(vin)
+    if result is None:
+        if not await button_flood_guarded(query, context):
+            return
+        try:
+            result = await services.lookup.reopen(
+                vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids
+            )
+        except InvalidVin:
+            await expired(query)
+            return
+    await query.answer()
+    text = render_decode(result, expanded=expanded, units=await services.lookup.units_for(user_id))
+    markup = decode_keyboard(
+        services.callbacks,
+        result.analysis,
+        expanded=expanded,
+        market_value=services.extras.paid_features,
+    )
+    if isinstance(query.message, Message) and query.message.photo:
+        # A caption is too short for the full specs: they go in a message of their own.
+        await query.message.reply_html(text, reply_markup=markup)
+        services.metrics.reply_sent("message")
+        return
+    with contextlib.suppress(BadRequest):  # "message is not modified" after a double tap
+        await query.edit_message_text(text, reply_markup=markup)
+    services.metrics.reply_sent("edit")
+
+
+async def specs_pressed(
+    query: CallbackQuery, context: BotContext, _message: Message, callback: Callback, vin: str
+) -> None:
+    """Full specs / Summary under a decode: the same answer shown the other way."""
+    await _toggle_specs(query, context, vin, expanded=callback.action is CallbackAction.SPECS)
+
+
+@flood_guarded_route
+async def fresh_decode_pressed(
+    query: CallbackQuery, context: BotContext, message: Message, _callback: Callback, vin: str
+) -> None:
+    """A button that decodes its VIN afresh in the chat (sample, suggestion, re-open)."""
+    await query.answer()
+    await send_decode(message, context, vin, presser_of(query), counted=True)
+
+
+def register(application: VinbotApplication, buttons: ButtonRouter) -> None:
+    """/vin and the buttons under a decode."""
+    application.add_handler(user_command("vin", on_vin_command))
+    buttons.on_vin(CallbackAction.SPECS, specs_pressed)
+    buttons.on_vin(CallbackAction.SUMMARY, specs_pressed)
+    buttons.on_vin(CallbackAction.DECODE, fresh_decode_pressed)

@@ -11,8 +11,16 @@ from telegram.error import BadRequest, TelegramError
 from vinbot.formatters import extras as texts
 from vinbot.formatters.html import esc_error
 from vinbot.formatters.recalls import RECALLS_UNAVAILABLE, recalls_keyboard, render_recalls
-from vinbot.handlers.decode import flood_guarded, reply_html, send_decode, with_typing
+from vinbot.handlers.decode import (
+    flood_guarded,
+    flood_guarded_route,
+    fresh_decode_pressed,
+    reply_html,
+    send_decode,
+    with_typing,
+)
 from vinbot.handlers.identity import presser_of, requester_of, sender_of
+from vinbot.handlers.routing import user_command
 from vinbot.logs import get_logger
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import (
@@ -35,8 +43,10 @@ from vinbot.services.extras import PaidFeatureRefused
 if TYPE_CHECKING:
     from telegram import CallbackQuery, Update
 
-    from vinbot.handlers.context import BotContext
+    from vinbot.handlers.context import BotContext, VinbotApplication
     from vinbot.handlers.identity import Requester
+    from vinbot.handlers.routing import ButtonRouter
+    from vinbot.models.callback import Callback
     from vinbot.models.recalls import RecallOutcome
 
 log = get_logger(__name__)
@@ -237,3 +247,31 @@ async def _answer_ocr(
         await reply_html(message, context, texts.OCR_PICK, reply_markup=InlineKeyboardMarkup(rows))
         return
     await reply_html(message, context, texts.OCR_NOTHING)
+
+
+@flood_guarded_route
+async def _recalls_route(
+    query: CallbackQuery, context: BotContext, message: Message, _callback: Callback, vin: str
+) -> None:
+    await query.answer()
+    await send_recalls(message, context, vin, presser_of(query).key)
+
+
+@flood_guarded_route
+async def _recalls_page_route(
+    query: CallbackQuery, context: BotContext, _message: Message, callback: Callback, _vin: str
+) -> None:
+    await recalls_page_pressed(query, context, callback.payload)
+
+
+def register(application: VinbotApplication, buttons: ButtonRouter) -> None:
+    """/recalls and /plate, the recall buttons, and the VINs read from a photo."""
+    application.add_handlers(
+        [
+            user_command("recalls", on_recalls_command),
+            user_command("plate", on_plate_command),
+        ]
+    )
+    buttons.on_vin(CallbackAction.RECALLS, _recalls_route)
+    buttons.on_vin(CallbackAction.RECALLS_PAGE, _recalls_page_route)
+    buttons.on_vin(CallbackAction.OCR_PICK, fresh_decode_pressed)

@@ -8,6 +8,7 @@ from vinbot.formatters import obd as texts
 from vinbot.formatters.html import esc_error
 from vinbot.handlers.decode import flood_guarded, reply_html, with_typing
 from vinbot.handlers.identity import sender_of
+from vinbot.handlers.routing import user_command
 from vinbot.logs import get_logger
 from vinbot.models.errors import InvalidObdCode, ObdCodeNotFound, ProviderUnavailable
 from vinbot.models.obd import ObdAnswer, find_obd_codes, parse_obd_code
@@ -18,8 +19,9 @@ if TYPE_CHECKING:
 
     from telegram import Message, Update
 
-    from vinbot.handlers.context import BotContext
+    from vinbot.handlers.context import BotContext, VinbotApplication
     from vinbot.handlers.identity import Requester
+    from vinbot.handlers.routing import ButtonRouter
 
 log = get_logger(__name__)
 
@@ -82,3 +84,8 @@ async def on_obd_command(update: Update, context: BotContext) -> None:
             await reply_html(message, context, esc_error(exc))
             return
     await answer_codes(message, context, codes, asked=True)
+
+
+def register(application: VinbotApplication, buttons: ButtonRouter) -> None:  # noqa: ARG001
+    """/obd (codes sent as plain text are answered by the text handler)."""
+    application.add_handler(user_command("obd", on_obd_command))

@@ -1,4 +1,5 @@
-"""Every handler registered in one place, in explicit groups."""
+"""Every handler registered in one place, in explicit groups: each feature module adds its own
+commands and buttons, then the catch-alls come last (the first matching handler wins)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,21 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
-    CommandHandler,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from vinbot.handlers.account import on_export, on_forget, on_garage, on_history, on_settings
-from vinbot.handlers.basic import on_help, on_start, on_stats, on_unknown_command
-from vinbot.handlers.callbacks import on_callback
-from vinbot.handlers.compare import on_compare_command
-from vinbot.handlers.decode import on_vin_command
+from vinbot.handlers import account, basic, compare, decode, extras, obd, report, title_check
+from vinbot.handlers.basic import on_unknown_command
 from vinbot.handlers.errors import on_error
-from vinbot.handlers.extras import on_plate_command, on_recalls_command
 from vinbot.handlers.inline import on_inline_query
 from vinbot.handlers.market_value import market_value_conversation
 from vinbot.handlers.media import on_caption, on_media
-from vinbot.handlers.obd import on_obd_command
 from vinbot.handlers.observe import observe_update
+from vinbot.handlers.routing import USER_MESSAGES, ButtonRouter
 from vinbot.handlers.text import on_text
-from vinbot.handlers.title_check import on_check_command
 from vinbot.handlers.unreadable import UnreadableUpdateHandler
 
 if TYPE_CHECKING:
@@ -37,8 +32,9 @@ UNREADABLE_GROUP = -3  # placeholders for updates PTB could not parse: answered,
 OBSERVE_GROUP = -1
 MAIN_GROUP = 0
 
-# Messages and their edits; channel posts are not for this bot.
-_USER_MESSAGES = filters.UpdateType.MESSAGES
+# In the order their commands are tried; each has register(application, buttons).
+FEATURES = (basic, decode, extras, title_check, obd, compare, report, account)
+
 _MEDIA = (
     filters.PHOTO
     | filters.Document.ALL
@@ -57,29 +53,18 @@ def register_handlers(application: VinbotApplication) -> None:
     """Attach every handler and the error handler to the application."""
     application.add_handler(UnreadableUpdateHandler(), group=UNREADABLE_GROUP)
     application.add_handler(TypeHandler(Update, observe_update), group=OBSERVE_GROUP)
-    codec = application.bot_data.services.callbacks
+    # The /value conversation comes first: its replies would otherwise be read as VINs.
+    application.add_handler(market_value_conversation(application.bot_data.services.callbacks))
+    buttons = ButtonRouter()
+    for feature in FEATURES:
+        feature.register(application, buttons)
     application.add_handlers(
         [
-            market_value_conversation(codec),
-            CommandHandler("start", on_start, filters=_USER_MESSAGES),
-            CommandHandler("help", on_help, filters=_USER_MESSAGES),
-            CommandHandler("vin", on_vin_command, filters=_USER_MESSAGES),
-            CommandHandler("stats", on_stats, filters=_USER_MESSAGES),
-            CommandHandler("history", on_history, filters=_USER_MESSAGES),
-            CommandHandler("garage", on_garage, filters=_USER_MESSAGES),
-            CommandHandler("settings", on_settings, filters=_USER_MESSAGES),
-            CommandHandler("export", on_export, filters=_USER_MESSAGES),
-            CommandHandler("forget", on_forget, filters=_USER_MESSAGES),
-            CommandHandler("recalls", on_recalls_command, filters=_USER_MESSAGES),
-            CommandHandler("plate", on_plate_command, filters=_USER_MESSAGES),
-            CommandHandler("check", on_check_command, filters=_USER_MESSAGES),
-            CommandHandler("obd", on_obd_command, filters=_USER_MESSAGES),
-            CommandHandler("compare", on_compare_command, filters=_USER_MESSAGES),
-            MessageHandler(filters.COMMAND & _USER_MESSAGES, on_unknown_command),
-            MessageHandler(filters.TEXT & _USER_MESSAGES, on_text),
-            MessageHandler(filters.CAPTION & _USER_MESSAGES, on_caption),
-            MessageHandler(_MEDIA & _USER_MESSAGES, on_media),
-            CallbackQueryHandler(on_callback),
+            MessageHandler(filters.COMMAND & USER_MESSAGES, on_unknown_command),
+            MessageHandler(filters.TEXT & USER_MESSAGES, on_text),
+            MessageHandler(filters.CAPTION & USER_MESSAGES, on_caption),
+            MessageHandler(_MEDIA & USER_MESSAGES, on_media),
+            CallbackQueryHandler(buttons.on_callback),
             InlineQueryHandler(on_inline_query),
         ],
         group=MAIN_GROUP,

@@ -9,12 +9,15 @@ from telegram import InputFile
 from vinbot.formatters import report_pdf as texts
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.identity import presser_of
+from vinbot.models.callback import CallbackAction
 from vinbot.services.report import ReportBusy, ReportsBusy
 
 if TYPE_CHECKING:
     from telegram import CallbackQuery, Message
 
-    from vinbot.handlers.context import BotContext
+    from vinbot.handlers.context import BotContext, VinbotApplication
+    from vinbot.handlers.routing import ButtonRouter
+    from vinbot.models.callback import Callback
 
 
 async def report_pressed(
@@ -38,3 +41,14 @@ async def report_pressed(
         do_quote=not is_private(message),
     )
     services.metrics.reply_sent("document")
+
+
+async def _report_route(
+    query: CallbackQuery, context: BotContext, message: Message, _callback: Callback, vin: str
+) -> None:
+    await report_pressed(query, context, message, vin)  # from caches only: no flood budget
+
+
+def register(application: VinbotApplication, buttons: ButtonRouter) -> None:  # noqa: ARG001
+    """📄 Report under a decode (a button only)."""
+    buttons.on_vin(CallbackAction.REPORT, _report_route)

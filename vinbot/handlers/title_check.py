@@ -12,6 +12,8 @@ from vinbot.handlers.account import person_asking
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import button_flood_guarded, reply_html, reply_invalid, with_typing
 from vinbot.handlers.identity import presser_of
+from vinbot.handlers.routing import user_command
+from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin, ProviderUnavailable
 from vinbot.models.title_check import TitleCheck
 from vinbot.services.extras import PaidFeatureRefused
@@ -20,7 +22,9 @@ from vinbot.services.title_check import NotUsMarket
 if TYPE_CHECKING:
     from telegram import CallbackQuery, Update
 
-    from vinbot.handlers.context import BotContext
+    from vinbot.handlers.context import BotContext, VinbotApplication
+    from vinbot.handlers.routing import ButtonRouter
+    from vinbot.models.callback import Callback
 
 
 def _not_us_market(exc: NotUsMarket) -> str:
@@ -121,3 +125,17 @@ async def _confirmed(query: CallbackQuery, context: BotContext, vin: str) -> Non
         await reply_html(message, context, text)  # the offer is gone: a new message instead
     else:
         services.metrics.reply_sent("edit")
+
+
+async def _title_route(
+    query: CallbackQuery, context: BotContext, _message: Message, callback: Callback, vin: str
+) -> None:
+    confirm = callback.action is CallbackAction.TITLE_CONFIRM
+    await title_button_pressed(query, context, vin, confirm=confirm)
+
+
+def register(application: VinbotApplication, buttons: ButtonRouter) -> None:
+    """/check and its 🛡 and ✅ buttons."""
+    application.add_handler(user_command("check", on_check_command))
+    buttons.on_vin(CallbackAction.TITLE_CHECK, _title_route)
+    buttons.on_vin(CallbackAction.TITLE_CONFIRM, _title_route)

@@ -65,6 +65,7 @@ class UserSettings:
 
     units: Units = "metric"
     recall_alerts: bool = True
+    language: str | None = None  # picked in /settings; None: Telegram's language_code decides
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,128 @@
+"""`Words`: one reader's language — translated messages, plurals, numbers, money and dates."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import TYPE_CHECKING, Final
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from vinbot.i18n.catalogs import translations
+from vinbot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, RIGHT_TO_LEFT
+
+if TYPE_CHECKING:
+    import datetime as dt
+    import gettext
+
+# Unicode isolates: in right-to-left text a VIN, a number or a code keeps its own direction and
+# does not drag the punctuation around it to the wrong side.
+_FIRST_STRONG_ISOLATE: Final = "\u2068"
+_LEFT_TO_RIGHT_ISOLATE: Final = "\u2066"
+_POP_DIRECTIONAL_ISOLATE: Final = "\u2069"
+
+# The locale behind each catalog (the catalogs are per language; numbers need a region).
+_BABEL_LOCALES: Final = {"en": "en_US", "pt_BR": "pt_BR"}
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext name extraction tools look for
+    """Mark a constant for extraction; it is translated where it is shown, by `Words.t`."""
+    return message
+
+
+class Words:
+    """Everything a formatter needs to say something in one language."""
+
+    __slots__ = ("_locale", "_translations", "language")
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self._translations: gettext.NullTranslations = translations(self.language)
+        self._locale = Locale.parse(_BABEL_LOCALES.get(self.language, self.language))
+
+    @property
+    def right_to_left(self) -> bool:
+        """Whether this language is written right to left."""
+        return self.language in RIGHT_TO_LEFT
+
+    def t(self, message: str, /, **values: object) -> str:
+        """The message in this language, with {name} placeholders filled in."""
+        return self._fill(self._translations.gettext(message), message, values)
+
+    def nt(self, singular: str, plural: str, count: int, /, **values: object) -> str:
+        """The singular or plural form for count, which also fills {count}."""
+        template = self._translations.ngettext(singular, plural, count)
+        english = singular if count == 1 else plural
+        return self._fill(template, english, {"count": count, **values})
+
+    def pt(self, context: str, message: str, /, **values: object) -> str:
+        """A short message whose translation depends on where it is shown (a button, a label)."""
+        return self._fill(self._translations.pgettext(context, message), message, values)
+
+    def _fill(self, template: str, english: str, values: dict[str, object]) -> str:
+        if not values:
+            return template
+        shown = {name: self._shown(value) for name, value in values.items()}
+        try:
+            return template.format(**shown)
+        except (KeyError, IndexError, ValueError):
+            # A translation whose placeholders do not match (tests catch these) never costs
+            # the reader the answer: they get the English one.
+            return english.format(**shown)
+
+    def _shown(self, value: object) -> str:
+        if isinstance(value, bool):
+            text = str(value)
+        elif isinstance(value, int | float):
+            text = self.number(value)
+        else:
+            text = str(value)
+        if self.right_to_left and "\n" not in text:
+            return f"{_FIRST_STRONG_ISOLATE}{text}{_POP_DIRECTIONAL_ISOLATE}"
+        return text
+
+    def ltr(self, text: str) -> str:
+        """Text that always reads left to right (a VIN, a code) isolated inside this language."""
+        if self.right_to_left:
+            return f"{_LEFT_TO_RIGHT_ISOLATE}{text}{_POP_DIRECTIONAL_ISOLATE}"
+        return text
+
+    def number(self, value: float, digits: int = 0) -> str:
+        """A number the local way: "85,000" in English, "85 000" in Russian, "85.000" in Spanish."""
+        if isinstance(value, int) and digits == 0:
+            return format_decimal(value, locale=self._locale)
+        pattern = f"#,##0.{'0' * digits}" if digits else "#,##0"
+        return format_decimal(value, format=pattern, locale=self._locale)
+
+    def money(self, amount: float, currency: str = "USD") -> str:
+        """An amount the local way, cents only when there are any: "$26,400", "26 400 $"."""
+        pattern = copy.copy(self._locale.currency_formats["standard"])
+        whole = float(amount).is_integer()
+        if whole:
+            pattern.frac_prec = (0, 0)
+        shown: str = pattern.apply(
+            amount, self._locale, currency=currency, currency_digits=not whole
+        )
+        return shown
+
+    def date(self, value: dt.date) -> str:
+        """A date the local way: "Mar 5, 2024" in English."""
+        return format_date(value, format="medium", locale=self._locale)
+
+    def date_time(self, value: dt.datetime) -> str:
+        """A moment the local way, to the minute."""
+        return format_datetime(value, format="short", locale=self._locale)
+
+    def list_of(self, items: list[str]) -> str:
+        """ "A, B and C" the local way."""
+        from babel.lists import format_list  # noqa: PLC0415 - rarely needed
+
+        return format_list(items, locale=self._locale)
+
+
+@functools.cache
+def words_in(language: str) -> Words:
+    """The Words for a language (one per language, shared)."""
+    return Words(language)
