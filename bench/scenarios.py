@@ -113,12 +113,16 @@ class Session:
     upstream_paths: dict[str, int] = field(default_factory=dict)
     _cursor: int = field(default=0, init=False)
 
-    async def offer_texts(self, messages: Sequence[tuple[int, str]]) -> None:
-        """Offer (user id, text) messages in the users' private chats, in chunks."""
+    async def offer_texts(
+        self, messages: Sequence[tuple[int, str]], language_code: str | None = None
+    ) -> None:
+        """Offer (user id, text) messages in the users' private chats, in chunks; with a
+        language_code, the users' Telegram is set to that language."""
+        extra = {} if language_code is None else {"language_code": language_code}
         for start in range(0, len(messages), OFFER_CHUNK):
             chunk = messages[start : start + OFFER_CHUNK]
             await self.telegram.offer(
-                [{"kind": "text", "user_id": user, "text": text} for user, text in chunk]
+                [{"kind": "text", "user_id": user, "text": text, **extra} for user, text in chunk]
             )
 
     async def reset(self) -> None:
@@ -249,14 +253,16 @@ class _Tally:
     cpu: float = 0.0
     fake_cpu: float = 0.0
 
-    async def burst(self, messages: list[tuple[int, str]]) -> None:
+    async def burst(
+        self, messages: list[tuple[int, str]], language_code: str | None = None
+    ) -> None:
         """Offer messages at once, wait for every reply and add up what it cost."""
         s = self.session
         await s.reset()
         fake_cpu = s.telegram.cpu_seconds()
 
         async def offer_and_wait() -> list[dict[str, Any]]:
-            await s.offer_texts(messages)
+            await s.offer_texts(messages, language_code)
             return await s.wait_replies(len(messages))
 
         replies, cpu = await _measured(s, offer_and_wait)
@@ -700,10 +706,61 @@ async def memory(workspace: Workspace, plan: Plan) -> ScenarioResult:
     )
 
 
+async def languages(workspace: Workspace, plan: Plan) -> ScenarioResult:
+    """The warm scenario answered in English, Russian and Arabic: what the catalogs cost."""
+    pool = distinct_vins(plan.warm_pool, seed=13)
+    people = users(1, plan.warm_updates // plan.warm_messages_per_user)
+    warm_up = [(people[index % len(people)], vin) for index, vin in enumerate(pool)]
+    burst = [
+        (people[index % len(people)], pool[index % len(pool)]) for index in range(plan.warm_updates)
+    ]
+    settings = {**NO_RATE_LIMIT, **UNLIMITED}
+    readers = {"en": "vinbot, in English", "ru": "vinbot, in Russian", "ar": "vinbot, in Arabic"}
+    async with contextlib.AsyncExitStack() as stack:
+        tallies: list[tuple[str, _Tally]] = []
+        for code, label in readers.items():
+            world = session(workspace, f"languages-{code}", VINBOT, latency=0.0, **settings)
+            tallies.append((code, _Tally(label, await stack.enter_async_context(world))))
+        for code, tally in tallies:
+            await tally.session.offer_texts(warm_up, language_code=code)
+            await tally.session.wait_replies(len(warm_up))
+        for _ in range(plan.warm_rounds):
+            for code, tally in tallies:
+                await tally.burst(burst, language_code=code)
+        total = plan.warm_updates * plan.warm_rounds
+        figures = [await tally.figures(total) for _code, tally in tallies]
+    english = figures[0].cpu_ms_per_update or 1.0
+    ratios = {
+        code: (run.cpu_ms_per_update or 0.0) / english
+        for (code, _), run in zip(tallies, figures, strict=True)
+    }
+    for run in figures:
+        run.upstream_calls = None
+    return ScenarioResult(
+        "languages",
+        "7 Languages (warm, answered through the catalogs)",
+        figures,
+        targets=[
+            Target(
+                "answering in Russian or Arabic costs no measurable CPU over English (within 10%)",
+                ", ".join(f"{code} {ratio:.2f}x" for code, ratio in ratios.items()),
+                all(ratio <= 1.1 for ratio in ratios.values()),
+            )
+        ],
+        notes=[
+            (
+                "the warm scenario's load, once per language, taking turns; the readers' Telegram "
+                "language decides the answer's language; CPU per update compared with English"
+            )
+        ],
+    )
+
+
 SCENARIOS: dict[str, Callable[[Workspace, Plan], Awaitable[ScenarioResult]]] = {
     "warm": warm,
     "cold": cold,
     "stampede": stampede,
     "ceiling": ceiling,
     "memory": memory,
+    "languages": languages,
 }

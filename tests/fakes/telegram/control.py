@@ -22,6 +22,11 @@ def offer_spec(tg: FakeTelegram, spec: JsonDict) -> int:
     if kind == "raw":
         return tg.add_update(spec["update"])
     user_id = int(spec["user_id"])
+    language_code = spec.get("language_code")
+    if language_code is not None and tg.api.users.get(user_id, {}).get("language_code") != (
+        language_code
+    ):
+        tg.add_user(user_id, language_code=str(language_code) or None)
     if kind == "text":
         return tg.send_text(
             user_id,
