@@ -7,7 +7,7 @@ import functools
 from typing import TYPE_CHECKING, Final
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from vinbot.i18n.catalogs import translations
@@ -66,11 +66,18 @@ class Words:
             return template
         shown = {name: self._shown(value) for name, value in values.items()}
         try:
-            return template.format(**shown)
+            text = template.format(**shown)
         except (KeyError, IndexError, ValueError):
             # A translation whose placeholders do not match (tests catch these) never costs
             # the reader the answer: they get the English one.
-            return english.format(**shown)
+            text = english.format(**shown)
+        if self.right_to_left:
+            # Isolates belong around a <code> value, not in it: tapping it copies the VIN alone.
+            text = text.replace(f"<code>{_FIRST_STRONG_ISOLATE}", f"{_FIRST_STRONG_ISOLATE}<code>")
+            text = text.replace(
+                f"{_POP_DIRECTIONAL_ISOLATE}</code>", f"</code>{_POP_DIRECTIONAL_ISOLATE}"
+            )
+        return text
 
     def _shown(self, value: object) -> str:
         if isinstance(value, bool):
@@ -112,8 +119,9 @@ class Words:
         return format_date(value, format="medium", locale=self._locale)
 
     def date_time(self, value: dt.datetime) -> str:
-        """A moment the local way, to the minute."""
-        return format_datetime(value, format="short", locale=self._locale)
+        """A moment the local way, to the minute: "Dec 6, 2026 12:00 AM" in English."""
+        day = format_date(value, format="medium", locale=self._locale)
+        return f"{day} {format_time(value, format='short', locale=self._locale)}"
 
     def list_of(self, items: list[str]) -> str:
         """ "A, B and C" the local way."""
