@@ -15,6 +15,7 @@ from telegram.ext import CommandHandler, filters
 from vinbot.formatters import account, messages, title_check
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.identity import press_key, presser_of
+from vinbot.handlers.language import words_for
 from vinbot.models.callback import CallbackAction
 from vinbot.models.vin import analyse
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from telegram import CallbackQuery, Update
 
     from vinbot.handlers.context import BotContext
+    from vinbot.i18n import Words
     from vinbot.models.callback import Callback
 
 # Messages and their edits; channel posts are not for this bot.
@@ -40,9 +42,9 @@ def user_command(name: str, callback: CommandCallback) -> CommandHandler[BotCont
     return CommandHandler(name, callback, filters=USER_MESSAGES)
 
 
-async def expired(query: CallbackQuery) -> None:
+async def expired(query: CallbackQuery, words: Words) -> None:
     """Answer a press whose button can no longer work."""
-    await query.answer(messages.BUTTON_EXPIRED)
+    await query.answer(messages.button_expired(words))
 
 
 class ButtonRouter:
@@ -75,15 +77,15 @@ class ButtonRouter:
             return
         with context.services.presses.claim(press_key(query)) as first:
             if first:
-                await self._route_press(query, context)
+                await self._route_press(query, context, await words_for(update, context))
             else:
                 await query.answer()
 
-    async def _route_press(self, query: CallbackQuery, context: BotContext) -> None:
+    async def _route_press(self, query: CallbackQuery, context: BotContext, words: Words) -> None:
         callback = context.services.callbacks.decode(query.data)
         message = query.message
         if callback is None or not isinstance(message, Message):
-            await expired(query)
+            await expired(query, words)
             return
         if callback.personal and not await _pressed_by_owner(query, message, callback):
             return
@@ -91,13 +93,13 @@ class ButtonRouter:
         if vin_route is not None:
             vin = callback.parts[0] if callback.parts else ""
             if not analyse(vin).valid:
-                await expired(query)
+                await expired(query, words)
                 return
             await vin_route(query, context, message, callback, vin)
             return
         route = self._routes.get(callback.action)
         if route is None:
-            await expired(query)
+            await expired(query, words)
             return
         await route(query, context, callback)
 
