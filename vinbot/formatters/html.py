@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -94,6 +95,8 @@ def render_decode(
     An offline-only decode (no provider has the car) says why it has no full specs (nor, with
     `market_value` offered elsewhere, a market value): its keyboard has no buttons for them.
     """
+    if result.offline_only:  # its note is worded below, with what that means for the buttons
+        result = replace(result, notes=tuple(n for n in result.notes if n.code != "no_data"))
     view = build_view(words, result, units=units)
     # Translators: the line under a decode's title; {vin} is the VIN itself.
     vin_line = words.t("VIN {vin}", vin=f"<code>{esc(view.vin)}</code>")
@@ -124,11 +127,12 @@ def render_decode(
 def _offline_only(words: Words, *, market_value: bool) -> str:
     if market_value:
         return words.t(
-            "Full specs and a market value need a vehicle database that knows this car, "
-            "so there are none to offer."
+            "No decoding service has data for this VIN; this is what the VIN itself says, so "
+            "there are no full specs or market value to show."
         )
     return words.t(
-        "Full specs need a vehicle database that knows this car, so there are none to offer."
+        "No decoding service has data for this VIN; this is what the VIN itself says, so "
+        "there are no full specs to show."
     )
 
 
