@@ -87,7 +87,7 @@ class ButtonRouter:
         if callback is None or not isinstance(message, Message):
             await expired(query, words)
             return
-        if callback.personal and not await _pressed_by_owner(query, message, callback):
+        if callback.personal and not await _pressed_by_owner(query, message, callback, words):
             return
         vin_route = self._vin_routes.get(callback.action)
         if vin_route is not None:
@@ -104,15 +104,18 @@ class ButtonRouter:
         await route(query, context, callback)
 
 
-async def _pressed_by_owner(query: CallbackQuery, message: Message, callback: Callback) -> bool:
+async def _pressed_by_owner(
+    query: CallbackQuery, message: Message, callback: Callback, words: Words
+) -> bool:
     """Whether the presser may use a personal button; refuses with an alert when not.
 
     A personal button made before owners were recorded is trusted only in a private chat,
-    where the presser is the only person who could have asked for it.
+    where the presser is the only person who could have asked for it. The alerts are the
+    account and title-check formatters' English, looked up in the presser's catalog.
     """
     owner = callback.owner
     if owner is None and not is_private(message):
-        await query.answer(account.PERSONAL_BUTTON_EXPIRED, show_alert=True)
+        await query.answer(words.t(account.PERSONAL_BUTTON_EXPIRED), show_alert=True)
         return False
     if owner is not None and owner != presser_of(query).key:
         alert = (
@@ -120,6 +123,6 @@ async def _pressed_by_owner(query: CallbackQuery, message: Message, callback: Ca
             if callback.action is CallbackAction.TITLE_CONFIRM
             else account.NOT_YOUR_BUTTON
         )
-        await query.answer(alert, show_alert=True)
+        await query.answer(words.t(alert), show_alert=True)
         return False
     return True
