@@ -162,7 +162,7 @@ def too_many_vins(words: Words, skipped: int) -> str:
     # Translators: {limit} is how many VINs one message may hold; {count} how many were skipped.
     return words.nt(
         "I decode up to {limit} VINs per message; {count} more VIN skipped. "
-        "Send it in another message.",
+        "Send them in another message.",
         "I decode up to {limit} VINs per message; {count} more VINs skipped. "
         "Send them in another message.",
         skipped,
