@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from vinbot.clients.offline import BASIC_DECODE_WARNING
 from vinbot.formatters import units
 from vinbot.formatters.html import render_decode, render_invalid
 from vinbot.formatters.inline import explain
@@ -142,7 +143,7 @@ def test_invalid_vin_hint_has_no_line_break_inside_its_sentence() -> None:
 
 def _offline_result(*, unavailable: tuple[str, ...] = ()) -> DecodeResult:
     analysis = analyse(VOLVO)
-    spec = VehicleSpec(vin=VOLVO, source="offline", make="Volvo")
+    spec = VehicleSpec(vin=VOLVO, source="offline", make="Volvo", warnings=(BASIC_DECODE_WARNING,))
     notes = () if unavailable else (DecodeNote("no_data"),)
     return DecodeResult(
         analysis=analysis,
@@ -180,6 +181,7 @@ def test_offline_only_answer_says_why_the_buttons_are_missing() -> None:
     html = render_decode(EN, _offline_result(), market_value=True)
     assert "there are no full specs or market value to show" in html
     assert html.count("No decoding service has data for this VIN") == 1
+    assert "no vehicle database was consulted" not in html
     plain = render_decode(EN, _offline_result(), market_value=False)
     assert "there are no full specs to show" in plain
 

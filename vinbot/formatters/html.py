@@ -95,6 +95,10 @@ def render_decode(
     An offline-only decode (no provider has the car) says why it has no full specs (nor, with
     `market_value` offered elsewhere, a market value): its keyboard has no buttons for them.
     """
+    if result.source == "offline" and result.notes:
+        # A note says why this is only what the VIN itself says: the offline decoder's own
+        # "basic decode" warning would say it a second time.
+        result = replace(result, spec=replace(result.spec, warnings=()))
     if result.offline_only:  # its note is worded below, with what that means for the buttons
         result = replace(result, notes=tuple(n for n in result.notes if n.code != "no_data"))
     view = build_view(words, result, units=units)
