@@ -21,6 +21,8 @@ from _support import EXIT_OK, Failure, Script, as_data, load, parser, require, r
 from vinbot.clients.breaker import CircuitBreaker
 from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
 from vinbot.clients.retry import RetryPolicy
+from vinbot.formatters.vin_words import vin_problem
+from vinbot.i18n import words_in
 from vinbot.models.errors import VinbotError
 from vinbot.models.vin import analyse
 
@@ -110,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     script = load(NAME, verbose=args.verbose)
     analysis = analyse(args.vin)
     if not analysis.valid and not args.force:
-        reason = analysis.errors[0] if analysis.errors else "not a valid VIN"
+        reason = vin_problem(words_in("en"), analysis.errors[0]) if analysis.errors else "?"
         script.note(f"{NAME}: {analysis.vin!r} is not a valid VIN: {reason} (--force sends it)")
         return 2
     timeout = args.timeout if args.timeout is not None else script.settings.http_timeout_seconds

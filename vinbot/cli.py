@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from vinbot.bootstrap import build_decoder
 from vinbot.formatters.json_output import analysis_object, decode_object
 from vinbot.formatters.text import render_decode_text, render_invalid_text
+from vinbot.i18n import words_in
 from vinbot.models.errors import InvalidVin
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_UNAVAILABLE = 1
 EXIT_INVALID = 2
+# The terminal speaks English.
+_ENGLISH = words_in("en")
 
 
 async def _decode_one(service: DecodeService, vin: str) -> DecodeResult | InvalidVin:
@@ -41,7 +44,7 @@ async def run_decode(settings: Settings, vins: Sequence[str], *, as_json: bool) 
     for outcome in outcomes:
         if isinstance(outcome, InvalidVin):
             code = EXIT_INVALID
-            print(render_invalid_text(outcome.analysis), file=sys.stderr)
+            print(render_invalid_text(_ENGLISH, outcome.analysis), file=sys.stderr)
             if as_json:
                 print(json.dumps(analysis_object(outcome.analysis), ensure_ascii=False))
             continue
@@ -50,6 +53,6 @@ async def run_decode(settings: Settings, vins: Sequence[str], *, as_json: bool) 
         if as_json:
             print(json.dumps(decode_object(outcome), ensure_ascii=False))
         else:
-            print(render_decode_text(outcome))
+            print(render_decode_text(_ENGLISH, outcome))
             print()
     return code

@@ -16,6 +16,7 @@ from telegram import ReplyParameters, Update
 from telegram.error import TelegramError
 
 from vinbot.formatters.recovery import apology_for
+from vinbot.i18n import resolve_language, words_in
 from vinbot.journal import update_kind
 from vinbot.logs import get_logger
 
@@ -120,7 +121,10 @@ async def _quarantine(bot: Bot, row: JournaledUpdate, alerts: QuarantineAlerts) 
         detail="in flight at two failures in a row; not handled again",
     )
     update = _update(data, bot)
-    apology = apology_for(kind)
+    # Recovery reads the journal, not the user settings: the sender's Telegram language.
+    user = update.effective_user if update is not None else None
+    words = words_in(resolve_language(None, user.language_code if user is not None else None))
+    apology = apology_for(words, kind)
     if update is not None and apology is not None:
         await _apologise(bot, update, apology)
     await alerts.update_quarantined(row.update_id, kind)

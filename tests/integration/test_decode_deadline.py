@@ -56,7 +56,7 @@ async def decode_against_hanging_upstreams(carsxe: FakeCarsXE, nhtsa: FakeNhtsa)
             result = await service.decode(BMW_VIN)
             assert result.source == "offline"
             assert result.unavailable == ("carsxe", "nhtsa")
-            assert "did not answer in time" in result.notes[0]
+            assert result.notes[0].code == "late"
             assert result.paid_call_made
         assert [b.state for b in breakers] == [BreakerState.OPEN, BreakerState.OPEN]
         asked = (len(carsxe.calls), len(nhtsa.calls))

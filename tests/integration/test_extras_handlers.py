@@ -18,6 +18,7 @@ from tests.fakes.telegram.html import parse_html
 from tests.integration.bot_harness import BotHarness, running_bot
 from vinbot.formatters import extras as plate_texts
 from vinbot.formatters import messages
+from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import PlateRegionRejected, ProviderUnavailable, RecallsUnavailable
 from vinbot.models.ocr import OcrCandidate, OcrResult
@@ -324,7 +325,7 @@ async def test_a_reply_telegram_refuses_is_followed_by_a_plain_apology(bot: BotH
     await bot.send("1HGCM82633A004352")
 
     apology = bot.request.sent("sendMessage")[-1]
-    assert apology["text"] == messages.SOMETHING_WENT_WRONG
+    assert apology["text"] == messages.something_went_wrong(words_in("en"))
     assert apology.get("parse_mode") is None
 
 

@@ -12,7 +12,7 @@ from tests.fakes.providers import FakeProvider
 from tests.fakes.recording_request import BOT_ID, BOT_USERNAME
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
 from vinbot.models.callback import CallbackAction, CallbackCodec
-from vinbot.models.errors import ProviderUnavailable
+from vinbot.models.errors import ProviderUnavailable, VinNotFound
 from vinbot.models.vehicle import VehicleSpec
 
 HONDA = "1HGCM82633A004352"
@@ -312,3 +312,31 @@ async def test_a_handler_crash_alerts_the_admins_once_without_user_data(
     assert "vinbot.services.decoding:_attempt:" in text
     for private in (HONDA, "SECRET-KEY-1", "boom", "4242"):
         assert private not in text
+
+
+async def test_offline_only_decode_has_no_buttons_that_give_nothing(tmp_path: Path) -> None:
+    """No provider has the car: no Full specs or Market value button, and the answer says why."""
+    missing = FakeProvider("nhtsa", error=VinNotFound("nhtsa"))
+    async with AsyncExitStack() as stack:
+        harness = await build_harness(harness_settings(tmp_path), [missing], stack)
+        await stack.enter_async_context(harness.running())
+        await harness.send(BMW)
+    sent = harness.request.sent()[-1]
+    assert "there are no full specs" in sent["text"]
+    labels = [b["text"] for row in sent["reply_markup"]["inline_keyboard"] for b in row]
+    assert not any("Full specs" in label or "Market value" in label for label in labels)
+    assert any("Recalls" in label for label in labels)
+
+
+@pytest.mark.parametrize("language_code", ["ru", "ar", "pt-br"])
+async def test_a_reader_in_another_language_gets_the_decode_and_the_reasons(
+    bot: BotHarness, language_code: str
+) -> None:
+    """A user whose Telegram speaks another language is answered (English until translated)."""
+    sender = {"id": 100, "is_bot": False, "first_name": "U", "language_code": language_code}
+    await bot.feed({"message": bot.message(HONDA, **{"from": sender})})
+    await bot.feed({"message": bot.message("1HGCM82633AOO4352", **{"from": sender})})
+    texts = bot.replies()
+    assert "Honda Accord" in texts[0]
+    assert "1HGCM82633A004352" in texts[1]
+    assert all("{" not in text for text in texts)

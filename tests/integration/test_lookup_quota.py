@@ -95,7 +95,7 @@ async def test_simultaneous_lookups_cannot_pass_the_daily_quota(database: Databa
         assert len(world.carsxe.calls) == 2
         assert [r.source for r in results].count("carsxe") == 2
         assert all(
-            any("quota" in note for note in r.notes) for r in results if r.source != "carsxe"
+            any(note.code == "quota" for note in r.notes) for r in results if r.source != "carsxe"
         )
         assert await world.paid_calls_recorded() == 2
     finally:

@@ -11,13 +11,15 @@ from tests.fakes.providers import DictCache, FakeProvider
 from vinbot import budget
 from vinbot.cache import keys
 from vinbot.clients.offline import OfflineProvider
+from vinbot.formatters.vin_words import decode_note
+from vinbot.i18n import words_in
 from vinbot.models.errors import (
     InvalidVin,
     ProviderQuotaExhausted,
     ProviderUnavailable,
     VinNotFound,
 )
-from vinbot.models.vehicle import VehicleSpec
+from vinbot.models.vehicle import DecodeNote, VehicleSpec
 from vinbot.services.decoding import DecodeService
 from vinbot.services.spec_codec import dump_spec
 
@@ -66,7 +68,7 @@ async def test_failing_provider_falls_through_to_the_next_with_a_note() -> None:
     result = await service.decode(HONDA)
     assert result.source == "nhtsa"
     assert result.unavailable == ("carsxe",)
-    assert any("CarsXE did not answer" in note for note in result.notes)
+    assert DecodeNote("failed", providers=("carsxe",), answered="nhtsa") in result.notes
 
 
 async def test_all_providers_down_gives_the_offline_decode() -> None:
@@ -260,11 +262,10 @@ async def test_providers_share_one_deadline_and_the_answer_is_offline_in_time() 
     assert clock() - started == pytest.approx(14)
     assert result.source == "offline"
     assert result.unavailable == ("carsxe", "nhtsa")
-    assert result.notes == (
-        (
-            "CarsXE and NHTSA did not answer in time, so this is only what the VIN itself says. "
-            "Ask again in a few minutes for the full decode."
-        ),
+    assert result.notes == (DecodeNote("late", providers=("carsxe", "nhtsa"), answered="offline"),)
+    assert decode_note(words_in("en"), result.notes[0]) == (
+        "CarsXE and NHTSA did not answer in time, so this is only what the VIN itself says. "
+        "Ask again in a few minutes for the full decode."
     )
 
 
@@ -282,7 +283,7 @@ async def test_a_hanging_first_provider_leaves_the_next_its_share() -> None:
 
     assert result.source == "nhtsa"
     assert result.unavailable == ("carsxe",)
-    assert "did not answer just now" in result.notes[0]
+    assert "did not answer just now" in decode_note(words_in("en"), result.notes[0])
     assert clock() - started < 6
 
 

@@ -16,11 +16,13 @@ from vinbot.formatters.html import MESSAGE_LIMIT, render_decode, render_invalid
 from vinbot.formatters.json_output import analysis_object, decode_object
 from vinbot.formatters.text import render_decode_text
 from vinbot.formatters.vehicle_view import build_view
-from vinbot.models.vehicle import DecodeResult, VehicleSpec
+from vinbot.i18n import words_in
+from vinbot.models.vehicle import DecodeNote, DecodeResult, VehicleSpec
 from vinbot.models.vin import analyse
 from vinbot.services.spec_codec import dump_spec, load_spec
 
 HONDA = "1HGCM82633A004352"
+EN = words_in("en")
 
 CONTRACT_KEYS = {
     "vin",
@@ -85,7 +87,7 @@ def test_summary_shows_known_fields_and_never_none() -> None:
             "msrp_usd": "26990",
         },
     )
-    html = render_decode(result(spec))
+    html = render_decode(EN, result(spec))
     assert "<b>2003 Honda Accord</b>" in html
     assert "Marysville, United States" in html
     assert "$26,990" in html
@@ -102,7 +104,7 @@ def test_api_and_user_text_is_escaped() -> None:
         model="</i>Model",
         attributes={"engine": "<script>alert(1)</script>", "weird_<key>": "a & b"},
     )
-    html = render_decode(result(spec), expanded=True)
+    html = render_decode(EN, result(spec), expanded=True)
     assert "&lt;script&gt;" in html
     assert "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in html
     assert balanced(html)
@@ -112,7 +114,8 @@ def test_expanded_view_with_huge_data_stays_under_the_limit() -> None:
     """Hundreds of long attributes still render under 4096 characters with balanced tags."""
     attributes = {f"field_{i}": "x" * 500 + "<&>" for i in range(400)}
     spec = VehicleSpec(vin=HONDA, source="carsxe", make="Honda", attributes=attributes)
-    html = render_decode(result(spec, notes=("note " * 50,)), expanded=True)
+    late = DecodeNote("late", providers=("carsxe", "nhtsa"), answered="offline")
+    html = render_decode(EN, result(spec, notes=(late,) * 5), expanded=True)
     assert len(html) <= MESSAGE_LIMIT
     assert "more lines not shown" in html
     assert "Source: CarsXE" in html
@@ -123,14 +126,14 @@ def test_expanded_view_with_huge_data_stays_under_the_limit() -> None:
 def test_any_attributes_render_balanced_and_short(attributes: dict[str, str]) -> None:
     """Whatever strings a provider returns, the HTML is balanced and under the limit."""
     spec = VehicleSpec(vin=HONDA, source="nhtsa", model="X", attributes=attributes)
-    html = render_decode(result(spec), expanded=True)
+    html = render_decode(EN, result(spec), expanded=True)
     assert len(html) <= MESSAGE_LIMIT
     assert balanced(html)
 
 
 def test_invalid_vin_message_names_the_problem_and_escapes_input() -> None:
     """The invalid-VIN text carries the reasons and escapes whatever the user typed."""
-    html = render_invalid(analyse("<b>1HGCM82633AOO4352</b>"))
+    html = render_invalid(EN, analyse("<b>1HGCM82633AOO4352</b>"))
     assert "&lt;B&gt;1HGCM82633AOO4352" in html
     assert balanced(html)
     assert "not a valid VIN" in html
@@ -138,13 +141,13 @@ def test_invalid_vin_message_names_the_problem_and_escapes_input() -> None:
 
 def test_metric_and_imperial_units() -> None:
     """Economy, lengths, weights and volumes convert for metric users."""
-    assert units.economy("20", "30", "imperial") == "20 city / 30 hwy mpg"
-    assert units.economy("20", None, "metric") == "11.8 city L/100 km"
-    assert units.economy(None, "abc", "metric") is None
-    assert units.length("100", "metric") == "254 cm"
-    assert units.weight("3000", "metric") == "1,361 kg"
-    assert units.volume("17.1", "imperial") == "17.1 gal"
-    assert units.money("55500") == "$55,500"
+    assert units.economy(EN, "20", "30", "imperial") == "20 city / 30 hwy mpg"
+    assert units.economy(EN, "20", None, "metric") == "11.8 city L/100 km"
+    assert units.economy(EN, None, "abc", "metric") is None
+    assert units.length(EN, "100", "metric") == "254 cm"
+    assert units.weight(EN, "3000", "metric") == "1,361 kg"
+    assert units.volume(EN, "17.1", "imperial") == "17.1 gal"
+    assert units.money(EN, "55500") == "$55,500"
 
 
 def test_plain_text_lists_every_field() -> None:
@@ -152,7 +155,7 @@ def test_plain_text_lists_every_field() -> None:
     spec = VehicleSpec(
         vin=HONDA, source="nhtsa", year=2003, make="Honda", attributes={"series": "EX <V6>"}
     )
-    text = render_decode_text(result(spec))
+    text = render_decode_text(EN, result(spec))
     assert "Series" in text
     assert "EX <V6>" in text
     assert "<b>" not in text
@@ -203,7 +206,7 @@ async def offline_result(vin: str) -> DecodeResult:
 
 async def test_offline_year_without_a_documented_scheme_is_worded_as_a_condition() -> None:
     """A Volvo's lone candidate is shown "if position 10 is the model year", never in the title."""
-    view = build_view(await offline_result("YV1MW385992465966"))
+    view = build_view(EN, await offline_result("YV1MW385992465966"))
     rows = dict(view.rows)
     assert rows["Model year"].startswith("2009, if position 10 is the model year")
     assert "2009" not in view.title
@@ -211,14 +214,14 @@ async def test_offline_year_without_a_documented_scheme_is_worded_as_a_condition
 
 async def test_offline_year_of_a_rest_of_world_mercedes_is_not_in_the_vin() -> None:
     """A W1N Mercedes shows that its VIN carries no year, and no year in the title."""
-    view = build_view(await offline_result("W1N2539531F907299"))
+    view = build_view(EN, await offline_result("W1N2539531F907299"))
     assert dict(view.rows)["Model year"].startswith("not in the VIN (Mercedes-Benz")
     assert not any(char.isdigit() for char in view.title)
 
 
 async def test_offline_year_from_a_maker_scheme_names_the_scheme() -> None:
     """A Ford Falcon's 2011 heads the title and its row says it came from position 11."""
-    view = build_view(await offline_result("6FPAAAJGSWBU52222"))
+    view = build_view(EN, await offline_result("6FPAAAJGSWBU52222"))
     assert view.title.startswith("2011 ")
     assert "position 11" in dict(view.rows)["Model year"]
 
@@ -248,17 +251,17 @@ def offline_wmi_result(vin: str) -> DecodeResult:
 
 def test_offline_shared_wmi_names_the_possible_makes_and_the_manufacturer() -> None:
     """Offline, 5N1 reads "Nissan or Infiniti (Nissan North America, Inc.)", never "Nissan"."""
-    view = build_view(offline_wmi_result("5N1AZ2MG3FN123456"))
+    view = build_view(EN, offline_wmi_result("5N1AZ2MG3FN123456"))
     assert view.title == "2015 Nissan or Infiniti (Nissan North America, Inc.)"
     assert ("Possible makes", "Nissan or Infiniti") in view.rows
-    html = render_decode(offline_wmi_result("5N1AZ2MG3FN123456"))
+    html = render_decode(EN, offline_wmi_result("5N1AZ2MG3FN123456"))
     assert "<b>2015 Nissan or Infiniti (Nissan North America, Inc.)</b>" in html
 
 
 def test_provider_make_wins_over_the_wmis_possible_makes() -> None:
     """When a provider answered with a make, the title is its make and no alternatives show."""
     spec = VehicleSpec(vin="5N1AZ2MG3FN123456", source="nhtsa", year=2015, make="Infiniti")
-    view = build_view(result(spec))
+    view = build_view(EN, result(spec))
     assert view.title == "2015 Infiniti"
     assert all(label != "Possible makes" for label, _ in (*view.rows, *view.details))
     assert ("WMI", "registered to Nissan North America, Inc. in United States, North America") in (
@@ -268,7 +271,7 @@ def test_provider_make_wins_over_the_wmis_possible_makes() -> None:
 
 def test_offline_wmi_row_says_registered_in_its_own_country() -> None:
     """Tesla's XP7 is registered in Germany, not in the Netherlands its range would suggest."""
-    view = build_view(offline_wmi_result("XP7YGCEK3PB123456"))
+    view = build_view(EN, offline_wmi_result("XP7YGCEK3PB123456"))
     assert ("WMI", "registered in Germany") in view.rows
     assert "Netherlands" not in str(view.rows)
     assert all(label != "Registered in" for label, _ in view.rows)
@@ -283,14 +286,14 @@ def test_online_view_tells_the_wmi_registration_from_the_plant() -> None:
         model="Model Y",
         attributes={"plant_city": "Grünheide", "plant_country": "Germany"},
     )
-    view = build_view(result(spec))
+    view = build_view(EN, result(spec))
     assert ("Built in", "Grünheide, Germany") in view.rows
     assert ("WMI", "registered to Tesla (Berlin-Brandenburg) in Germany") in view.details
 
 
 def test_wmi_row_adds_the_region_only_when_the_range_names_the_country() -> None:
     """A range country comes with its region; a country from elsewhere stands alone."""
-    honda = build_view(offline_wmi_result(HONDA))
+    honda = build_view(EN, offline_wmi_result(HONDA))
     assert ("WMI", "registered in United States, North America") in honda.rows
 
 

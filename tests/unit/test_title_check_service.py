@@ -12,6 +12,7 @@ from tests.fakes.beyond import STOLEN_EVENT, FakeTitleRecords
 from tests.fakes.providers import DictCache
 from vinbot.cache import keys
 from vinbot.formatters.keyboards import decode_keyboard
+from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction, CallbackCodec
 from vinbot.models.errors import ProviderUnavailable
 from vinbot.models.records import QuotaDecision
@@ -211,7 +212,9 @@ def test_decode_keyboard_offers_the_check_for_us_vins_only() -> None:
     codec = CallbackCodec(b"secret")
 
     def actions(vin: str, *, paid: bool) -> list[CallbackAction | None]:
-        markup = decode_keyboard(codec, analyse(vin), expanded=False, market_value=paid)
+        markup = decode_keyboard(
+            words_in("en"), codec, analyse(vin), expanded=False, market_value=paid
+        )
         found = [codec.decode(str(b.callback_data)) for row in markup.inline_keyboard for b in row]
         return [c.action if c else None for c in found]
 

@@ -6,7 +6,16 @@ from datetime import date
 
 import pytest
 
-from vinbot.models.vin import analyse, check_digit, find_vin_attempts, find_vins, normalise
+from vinbot.formatters.vin_words import vin_problem
+from vinbot.i18n import words_in
+from vinbot.models.vin import (
+    VinProblem,
+    analyse,
+    check_digit,
+    find_vin_attempts,
+    find_vins,
+    normalise,
+)
 
 TODAY = date(2025, 6, 1)
 
@@ -20,6 +29,11 @@ MERCEDES_W1N = "W1N2539531F907299"
 FORD_AUSTRALIA = "6FPAAAJGSWBU52222"
 VOLVO_EUROPE = "YV1MW385992465966"
 AUDI_EUROPE = "WAUZZZ4G8FN041008"
+
+
+def said(problems: tuple[VinProblem, ...]) -> tuple[str, ...]:
+    """The problems as an English reader is told them."""
+    return tuple(vin_problem(words_in("en"), problem) for problem in problems)
 
 
 def with_check_digit(vin: str) -> str:
@@ -122,8 +136,8 @@ def test_european_porsche_failing_check_digit_is_valid_with_a_warning() -> None:
     assert analysis.check_digit_valid is False
     assert analysis.expected_check_digit == "8"
     assert len(analysis.warnings) == 1
-    assert "position 9" in analysis.warnings[0]
-    assert "expected 8" in analysis.warnings[0]
+    assert "position 9" in said(analysis.warnings)[0]
+    assert "expected 8" in said(analysis.warnings)[0]
     assert analysis.model_year_candidates == (1996, 2026)
     assert analysis.model_year is None
     assert analysis.region == "Europe"
@@ -241,7 +255,7 @@ def test_north_american_year_in_the_future_is_a_warning() -> None:
     analysis = analyse(with_check_digit("1HGCM8A60YA004352"), today=TODAY)
     assert analysis.model_year is None
     assert analysis.model_year_candidates == ()
-    assert any("2030" in warning for warning in analysis.warnings)
+    assert any("2030" in warning for warning in said(analysis.warnings))
 
 
 def test_north_american_position_10_without_a_year_code_is_a_warning() -> None:
@@ -249,7 +263,7 @@ def test_north_american_position_10_without_a_year_code_is_a_warning() -> None:
     analysis = analyse(with_check_digit("1HGCM82630Z004352"), today=TODAY)
     assert analysis.valid
     assert analysis.model_year_candidates == ()
-    assert any("Position 10" in warning for warning in analysis.warnings)
+    assert any("Position 10" in warning for warning in said(analysis.warnings))
 
 
 # analyse: invalid VINs and the reasons given
@@ -260,7 +274,7 @@ def test_wrong_length_says_how_many_characters_were_given(raw: str, count: int) 
     """The error states the required 17 and the count actually given."""
     analysis = analyse(raw, today=TODAY)
     assert not analysis.valid
-    assert analysis.errors[0] == f"A VIN has 17 characters; this has {count}."
+    assert said(analysis.errors)[0] == f"A VIN has 17 characters; this has {count}."
     assert analysis.check_digit_valid is None
     assert analysis.expected_check_digit is None
 
@@ -269,14 +283,14 @@ def test_short_identifier_explains_pre_1981_serials() -> None:
     """A short identifier comes with a note that old vehicles carry shorter serials."""
     analysis = analyse("1HGCM8263", today=TODAY)
     assert not analysis.valid
-    assert any("1981" in warning for warning in analysis.warnings)
+    assert any("1981" in warning for warning in said(analysis.warnings))
 
 
 def test_empty_input_is_invalid() -> None:
     """Nothing at all is not a VIN."""
     analysis = analyse("  - ", today=TODAY)
     assert not analysis.valid
-    assert analysis.errors == ("A VIN has 17 characters; this has none.",)
+    assert said(analysis.errors) == ("A VIN has 17 characters; this has none.",)
 
 
 def test_confusable_letters_give_positions_and_a_suggestion() -> None:
@@ -284,8 +298,8 @@ def test_confusable_letters_give_positions_and_a_suggestion() -> None:
     analysis = analyse("1HGCM82633AOO4352", today=TODAY)
     assert not analysis.valid
     assert len(analysis.errors) == 1
-    assert "O at position 12" in analysis.errors[0]
-    assert "O at position 13" in analysis.errors[0]
+    assert "O at position 12" in said(analysis.errors)[0]
+    assert "O at position 13" in said(analysis.errors)[0]
     assert analysis.suggestion == HONDA
     assert analysis.vin == "1HGCM82633AOO4352"
     assert analysis.check_digit_valid is None
@@ -294,8 +308,8 @@ def test_confusable_letters_give_positions_and_a_suggestion() -> None:
 def test_suggestion_maps_i_to_1_and_q_to_0() -> None:
     """I becomes 1 and Q becomes 0 in the suggestion."""
     analysis = analyse("IHGCM82633AQ04352", today=TODAY)
-    assert "I at position 1" in analysis.errors[0]
-    assert "Q at position 12" in analysis.errors[0]
+    assert "I at position 1" in said(analysis.errors)[0]
+    assert "Q at position 12" in said(analysis.errors)[0]
     assert analysis.suggestion == HONDA
 
 
@@ -314,13 +328,13 @@ def test_other_invalid_characters_are_named_with_positions() -> None:
         "A VIN uses only digits and the letters A to Z except I, O and Q; "
         "this has '*' at position 9."
     )
-    assert analysis.errors == (expected,)
+    assert said(analysis.errors) == (expected,)
 
 
 def test_many_invalid_characters_are_summarised() -> None:
     """A long list of bad characters is cut short with a count of the rest."""
     analysis = analyse("1HG!!!!!!!A004352", today=TODAY)
-    assert "and 2 more" in analysis.errors[0]
+    assert "and 2 more" in said(analysis.errors)[0]
 
 
 def test_north_american_check_digit_typo_is_invalid() -> None:
@@ -333,14 +347,14 @@ def test_north_american_check_digit_typo_is_invalid() -> None:
         "The check digit at position 9 does not match (expected 5, found 3), "
         "so a character is very likely mistyped."
     )
-    assert analysis.errors == (expected,)
+    assert said(analysis.errors) == (expected,)
     assert analysis.manufacturer == "American Honda Motor Co., Inc."
 
 
 def test_messages_are_plain_text() -> None:
     """Errors and warnings carry no HTML; the formatter escapes and styles them."""
     analyses = [analyse(raw, today=TODAY) for raw in ("<b>", PORSCHE_EUROPE, "1HGCM82633A004353")]
-    for message in (m for a in analyses for m in (*a.errors, *a.warnings)):
+    for message in (m for a in analyses for m in (*said(a.errors), *said(a.warnings))):
         assert "<b>" not in message
         assert "</" not in message
 
@@ -485,3 +499,14 @@ def test_brazilian_92_vin_is_brazilian() -> None:
     analysis = analyse("92TA12345PM123456")
     assert analysis.country == "Brazil"
     assert analysis.region == "South America"
+
+
+def test_reasons_are_codes_with_their_parameters() -> None:
+    """The model gives a reason code with the position, the character and the expected digit."""
+    typo = analyse("1HGCM82633A004353", today=TODAY)
+    assert typo.errors == (VinProblem("check_digit", expected="5", actual="3"),)
+    star = analyse("1HGCM826*3A004352", today=TODAY)
+    assert star.errors[0].code == "foreign_characters"
+    assert [(f.char, f.position) for f in star.errors[0].found] == [("*", 9)]
+    many = analyse("1HG!!!!!!!A004352", today=TODAY)
+    assert many.errors[0].more == 2

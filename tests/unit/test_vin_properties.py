@@ -7,6 +7,8 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vinbot.formatters.vin_words import vin_problem
+from vinbot.i18n import words_in
 from vinbot.models.vin import analyse, check_digit, find_vin_attempts, find_vins, normalise
 
 VIN_CHARACTERS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -124,7 +126,7 @@ def test_confusable_letters_are_suggested_back(vin: str, data: st.DataObject) ->
     analysis = analyse(typo, today=TODAY)
     assert not analysis.valid
     assert analysis.suggestion == vin
-    assert f"at position {index + 1}" in analysis.errors[0]
+    assert f"at position {index + 1}" in vin_problem(words_in("en"), analysis.errors[0])
 
 
 @given(st.lists(st.one_of(words, vin_shaped()), max_size=12), st.data())

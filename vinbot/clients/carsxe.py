@@ -11,6 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from vinbot.clients import wire
+from vinbot.i18n import N_
 from vinbot.logs import get_logger
 from vinbot.models.errors import (
     BadProviderResponse,
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
 
 PROVIDER: Final = "carsxe"
 DEFAULT_BASE_URL: Final = "https://api.carsxe.com"
-INTERNATIONAL_DECODER_WARNING: Final = (
+# Marked for translation: the decode formatters show it in the reader's words.
+INTERNATIONAL_DECODER_WARNING: Final = N_(
     "CarsXE answered from its international decoder, which knows fewer details"
 )
 

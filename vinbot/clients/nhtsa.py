@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 from vinbot.clients import wire
+from vinbot.i18n import N_
 from vinbot.logs import get_logger
 from vinbot.models.errors import (
     BadProviderResponse,
@@ -37,18 +38,19 @@ _RATE_LIMIT_STATUS = 429
 NO_DATA_CODES: Final = frozenset({"6", "7", "8"})
 
 # The other codes become warnings on the spec; unknown codes fall back to vPIC's own ErrorText.
+# Ours are marked for translation: the decode formatters show them in the reader's words.
 WARNINGS: Final[Mapping[str, str]] = {
-    "1": "the check digit (position 9) does not calculate",
-    "2": "NHTSA corrected an error in one position",
-    "3": "NHTSA corrected an error in one position, assuming the check digit is right",
-    "4": "one position looks wrong and several corrections are possible",
-    "5": "several positions look wrong",
-    "9": "a glider: not a motor vehicle under US law",
-    "10": "an off-road vehicle, not certified for US roads",
-    "11": "position 10 is not a valid model-year code; the details may be inaccurate",
-    "12": "the model year does not match position 10",
-    "14": "NHTSA could not decode some characters of this VIN",
-    "400": "the VIN has invalid characters",
+    "1": N_("the check digit (position 9) does not calculate"),
+    "2": N_("NHTSA corrected an error in one position"),
+    "3": N_("NHTSA corrected an error in one position, assuming the check digit is right"),
+    "4": N_("one position looks wrong and several corrections are possible"),
+    "5": N_("several positions look wrong"),
+    "9": N_("a glider: not a motor vehicle under US law"),
+    "10": N_("an off-road vehicle, not certified for US roads"),
+    "11": N_("position 10 is not a valid model-year code; the details may be inaccurate"),
+    "12": N_("the model year does not match position 10"),
+    "14": N_("NHTSA could not decode some characters of this VIN"),
+    "400": N_("the VIN has invalid characters"),
 }
 _CORRECTION_CODES = frozenset({"2", "3", "4"})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Final
 
+from vinbot.i18n import N_
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vehicle import Attr, Source, VehicleSpec
 from vinbot.models.vin import analyse
@@ -13,7 +14,8 @@ from vinbot.models.wmi import assignment_for
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-BASIC_DECODE_WARNING: Final = (
+# Marked for translation: the decode formatters show it in the reader's words.
+BASIC_DECODE_WARNING: Final = N_(
     "This is a basic decode from the VIN's structure only (maker and model year); "
     "no vehicle database was consulted."
 )

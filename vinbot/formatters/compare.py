@@ -14,7 +14,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from vinbot.formatters import units as u
 from vinbot.formatters.html import clip, esc, fit
-from vinbot.formatters.vehicle_view import SOURCE_LABELS
+from vinbot.formatters.vin_words import SOURCE_LABELS, decode_note
+from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction
 from vinbot.models.vehicle import Attr
 
@@ -107,11 +108,11 @@ def _rows(comparison: Comparison, units: Units) -> list[_Row]:
 
     def economy(car: ComparedCar) -> str | None:
         a = car.result.spec.attributes
-        return u.economy(a.get(Attr.CITY_MPG), a.get(Attr.HIGHWAY_MPG), units)
+        return u.economy(words_in("en"), a.get(Attr.CITY_MPG), a.get(Attr.HIGHWAY_MPG), units)
 
     def price(car: ComparedCar) -> str | None:
         msrp = car.result.spec.attributes.get(Attr.MSRP_USD)
-        return u.money(msrp) if msrp else None
+        return u.money(words_in("en"), msrp) if msrp else None
 
     def year(car: ComparedCar) -> str | None:
         value = car.result.model_year
@@ -186,7 +187,7 @@ def render_comparison(comparison: Comparison, *, units: Units = "imperial") -> s
     notes_a, notes_b = first.result.notes, second.result.notes
     for note in dict.fromkeys((*notes_a, *notes_b)):  # e.g. a quota note: say which car
         who = "A and B" if note in notes_a and note in notes_b else "A" if note in notes_a else "B"
-        tail.append(f"<i>{who}: {esc(note)}</i>")
+        tail.append(f"<i>{who}: {esc(decode_note(words_in('en'), note))}</i>")
     sources = [
         f"{name}: {SOURCE_LABELS[car.result.source]}" for name, car in (("A", first), ("B", second))
     ]

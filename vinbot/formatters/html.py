@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING
 
 from vinbot.formatters.vehicle_view import build_view
+from vinbot.formatters.vin_words import vin_problem
+from vinbot.i18n import words_in
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from vinbot.formatters.vehicle_view import Row
+    from vinbot.i18n import Words
     from vinbot.models.records import Units
     from vinbot.models.vehicle import DecodeResult
     from vinbot.models.vin import VinAnalysis
@@ -46,10 +50,17 @@ def _rows(rows: Sequence[Row]) -> list[str]:
     ]
 
 
-def fit(lines: Sequence[str], limit: int = MESSAGE_LIMIT, tail: Sequence[str] = ()) -> str:
+def fit(
+    lines: Sequence[str],
+    limit: int = MESSAGE_LIMIT,
+    tail: Sequence[str] = (),
+    *,
+    words: Words | None = None,
+) -> str:
     """Join lines, dropping whole lines from the end (never the tail) to stay under limit.
 
     Callers keep each line short (see clip), so dropping whole lines never splits a tag.
+    `words` says "… 3 more lines not shown" in the reader's language (English without).
     """
     tail_text = "\n".join(tail)
     budget = limit - len(tail_text) - 40
@@ -57,7 +68,12 @@ def fit(lines: Sequence[str], limit: int = MESSAGE_LIMIT, tail: Sequence[str] = 
     used = 0
     for index, line in enumerate(lines):
         if used + len(line) + 1 > budget:
-            kept.append(f"<i>… {len(lines) - index} more lines not shown</i>")
+            hidden = len(lines) - index
+            # Translators: the end of a long message cut to Telegram's size limit.
+            note = (words or words_in("en")).nt(
+                "… {count} more line not shown", "… {count} more lines not shown", hidden
+            )
+            kept.append(f"<i>{note}</i>")
             break
         kept.append(line)
         used += len(line) + 1
@@ -66,34 +82,76 @@ def fit(lines: Sequence[str], limit: int = MESSAGE_LIMIT, tail: Sequence[str] = 
 
 
 def render_decode(
+    words: Words,
     result: DecodeResult,
     *,
     expanded: bool = False,
     units: Units = "imperial",
     limit: int = MESSAGE_LIMIT,
+    market_value: bool = False,
 ) -> str:
-    """The answer to a decode: title, summary rows, and with expanded=True every field."""
-    view = build_view(result, units=units)
-    lines = [f"🚗 <b>{esc(view.title)}</b>", f"VIN <code>{esc(view.vin)}</code>", ""]
+    """The answer to a decode: title, summary rows, and with expanded=True every field.
+
+    An offline-only decode (no provider has the car) says why it has no full specs (nor, with
+    `market_value` offered elsewhere, a market value): its keyboard has no buttons for them.
+    """
+    if result.source == "offline" and result.notes:
+        # A note says why this is only what the VIN itself says: the offline decoder's own
+        # "basic decode" warning would say it a second time.
+        result = replace(result, spec=replace(result.spec, warnings=()))
+    if result.offline_only:  # its note is worded below, with what that means for the buttons
+        result = replace(result, notes=tuple(n for n in result.notes if n.code != "no_data"))
+    view = build_view(words, result, units=units)
+    # Translators: the line under a decode's title; {vin} is the VIN itself.
+    vin_line = words.t("VIN {vin}", vin=f"<code>{esc(view.vin)}</code>")
+    lines = [f"🚗 <b>{esc(view.title)}</b>", vin_line, ""]
     lines += _rows(view.rows)
     if expanded and view.details:
-        lines += ["", "<b>Full specs</b>", *_rows(view.details)]
+        # Translators: the heading over every field of a decode.
+        heading = words.t("Full specs")
+        lines += ["", f"<b>{esc(heading)}</b>", *_rows(view.details)]
     tail: list[str] = []
-    if view.warnings or view.notes:
+    if view.warnings or view.notes or result.offline_only:
         tail.append("")
         tail += [f"⚠️ {esc(w)}" for w in view.warnings]
         tail += [f"<i>{esc(n)}</i>" for n in view.notes]
-    source = f"Source: {esc(view.source)}" + (" · cached" if view.cached else "")
-    tail += ["", f"<i>{source}</i>"]
-    return fit(lines, limit, tail)
+        if result.offline_only:
+            tail.append(f"<i>{esc(_offline_only(words, market_value=market_value))}</i>")
+    source = esc(view.source)
+    line = (
+        # Translators: {source} names the provider of the decode, e.g. "CarsXE".
+        words.t("Source: {source} · cached", source=source)
+        if view.cached
+        else words.t("Source: {source}", source=source)
+    )
+    tail += ["", f"<i>{line}</i>"]
+    return fit(lines, limit, tail, words=words)
 
 
-def render_invalid(analysis: VinAnalysis) -> str:
+def _offline_only(words: Words, *, market_value: bool) -> str:
+    if market_value:
+        return words.t(
+            "No decoding service has data for this VIN; this is what the VIN itself says, so "
+            "there are no full specs or market value to show."
+        )
+    return words.t(
+        "No decoding service has data for this VIN; this is what the VIN itself says, so "
+        "there are no full specs to show."
+    )
+
+
+def render_invalid(words: Words, analysis: VinAnalysis) -> str:
     """Why a VIN cannot be decoded, and how to fix it."""
-    lines = [f"❌ <code>{esc(clip(analysis.vin, 40))}</code> is not a valid VIN."]
-    lines += [f"• {esc(e)}" for e in analysis.errors]
+    vin = f"<code>{esc(clip(analysis.vin, 40))}</code>"
+    lines = [words.t("❌ {vin} is not a valid VIN.", vin=vin)]
+    lines += [f"• {esc(vin_problem(words, e))}" for e in analysis.errors]
     if analysis.suggestion:
-        lines.append(f"Did you mean <code>{esc(analysis.suggestion)}</code>?")
-    lines.append("A VIN has 17 letters and digits (never I, O or Q), usually on the dashboard")
-    lines.append("by the windscreen or on the driver's door pillar.")
-    return fit(lines)
+        suggestion = f"<code>{esc(analysis.suggestion)}</code>"
+        lines.append(words.t("Did you mean {suggestion}?", suggestion=suggestion))
+    lines.append(
+        words.t(
+            "A VIN has 17 letters and digits (never I, O or Q), usually on the dashboard "
+            "by the windscreen or on the driver's door pillar."
+        )
+    )
+    return fit(lines, words=words)

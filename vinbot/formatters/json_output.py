@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from vinbot.formatters.vehicle_view import attributes_for_json
+from vinbot.formatters.vin_words import decode_note, vin_problem
+from vinbot.i18n import words_in
 
 if TYPE_CHECKING:
     from vinbot.models.vehicle import DecodeResult
     from vinbot.models.vin import VinAnalysis
+
+
+# The sentences in the JSON object stay English, as scripts have always read them.
+_ENGLISH = words_in("en")
 
 
 def analysis_object(analysis: VinAnalysis) -> dict[str, Any]:
@@ -16,8 +22,8 @@ def analysis_object(analysis: VinAnalysis) -> dict[str, Any]:
     return {
         "vin": analysis.vin,
         "valid": analysis.valid,
-        "errors": list(analysis.errors),
-        "warnings": list(analysis.warnings),
+        "errors": [vin_problem(_ENGLISH, e) for e in analysis.errors],
+        "warnings": [vin_problem(_ENGLISH, w) for w in analysis.warnings],
         "check_digit_valid": analysis.check_digit_valid,
         "model_year": analysis.model_year,
         "model_year_candidates": list(analysis.model_year_candidates),
@@ -40,7 +46,7 @@ def decode_object(result: DecodeResult) -> dict[str, Any]:
     """The full object for a decoded VIN."""
     spec = result.spec
     obj = analysis_object(result.analysis)
-    obj["warnings"] = list(dict.fromkeys((*result.analysis.warnings, *spec.warnings)))
+    obj["warnings"] = list(dict.fromkeys((*obj["warnings"], *spec.warnings)))
     if spec.year is not None:
         obj["model_year"] = spec.year
         obj["model_year_basis"] = "provider"
@@ -50,7 +56,7 @@ def decode_object(result: DecodeResult) -> dict[str, Any]:
         trim=spec.trim,
         source=spec.source,
         cached=result.cached,
-        notes=list(result.notes),
+        notes=[decode_note(_ENGLISH, n) for n in result.notes],
         attributes=attributes_for_json(spec.attributes),
     )
     return obj

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from vinbot.formatters.html import esc
+from vinbot.i18n import N_
+
+if TYPE_CHECKING:
+    from vinbot.i18n import Words
 
 # Plain text (no parse mode): nothing in it needs formatting, so nothing can break it.
-UPDATE_NOT_PROCESSED = (
+# The English here; what is sent is `apology_for(words, kind)` in the sender's language.
+UPDATE_NOT_PROCESSED = N_(
     "Sorry, something went wrong on my side and I couldn't process that message. "
     "If it happens again, send just the VIN as plain text."
 )
-BUTTON_NOT_PROCESSED = (
+BUTTON_NOT_PROCESSED = N_(
     "Sorry, something went wrong on my side with that button. Please send the VIN again."
 )
 # Only these kinds of update have a person waiting in a chat; a channel post, a member change
@@ -22,9 +29,10 @@ _APOLOGIES = {
 }
 
 
-def apology_for(update_kind: str) -> str | None:
+def apology_for(words: Words, update_kind: str) -> str | None:
     """The plain apology for an update that will not be answered, or None for no apology."""
-    return _APOLOGIES.get(update_kind)
+    apology = _APOLOGIES.get(update_kind)
+    return words.t(apology) if apology is not None else None
 
 
 def update_quarantined_alert(update_id: int, update_kind: str) -> str:

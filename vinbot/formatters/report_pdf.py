@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final
 
 from vinbot.cache import keys
 from vinbot.formatters.vehicle_view import build_view
+from vinbot.i18n import words_in
 from vinbot.models.title_check import CHECK_COST, is_us_market
 
 if TYPE_CHECKING:
@@ -178,7 +179,9 @@ class _Page:
         pdf.cell(text_width, 7, f"VIN {data.vin}", new_x="LMARGIN", new_y="NEXT")
         if data.decode is not None:
             pdf.set_font(FONT, "", 12)
-            pdf.multi_cell(text_width, 6, build_view(data.decode).title, new_x="LMARGIN")
+            pdf.multi_cell(
+                text_width, 6, build_view(words_in("en"), data.decode).title, new_x="LMARGIN"
+            )
         pdf.set_font(FONT, "", 9)
         pdf.multi_cell(text_width, 4.5, f"Built {when(data.built_at)} by vinbot.", new_x="LMARGIN")
         if data.photo:
@@ -248,7 +251,7 @@ def _photo(pdf: FPDF, image: bytes) -> None:
 def _vehicle(decode: DecodeResult | None) -> tuple[str | None, list[str]]:
     if decode is None:
         return None, [DECODE_MISSING]
-    view = build_view(decode)
+    view = build_view(words_in("en"), decode)
     source = (
         f"Source: {view.source}. Decoded within the {_days(keys.SPEC_TTL)} before this report "
         "(vinbot keeps a decode that long)."

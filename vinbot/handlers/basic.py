@@ -12,6 +12,7 @@ from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import answer_text, reply_html
 from vinbot.handlers.identity import requester_of
 from vinbot.handlers.inline import SLOW_START_PARAMETER
+from vinbot.handlers.language import words_for
 from vinbot.handlers.routing import user_command
 from vinbot.models.vin_request import parse_vin_request
 
@@ -45,23 +46,24 @@ async def on_start(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    words = await words_for(update, context)
     payload = " ".join(context.args or [])
     if payload == SLOW_START_PARAMETER:
-        await reply_html(message, context, messages.INLINE_PAUSED)
+        await reply_html(message, context, messages.inline_paused(words))
         return
     if payload and not parse_vin_request(payload).empty:
-        await answer_text(message, context, payload, hint=False)
+        await answer_text(message, context, payload, hint=False, words=words)
         return
-    await reply_html(
-        message, context, messages.WELCOME, reply_markup=sample_keyboard(context.services.callbacks)
-    )
+    markup = sample_keyboard(words, context.services.callbacks)
+    await reply_html(message, context, messages.welcome(words), reply_markup=markup)
 
 
 async def on_help(update: Update, context: BotContext) -> None:
     """Commands, examples and where to find a VIN."""
     message = update.effective_message
     if message is not None:
-        await reply_html(message, context, messages.HELP)
+        words = await words_for(update, context)
+        await reply_html(message, context, messages.help_text(words))
 
 
 async def on_stats(update: Update, context: BotContext) -> None:
@@ -81,7 +83,8 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     """An unknown command in a private chat gets a pointer to /help; groups stay quiet."""
     message = update.effective_message
     if message is not None and is_private(message):
-        await reply_html(message, context, messages.UNKNOWN_COMMAND)
+        words = await words_for(update, context)
+        await reply_html(message, context, messages.unknown_command(words))
 
 
 def register(application: VinbotApplication, buttons: ButtonRouter) -> None:  # noqa: ARG001

@@ -15,6 +15,7 @@ from vinbot.formatters.html import CAPTION_LIMIT, render_decode, render_invalid
 from vinbot.formatters.keyboards import decode_keyboard, suggestion_keyboard
 from vinbot.handlers.addressing import is_addressed_to_bot, is_private, without_mentions
 from vinbot.handlers.identity import presser_of, sender_of
+from vinbot.handlers.language import words_for, words_for_message, words_for_press
 from vinbot.handlers.routing import expired, user_command
 from vinbot.logs import get_logger
 from vinbot.models.callback import CallbackAction
@@ -25,11 +26,12 @@ from vinbot.models.vin_request import parse_vin_request
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
-    from telegram import CallbackQuery, Update
+    from telegram import CallbackQuery, Update, User
 
     from vinbot.handlers.context import BotContext, VinbotApplication
     from vinbot.handlers.identity import Requester
     from vinbot.handlers.routing import ButtonRouter, VinRoute
+    from vinbot.i18n import Words
     from vinbot.models.callback import Callback
     from vinbot.models.vehicle import DecodeResult
 
@@ -50,6 +52,11 @@ async def with_typing[T](message: Message, work: Awaitable[T]) -> T:
     return await task
 
 
+def language_code_of(user: User | None) -> str | None:
+    """Telegram's language for a user (units follow it until they pick their own)."""
+    return user.language_code if user is not None else None
+
+
 async def reply_html(message: Message, context: BotContext, text: str, **kwargs: object) -> None:
     """Reply in the same chat, quoting the user's message in groups only."""
     await message.reply_html(text, do_quote=not is_private(message), **kwargs)  # type: ignore[arg-type]
@@ -57,25 +64,40 @@ async def reply_html(message: Message, context: BotContext, text: str, **kwargs:
 
 
 async def flood_guarded(
-    message: Message, context: BotContext, user_id: int, *, found_vin: bool = False
+    message: Message,
+    context: BotContext,
+    user_id: int,
+    *,
+    found_vin: bool = False,
+    words: Words | None = None,
 ) -> bool:
     """Whether the user may have another lookup now; says "slow down" once when not (every
-    time when a VIN was just found for them, so they know to send it themselves later)."""
+    time when a VIN was just found for them, so they know to send it themselves later).
+    `words`: the writer's, when the caller has them already."""
     decision = context.services.flood_guard.check(user_id)
-    if not decision.allowed and found_vin:
-        await reply_html(message, context, messages.slow_down_found(decision.retry_after))
-    elif not decision.allowed and decision.first_refusal:
-        await reply_html(message, context, messages.slow_down(decision.retry_after))
-    return decision.allowed
+    if decision.allowed or not (found_vin or decision.first_refusal):
+        return decision.allowed
+    words = words or await words_for_message(message, context)
+    text = (
+        messages.slow_down_found(words, decision.retry_after)
+        if found_vin
+        else messages.slow_down(words, decision.retry_after)
+    )
+    await reply_html(message, context, text)
+    return False
 
 
-async def button_flood_guarded(query: CallbackQuery, context: BotContext) -> bool:
+async def button_flood_guarded(
+    query: CallbackQuery, context: BotContext, *, words: Words | None = None
+) -> bool:
     """Whether the presser may have another lookup now; a refusal answers the press itself (an
     alert the first time, a toast after), never a message in the chat."""
     decision = context.services.flood_guard.check(presser_of(query).key, "button")
     if not decision.allowed:
+        words = words or await words_for_press(query, context)
         await query.answer(
-            messages.slow_down_button(decision.retry_after), show_alert=decision.first_refusal
+            messages.slow_down_button(words, decision.retry_after),
+            show_alert=decision.first_refusal,
         )
     return decision.allowed
 
@@ -88,12 +110,18 @@ async def send_decode(
     *,
     counted: bool = False,
     found: bool = False,
+    words: Words | None = None,
+    language_code: str | None = None,
 ) -> None:
     """Decode one VIN for a requester (flood-guarded unless `counted` already; `found` when a
-    plate or photo lookup just produced it) and reply with the answer or the reason."""
+    plate or photo lookup just produced it) and reply with the answer or the reason, in
+    `words` (else the message writer's) and the units for `language_code` until they pick."""
     services = context.services
     user_id = requester.key
-    if not counted and not await flood_guarded(message, context, user_id, found_vin=found):
+    words = words or await words_for_message(message, context)
+    if not counted and not await flood_guarded(
+        message, context, user_id, found_vin=found, words=words
+    ):
         return
     is_admin = requester.is_admin(services.settings.admin_ids)
     # A chat writing as itself has no history to look at: none is kept for it.
@@ -104,29 +132,44 @@ async def send_decode(
     try:
         result: DecodeResult = await work
     except InvalidVin as exc:
-        await reply_invalid(message, context, exc)
+        await reply_invalid(message, context, exc, words=words)
         return
-    await reply_decode(message, context, result, requester)
+    if language_code is None and requester.personal:
+        language_code = language_code_of(message.from_user)
+    await reply_decode(
+        message, context, result, requester, words=words, language_code=language_code
+    )
 
 
 async def reply_decode(
-    message: Message, context: BotContext, result: DecodeResult, requester: Requester
+    message: Message,
+    context: BotContext,
+    result: DecodeResult,
+    requester: Requester,
+    *,
+    words: Words,
+    language_code: str | None = None,
 ) -> None:
     """The decode answer: a photo of the model with the summary as caption when one is known,
     otherwise (or when the photo fails to send) the summary as text."""
     services = context.services
     user_id = requester.key
-    units = await services.lookup.units_for(user_id)
+    units = await services.lookup.units_for(user_id, language_code)
+    market_value = services.extras.paid_features
     markup = decode_keyboard(
+        words,
         services.callbacks,
         result.analysis,
         expanded=False,
-        market_value=services.extras.paid_features,
+        market_value=market_value,
+        offline_only=result.offline_only,
     )
     is_admin = requester.is_admin(services.settings.admin_ids)
     photo = await services.extras.photo_url(result.spec, user_id=user_id, is_admin=is_admin)
     if photo is not None:
-        caption = render_decode(result, units=units, limit=CAPTION_LIMIT)
+        caption = render_decode(
+            words, result, units=units, limit=CAPTION_LIMIT, market_value=market_value
+        )
         try:
             await message.reply_photo(
                 photo, caption=caption, reply_markup=markup, do_quote=not is_private(message)
@@ -136,34 +179,45 @@ async def reply_decode(
         else:
             services.metrics.reply_sent("photo")
             return
-    await reply_html(message, context, render_decode(result, units=units), reply_markup=markup)
+    text = render_decode(words, result, units=units, market_value=market_value)
+    await reply_html(message, context, text, reply_markup=markup)
 
 
-async def reply_invalid(message: Message, context: BotContext, exc: InvalidVin) -> None:
-    """Explain why a VIN cannot be decoded, with a button for the suggested correction."""
+async def reply_invalid(
+    message: Message, context: BotContext, exc: InvalidVin, *, words: Words | None = None
+) -> None:
+    """Explain why a VIN cannot be decoded, with a button for the suggested correction
+    (in `words`, else the message writer's)."""
+    words = words or await words_for_message(message, context)
     suggestion = exc.analysis.suggestion
     markup = None
     if suggestion and analyse(suggestion).valid:
-        markup = suggestion_keyboard(context.services.callbacks, suggestion)
-    await reply_html(message, context, render_invalid(exc.analysis), reply_markup=markup)
+        markup = suggestion_keyboard(words, context.services.callbacks, suggestion)
+    await reply_html(message, context, render_invalid(words, exc.analysis), reply_markup=markup)
 
 
-async def answer_text(message: Message, context: BotContext, text: str, *, hint: bool) -> None:
+async def answer_text(
+    message: Message, context: BotContext, text: str, *, hint: bool, words: Words | None = None
+) -> None:
     """Decode every VIN in text (up to the cap), explain near misses, or hint once."""
     requester = sender_of(message)
     if requester is None:
         return
     request = parse_vin_request(text, max_vins=messages.MAX_VINS_PER_MESSAGE)
+    if request.empty and not (
+        hint and context.services.hints.should_hint(message.chat_id, "no_vin")
+    ):
+        return
+    words = words or await words_for_message(message, context)
     if request.empty:
-        if hint and context.services.hints.should_hint(message.chat_id, "no_vin"):
-            await reply_html(message, context, messages.NO_VIN_HINT)
+        await reply_html(message, context, messages.no_vin_hint(words))
         return
     for vin in request.vins:
-        await send_decode(message, context, vin, requester)
+        await send_decode(message, context, vin, requester, words=words)
     for attempt in request.attempts:
-        await reply_invalid(message, context, InvalidVin(analyse(attempt)))
+        await reply_invalid(message, context, InvalidVin(analyse(attempt)), words=words)
     if request.skipped:
-        await reply_html(message, context, messages.too_many_vins(request.skipped))
+        await reply_html(message, context, messages.too_many_vins(words, request.skipped))
 
 
 def addressed_text(message: Message, context: BotContext, text: str) -> str | None:
@@ -179,13 +233,14 @@ async def on_vin_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    words = await words_for(update, context)
     text = " ".join(context.args or [])
     if not text.strip():
-        await reply_html(message, context, messages.VIN_COMMAND_USAGE)
+        await reply_html(message, context, messages.vin_command_usage(words))
         return
-    await answer_text(message, context, text, hint=False)
+    await answer_text(message, context, text, hint=False, words=words)
     if parse_vin_request(text).empty:
-        await reply_html(message, context, messages.NO_VIN_HINT)
+        await reply_html(message, context, messages.no_vin_hint(words))
 
 
 def flood_guarded_route(route: VinRoute) -> VinRoute:
@@ -205,26 +260,31 @@ async def _toggle_specs(
 ) -> None:
     services = context.services
     user_id = presser_of(query).key
+    words = await words_for_press(query, context)
     # The answer on screen is usually cached: showing it another way reaches no upstream and
     # costs nothing. Only when it has left the cache is the toggle a lookup (flood-guarded).
     result = await services.lookup.reopen_cached(vin)
     if result is None:
-        if not await button_flood_guarded(query, context):
+        if not await button_flood_guarded(query, context, words=words):
             return
         try:
             result = await services.lookup.reopen(
                 vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids
             )
         except InvalidVin:
-            await expired(query)
+            await expired(query, words)
             return
     await query.answer()
-    text = render_decode(result, expanded=expanded, units=await services.lookup.units_for(user_id))
+    units = await services.lookup.units_for(user_id, language_code_of(query.from_user))
+    market_value = services.extras.paid_features
+    text = render_decode(words, result, expanded=expanded, units=units, market_value=market_value)
     markup = decode_keyboard(
+        words,
         services.callbacks,
         result.analysis,
         expanded=expanded,
-        market_value=services.extras.paid_features,
+        market_value=market_value,
+        offline_only=result.offline_only,
     )
     if isinstance(query.message, Message) and query.message.photo:
         # A caption is too short for the full specs: they go in a message of their own.
@@ -249,7 +309,16 @@ async def fresh_decode_pressed(
 ) -> None:
     """A button that decodes its VIN afresh in the chat (sample, suggestion, re-open)."""
     await query.answer()
-    await send_decode(message, context, vin, presser_of(query), counted=True)
+    words = await words_for_press(query, context)
+    await send_decode(
+        message,
+        context,
+        vin,
+        presser_of(query),
+        counted=True,
+        words=words,
+        language_code=language_code_of(query.from_user),
+    )
 
 
 def register(application: VinbotApplication, buttons: ButtonRouter) -> None:

@@ -17,6 +17,8 @@ from telegram.error import (
 
 from vinbot.formatters import messages
 from vinbot.handlers.identity import requester_of
+from vinbot.handlers.language import words_for
+from vinbot.i18n import words_in
 from vinbot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ async def on_error(update: object, context: BotContext) -> None:
             exc_info=error,
         )
         if not _telling_would_fail(error):
-            await _apologise(update)
+            await _apologise(update, context)
     else:
         log.error("background_error", error_type=kind, exc_info=error)
     # Blocked users, flood limits and network trouble are the weather, not bugs.
@@ -50,11 +52,16 @@ async def on_error(update: object, context: BotContext) -> None:
         await context.services.admin_alerts.unexpected_error(error, in_update=in_update)
 
 
-async def _apologise(update: Update) -> None:
+async def _apologise(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
+    try:
+        words = await words_for(update, context)
+    except Exception:  # noqa: BLE001 - the store may be what failed: apologise in English
+        words = words_in("en")
+    apology = messages.something_went_wrong(words)
     if update.callback_query is not None:
         try:
-            await update.callback_query.answer(messages.SOMETHING_WENT_WRONG)
+            await update.callback_query.answer(apology)
         except TelegramError:
             pass  # answered already: say it in the chat instead
         else:
@@ -62,7 +69,7 @@ async def _apologise(update: Update) -> None:
     if chat is not None:
         # Plain text, not a reply: the failure may have been bad HTML or a deleted message.
         with contextlib.suppress(TelegramError):
-            await chat.send_message(messages.SOMETHING_WENT_WRONG, parse_mode=None)
+            await chat.send_message(apology, parse_mode=None)
 
 
 def _telling_would_fail(error: BaseException | None) -> bool:

@@ -11,6 +11,7 @@ from vinbot.formatters import inline as texts
 from vinbot.formatters.html import render_decode
 from vinbot.formatters.vehicle_view import build_view
 from vinbot.handlers.identity import requester_of
+from vinbot.handlers.language import words_for
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse
 from vinbot.models.vin_request import parse_vin_request
@@ -43,12 +44,14 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
     if query is None or requester is None:
         return
     services = context.services
+    words = await words_for(update, context)
+    help_message = texts.help_message(words)
     request = parse_vin_request(query.query, max_vins=1)
     if not request.vins:
         attempt = request.attempts[0] if request.attempts else query.query.strip()
-        title, description = texts.explain(analyse(attempt) if attempt else None)
+        title, description = texts.explain(words, analyse(attempt) if attempt else None)
         await query.answer(
-            [_article("help", title, description, texts.HELP_MESSAGE)],
+            [_article("help", title, description, help_message)],
             cache_time=CACHE_SECONDS,
             is_personal=True,
         )
@@ -64,7 +67,7 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
             cache_time=0,
             is_personal=True,
             button=InlineQueryResultsButton(
-                texts.slow(decision.retry_after), start_parameter=SLOW_START_PARAMETER
+                texts.slow(words, decision.retry_after), start_parameter=SLOW_START_PARAMETER
             ),
         )
         return
@@ -74,17 +77,20 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
                 vin, user_id=user_id, is_admin=user_id in services.settings.admin_ids
             )
     except InvalidVin as exc:
-        title, description = texts.explain(exc.analysis)
-        results = [_article("invalid", title, description, texts.HELP_MESSAGE)]
+        title, description = texts.explain(words, exc.analysis)
+        results = [_article("invalid", title, description, help_message)]
         await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
         return
     except TimeoutError:
-        results = [_article("busy", texts.BUSY_TITLE, texts.BUSY, texts.HELP_MESSAGE)]
+        busy_title, busy = texts.busy(words)
+        results = [_article("busy", busy_title, busy, help_message)]
         await query.answer(results, cache_time=0, is_personal=True)
         return
-    view = build_view(result)
-    units = await services.lookup.units_for(user_id)
+    user = update.effective_user
+    units = await services.lookup.units_for(user_id, user.language_code if user else None)
+    view = build_view(words, result, units=units)
     summary = ", ".join(value for _, value in view.rows[:3])
-    article = _article(vin, view.title, summary or vin, render_decode(result, units=units))
+    html = render_decode(words, result, units=units)
+    article = _article(vin, view.title, summary or vin, html)
     await query.answer([article], cache_time=CACHE_SECONDS, is_personal=True)
     services.metrics.reply_sent("inline")

@@ -30,6 +30,7 @@ from vinbot.handlers.decode import (
     with_typing,
 )
 from vinbot.handlers.identity import press_key, requester_of, sender_of
+from vinbot.handlers.language import words_for_message
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidInput, MarketValueNotFound, ProviderUnavailable
 from vinbot.models.market_value import parse_condition, parse_mileage
@@ -74,7 +75,8 @@ async def _begin(
         return ConversationHandler.END
     analysis = analyse(raw_vin)
     if not analysis.valid:
-        await reply_html(message, context, render_invalid(analysis))
+        words = await words_for_message(message, context)
+        await reply_html(message, context, render_invalid(words, analysis))
         return ConversationHandler.END
     if not await allowed():
         return ConversationHandler.END

@@ -8,6 +8,7 @@ from vinbot.formatters import messages
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import addressed_text, answer_text, reply_html
 from vinbot.handlers.extras import read_vin_from_photo
+from vinbot.handlers.language import words_for
 from vinbot.models.vin_request import parse_vin_request
 
 if TYPE_CHECKING:
@@ -41,4 +42,5 @@ async def on_media(update: Update, context: BotContext) -> None:
     if await read_vin_from_photo(message, context):
         return
     if context.services.hints.should_hint(message.chat_id, "unsupported"):
-        await reply_html(message, context, messages.UNSUPPORTED_HINT)
+        words = await words_for(update, context)
+        await reply_html(message, context, messages.unsupported_hint(words))

@@ -15,6 +15,7 @@ from telegram.ext import CommandHandler, filters
 from vinbot.formatters import account, messages, title_check
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.identity import press_key, presser_of
+from vinbot.handlers.language import words_for
 from vinbot.models.callback import CallbackAction
 from vinbot.models.vin import analyse
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from telegram import CallbackQuery, Update
 
     from vinbot.handlers.context import BotContext
+    from vinbot.i18n import Words
     from vinbot.models.callback import Callback
 
 # Messages and their edits; channel posts are not for this bot.
@@ -40,9 +42,9 @@ def user_command(name: str, callback: CommandCallback) -> CommandHandler[BotCont
     return CommandHandler(name, callback, filters=USER_MESSAGES)
 
 
-async def expired(query: CallbackQuery) -> None:
+async def expired(query: CallbackQuery, words: Words) -> None:
     """Answer a press whose button can no longer work."""
-    await query.answer(messages.BUTTON_EXPIRED)
+    await query.answer(messages.button_expired(words))
 
 
 class ButtonRouter:
@@ -75,42 +77,45 @@ class ButtonRouter:
             return
         with context.services.presses.claim(press_key(query)) as first:
             if first:
-                await self._route_press(query, context)
+                await self._route_press(query, context, await words_for(update, context))
             else:
                 await query.answer()
 
-    async def _route_press(self, query: CallbackQuery, context: BotContext) -> None:
+    async def _route_press(self, query: CallbackQuery, context: BotContext, words: Words) -> None:
         callback = context.services.callbacks.decode(query.data)
         message = query.message
         if callback is None or not isinstance(message, Message):
-            await expired(query)
+            await expired(query, words)
             return
-        if callback.personal and not await _pressed_by_owner(query, message, callback):
+        if callback.personal and not await _pressed_by_owner(query, message, callback, words):
             return
         vin_route = self._vin_routes.get(callback.action)
         if vin_route is not None:
             vin = callback.parts[0] if callback.parts else ""
             if not analyse(vin).valid:
-                await expired(query)
+                await expired(query, words)
                 return
             await vin_route(query, context, message, callback, vin)
             return
         route = self._routes.get(callback.action)
         if route is None:
-            await expired(query)
+            await expired(query, words)
             return
         await route(query, context, callback)
 
 
-async def _pressed_by_owner(query: CallbackQuery, message: Message, callback: Callback) -> bool:
+async def _pressed_by_owner(
+    query: CallbackQuery, message: Message, callback: Callback, words: Words
+) -> bool:
     """Whether the presser may use a personal button; refuses with an alert when not.
 
     A personal button made before owners were recorded is trusted only in a private chat,
-    where the presser is the only person who could have asked for it.
+    where the presser is the only person who could have asked for it. The alerts are the
+    account and title-check formatters' English, looked up in the presser's catalog.
     """
     owner = callback.owner
     if owner is None and not is_private(message):
-        await query.answer(account.PERSONAL_BUTTON_EXPIRED, show_alert=True)
+        await query.answer(words.t(account.PERSONAL_BUTTON_EXPIRED), show_alert=True)
         return False
     if owner is not None and owner != presser_of(query).key:
         alert = (
@@ -118,6 +123,6 @@ async def _pressed_by_owner(query: CallbackQuery, message: Message, callback: Ca
             if callback.action is CallbackAction.TITLE_CONFIRM
             else account.NOT_YOUR_BUTTON
         )
-        await query.answer(alert, show_alert=True)
+        await query.answer(words.t(alert), show_alert=True)
         return False
     return True

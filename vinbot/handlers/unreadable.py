@@ -8,7 +8,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler
 
-from vinbot.formatters.recovery import UPDATE_NOT_PROCESSED
+from vinbot.formatters.recovery import apology_for
+from vinbot.i18n import words_in
 from vinbot.logs import get_logger
 from vinbot.unreadable_updates import Unreadable, marker_of
 
@@ -33,11 +34,11 @@ async def _answer_unreadable(update: Update, context: BotContext) -> None:
     unreadable = marker_of(update)
     if unreadable is None:  # pragma: no cover - the handler matched only placeholders
         return
-    if unreadable.chat_id is not None:
+    # Nothing of the update is kept (not even its sender's language), so the apology is English.
+    apology = apology_for(words_in("en"), "message")
+    if unreadable.chat_id is not None and apology is not None:
         try:
-            await context.bot.send_message(
-                unreadable.chat_id, UPDATE_NOT_PROCESSED, parse_mode=None
-            )
+            await context.bot.send_message(unreadable.chat_id, apology, parse_mode=None)
         except TelegramError as exc:
             log.info("unreadable_apology_not_sent", error_type=type(exc).__name__)
     await context.services.admin_alerts.update_unreadable(update.update_id, unreadable.kind)

@@ -21,10 +21,11 @@ class ConfigError(VinbotError):
 
 
 class InvalidVin(VinbotError):
-    """The text is not a decodable 17-character VIN; `analysis` says why."""
+    """The text is not a decodable 17-character VIN; `analysis` says why (its reason codes;
+    `formatters/vin_words.py` words them, str() is only for logs)."""
 
     def __init__(self, analysis: VinAnalysis) -> None:
-        super().__init__("; ".join(analysis.errors) or "invalid VIN")
+        super().__init__("invalid VIN: " + (", ".join(e.code for e in analysis.errors) or "?"))
         self.analysis = analysis
 
 

@@ -7,11 +7,33 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import datetime
 
+    from vinbot.models.records import QuotaReason
     from vinbot.models.vin import VinAnalysis
 
 type Source = Literal["carsxe", "nhtsa", "offline"]
 SOURCES: tuple[Source, ...] = ("carsxe", "nhtsa", "offline")
+
+# What a reader should know about how a decode came (the formatters word each one):
+# - "late": `providers` did not answer in time, `answered` gave this decode instead;
+# - "failed": `providers` did not answer just now, `answered` gave this decode instead;
+# - "no_data": no decoding service has data for this VIN (the offline decode is all there is);
+# - "us_market": NHTSA's data covers vehicles sold in the US;
+# - "quota": the user's (`quota` "user_daily") or the bot's ("bot_monthly") budget for paid
+#   answers is spent until `resets_at`, so this is the free answer.
+type NoteCode = Literal["late", "failed", "no_data", "us_market", "quota"]
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeNote:
+    """One note about how a decode came, as a code with its parameters, never a sentence."""
+
+    code: NoteCode
+    providers: tuple[Source, ...] = ()
+    answered: Source | None = None
+    quota: QuotaReason | None = None
+    resets_at: datetime | None = None
 
 
 class Attr:
@@ -70,9 +92,15 @@ class DecodeResult:
     analysis: VinAnalysis
     spec: VehicleSpec
     cached: bool = False
-    notes: tuple[str, ...] = ()  # e.g. "CarsXE did not answer; this is NHTSA's decode"
+    notes: tuple[DecodeNote, ...] = ()  # e.g. CarsXE did not answer, this is NHTSA's decode
     unavailable: tuple[Source, ...] = ()  # providers that failed (not "no data") on the way here
     paid_call_made: bool = False  # True only for the caller whose request made a paid call
+
+    @property
+    def offline_only(self) -> bool:
+        """Whether no provider has this car at all (not an outage): the VIN's own structure is
+        all there is, so full specs or a market value cannot add anything."""
+        return self.spec.source == "offline" and not self.unavailable
 
     @property
     def source(self) -> Source:

@@ -85,10 +85,47 @@ _ATTEMPT_MIN_SWITCHES: Final = 3
 #   only hold if it is.
 type YearBasis = Literal["north_american", "maker_scheme", "not_in_vin", "unconfirmed"]
 
-SHORT_IDENTIFIER_NOTE: Final = (
-    "Vehicles built before 1981 and some motorcycles carry shorter serial numbers, "
-    "which are not modern VINs and cannot be decoded here."
-)
+# What can be wrong with a VIN (the formatters word each one, `formatters/vin_words.py`):
+# - "length": not 17 characters (`length` holds how many);
+# - "confusable_letters": I, O or Q (`found` lists them with their positions);
+# - "foreign_characters": anything else outside the VIN alphabet (`found`);
+# - "check_digit": position 9 does not match (`expected`, `actual`), an error for a North
+#   American VIN; "check_digit_outside_na": the same, a warning for a VIN from elsewhere (many
+#   of those fail the check legitimately);
+# - "short_identifier": a warning that shorter serial numbers predate modern VINs;
+# - "year_code": position 10 should give the model year but `actual` is no year code;
+# - "future_year": positions 7 and 10 give a model `year` that has not begun.
+type VinProblemCode = Literal[
+    "length",
+    "confusable_letters",
+    "foreign_characters",
+    "check_digit",
+    "check_digit_outside_na",
+    "short_identifier",
+    "year_code",
+    "future_year",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One character at its 1-based position in the VIN."""
+
+    char: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class VinProblem:
+    """Why a VIN is invalid or doubtful, as a code with its parameters, never a sentence."""
+
+    code: VinProblemCode
+    length: int | None = None
+    found: tuple[Found, ...] = ()  # the first few offending characters
+    more: int = 0  # how many more offending characters there are beyond `found`
+    expected: str | None = None
+    actual: str | None = None
+    year: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +134,8 @@ class VinAnalysis:
 
     vin: str  # normalised (spaces and dashes removed, upper case)
     valid: bool  # safe to send to a provider
-    errors: tuple[str, ...] = ()  # precise, user-facing reasons it is not valid
-    warnings: tuple[str, ...] = ()  # decodable, but something is off (e.g. check digit, non-NA)
+    errors: tuple[VinProblem, ...] = ()  # precise reasons it is not valid
+    warnings: tuple[VinProblem, ...] = ()  # decodable, but something is off (e.g. check digit)
     check_digit_valid: bool | None = None  # None when the format itself is invalid
     expected_check_digit: str | None = None
     suggestion: str | None = None  # a corrected VIN to offer (I->1, O/Q->0), never applied silently
@@ -150,17 +187,11 @@ def analyse(raw: str, *, today: date | None = None) -> VinAnalysis:
     north_american = is_north_american(wmi)
     expected = check_digit(vin)
     found = vin[CHECK_DIGIT_INDEX]
-    if found != expected and north_american:
-        errors.append(
-            f"The check digit at position 9 does not match (expected {expected}, found {found}), "
-            "so a character is very likely mistyped."
-        )
-    elif found != expected:
-        warnings.append(
-            f"The check digit at position 9 does not match (expected {expected}, found {found}). "
-            "Many VINs of vehicles built for markets outside North America fail this check "
-            "legitimately, so the VIN may still be right."
-        )
+    if found != expected:
+        if north_american:
+            errors.append(VinProblem("check_digit", expected=expected, actual=found))
+        else:
+            warnings.append(VinProblem("check_digit_outside_na", expected=expected, actual=found))
     assignment = assignment_for(vin)
     heavy = bool(assignment and assignment.heavy_vehicles_only)
     # A model year may be sold from the calendar year before it, never earlier.
@@ -211,29 +242,23 @@ def find_vin_attempts(text: str) -> list[str]:
     return list(dict.fromkeys(attempts))
 
 
-def _format_problems(vin: str) -> tuple[list[str], list[str]]:
-    errors: list[str] = []
-    warnings: list[str] = []
+def _format_problems(vin: str) -> tuple[list[VinProblem], list[VinProblem]]:
+    errors: list[VinProblem] = []
+    warnings: list[VinProblem] = []
     if len(vin) != VIN_LENGTH:
-        errors.append(f"A VIN has 17 characters; this has {len(vin) or 'none'}.")
+        errors.append(VinProblem("length", length=len(vin)))
         if 0 < len(vin) < VIN_LENGTH:
-            warnings.append(SHORT_IDENTIFIER_NOTE)
+            warnings.append(VinProblem("short_identifier"))
     confusable = [(index, char) for index, char in enumerate(vin) if char in CONFUSABLE_LETTERS]
     if confusable:
-        errors.append(
-            "A VIN never contains the letters I, O or Q, which are too easily read as 1 and 0; "
-            f"this has {_list_positions(confusable)}."
-        )
+        errors.append(_found("confusable_letters", confusable))
     foreign = [
         (index, char)
         for index, char in enumerate(vin)
         if char not in VIN_ALPHABET and char not in CONFUSABLE_LETTERS
     ]
     if foreign:
-        errors.append(
-            "A VIN uses only digits and the letters A to Z except I, O and Q; "
-            f"this has {_list_positions(foreign, quoted=True)}."
-        )
+        errors.append(_found("foreign_characters", foreign))
     return errors, warnings
 
 
@@ -242,19 +267,9 @@ def _suggestion(vin: str) -> str | None:
     return corrected if corrected != vin and is_well_formed(corrected) else None
 
 
-def _list_positions(found: Sequence[tuple[int, str]], *, quoted: bool = False) -> str:
-    described = [f"{_shown(char, quoted=quoted)} at position {index + 1}" for index, char in found]
-    if len(described) > _MAX_LISTED:
-        described = [*described[:_MAX_LISTED], f"{len(found) - _MAX_LISTED} more"]
-    if len(described) == 1:
-        return described[0]
-    return f"{', '.join(described[:-1])} and {described[-1]}"
-
-
-def _shown(char: str, *, quoted: bool) -> str:
-    if not char.isprintable() or char.isspace():
-        return f"U+{ord(char):04X}"
-    return f"'{char}'" if quoted else char
+def _found(code: VinProblemCode, found: Sequence[tuple[int, str]]) -> VinProblem:
+    listed = tuple(Found(char, index + 1) for index, char in found[:_MAX_LISTED])
+    return VinProblem(code, found=listed, more=max(0, len(found) - _MAX_LISTED))
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +278,7 @@ class _YearReading:
 
     basis: YearBasis
     years: tuple[int, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[VinProblem, ...] = ()
     scheme: str | None = None
 
 
@@ -303,15 +318,12 @@ def _north_american_years(
     if cycle_offset < 0:
         return _YearReading(
             basis="north_american",
-            warnings=(f"Position 10 should give the model year, but {code} is not a year code.",),
+            warnings=(VinProblem("year_code", actual=code),),
         )
     cycle = 0 if vin[YEAR_RULE_INDEX].isdigit() else 1
     year = FIRST_MODEL_YEAR + cycle_offset + cycle * MODEL_YEAR_CYCLE
     if year > latest_year:
-        future = (
-            f"Positions 7 and 10 give model year {year}, which has not begun yet, "
-            "so a character is probably mistyped."
-        )
+        future = VinProblem("future_year", year=year)
         return _YearReading(basis="north_american", warnings=(future,))
     return _YearReading(basis="north_american", years=(year,))
 

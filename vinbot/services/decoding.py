@@ -19,7 +19,7 @@ from vinbot.models.errors import (
     ProviderUnavailable,
     VinNotFound,
 )
-from vinbot.models.vehicle import DecodeResult, Source, VehicleSpec
+from vinbot.models.vehicle import DecodeNote, DecodeResult, NoteCode, Source, VehicleSpec
 from vinbot.models.vin import analyse
 from vinbot.services.spec_codec import dump_spec, load_spec
 
@@ -35,12 +35,6 @@ log = get_logger(__name__)
 # Kept back from the decode deadline for the offline decode and the reply, at most 1 s.
 ANSWER_RESERVE_SHARE = 0.1
 MAX_ANSWER_RESERVE_SECONDS = 1.0
-
-PROVIDER_LABELS: dict[Source, str] = {
-    "carsxe": "CarsXE",
-    "nhtsa": "NHTSA",
-    "offline": "the offline decoder",
-}
 
 
 class DecodeObserver(Protocol):
@@ -322,37 +316,19 @@ def _maybe_billed(exc: Exception) -> bool:
     return isinstance(exc, ProviderUnavailable) and exc.paid_call_made
 
 
-def _notes(flight: _Flight) -> tuple[str, ...]:
-    notes: list[str] = []
+def _notes(flight: _Flight) -> tuple[DecodeNote, ...]:
+    notes: list[DecodeNote] = []
     source = flight.spec.source
-    if flight.unavailable and flight.out_of_time:
-        late = " and ".join(PROVIDER_LABELS[p] for p in flight.unavailable)
-        if source == "offline":
-            notes.append(
-                f"{late} did not answer in time, so this is only what the VIN itself says. "
-                "Ask again in a few minutes for the full decode."
-            )
-        else:
-            notes.append(
-                f"{late} did not answer in time; this is {PROVIDER_LABELS[source]}'s decode."
-            )
-    elif flight.unavailable:
-        failed = " and ".join(PROVIDER_LABELS[p] for p in flight.unavailable)
-        if source == "offline":
-            notes.append(
-                f"{failed} did not answer just now, so this is only what the VIN itself says."
-            )
-        else:
-            notes.append(
-                f"{failed} did not answer just now; this is {PROVIDER_LABELS[source]}'s decode."
-            )
+    if flight.unavailable:
+        code: NoteCode = "late" if flight.out_of_time else "failed"
+        notes.append(DecodeNote(code, providers=tuple(flight.unavailable), answered=source))
     elif source == "offline":
-        notes.append("No decoding service has data for this VIN; this is what the VIN itself says.")
+        notes.append(DecodeNote("no_data"))
     if source == "nhtsa":
-        notes.append("NHTSA data covers vehicles sold in the US.")
+        notes.append(DecodeNote("us_market"))
     return tuple(notes)
 
 
-def with_note(result: DecodeResult, note: str) -> DecodeResult:
+def with_note(result: DecodeResult, note: DecodeNote) -> DecodeResult:
     """The same result with one more note for the reader."""
     return replace(result, notes=(*result.notes, note))

@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from vinbot.models.vehicle import DecodeNote
 from vinbot.services.decoding import with_note
-from vinbot.services.paid_calls import quota_note
 
 if TYPE_CHECKING:
     from vinbot.models.records import LookupRecord, QuotaDecision, Units
@@ -69,15 +69,18 @@ class LookupService:
         """The user's latest lookups, newest first."""
         return await self._history.recent(user_id, limit)
 
-    async def units_for(self, user_id: int) -> Units:
-        """The units a user prefers for economy, dimensions and weights."""
+    async def units_for(self, user_id: int, language_code: str | None = None) -> Units:  # noqa: ARG002
+        """The units a user prefers for economy, dimensions and weights (`language_code`,
+        Telegram's, is for the default from the locale until they pick)."""
         return (await self._user_settings.get(user_id)).units
 
     async def _decode(self, raw_vin: str, *, user_id: int, is_admin: bool) -> DecodeResult:
         permit = _UserPermit(self._gate, user_id, is_admin=is_admin)
         result = await self._decoder.decode(raw_vin, allow_paid=permit)
         if permit.refusal is not None and result.source != "carsxe":
-            result = with_note(result, quota_note(permit.refusal))
+            refusal = permit.refusal
+            note = DecodeNote("quota", quota=refusal.reason, resets_at=refusal.resets_at)
+            result = with_note(result, note)
         return result
 
     async def is_cached(self, vin: str) -> bool:
