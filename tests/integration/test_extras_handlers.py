@@ -16,8 +16,9 @@ from tests.fakes.beyond import nhtsa_report, recall
 from tests.fakes.providers import FakeProvider
 from tests.fakes.telegram.html import parse_html
 from tests.integration.bot_harness import BotHarness, running_bot
-from vinbot.formatters import extras as plate_texts
 from vinbot.formatters import messages
+from vinbot.formatters.plate import plate_region_rejected
+from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import PlateRegionRejected, ProviderUnavailable, RecallsUnavailable
 from vinbot.models.ocr import OcrCandidate, OcrResult
@@ -314,7 +315,7 @@ async def test_a_plate_region_carsxe_does_not_cover_is_explained(bot: BotHarness
 
     await bot.send("/plate ABC123 B DE")
 
-    assert bot.replies()[-1] == plate_texts.PLATE_REGION_REJECTED
+    assert bot.replies()[-1] == plate_region_rejected(words_in("en"))
 
 
 async def test_a_reply_telegram_refuses_is_followed_by_a_plain_apology(bot: BotHarness) -> None:
