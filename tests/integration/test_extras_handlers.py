@@ -112,6 +112,24 @@ async def test_recalls_button_shows_count_danger_first_and_honest_note(bot: BotH
     assert "vehicles sold in the US" in text
 
 
+async def test_recalls_answer_in_the_askers_language_with_the_source_once(
+    bot: BotHarness,
+) -> None:
+    """A Russian user's /recalls shows Russian dates, and the source and coverage only once."""
+    bot.extras.vin_recalls.error = ProviderUnavailable("carsxe", "502")
+    bot.extras.model_recalls.reports[("Honda", "Accord", 2003)] = nhtsa_report(
+        "Honda", "Accord", 2003, recall("20V100000", date=dt.date(2020, 1, 2))
+    )
+    russian = {"id": USER, "is_bot": False, "first_name": "Ivan", "language_code": "ru"}
+    await bot.send(f"/recalls {HONDA}", **{"from": russian})
+    text = bot.replies()[-1]
+    assert words_in("ru").date(dt.date(2020, 1, 2)) in text
+    assert "Jan 2, 2020" not in text
+    assert text.count("NHTSA") == 1  # the source line (names stay as they are in any language)
+    assert text.count("CarsXE") == 1  # why the answer is not by VIN
+    parse_html(text)
+
+
 async def test_recalls_page_through_long_lists(bot: BotHarness) -> None:
     """Seven campaigns are paged three at a time with a Next button that edits in place."""
     many = [recall(f"2{i}V00{i}000", component=f"PART {i}") for i in range(7)]
