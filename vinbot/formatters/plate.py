@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from vinbot.formatters.html import esc
 from vinbot.formatters.paid_refusal import quota_refusal
@@ -14,32 +14,19 @@ from vinbot.models.errors import (
     PlateRegionRejected,
     RegionProblem,
 )
-from vinbot.models.plate import DEFAULT_COUNTRY
 from vinbot.services.extras import PaidFeatureRefused
 
 if TYPE_CHECKING:
     from vinbot.i18n import Words
     from vinbot.models.plate import PlateResult
 
-# A state or province to show in an example command, per country whose plates need one.
-EXAMPLE_STATES: Final = {"US": "CA", "CA": "ON", "AU": "NSW"}
-
-
-def plate_example(country: str) -> str:
-    """A /plate command for a country whose plates need a state: "/plate ABC1234 ON CA"."""
-    suffix = "" if country == DEFAULT_COUNTRY else f" {country}"
-    return f"/plate ABC1234 {EXAMPLE_STATES.get(country, 'CA')}{suffix}"
-
 
 def plate_usage(words: Words) -> str:
     """How /plate is used."""
-    # Translators: the command and its arguments; PLATE, STATE and COUNTRY may be translated.
-    usage = words.t("/plate PLATE STATE [COUNTRY]")
+    # Commands stay in the message ids: a placeholder would be isolated in Arabic.
     return words.t(
-        "Use <code>{usage}</code>, e.g. <code>{example}</code> (country defaults to US; Canada "
-        "and Australia need a province or state too).",
-        usage=usage,
-        example="/plate 7ABC123 CA",
+        "Use <code>/plate PLATE STATE [COUNTRY]</code>, e.g. <code>/plate 7ABC123 CA</code> "
+        "(country defaults to US; Canada and Australia need a province or state too)."
     )
 
 
@@ -68,9 +55,7 @@ def plate_unavailable(words: Words) -> str:
 def plate_problem(words: Words, error: InvalidPlate) -> str:
     """Why the plate as typed cannot be looked up."""
     if error.problem is PlateProblem.EMPTY:
-        return words.t(
-            "Send the plate as letters and digits, like {example}.", example="/plate ABC1234 CA"
-        )
+        return words.t("Send the plate as letters and digits, like /plate ABC1234 CA.")
     if error.problem is PlateProblem.TOO_LONG:
         # Translators: {count} is the most a plate can have; {length} is how many were typed.
         return words.nt(
@@ -83,18 +68,17 @@ def plate_problem(words: Words, error: InvalidPlate) -> str:
 
 
 def _state_missing(words: Words, country: str) -> str:
-    example = plate_example(country)
     if country == "CA":
         return words.t(
-            "A Canadian plate lookup needs the province or territory code, like {example}.",
-            example=example,
+            "A Canadian plate lookup needs the province or territory code, like "
+            "/plate ABC1234 ON CA."
         )
     if country == "AU":
         return words.t(
-            "An Australian plate lookup needs the state or territory code, like {example}.",
-            example=example,
+            "An Australian plate lookup needs the state or territory code, like "
+            "/plate ABC1234 NSW AU."
         )
-    return words.t("A US plate lookup needs the state code, like {example}.", example=example)
+    return words.t("A US plate lookup needs the state code, like /plate ABC1234 CA.")
 
 
 def _state_unknown(words: Words, country: str, state: str) -> str:
