@@ -34,10 +34,11 @@ from vinbot.models.errors import (
     VinNotFound,
 )
 from vinbot.models.ocr import Candidates, Decided
+from vinbot.models.recalls import RecallNote
 from vinbot.services.decoding import DecodeService
 from vinbot.services.ocr import VinOcrService
 from vinbot.services.plate import PlateService
-from vinbot.services.recalls import CARSXE_FAILED_NOTE, RecallsService
+from vinbot.services.recalls import RecallsService
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -246,7 +247,7 @@ async def test_recalls_service_end_to_end(
 
     assert (by_vin.report.source, by_vin.paid_call_made) == ("carsxe", True)
     assert (fallback.report.source, fallback.paid_call_made) == ("nhtsa", False)
-    assert fallback.notes[0] == CARSXE_FAILED_NOTE
+    assert fallback.notes[0] is RecallNote.CARSXE_FAILED
     assert fallback.report.count == 3
     assert nhtsa.calls[-1].params == {"make": "Honda", "model": "Accord", "modelYear": "2003"}
     assert carsxe.count("/v1/recalls") == 1 + 3

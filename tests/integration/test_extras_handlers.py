@@ -16,8 +16,8 @@ from tests.fakes.beyond import nhtsa_report, recall
 from tests.fakes.providers import FakeProvider
 from tests.fakes.telegram.html import parse_html
 from tests.integration.bot_harness import BotHarness, running_bot
-from vinbot.formatters import extras as plate_texts
 from vinbot.formatters import messages
+from vinbot.formatters.plate import plate_region_rejected
 from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import PlateRegionRejected, ProviderUnavailable, RecallsUnavailable
@@ -110,6 +110,24 @@ async def test_recalls_button_shows_count_danger_first_and_honest_note(bot: BotH
     assert text.index("AIR &lt;BAGS&gt;") < text.index("SEATS")
     assert "DO NOT DRIVE" in text
     assert "vehicles sold in the US" in text
+
+
+async def test_recalls_answer_in_the_askers_language_with_the_source_once(
+    bot: BotHarness,
+) -> None:
+    """A Russian user's /recalls shows Russian dates, and the source and coverage only once."""
+    bot.extras.vin_recalls.error = ProviderUnavailable("carsxe", "502")
+    bot.extras.model_recalls.reports[("Honda", "Accord", 2003)] = nhtsa_report(
+        "Honda", "Accord", 2003, recall("20V100000", date=dt.date(2020, 1, 2))
+    )
+    russian = {"id": USER, "is_bot": False, "first_name": "Ivan", "language_code": "ru"}
+    await bot.send(f"/recalls {HONDA}", **{"from": russian})
+    text = bot.replies()[-1]
+    assert words_in("ru").date(dt.date(2020, 1, 2)) in text
+    assert "Jan 2, 2020" not in text
+    assert text.count("NHTSA") == 1  # the source line (names stay as they are in any language)
+    assert text.count("CarsXE") == 1  # why the answer is not by VIN
+    parse_html(text)
 
 
 async def test_recalls_page_through_long_lists(bot: BotHarness) -> None:
@@ -315,7 +333,7 @@ async def test_a_plate_region_carsxe_does_not_cover_is_explained(bot: BotHarness
 
     await bot.send("/plate ABC123 B DE")
 
-    assert bot.replies()[-1] == plate_texts.PLATE_REGION_REJECTED
+    assert bot.replies()[-1] == plate_region_rejected(words_in("en"))
 
 
 async def test_a_reply_telegram_refuses_is_followed_by_a_plain_apology(bot: BotHarness) -> None:

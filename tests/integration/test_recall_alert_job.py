@@ -16,6 +16,7 @@ from tests.integration.bot_harness import BotHarness, build_harness, harness_set
 from vinbot.formatters.recall_alerts import render_recall_alert
 from vinbot.handlers.context import BotContext
 from vinbot.handlers.recall_alerts import RECALL_ALERT_JOB, check_recalls
+from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import ProviderUnavailable
 from vinbot.models.recalls import Recall
@@ -115,7 +116,7 @@ async def test_a_new_campaign_reaches_the_owner_with_a_see_recalls_button(
     assert sent["parse_mode"] == "HTML"
     assert "New recall for your Blue &lt;car&gt;" in sent["text"]
     assert "24V100000" in sent["text"]
-    assert "2024-05-01" in sent["text"]
+    assert "May 1, 2024" in sent["text"]
     assert "DO NOT DRIVE" in sent["text"]
     assert "20V001000" not in sent["text"]
     markup = sent["reply_markup"]
@@ -177,8 +178,28 @@ def test_the_alert_text_escapes_everything_and_falls_back_to_the_vehicle() -> No
         make="Honda",
         model="Accord",
     )
-    text = render_recall_alert(alert)
+    text = render_recall_alert(words_in("en"), alert)
     assert "New recall for your 2003 Honda Accord" in text
     assert "FUEL &lt;SYSTEM&gt;" in text
     assert "Leak &amp; &lt;b&gt;fire&lt;/b&gt; risk" in text
     assert "Park outside" in text
+
+
+async def test_each_owner_gets_the_alert_in_their_own_language(bot: BotHarness) -> None:
+    """Two owners of one car get the alert in their own Telegram languages (dates show it)."""
+    await bot.services.garage.add(USER, HONDA)
+    await bot.services.garage.add(OTHER_USER, HONDA)
+    await bot.services.user_settings.touch_user(USER, "ru")
+    await bot.services.user_settings.touch_user(OTHER_USER, "en-US")
+    await seed_yesterdays_check(bot)
+    bot.extras.model_recalls.reports[ACCORD] = nhtsa_report(
+        *ACCORD, recall("24V100000", date=dt.date(2024, 5, 1))
+    )
+
+    await check_recalls(BotContext(bot.application))
+
+    texts = {int(sent["chat_id"]): sent["text"] for sent in bot.request.sent()}
+    assert texts.keys() == {USER, OTHER_USER}
+    assert words_in("ru").date(dt.date(2024, 5, 1)) in texts[USER]
+    assert "May 1, 2024" not in texts[USER]
+    assert "May 1, 2024" in texts[OTHER_USER]

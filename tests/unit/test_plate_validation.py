@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vinbot.models.errors import InvalidPlate, InvalidRegion
+from vinbot.formatters.plate import plate_problem, region_problem
+from vinbot.i18n import words_in
+from vinbot.models.errors import InvalidPlate, InvalidRegion, PlateProblem, RegionProblem
 from vinbot.models.plate import (
     AU_STATES,
     CA_PROVINCES,
@@ -33,21 +35,24 @@ def test_plates_are_compacted(plate: str, compact: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("plate", "hint"),
+    ("plate", "problem", "hint"),
     [
-        ("", "letters and digits"),
-        (" - ", "letters and digits"),
-        ("AB#12", "only the letters"),
-        ("ÄBC123", "only the letters"),
-        ("AB\U0001f697", "only the letters"),
-        ("\uff11\uff12\uff13", "only the letters"),
-        ("ABCDEFGHIJK", "at most 10"),
+        ("", PlateProblem.EMPTY, "letters and digits"),
+        (" - ", PlateProblem.EMPTY, "letters and digits"),
+        ("AB#12", PlateProblem.CHARACTERS, "only the letters"),
+        ("ÄBC123", PlateProblem.CHARACTERS, "only the letters"),
+        ("AB\U0001f697", PlateProblem.CHARACTERS, "only the letters"),
+        ("\uff11\uff12\uff13", PlateProblem.CHARACTERS, "only the letters"),
+        ("ABCDEFGHIJK", PlateProblem.TOO_LONG, "at most 10 letters and digits; this has 11"),
     ],
 )
-def test_bad_plates_say_why(plate: str, hint: str) -> None:
+def test_bad_plates_say_why(plate: str, problem: PlateProblem, hint: str) -> None:
     """Empty plates, symbols, non-ASCII characters and over-long plates raise InvalidPlate."""
-    with pytest.raises(InvalidPlate, match=hint):
+    with pytest.raises(InvalidPlate) as caught:
         validate_plate(plate)
+
+    assert caught.value.problem is problem
+    assert hint in plate_problem(words_in("en"), caught.value)
 
 
 @given(st.text(max_size=20))
@@ -84,25 +89,29 @@ def test_valid_regions(
 
 
 @pytest.mark.parametrize(
-    ("country", "state", "hint"),
+    ("country", "state", "problem", "hint"),
     [
-        ("US", None, "needs the state code, like /plate ABC1234 CA"),
-        ("US", "XX", "XX is not a US state code"),
-        ("US", "ON", "ON is not a US state code"),
-        ("CA", None, "/plate ABC1234 ON CA"),
-        ("CA", "NY", "not a CA province"),
-        ("AU", "QL", "not a AU state"),
-        ("USA", "CA", "two-letter code"),
-        ("1X", None, "two-letter code"),
-        ("GB", "L-ON", "short code"),
+        ("US", None, RegionProblem.STATE_MISSING, "needs the state code, like /plate ABC1234 CA"),
+        ("US", "XX", RegionProblem.STATE_UNKNOWN, "XX is not a US state code"),
+        ("US", "ON", RegionProblem.STATE_UNKNOWN, "ON is not a US state code"),
+        ("CA", None, RegionProblem.STATE_MISSING, "/plate ABC1234 ON CA"),
+        ("CA", "NY", RegionProblem.STATE_UNKNOWN, "not a Canadian province"),
+        ("AU", "QL", RegionProblem.STATE_UNKNOWN, "not an Australian state"),
+        ("USA", "CA", RegionProblem.COUNTRY_FORMAT, "two-letter code"),
+        ("1X", None, RegionProblem.COUNTRY_FORMAT, "two-letter code"),
+        ("GB", "L-ON", RegionProblem.REGION_FORMAT, "short code"),
     ],
 )
-def test_invalid_regions_say_why(country: str, state: str | None, hint: str) -> None:
+def test_invalid_regions_say_why(
+    country: str, state: str | None, problem: RegionProblem, hint: str
+) -> None:
     """Unknown or missing state codes, and malformed country codes, raise InvalidRegion."""
-    with pytest.raises(InvalidRegion, match=hint) as caught:
+    with pytest.raises(InvalidRegion) as caught:
         validate_state(country, state)
 
     assert caught.value.country == country.upper()
+    assert caught.value.problem is problem
+    assert hint in region_problem(words_in("en"), caught.value)
 
 
 def test_tables_are_complete() -> None:

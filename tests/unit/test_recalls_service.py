@@ -29,14 +29,11 @@ from vinbot.models.errors import (
     RecallsUnavailable,
     VinNotFound,
 )
-from vinbot.models.recalls import Recall, RecallReport
+from vinbot.models.recalls import Recall, RecallNote, RecallReport
 from vinbot.models.vehicle import VehicleSpec
 from vinbot.services.decoding import DecodeService
 from vinbot.services.recalls import (
-    CARSXE_FAILED_NOTE,
-    CARSXE_NO_DATA_NOTE,
     NO_RECALLS_TTL,
-    US_COVERAGE_NOTE,
     RecallsService,
     dump_report,
     load_report,
@@ -82,7 +79,7 @@ async def test_paid_lookup_asks_carsxe_by_vin_and_caches_it(world: World) -> Non
     assert world.carsxe.calls == [HONDA_VIN]
     assert world.nhtsa.calls == []
     assert world.cache.ttls[VIN_KEY] == keys.RECALLS_TTL
-    assert US_COVERAGE_NOTE in first.notes
+    assert RecallNote.US_COVERAGE in first.notes
 
 
 async def test_free_lookup_asks_nhtsa_with_the_decoded_model(world: World) -> None:
@@ -96,8 +93,8 @@ async def test_free_lookup_asks_nhtsa_with_the_decoded_model(world: World) -> No
     assert world.nhtsa.calls == [("Honda", "Accord", 2003)]
     assert world.vpic.calls == [HONDA_VIN]
     assert world.cache.ttls[MODEL_KEY] == keys.RECALLS_TTL
-    assert any("every 2003 Honda Accord, not for this exact car" in n for n in outcome.notes)
-    assert US_COVERAGE_NOTE in outcome.notes
+    assert RecallNote.MODEL_WIDE in outcome.notes
+    assert RecallNote.US_COVERAGE in outcome.notes
 
 
 async def test_without_a_carsxe_key_nhtsa_answers(world: World) -> None:
@@ -148,7 +145,7 @@ async def test_carsxe_failure_falls_back_to_nhtsa_with_a_note(
 
     assert outcome.report.source == "nhtsa"
     assert outcome.unavailable == ("carsxe",)
-    assert outcome.notes[0] == CARSXE_FAILED_NOTE
+    assert outcome.notes[0] is RecallNote.CARSXE_FAILED
     assert outcome.paid_call_made is False
     assert VIN_KEY not in world.cache.data
 
@@ -162,8 +159,8 @@ async def test_carsxe_no_data_falls_back_and_is_remembered(world: World) -> None
 
     assert first.report.source == second.report.source == "nhtsa"
     assert (first.paid_call_made, second.paid_call_made) == (True, False)
-    assert CARSXE_NO_DATA_NOTE in first.notes
-    assert CARSXE_NO_DATA_NOTE in second.notes
+    assert RecallNote.CARSXE_NO_DATA in first.notes
+    assert RecallNote.CARSXE_NO_DATA in second.notes
     assert world.carsxe.calls == [HONDA_VIN]
     no_data_key = keys.not_found_key("carsxe-recalls", HONDA_VIN)
     assert world.cache.ttls[no_data_key] == keys.NOT_FOUND_TTL
@@ -211,15 +208,13 @@ async def test_a_paid_no_data_answer_is_counted_even_when_nhtsa_fails(world: Wor
 
 
 async def test_no_recalls_never_reads_as_safe(world: World) -> None:
-    """An empty answer says no campaign is on record, that it is not a safety check, briefly."""
+    """An empty answer notes that no campaign is on record (worded as not a safety check)."""
     world.nhtsa.reports[("Honda", "Accord", 2003)] = nhtsa_report("Honda", "Accord", 2003)
 
     outcome = await world.service.recalls(HONDA_VIN, allow_paid=False)
 
     assert outcome.report.count == 0
-    text = " ".join(outcome.notes)
-    assert "NHTSA lists no recall campaign for this model" in text
-    assert "does not mean the car is safe" in text
+    assert RecallNote.NONE_LISTED in outcome.notes
     assert world.cache.ttls[MODEL_KEY] == NO_RECALLS_TTL < keys.RECALLS_TTL
 
 
@@ -422,4 +417,4 @@ async def test_a_hanging_carsxe_leaves_nhtsa_time_to_answer() -> None:
 
     assert outcome.report.source == "nhtsa"
     assert outcome.unavailable == ("carsxe",)
-    assert outcome.notes[0] == CARSXE_FAILED_NOTE
+    assert outcome.notes[0] is RecallNote.CARSXE_FAILED

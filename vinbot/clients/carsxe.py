@@ -15,6 +15,7 @@ from vinbot.i18n import N_
 from vinbot.logs import get_logger
 from vinbot.models.errors import (
     BadProviderResponse,
+    ImageProblem,
     ImageRejected,
     MarketValueNotFound,
     ObdCodeNotFound,
@@ -226,7 +227,7 @@ class CarsXEClient:
         user can simply send the photo again.
         """
         if not image:
-            raise ImageRejected("That image is empty; please send a photo of the VIN.")
+            raise ImageRejected(ImageProblem.EMPTY)
         payload = {"image_url": base64.b64encode(image).decode("ascii")}
         try:
             return await self._post_json(

@@ -6,74 +6,89 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from vinbot.formatters.account import vehicle_title
 from vinbot.formatters.html import clip, esc, fit
+from vinbot.formatters.recalls import campaign_meta
 from vinbot.models.callback import CallbackAction
 
 if TYPE_CHECKING:
+    from vinbot.i18n import Words
     from vinbot.models.callback import CallbackCodec
     from vinbot.models.recalls import Recall
     from vinbot.services.recall_alerts import RecallAlert
 
 SUMMARY_LIMIT = 400
-UNKNOWN_VEHICLE = "Unknown vehicle"
+CAR_LIMIT = 60
+HEADING_LIMIT = 120
 
 
-def _car(alert: RecallAlert) -> str:
+def _car(alert: RecallAlert) -> str | None:
+    """The nickname, else the year, make and model; None when nothing is known."""
     if alert.nickname:
         return alert.nickname
-    title = vehicle_title(alert.year, alert.make, alert.model)
-    return "car" if title == UNKNOWN_VEHICLE else title
+    parts = [str(alert.year) if alert.year else "", alert.make or "", alert.model or ""]
+    return " ".join(part for part in parts if part) or None
 
 
-def _urgent(recall: Recall) -> list[str]:
+def _urgent(words: Words, recall: Recall) -> list[str]:
     flags = []
     if recall.do_not_drive:
-        flags.append("⛔ <b>DO NOT DRIVE</b> until repaired")
+        flags.append(words.t("⛔ <b>DO NOT DRIVE</b> until repaired"))
     if recall.park_outside:
-        flags.append("🔥 <b>Park outside</b>, away from buildings")
+        flags.append(words.t("🔥 <b>Park outside</b>, away from buildings"))
     if recall.remedy_available is False:
-        flags.append("⏳ No remedy yet")
+        flags.append(words.t("⏳ No remedy yet"))
     return flags
 
 
-def render_recall_alert(alert: RecallAlert) -> str:
+def _headline(words: Words, alert: RecallAlert) -> str:
+    car = _car(alert)
+    vin = esc(alert.vin)
+    if car is None:
+        return words.t("🔔 <b>New recall for your car</b> (<code>{vin}</code>)", vin=vin)
+    # Translators: {car} is the owner's nickname for the car, or its year, make and model.
+    return words.t(
+        "🔔 <b>New recall for your {car}</b> (<code>{vin}</code>)",
+        car=esc(clip(car, CAR_LIMIT)),
+        vin=vin,
+    )
+
+
+def _heading(words: Words, recall: Recall) -> str:
+    if recall.component or recall.name:
+        return esc(clip(recall.component or recall.name or "", HEADING_LIMIT))
+    # Translators: the heading of a recall campaign whose component is not known.
+    return esc(words.pt("campaign", "Recall"))
+
+
+def render_recall_alert(words: Words, alert: RecallAlert) -> str:
     """'🔔 New recall for your <car>': component, campaign and date, urgent flags, summary."""
     recall = alert.recall
-    meta = [f"campaign {esc(recall.campaign_id)}"]
-    if recall.date is not None:
-        meta.append(recall.date.isoformat())
     lines = [
-        (
-            f"🔔 <b>New recall for your {esc(clip(_car(alert), 60))}</b> "
-            f"(<code>{esc(alert.vin)}</code>)"
-        ),
+        _headline(words, alert),
         "",
-        f"<b>{esc(clip(recall.component or recall.name or 'Recall', 120))}</b>",
-        f"<i>{' · '.join(meta)}</i>",
+        f"<b>{_heading(words, recall)}</b>",
+        f"<i>{campaign_meta(words, recall)}</i>",
     ]
-    urgent = _urgent(recall)
+    urgent = _urgent(words, recall)
     if urgent:
         lines.append(" · ".join(urgent))
     if recall.summary:
         lines.append(esc(clip(recall.summary, SUMMARY_LIMIT)))
-    tail = [
-        "",
-        (
-            "<i>NHTSA lists this campaign for the make, model and year; a dealer can confirm "
-            "whether it applies to your car. Turn these alerts off in /settings.</i>"
-        ),
-    ]
-    return fit(lines, tail=tail)
+    about = words.t(
+        "NHTSA lists this campaign for the make, model and year; a dealer can confirm whether it "
+        "applies to your car. Turn these alerts off in /settings."
+    )
+    return fit(lines, tail=["", f"<i>{about}</i>"])
 
 
-def recall_alert_keyboard(codec: CallbackCodec, vin: str) -> InlineKeyboardMarkup:
+def recall_alert_keyboard(words: Words, codec: CallbackCodec, vin: str) -> InlineKeyboardMarkup:
     """One button that opens the car's recalls."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    "🔔 See recalls", callback_data=codec.encode(CallbackAction.RECALLS, vin)
+                    words.pt("button", "🔔 See recalls"),
+                    callback_data=codec.encode(CallbackAction.RECALLS, vin),
                 )
             ]
         ]

@@ -22,6 +22,7 @@ from importlib.resources import as_file, files
 from typing import TYPE_CHECKING, Final
 
 from vinbot.cache import keys
+from vinbot.formatters.recalls import recall_notes
 from vinbot.formatters.vehicle_view import build_view
 from vinbot.i18n import words_in
 from vinbot.models.title_check import CHECK_COST, is_us_market
@@ -278,7 +279,7 @@ def _recalls(outcome: RecallOutcome | None) -> tuple[str | None, list[str]]:
     lines += [_recall_line(recall) for recall in report.recalls[:MAX_RECALLS]]
     if count > MAX_RECALLS:
         lines.append(f"And {count - MAX_RECALLS} more: press Recalls under the decode.")
-    lines += list(outcome.notes)
+    lines += recall_notes(words_in("en"), outcome)  # the report's helper passes its own words
     return source, lines
 
 

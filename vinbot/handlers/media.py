@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from vinbot.formatters import messages
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import addressed_text, answer_text, reply_html
-from vinbot.handlers.extras import read_vin_from_photo
 from vinbot.handlers.language import words_for
+from vinbot.handlers.photo import read_vin_from_photo
 from vinbot.models.vin_request import parse_vin_request
 
 if TYPE_CHECKING:

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from telegram.error import Forbidden, TelegramError
 
 from vinbot.formatters.recall_alerts import recall_alert_keyboard, render_recall_alert
+from vinbot.handlers.language import words_for_user
 from vinbot.logs import get_logger
 from vinbot.services.recall_alerts import NotifyResult
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from telegram import Bot
 
     from vinbot.handlers.context import BotContext, VinbotApplication
+    from vinbot.i18n import Words
     from vinbot.models.callback import CallbackCodec
     from vinbot.services.recall_alerts import RecallAlert
 
 log = get_logger(__name__)
+
+# The words for an alert's owner: (user id, their Telegram language_code) -> Words.
+type WordsOf = Callable[[int, str | None], Awaitable[Words]]
 
 RECALL_ALERT_JOB = "recall_alerts"
 # Late enough that a crash loop does not check the garage on every start; a shorter interval
@@ -27,19 +35,22 @@ RECALL_FIRST_RUN_DELAY = timedelta(minutes=5)
 
 
 class TelegramRecallNotifier:
-    """Sends alerts as bot messages; a user who blocked the bot is reported as blocked."""
+    """Sends alerts as bot messages, each in its owner's language; a user who blocked the bot
+    is reported as blocked."""
 
-    def __init__(self, bot: Bot, codec: CallbackCodec) -> None:
+    def __init__(self, bot: Bot, codec: CallbackCodec, words_of: WordsOf) -> None:
         self._bot = bot
         self._codec = codec
+        self._words_of = words_of
 
     async def notify(self, alert: RecallAlert) -> NotifyResult:
         """Send one alert with a "See recalls" button."""
+        words = await self._words_of(alert.user_id, alert.language_code)
         try:
             await self._bot.send_message(
                 alert.user_id,
-                render_recall_alert(alert),
-                reply_markup=recall_alert_keyboard(self._codec, alert.vin),
+                render_recall_alert(words, alert),
+                reply_markup=recall_alert_keyboard(words, self._codec, alert.vin),
             )
         except Forbidden:
             return NotifyResult.BLOCKED
@@ -54,7 +65,9 @@ class TelegramRecallNotifier:
 async def check_recalls(context: BotContext) -> None:
     """Check the garage cars that are due and send the new campaigns' alerts."""
     services = context.services
-    notifier = TelegramRecallNotifier(context.bot, services.callbacks)
+    notifier = TelegramRecallNotifier(
+        context.bot, services.callbacks, functools.partial(words_for_user, context)
+    )
     application = context.application
     summary = await services.recall_alerts.run_once(
         notifier, keep_running=lambda: application.running

@@ -14,7 +14,18 @@ from telegram.ext import (
     filters,
 )
 
-from vinbot.handlers import account, basic, compare, decode, extras, obd, report, title_check
+from vinbot.handlers import (
+    account,
+    basic,
+    compare,
+    decode,
+    obd,
+    photo,
+    plate,
+    recalls,
+    report,
+    title_check,
+)
 from vinbot.handlers.basic import on_unknown_command
 from vinbot.handlers.errors import on_error
 from vinbot.handlers.inline import on_inline_query
@@ -33,7 +44,7 @@ OBSERVE_GROUP = -1
 MAIN_GROUP = 0
 
 # In the order their commands are tried; each has register(application, buttons).
-FEATURES = (basic, decode, extras, title_check, obd, compare, report, account)
+FEATURES = (basic, decode, recalls, plate, photo, title_check, obd, compare, report, account)
 
 _MEDIA = (
     filters.PHOTO

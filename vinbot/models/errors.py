@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -94,31 +95,85 @@ class InvalidCondition(InvalidInput):
     """The condition is not one of excellent, clean, average or rough."""
 
 
-class InvalidRegion(InvalidInput):
-    """The country or the state/province code is not one a plate lookup can use."""
+class RegionProblem(StrEnum):
+    """Why a country or state/province code cannot be used for a plate lookup."""
 
-    def __init__(self, message: str, *, country: str, state: str | None) -> None:
-        super().__init__(message)
+    COUNTRY_FORMAT = "country_format"  # the country is not a two-letter code
+    REGION_FORMAT = "region_format"  # another country's region is not a short code
+    STATE_MISSING = "state_missing"  # the US, Canada and Australia need a state or province
+    STATE_UNKNOWN = "state_unknown"  # not one of that country's codes
+
+
+# Country -> what its regions are called, in the English kept for logs.
+_REGION_WORD = {"US": "state", "CA": "province or territory", "AU": "state or territory"}
+
+
+class InvalidRegion(InvalidInput):
+    """The country or the state/province code is not one a plate lookup can use.
+
+    `problem` says why; the country and state are as given, in capitals. str() is English, for
+    logs: users read `formatters.plate.region_problem`.
+    """
+
+    def __init__(self, problem: RegionProblem, *, country: str, state: str | None) -> None:
+        word = _REGION_WORD.get(country, "region")
+        english = {
+            RegionProblem.COUNTRY_FORMAT: "The country is a two-letter code such as US, CA or AU.",
+            RegionProblem.REGION_FORMAT: "The region is a short code of letters and digits.",
+            RegionProblem.STATE_MISSING: f"A {country} plate lookup needs the {word} code.",
+            RegionProblem.STATE_UNKNOWN: f"{state} is not a {country} {word} code.",
+        }
+        super().__init__(english[problem])
+        self.problem = problem
         self.country = country
         self.state = state
 
 
+class PlateProblem(StrEnum):
+    """Why a licence plate as typed cannot be looked up."""
+
+    EMPTY = "empty"  # nothing but spaces, dots and dashes
+    CHARACTERS = "characters"  # something other than the letters A to Z and digits
+    TOO_LONG = "too_long"  # more than `limit` letters and digits
+
+
 class InvalidPlate(InvalidInput):
-    """The licence plate has characters or a length no plate has."""
+    """The licence plate has characters or a length no plate has.
+
+    `problem` says why (`length` and `limit` for one too long); str() is English, for logs.
+    """
+
+    def __init__(self, problem: PlateProblem, *, length: int = 0, limit: int = 0) -> None:
+        super().__init__(f"invalid plate: {problem} (length {length}, limit {limit})")
+        self.problem = problem
+        self.length = length
+        self.limit = limit
+
+
+class ImageProblem(StrEnum):
+    """Why an image cannot be sent for VIN reading."""
+
+    EMPTY = "empty"  # no bytes at all
+    TOO_LARGE = "too_large"  # over the size limit
 
 
 class ImageRejected(InvalidInput):
-    """The image cannot be sent for VIN reading (empty or unusable); no call was made."""
+    """The image cannot be sent for VIN reading (empty or unusable); no call was made.
+
+    str() is English, for logs: users read `formatters.photo.image_rejected`.
+    """
+
+    def __init__(self, problem: ImageProblem = ImageProblem.EMPTY) -> None:
+        super().__init__(f"image rejected: {problem}")
+        self.problem = problem
 
 
 class ImageTooLarge(ImageRejected):
     """The image is over the size limit for VIN reading; no call was made."""
 
     def __init__(self, size: int, limit: int) -> None:
-        super().__init__(
-            f"That image is {size / 1_000_000:.1f} MB; please send one under "
-            f"{limit / 1_000_000:.0f} MB (a photo rather than a file works best)."
-        )
+        super().__init__(ImageProblem.TOO_LARGE)
+        self.args = (f"image of {size} bytes is over the {limit}-byte limit",)
         self.size = size
         self.limit = limit
 

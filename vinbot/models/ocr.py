@@ -41,9 +41,8 @@ class Candidates:
 
 @dataclass(frozen=True, slots=True)
 class Nothing:
-    """No valid VIN could be read; `advice` says how to take a better photo."""
+    """No valid VIN could be read (the reader is told how to take a better photo)."""
 
-    advice: str
     paid_call_made: bool = False
 
 

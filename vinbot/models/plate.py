@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
-from vinbot.models.errors import InvalidPlate, InvalidRegion
+from vinbot.models.errors import InvalidPlate, InvalidRegion, PlateProblem, RegionProblem
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,8 +52,6 @@ AU_STATES: Final[Mapping[str, str]] = MappingProxyType(
 STATE_TABLES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
     {"US": US_STATES, "CA": CA_PROVINCES, "AU": AU_STATES}
 )
-_REGION_WORD: Final = {"US": "state", "CA": "province or territory", "AU": "state or territory"}
-_EXAMPLE: Final = {"US": "CA", "CA": "ON", "AU": "NSW"}
 
 _COUNTRY: Final = re.compile(r"[A-Z]{2}")
 _OTHER_STATE: Final = re.compile(r"[A-Z0-9]{1,3}")
@@ -87,13 +85,11 @@ def validate_plate(plate: str) -> str:
     """The plate in capitals without spaces, dots or dashes; InvalidPlate for anything else."""
     compact = _PLATE_SEPARATORS.sub("", plate.strip()).upper()
     if not compact:
-        raise InvalidPlate("Send the plate as letters and digits, like /plate ABC1234 CA.")
+        raise InvalidPlate(PlateProblem.EMPTY)
     if not compact.isascii() or not _PLATE.fullmatch(compact):
-        raise InvalidPlate("A plate has only the letters A to Z and digits; please check it.")
+        raise InvalidPlate(PlateProblem.CHARACTERS)
     if len(compact) > MAX_PLATE_LENGTH:
-        raise InvalidPlate(
-            f"A plate has at most {MAX_PLATE_LENGTH} letters and digits; this has {len(compact)}."
-        )
+        raise InvalidPlate(PlateProblem.TOO_LONG, length=len(compact), limit=MAX_PLATE_LENGTH)
     return compact
 
 
@@ -106,36 +102,14 @@ def validate_state(country: str | None, state: str | None) -> tuple[str, str | N
     country_code = (country or DEFAULT_COUNTRY).strip().upper()
     state_code = state.strip().upper() if state and state.strip() else None
     if not _COUNTRY.fullmatch(country_code):
-        raise InvalidRegion(
-            "The country is a two-letter code such as US, CA or AU.",
-            country=country_code,
-            state=state_code,
-        )
+        raise InvalidRegion(RegionProblem.COUNTRY_FORMAT, country=country_code, state=state_code)
     table = STATE_TABLES.get(country_code)
     if table is None:
         if state_code is not None and not _OTHER_STATE.fullmatch(state_code):
-            raise InvalidRegion(
-                "The region is a short code of letters and digits.",
-                country=country_code,
-                state=state_code,
-            )
+            raise InvalidRegion(RegionProblem.REGION_FORMAT, country=country_code, state=state_code)
         return country_code, state_code
-    word = _REGION_WORD[country_code]
     if state_code is None:
-        raise InvalidRegion(
-            f"A {country_code} plate lookup needs the {word} code, like {_usage(country_code)}.",
-            country=country_code,
-            state=None,
-        )
+        raise InvalidRegion(RegionProblem.STATE_MISSING, country=country_code, state=None)
     if state_code not in table:
-        raise InvalidRegion(
-            f"{state_code} is not a {country_code} {word} code.",
-            country=country_code,
-            state=state_code,
-        )
+        raise InvalidRegion(RegionProblem.STATE_UNKNOWN, country=country_code, state=state_code)
     return country_code, state_code
-
-
-def _usage(country: str) -> str:
-    suffix = "" if country == DEFAULT_COUNTRY else f" {country}"
-    return f"/plate ABC1234 {_EXAMPLE[country]}{suffix}"

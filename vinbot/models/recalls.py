@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -96,6 +97,20 @@ class RecallReport:
         return frozenset(recall.campaign_id for recall in self.recalls)
 
 
+class RecallNote(StrEnum):
+    """Something the reader must be told about where a report's campaigns come from.
+
+    Only codes: `formatters/recalls.py` words them, with what the report itself says (source,
+    vehicle, whether it is VIN-level).
+    """
+
+    CARSXE_FAILED = "carsxe_failed"  # CarsXE did not answer: NHTSA's recalls for the model
+    CARSXE_NO_DATA = "carsxe_no_data"  # CarsXE has no record of the VIN: NHTSA's for the model
+    MODEL_WIDE = "model_wide"  # listed for every car of the make, model and year
+    NONE_LISTED = "none_listed"  # no campaign on record, which is not a safety check
+    US_COVERAGE = "us_coverage"  # the data covers vehicles sold in the US only
+
+
 @dataclass(frozen=True, slots=True)
 class RecallOutcome:
     """A finished recall lookup: the report, how it came, and honest notes for the reader."""
@@ -103,5 +118,5 @@ class RecallOutcome:
     report: RecallReport
     cached: bool = False
     paid_call_made: bool = False  # True only when this request made a paid call (count it)
-    notes: tuple[str, ...] = ()
+    notes: tuple[RecallNote, ...] = ()
     unavailable: tuple[RecallSource, ...] = ()  # sources that failed (not "no data") on the way

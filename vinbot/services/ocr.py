@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from vinbot.cache import keys
 from vinbot.logs import get_logger
-from vinbot.models.errors import ImageRejected, ImageTooLarge
+from vinbot.models.errors import ImageProblem, ImageRejected, ImageTooLarge
 from vinbot.models.ocr import Candidates, Decided, Nothing, OcrCandidate, OcrResult
 from vinbot.models.vin import analyse
 
@@ -23,11 +23,6 @@ OCR_TTL: Final = keys.NOT_FOUND_TTL  # the same photo sent twice reads the same
 NO_VIN_TTL: Final = 60 * 60
 DEFAULT_MAX_BYTES: Final = 5_000_000
 DEFAULT_HIGH_CONFIDENCE: Final = 0.8
-NO_VIN_ADVICE: Final = (
-    "I couldn't read a VIN in that photo. Try a sharp, well-lit close-up of the VIN, held "
-    "straight and without glare: it is at the bottom corner of the windscreen, on the driver's "
-    "door pillar, or on the registration document. Or just type the 17 characters."
-)
 
 
 class VinReader(Protocol):
@@ -71,7 +66,7 @@ class VinOcrService:
         ProviderUnavailable when the reader cannot answer; a paid call is flagged on the outcome.
         """
         if not image:
-            raise ImageRejected("That image is empty; please send a photo of the VIN.")
+            raise ImageRejected(ImageProblem.EMPTY)
         if len(image) > self._max_bytes:
             raise ImageTooLarge(len(image), self._max_bytes)
         key = ocr_cache_key(image)
@@ -99,7 +94,7 @@ class VinOcrService:
                 best[analysis.vin] = max(best.get(analysis.vin, 0.0), reading.confidence)
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         if not ranked:
-            return Nothing(NO_VIN_ADVICE, paid_call_made=paid_call_made)
+            return Nothing(paid_call_made=paid_call_made)
         (vin, confidence), *others = ranked
         if confidence >= self._high and not any(c >= self._high for _, c in others):
             return Decided(vin, confidence, paid_call_made=paid_call_made)

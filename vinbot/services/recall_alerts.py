@@ -52,6 +52,7 @@ class RecallAlert:
     year: int | None = None
     make: str | None = None
     model: str | None = None
+    language_code: str | None = None  # the owner's Telegram language (their pick comes first)
 
 
 class RecallNotifier(Protocol):
@@ -128,6 +129,7 @@ def pending_alerts(vin: str, report: RecallReport, state: VinAlertState) -> list
                     year=report.year,
                     make=report.make,
                     model=report.model,
+                    language_code=subscriber.language_code,
                 )
             )
     return alerts

@@ -20,6 +20,7 @@ from vinbot.models.errors import (
 from vinbot.models.recalls import (
     RECALL_SOURCES,
     Recall,
+    RecallNote,
     RecallOutcome,
     RecallReport,
     RecallSource,
@@ -43,19 +44,6 @@ _CARSXE_RECALLS: Final = "carsxe-recalls"
 # for the model) the rest; a source ignoring its share is cut this much later.
 CARSXE_SHARE: Final = 2 / 3
 BACKSTOP_GRACE_SECONDS: Final = 0.5
-
-SOURCE_LABELS: Final[dict[RecallSource, str]] = {"carsxe": "CarsXE", "nhtsa": "NHTSA"}
-CARSXE_FAILED_NOTE: Final = (
-    "CarsXE did not answer just now, so these are NHTSA's recalls for the model rather than "
-    "for this exact VIN."
-)
-CARSXE_NO_DATA_NOTE: Final = (
-    "CarsXE has no recall record for this VIN, so these are NHTSA's recalls for the model."
-)
-US_COVERAGE_NOTE: Final = (
-    "Recall data comes from NHTSA and covers vehicles sold in the US; campaigns issued in "
-    "other markets are not listed."
-)
 
 
 class VinRecallsSource(Protocol):
@@ -265,24 +253,17 @@ def _outcome(
     unavailable: tuple[RecallSource, ...] = (),
     carsxe_no_data: bool = False,
 ) -> RecallOutcome:
-    notes: list[str] = []
+    notes: list[RecallNote] = []
     if "carsxe" in unavailable:
-        notes.append(CARSXE_FAILED_NOTE)
+        notes.append(RecallNote.CARSXE_FAILED)
     elif carsxe_no_data and report.source == "nhtsa":
-        notes.append(CARSXE_NO_DATA_NOTE)
+        notes.append(RecallNote.CARSXE_NO_DATA)
     if not report.vin_specific:
-        notes.append(
-            f"NHTSA lists recalls for every {_vehicle_name(report)}, not for this exact car: a "
-            "dealer can confirm whether a campaign applies to it and whether it was repaired."
-        )
+        notes.append(RecallNote.MODEL_WIDE)
     if not report.recalls:
-        notes.append(
-            f"{SOURCE_LABELS[report.source]} lists no recall campaign for "
-            f"{'this VIN' if report.vin_specific else 'this model'}. That is not a safety "
-            "check: it does not mean the car is safe, only that no campaign is on record."
-        )
+        notes.append(RecallNote.NONE_LISTED)
     if report.us_market_only:
-        notes.append(US_COVERAGE_NOTE)
+        notes.append(RecallNote.US_COVERAGE)
     return RecallOutcome(
         report=report,
         cached=cached,
@@ -290,11 +271,6 @@ def _outcome(
         notes=tuple(notes),
         unavailable=unavailable,
     )
-
-
-def _vehicle_name(report: RecallReport) -> str:
-    parts = [str(report.year) if report.year else None, report.make, report.model]
-    return " ".join(part for part in parts if part) or "vehicle of this model"
 
 
 def dump_report(report: RecallReport) -> str:

@@ -30,6 +30,7 @@ class RecallSubscriber:
     user_id: int
     nickname: str | None
     added_at: datetime  # when they saved the car: campaigns known before are old to them
+    language_code: str | None = None  # Telegram's, as last seen: the alert's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ class SqlRecallAlertRepository:
     async def alert_state(self, vin: str) -> VinAlertState:
         """The VIN's subscribers, known campaigns and the notifications already sent for it."""
         subscribers = (
-            select(GarageRow.user_id, GarageRow.nickname, GarageRow.added_at)
+            select(GarageRow.user_id, GarageRow.nickname, GarageRow.added_at, UserRow.language_code)
             .join(UserRow, UserRow.id == GarageRow.user_id)
             .where(
                 GarageRow.vin == vin,
@@ -168,8 +169,13 @@ class SqlRecallAlertRepository:
             notified_rows = (await session.execute(notified)).all()
         return VinAlertState(
             subscribers=tuple(
-                RecallSubscriber(user_id=user_id, nickname=nickname, added_at=added_at)
-                for user_id, nickname, added_at in subscriber_rows
+                RecallSubscriber(
+                    user_id=user_id,
+                    nickname=nickname,
+                    added_at=added_at,
+                    language_code=language_code,
+                )
+                for user_id, nickname, added_at, language_code in subscriber_rows
             ),
             known=tuple(
                 KnownCampaign(
