@@ -98,8 +98,8 @@ def refused(words: Words, decision: QuotaDecision) -> str:
                 "Market values are paid lookups, and this bot's monthly budget for them is "
                 "spent. Nothing was spent. They're back soon."
             )
+        # Translators: {when} is a date and time, in UTC.
         return words.t(
-            # Translators: {when} is a date and time, in UTC.
             "Market values are paid lookups, and this bot's monthly budget for them is spent. "
             "Nothing was spent. They're back {when} UTC.",
             when=words.date_time(resets_at),
@@ -109,8 +109,8 @@ def refused(words: Words, decision: QuotaDecision) -> str:
             "Market values are paid lookups, and you've used today's. Nothing was spent. "
             "Your quota resets soon."
         )
+    # Translators: {when} is a date and time, in UTC.
     return words.t(
-        # Translators: {when} is a date and time, in UTC.
         "Market values are paid lookups, and you've used today's. Nothing was spent. "
         "Your quota resets {when} UTC.",
         when=words.date_time(resets_at),
@@ -165,8 +165,8 @@ def _range(words: Words, label: str, prices: PriceRange | None) -> str | None:
     if prices.low == prices.high:
         # Translators: {label} is a kind of sale ("Private party"), {price} an amount of money.
         return words.t("<b>{label}:</b> {price}", label=label, price=words.money(prices.low))
+    # Translators: a price range; {low} and {high} are amounts of money.
     return words.t(
-        # Translators: a price range; {low} and {high} are amounts of money.
         "<b>{label}:</b> {low} to {high}",
         label=label,
         low=words.money(prices.low),
@@ -181,9 +181,9 @@ def _inputs(words: Words, value: MarketValue) -> str:
         else words.t("mileage not given")
     )
     state = esc(value.state) if value.state else words.t("national")
+    # Translators: what a valuation assumed: a mileage ("85,000 miles"), a US state code or
+    # "national", and a condition ("clean condition").
     return words.t(
-        # Translators: what a valuation assumed: a mileage ("85,000 miles"), a US state code or
-        # "national", and a condition ("clean condition").
         "<i>For {mileage}, {state}, {condition}</i>",
         mileage=mileage,
         state=state,

@@ -138,30 +138,23 @@ def write_off_advice(words: Words) -> str:
 def not_us_market(words: Words, vin: str, country: str | None, region: str | None) -> str:
     """Why a VIN built for another market gets no check (and that nothing was spent)."""
     where = country or region
-    heading = _heading(words, vin)
     if where:
-        return (
-            heading
-            + "\n"
-            + words.t(
-                # Translators: {place} is a country or a region of the world, in English.
-                "This VIN doesn't look like one made for the US market: cars sold new in the US "
-                "carry a check digit (the 9th character) that adds up and a maker code NHTSA knows, "
-                "and this one lacks one of them (its maker code is from {place}). The check reads "
-                "US records only, so I didn't run it and nothing was spent.",
-                place=esc(where),
-            )
+        # Translators: {place} is a country or a region of the world, in English.
+        why = words.t(
+            "This VIN doesn't look like one made for the US market: cars sold new in the US "
+            "carry a check digit (the 9th character) that adds up and a maker code NHTSA knows, "
+            "and this one lacks one of them (its maker code is from {place}). The check reads "
+            "US records only, so I didn't run it and nothing was spent.",
+            place=esc(where),
         )
-    return (
-        heading
-        + "\n"
-        + words.t(
+    else:
+        why = words.t(
             "This VIN doesn't look like one made for the US market: cars sold new in the US "
             "carry a check digit (the 9th character) that adds up and a maker code NHTSA knows, "
             "and this one lacks one of them. The check reads US records only, so I didn't run it "
             "and nothing was spent."
         )
-    )
+    return f"{_heading(words, vin)}\n{why}"
 
 
 def refused(words: Words, decision: QuotaDecision) -> str:
@@ -177,8 +170,8 @@ def refused(words: Words, decision: QuotaDecision) -> str:
                 "month. Nothing was spent. They're back soon.",
                 CHECK_COST,
             )
+        # Translators: {when} is a date and time, in UTC.
         return words.nt(
-            # Translators: {when} is a date and time, in UTC.
             "I didn't run the check: this bot has fewer than {count} paid lookup left this "
             "month. Nothing was spent. They're back {when} UTC.",
             "I didn't run the check: this bot has fewer than {count} paid lookups left this "
@@ -194,8 +187,8 @@ def refused(words: Words, decision: QuotaDecision) -> str:
             "{count} left today. Nothing was spent. Your quota resets soon.",
             CHECK_COST,
         )
+    # Translators: {when} is a date and time, in UTC.
     return words.nt(
-        # Translators: {when} is a date and time, in UTC.
         "I didn't run the check: it needs {count} paid lookup and you have fewer than "
         "{count} left today. Nothing was spent. Your quota resets {when} UTC.",
         "I didn't run the check: it needs {count} paid lookups and you have fewer than "
@@ -215,9 +208,9 @@ def _cost_line(words: Words, offer: Offer, asker: str | None) -> str:  # noqa: P
             cost,
         )
     if not offer.affordable and offer.limit == "bot_monthly":
+        # Translators: {cost} is how many paid lookups a check needs, {count} how many the
+        # bot has left.
         return words.nt(
-            # Translators: {cost} is how many paid lookups a check needs, {count} how many the
-            # bot has left.
             "A check needs {cost} paid lookups, and this bot has {count} left this month, so I "
             "can't run it now. Paid lookups come back at the start of next month (UTC).",
             "A check needs {cost} paid lookups, and this bot has {count} left this month, so I "
@@ -226,9 +219,9 @@ def _cost_line(words: Words, offer: Offer, asker: str | None) -> str:  # noqa: P
             cost=cost,
         )
     if not offer.affordable and asker is None:
+        # Translators: {cost} is how many paid lookups a check needs, {count} how many the
+        # user has left.
         return words.nt(
-            # Translators: {cost} is how many paid lookups a check needs, {count} how many the
-            # user has left.
             "A check needs {cost} paid lookups and you have {count} left today, so I can't run "
             "it now. Your quota resets at midnight UTC.",
             "A check needs {cost} paid lookups and you have {count} left today, so I can't run "
@@ -237,8 +230,8 @@ def _cost_line(words: Words, offer: Offer, asker: str | None) -> str:  # noqa: P
             cost=cost,
         )
     if not offer.affordable:
+        # Translators: {asker} is the first name of the person who asked, in a group.
         return words.nt(
-            # Translators: {asker} is the first name of the person who asked, in a group.
             "A check needs {cost} paid lookups and {asker} has {count} left today, so I can't "
             "run it now. {asker}'s quota resets at midnight UTC.",
             "A check needs {cost} paid lookups and {asker} has {count} left today, so I can't "
@@ -248,9 +241,9 @@ def _cost_line(words: Words, offer: Offer, asker: str | None) -> str:  # noqa: P
             asker=asker,
         )
     if offer.limit == "bot_monthly":
+        # Translators: {cost} is how many paid lookups a check uses, {count} how many the
+        # bot has left.
         return words.nt(
-            # Translators: {cost} is how many paid lookups a check uses, {count} how many the
-            # bot has left.
             "Pressing ✅ Check below uses {cost} of the {count} paid lookup this bot has left "
             "this month.",
             "Pressing ✅ Check below uses {cost} of the {count} paid lookups this bot has left "
@@ -259,16 +252,16 @@ def _cost_line(words: Words, offer: Offer, asker: str | None) -> str:  # noqa: P
             cost=cost,
         )
     if asker is None:
+        # Translators: {cost} is how many paid lookups a check uses, {count} how many the
+        # user has left.
         return words.nt(
-            # Translators: {cost} is how many paid lookups a check uses, {count} how many the
-            # user has left.
             "Pressing ✅ Check below uses {cost} of your {count} paid lookup left today.",
             "Pressing ✅ Check below uses {cost} of your {count} paid lookups left today.",
             left,
             cost=cost,
         )
+    # Translators: {asker} is the first name of the person who asked, in a group.
     return words.nt(
-        # Translators: {asker} is the first name of the person who asked, in a group.
         "Pressing ✅ Check below uses {cost} of {asker}'s {count} paid lookup left today.",
         "Pressing ✅ Check below uses {cost} of {asker}'s {count} paid lookups left today.",
         left,
@@ -287,8 +280,8 @@ def _nothing_spent_yet(words: Words, asker: str | None) -> str:
             "free for {count} hours.",
             hours,
         )
+    # Translators: {asker} is the first name of the person who asked, in a group.
     return words.nt(
-        # Translators: {asker} is the first name of the person who asked, in a group.
         "Nothing is spent until {asker} presses it, and the answer can then be shown again for "
         "free for {count} hour.",
         "Nothing is spent until {asker} presses it, and the answer can then be shown again for "
@@ -317,8 +310,8 @@ def offer_keyboard(
     if not offer.affordable:
         return None
     data = codec.encode(CallbackAction.TITLE_CONFIRM, offer.vin, owner=owner)
+    # Translators: a button label.
     label = words.nt(
-        # Translators: a button label.
         "✅ Check (uses {count} paid lookup)",
         "✅ Check (uses {count} paid lookups)",
         offer.cost,
@@ -351,9 +344,9 @@ def _event_line(words: Words, event: TheftEvent) -> str:
     where = _where_when(words, event.location, event.date)
     match event.kind:
         case "theft":
+            # Translators: {name} is the event as the provider names it ("Active Theft"),
+            # {where} where and when it was recorded, in parentheses, or nothing.
             line = _STOLEN + words.t(
-                # Translators: {name} is the event as the provider names it ("Active Theft"),
-                # {where} where and when it was recorded, in parentheses, or nothing.
                 "<b>{name}</b>{where}: this car is reported stolen. Don't pay for it or "
                 "confront the seller; tell the police, with the VIN and where the car is "
                 "offered.",
@@ -361,8 +354,8 @@ def _event_line(words: Words, event: TheftEvent) -> str:
                 where=where,
             )
         case "lien" if event.lienholder:
+            # Translators: {holder} is the lender's name as the provider gives it.
             line = _WARNING + words.t(
-                # Translators: {holder} is the lender's name as the provider gives it.
                 "<b>{name}</b>{where}, held by {holder}: a loan is still recorded on this car, "
                 "so the lender can claim it. This is common and fixable: before you pay, get a "
                 "letter from the lender saying the loan is paid off (a lien release), or pay "
@@ -424,8 +417,8 @@ def _record_line(words: Words, record: TitleRecord, *, named: bool = True) -> st
 
 
 def _written_off(words: Words, record: TitleRecord) -> str:
+    # Translators: {record} is the record: date · kind: what it says · state · mileage.
     return _WARNING + words.t(
-        # Translators: {record} is the record: date · kind: what it says · state · mileage.
         "<b>Written off or badly damaged</b> (salvage, total loss, flood, rebuilt, lemon…): "
         "{record}",
         record=_record_line(words, record),
@@ -439,8 +432,8 @@ def _history_dangers(words: Words, history: TitleHistory) -> list[str]:
         lines.append(write_off_advice(words))
     lines += [
         _WARNING
+        # Translators: {record} is the record: date · what the brand says · state.
         + words.t(
-            # Translators: {record} is the record: date · what the brand says · state.
             "<b>Title brand</b> (a permanent note on the title): {record}. Ask the seller what "
             "it means for this car.",
             record=_record_line(words, record, named=False),
@@ -450,8 +443,8 @@ def _history_dangers(words: Words, history: TitleHistory) -> list[str]:
     ]
     lines += [
         _WARNING
+        # Translators: two odometer readings in miles, each with the date it was recorded.
         + words.t(
-            # Translators: two odometer readings in miles, each with the date it was recorded.
             "<b>Mileage went down</b>: {before} mi on {before_date}, then {after} mi on "
             "{after_date}. The odometer may have been rolled back, or a record has a typo: "
             "compare with the service records before you pay.",
@@ -553,8 +546,8 @@ def render_check(words: Words, check: TitleCheck) -> str:
     checked = words.date_time(check.checked_at)
     if check.complete:  # only a complete answer is kept
         until = words.date_time(check.checked_at + dt.timedelta(seconds=keys.TITLE_CHECK_TTL))
+        # Translators: {checked} and {until} are dates and times, in UTC.
         kept = words.t(
-            # Translators: {checked} and {until} are dates and times, in UTC.
             "<i>Checked {checked} UTC. Asking again before {until} UTC shows this answer for "
             "free.</i>",
             checked=checked,
