@@ -26,6 +26,7 @@ from vinbot.formatters.title_check import title_check_summary
 from vinbot.handlers.admin_alerts import TelegramAdminAlerts
 from vinbot.handlers.context import BotServices
 from vinbot.health import DEFAULT_UPDATE_STALL_SECONDS, HealthState
+from vinbot.i18n import words_in
 from vinbot.logs import get_logger
 from vinbot.metrics import Metrics
 from vinbot.models.callback import CallbackCodec
@@ -269,7 +270,8 @@ class CachedTitleSummaries:
     async def cached_title_check(self, vin: str) -> TitleCheckSummary | None:
         """The cached check as plain lines, or None when none is cached (nothing is fetched)."""
         check = await self._checks.cached(vin)
-        return title_check_summary(check) if check is not None else None
+        # The report is in English until it takes the reader's words (the PDF's area).
+        return title_check_summary(words_in("en"), check) if check is not None else None
 
 
 def build_recall_alerts(

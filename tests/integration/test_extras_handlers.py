@@ -19,7 +19,7 @@ from tests.integration.bot_harness import BotHarness, running_bot
 from vinbot.formatters import messages
 from vinbot.formatters.plate import plate_region_rejected
 from vinbot.i18n import words_in
-from vinbot.models.callback import CallbackAction
+from vinbot.models.callback import CallbackAction, CallbackCodec
 from vinbot.models.errors import PlateRegionRejected, ProviderUnavailable, RecallsUnavailable
 from vinbot.models.ocr import OcrCandidate, OcrResult
 from vinbot.models.vehicle import VehicleSpec
@@ -383,3 +383,53 @@ async def test_an_image_file_without_a_size_is_refused_by_getfile_before_downloa
     assert "please send one under 5 MB" in bot.replies()[-1]
     assert [c for c in bot.request.calls if c.method == "download"] == []
     assert bot.extras.reader.images == []
+
+
+async def test_value_buttons_go_through_the_signed_codec(bot: BotHarness) -> None:
+    """/value's Skip and condition buttons decode through the bot's codec; forged or altered
+    data is refused as expired and spends nothing."""
+    codec = bot.services.callbacks
+    await bot.send(f"/value {BMW}")
+    await bot.send("85k")
+    skip = buttons(bot.request.sent()[-1])[0]["callback_data"]
+    decoded = codec.decode(skip)
+    assert decoded is not None
+    assert decoded.action is CallbackAction.VALUE_STATE
+
+    for forged in ("mv:state:skip", skip[:-1] + ("A" if skip[-1] != "A" else "B")):
+        await bot.press(forged)
+        assert bot.request.sent("answerCallbackQuery")[-1]["text"] == messages.BUTTON_EXPIRED
+        assert "condition" not in bot.replies()[-1]
+
+    await bot.press(skip)
+    assert "condition" in bot.replies()[-1]
+    conditions = buttons(bot.request.sent()[-1])
+    clean = next(b["callback_data"] for b in conditions if b["text"] == "Clean")
+    decoded = codec.decode(clean)
+    assert decoded is not None
+    assert decoded.action is CallbackAction.VALUE_CONDITION
+    assert decoded.payload == "clean"
+
+    await bot.press("mv:cond:clean")
+    await bot.press(CallbackCodec(b"not the bot's secret").encode(decoded.action, "clean"))
+    assert bot.extras.values.calls == []
+    await bot.press(clean)
+    assert bot.extras.values.calls == [(BMW, 85_000, None, "clean")]
+
+
+async def test_value_speaks_the_askers_language(bot: BotHarness) -> None:
+    """A Russian user's valuation is written the Russian way (85 000 miles, 26 400 $)."""
+
+    async def send_in_russian(text: str) -> None:
+        message = bot.message(text)
+        message["from"]["language_code"] = "ru"
+        await bot.feed({"message": message})
+
+    await send_in_russian(f"/value {BMW}")
+    await send_in_russian("85k")
+    await send_in_russian("CA")
+    await send_in_russian("clean")
+    text = bot.replies()[-1]
+    assert "85\xa0000" in text
+    assert "10\xa0400\xa0$" in text
+    assert bot.extras.values.calls == [(BMW, 85_000, "CA", "clean")]

@@ -18,6 +18,7 @@ from tests.fakes.recording_request import BOT_ID, BOT_USERNAME
 from tests.integration.bot_harness import BotHarness, running_bot
 from vinbot.formatters import account
 from vinbot.formatters import market_value as value_texts
+from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction
 from vinbot.models.vehicle import VehicleSpec
 
@@ -273,10 +274,10 @@ async def test_value_in_a_group_takes_only_answers_addressed_to_the_bot(bot: Bot
     assert bot.providers[0].calls == []
 
     await bot.feed(reply_to_bot(bot, "85k"))
-    assert bot.replies()[-1] == value_texts.ASK_STATE
+    assert bot.replies()[-1] == value_texts.ask_state(words_in("en"))
     text, entities = addressed("CA")
     await bot.feed({"message": bot.message(text, entities=entities, **group)})
-    assert bot.replies()[-1] == value_texts.ASK_CONDITION
+    assert bot.replies()[-1] == value_texts.ask_condition(words_in("en"))
     clean = next(b for b in buttons(bot.request.sent()[-1]) if b["text"] == "Clean")
     await bot.press(clean["callback_data"], user_id=OWNER, chat_id=GROUP, chat_type="supergroup")
     assert bot.extras.values.calls == [(BMW, 85_000, "CA", "clean")]

@@ -15,6 +15,7 @@ from tests.integration.bot_harness import BotHarness
 from tests.integration.test_extras_handlers import make_bot
 from vinbot.formatters import account
 from vinbot.formatters import title_check as texts
+from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import ProviderUnavailable
 from vinbot.models.title_check import LienTheftReport, TheftEvent, TitleHistory, TitleRecord
@@ -87,7 +88,7 @@ async def test_no_records_never_reads_as_clean(bot: BotHarness) -> None:
     await bot.press(confirm_data(bot))
     text = bot.request.sent("editMessageText")[-1]["text"]
     assert "clean" not in text.lower()
-    assert texts.NO_TITLE_RECORDS in text
+    assert texts.no_title_records(words_in("en")) in text
     assert "No title records found" not in text
     assert "titled outside the US" in text
     assert "accidents or repairs unless an insurer wrote the car off" in text
@@ -139,7 +140,9 @@ async def test_someone_elses_confirm_button_is_refused(bot: BotHarness) -> None:
     await bot.press(
         buttons(offer)[0]["callback_data"], user_id=200, chat_id=-500, chat_type="group"
     )
-    assert bot.request.sent("answerCallbackQuery")[-1]["text"] == texts.NOT_YOUR_CHECK
+    assert bot.request.sent("answerCallbackQuery")[-1]["text"] == texts.not_your_check(
+        words_in("en")
+    )
     assert bot.extras.titles.calls == []
 
 
@@ -226,5 +229,5 @@ async def test_a_free_bot_shows_no_check_button_in_the_garage(tmp_path: Path) ->
 
 def test_the_group_refusals_fit_an_alert_and_name_check() -> None:
     """The ✅ alert fits Telegram's 200 characters and /check needs a personal account."""
-    assert len(texts.NOT_YOUR_CHECK) <= 200
+    assert len(texts.not_your_check(words_in("en"))) <= 200
     assert "/check" in account.PERSONAL_ACCOUNT_NEEDED

@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vinbot.formatters import market_value as market_value_texts
+from vinbot.i18n import words_in
 from vinbot.models.errors import InvalidCondition, InvalidInput, InvalidMileage
 from vinbot.models.market_value import MAX_MILEAGE, PriceRange, parse_condition, parse_mileage
 
@@ -39,30 +41,34 @@ def test_accepted_mileages(text: str, miles: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "hint"),
+    ("text", "problem", "hint"),
     [
-        ("-5", "negative"),
-        ("\u22125000", "negative"),
-        ("85km", "miles"),
-        ("120 000 km", "miles"),
-        ("2000001", "more than any car"),
-        ("3m", "as a number"),
-        ("abc", "as a number"),
-        ("", "as a number"),
-        ("85,00", "as a number"),
-        ("85,000.5", "as a number"),
-        ("1.250,000", "as a number"),
-        ("1e5", "as a number"),
-        ("\u0668\u0665", "as a number"),
-        ("85..5k", "as a number"),
-        ("k", "as a number"),
-        ("9" * 5000, "as a number"),
+        ("-5", "negative", "negative"),
+        ("\u22125000", "negative", "negative"),
+        ("85km", "kilometres", "0.62 miles"),
+        ("120 000 km", "kilometres", "0.62 miles"),
+        ("2000001", "too_high", "2,000,001 miles is more than any car"),
+        ("3m", "unreadable", "as a number"),
+        ("abc", "unreadable", "as a number"),
+        ("", "unreadable", "as a number"),
+        ("85,00", "unreadable", "as a number"),
+        ("85,000.5", "unreadable", "as a number"),
+        ("1.250,000", "unreadable", "as a number"),
+        ("1e5", "unreadable", "as a number"),
+        ("\u0668\u0665", "unreadable", "as a number"),
+        ("85..5k", "unreadable", "as a number"),
+        ("k", "unreadable", "as a number"),
+        ("9" * 5000, "unreadable", "as a number"),
     ],
 )
-def test_rejected_mileages_say_why(text: str, hint: str) -> None:
-    """Negative, metric, absurd and malformed input raise InvalidMileage with a helpful message."""
-    with pytest.raises(InvalidMileage, match=hint):
+def test_rejected_mileages_say_why(text: str, problem: str, hint: str) -> None:
+    """Negative, metric, absurd and malformed input raise InvalidMileage with a reason code
+    that the formatter words helpfully."""
+    with pytest.raises(InvalidMileage) as caught:
         parse_mileage(text)
+
+    assert caught.value.problem == problem
+    assert hint in market_value_texts.input_problem(words_in("en"), caught.value)
 
 
 @given(st.integers(0, MAX_MILEAGE), st.sampled_from(["", ",", " ", "'", "."]))
@@ -105,10 +111,13 @@ def test_conditions(text: str | None, condition: str | None) -> None:
 
 def test_unknown_condition_lists_the_choices() -> None:
     """An unknown condition raises InvalidCondition naming the four choices."""
-    with pytest.raises(InvalidCondition, match="excellent, clean, average or rough") as caught:
+    with pytest.raises(InvalidCondition) as caught:
         parse_condition("mint")
 
     assert isinstance(caught.value, InvalidInput)
+    assert market_value_texts.input_problem(words_in("en"), caught.value) == (
+        "The condition is one of excellent, clean, average or rough."
+    )
 
 
 def test_price_range_spans_the_priced_conditions() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from tests.fakes.beyond import STOLEN_EVENT
 from vinbot.formatters import title_check as texts
+from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackCodec
 from vinbot.models.records import QuotaDecision
 from vinbot.models.title_check import (
@@ -20,6 +21,7 @@ from vinbot.models.title_check import (
 )
 from vinbot.services.title_check import Offer, dump_check, load_check
 
+EN = words_in("en")
 HONDA = "1HGCM82633A004352"
 NOW = dt.datetime(2026, 12, 5, 1, 0, tzinfo=dt.UTC)
 RESET = dt.datetime(2026, 12, 6, 0, 0, tzinfo=dt.UTC)
@@ -53,7 +55,7 @@ def check(
 def test_an_event_that_is_over_is_information_only(name: str) -> None:
     """A released lien or a closed theft is 📌 information, never "stolen" or "the lender"."""
     assert event_kind(name) == "other"
-    text = texts.render_check(check(TheftEvent(name=name, kind=event_kind(name))))
+    text = texts.render_check(EN, check(TheftEvent(name=name, kind=event_kind(name))))
     assert f"📌 <b>{name}</b>" in text
     assert "stolen" not in text
     assert "police" not in text
@@ -85,17 +87,20 @@ def test_dangers_each_give_a_next_step() -> None:
         SALVAGE,
         ODD_BRAND,
     )
-    text = texts.render_check(check(STOLEN_EVENT, LIEN, export, records=records, vin_changed=True))
+    text = texts.render_check(
+        EN, check(STOLEN_EVENT, LIEN, export, records=records, vin_changed=True)
+    )
     assert "Don't pay for it or confront the seller; tell the police" in text
     assert "a loan is still recorded on this car, so the lender can claim it" in text
     assert "(a lien release), or pay the lender directly" in text
     assert "⚠️ <b>Written off or badly damaged</b> (salvage, total loss" in text
     assert (
-        "⚠️ <b>Title brand</b> (a permanent note on the title): 2023-02-03 · PRIOR POLICE · TX. "
+        "⚠️ <b>Title brand</b> (a permanent note on the title): Feb 3, 2023 · PRIOR POLICE · TX. "
         "Ask the seller what it means for this car." in text
     )
     assert (
-        "⚠️ <b>Mileage went down</b>: 40,000 mi on 2020-01-02, then 20,000 mi on 2022-01-02." in text
+        "⚠️ <b>Mileage went down</b>: 40,000 mi on Jan 2, 2020, then 20,000 mi on Jan 2, 2022."
+        in text
     )
     assert "or a record has a typo" in text
     assert "⚠️ <b>VIN changed</b>: NMVTIS records a change of VIN" in text
@@ -106,17 +111,17 @@ def test_dangers_each_give_a_next_step() -> None:
 
 def test_write_off_advice_follows_the_group_once() -> None:
     """Several write-off records get the worth-and-insurance advice once, right after them."""
-    lines = texts.render_check(check(records=(TITLE, SALVAGE, FLOOD, LEMON))).split("\n")
+    lines = texts.render_check(EN, check(records=(TITLE, SALVAGE, FLOOD, LEMON))).split("\n")
     written_off = [n for n, line in enumerate(lines) if "Written off" in line]
     assert len(written_off) == 3
-    assert lines.count(texts.WRITE_OFF_ADVICE) == 1
-    assert lines.index(texts.WRITE_OFF_ADVICE) == written_off[-1] + 1
+    assert lines.count(texts.write_off_advice(EN)) == 1
+    assert lines.index(texts.write_off_advice(EN)) == written_off[-1] + 1
 
 
 def test_an_empty_nmvtis_answer_does_not_read_like_a_clean_car() -> None:
     """No title records at all is said once, with what to ask for, and no "no salvage"."""
-    text = texts.render_check(check(records=()))
-    assert text.count(texts.NO_TITLE_RECORDS) == 1
+    text = texts.render_check(EN, check(records=()))
+    assert text.count(texts.no_title_records(EN)) == 1
     assert "No salvage" not in text
     assert "No title records found." not in text
     assert "Title history" not in text
@@ -124,12 +129,12 @@ def test_an_empty_nmvtis_answer_does_not_read_like_a_clean_car() -> None:
 
 def test_only_a_complete_answer_promises_a_free_repeat() -> None:
     """The free-again line comes with a complete answer; a partial one says to wait."""
-    complete = texts.render_check(check())
+    complete = texts.render_check(EN, check())
     assert (
-        "<i>Checked 2026-12-05 01:00 UTC. Asking again before 2026-12-05 07:00 UTC shows this "
-        "answer for free.</i>"
+        "<i>Checked 12/5/26, 1:00\u202fAM UTC. Asking again before 12/5/26, 7:00\u202fAM UTC "
+        "shows this answer for free.</i>"
     ) in complete
-    partial = texts.render_check(check(theft=False))
+    partial = texts.render_check(EN, check(theft=False))
     assert "for free" not in partial
     assert (
         "⚠️ The lien and theft records couldn't be reached just now, so this answer doesn't "
@@ -140,10 +145,12 @@ def test_only_a_complete_answer_promises_a_free_repeat() -> None:
 def test_the_pdf_summary_writes_words_for_the_markers() -> None:
     """The PDF's lines have no ⛔ or ⚠️ (its font lacks them): STOLEN and Warning instead."""
     towed = TheftEvent(name="Towed", kind="impound")
-    summary = texts.title_check_summary(check(STOLEN_EVENT, LIEN, towed, records=(TITLE, SALVAGE)))
+    summary = texts.title_check_summary(
+        EN, check(STOLEN_EVENT, LIEN, towed, records=(TITLE, SALVAGE))
+    )
     assert summary.danger[0].startswith("STOLEN – Active Theft (OH): this car is reported")  # noqa: RUF001
     assert summary.danger[1].startswith("Warning: Open Lien (TX), held by Acme Credit")
-    assert texts.WRITE_OFF_ADVICE in summary.danger
+    assert texts.write_off_advice(EN) in summary.danger
     everything = "".join((*summary.danger, *summary.lines, summary.coverage or ""))
     assert "⛔" not in everything
     assert "⚠" not in everything
@@ -157,35 +164,35 @@ def test_the_pdf_summary_writes_words_for_the_markers() -> None:
 
 def test_the_offer_says_what_pressing_costs() -> None:
     """The offer says which button spends what, that nothing is spent before, and for how long."""
-    text = texts.render_offer(Offer(HONDA, 2, 5, "user_daily"))
-    assert texts.SOURCES in text
+    text = texts.render_offer(EN, Offer(HONDA, 2, 5, "user_daily"))
+    assert texts.sources(EN) in text
     assert (
         "Pressing ✅ Check below uses 2 of your 5 paid lookups left today. Nothing is spent "
         "until you press it, and the answer can then be shown again for free for 6 hours."
     ) in text
-    grouped = texts.render_offer(Offer(HONDA, 2, 5, "user_daily"), "Ann & Bo")
+    grouped = texts.render_offer(EN, Offer(HONDA, 2, 5, "user_daily"), "Ann & Bo")
     assert "uses 2 of Ann &amp; Bo's 5 paid lookups left today" in grouped
-    monthly = texts.render_offer(Offer(HONDA, 2, 1, "bot_monthly"))
+    monthly = texts.render_offer(EN, Offer(HONDA, 2, 1, "bot_monthly"))
     assert "Paid lookups come back at the start of next month (UTC)." in monthly
 
 
 def test_the_refusal_says_why_and_that_nothing_was_spent() -> None:
     """✅ past a quota names which quota, says nothing was spent and when it comes back."""
-    daily = texts.refused(QuotaDecision(allowed=False, reason="user_daily", resets_at=RESET))
+    daily = texts.refused(EN, QuotaDecision(allowed=False, reason="user_daily", resets_at=RESET))
     assert daily == (
         "I didn't run the check: it needs 2 paid lookups and you have fewer than 2 left today. "
-        "Nothing was spent. Your quota resets 2026-12-06 00:00 UTC."
+        "Nothing was spent. Your quota resets 12/6/26, 12:00\u202fAM UTC."
     )
-    monthly = texts.refused(QuotaDecision(allowed=False, reason="bot_monthly", resets_at=RESET))
+    monthly = texts.refused(EN, QuotaDecision(allowed=False, reason="bot_monthly", resets_at=RESET))
     assert monthly == (
         "I didn't run the check: this bot has fewer than 2 paid lookups left this month. "
-        "Nothing was spent. They're back 2026-12-06 00:00 UTC."
+        "Nothing was spent. They're back 12/6/26, 12:00\u202fAM UTC."
     )
 
 
 def test_a_vin_not_for_the_us_is_explained() -> None:
     """The refusal of a non-US VIN says what the VIN lacks and that nothing was spent."""
-    text = texts.not_us_market("WVWZZZ1KZAW123456", "Germany", None)
+    text = texts.not_us_market(EN, "WVWZZZ1KZAW123456", "Germany", None)
     assert "a check digit (the 9th character) that adds up and a maker code NHTSA knows" in text
     assert "lacks one of them (its maker code is from Germany)." in text
     assert text.endswith("so I didn't run it and nothing was spent.")
@@ -194,6 +201,6 @@ def test_a_vin_not_for_the_us_is_explained() -> None:
 def test_the_confirm_button_names_its_cost() -> None:
     """The ✅ button says it uses paid lookups."""
     offer = Offer(HONDA, 2, 5, "user_daily")
-    markup = texts.offer_keyboard(CallbackCodec(b"secret"), offer, 1)
+    markup = texts.offer_keyboard(EN, CallbackCodec(b"secret"), offer, 1)
     assert markup is not None
     assert markup.inline_keyboard[0][0].text == "✅ Check (uses 2 paid lookups)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from vinbot.formatters import market_value as texts
-from vinbot.formatters.html import esc_error, render_invalid
+from vinbot.formatters.html import render_invalid
 from vinbot.handlers.account import person_asking
 from vinbot.handlers.addressing import is_addressed_to_bot, without_mentions
 from vinbot.handlers.context import ValueDraft
@@ -30,7 +29,7 @@ from vinbot.handlers.decode import (
     with_typing,
 )
 from vinbot.handlers.identity import press_key, requester_of, sender_of
-from vinbot.handlers.language import words_for_message
+from vinbot.handlers.language import words_for
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidInput, MarketValueNotFound, ProviderUnavailable
 from vinbot.models.market_value import parse_condition, parse_mileage
@@ -41,13 +40,13 @@ from vinbot.services.extras import PaidFeatureRefused
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from vinbot.handlers.context import BotContext
-    from vinbot.models.callback import CallbackCodec
+    from vinbot.handlers.context import BotContext, VinbotApplication
+    from vinbot.handlers.routing import ButtonRouter
+    from vinbot.i18n import Words
+    from vinbot.models.callback import Callback, CallbackCodec
 
 MILEAGE, STATE, CONDITION = range(3)
 TIMEOUT_SECONDS = 300
-_STATE_BUTTON = re.compile(r"^mv:state:skip$")
-_CONDITION_BUTTON = re.compile(r"^mv:cond:(excellent|clean|average|rough|skip)$")
 
 
 class _AddressedToBot(filters.MessageFilter):
@@ -66,16 +65,19 @@ _ANSWER = filters.TEXT & ~filters.COMMAND & _AddressedToBot()
 
 
 async def _begin(
-    message: Message, context: BotContext, raw_vin: str, allowed: Callable[[], Awaitable[bool]]
+    message: Message,
+    context: BotContext,
+    words: Words,
+    raw_vin: str,
+    allowed: Callable[[], Awaitable[bool]],
 ) -> int:
     """Ask the first question; `allowed` is the flood guard: a valuation is one lookup, counted
     when it starts (so a refusal never throws away answers already typed)."""
     if not context.services.extras.paid_features:
-        await reply_html(message, context, texts.NO_KEY)
+        await reply_html(message, context, texts.no_key(words))
         return ConversationHandler.END
     analysis = analyse(raw_vin)
     if not analysis.valid:
-        words = await words_for_message(message, context)
         await reply_html(message, context, render_invalid(words, analysis))
         return ConversationHandler.END
     if not await allowed():
@@ -84,7 +86,7 @@ async def _begin(
     if user_data is None:
         return ConversationHandler.END
     user_data.value_drafts[message.chat.id] = ValueDraft(analysis.vin)
-    await reply_html(message, context, texts.ASK_MILEAGE.format(vin=analysis.vin))
+    await reply_html(message, context, texts.ask_mileage(words, analysis.vin))
     return MILEAGE
 
 
@@ -94,11 +96,14 @@ async def start_from_command(update: Update, context: BotContext) -> int:
     if found is None:
         return ConversationHandler.END
     message, user_id = found
+    words = await words_for(update, context)
     raw = " ".join(context.args or [])
     if not raw.strip():
-        await reply_html(message, context, texts.USAGE)
+        await reply_html(message, context, texts.usage(words))
         return ConversationHandler.END
-    return await _begin(message, context, raw, lambda: flood_guarded(message, context, user_id))
+    return await _begin(
+        message, context, words, raw, lambda: flood_guarded(message, context, user_id)
+    )
 
 
 async def start_from_button(update: Update, context: BotContext) -> int | None:
@@ -110,14 +115,15 @@ async def start_from_button(update: Update, context: BotContext) -> int | None:
         if not first:
             await query.answer()
             return None  # the first tap's state stands
-        return await _start_from_press(query, context)
+        return await _start_from_press(update, query, context)
 
 
-async def _start_from_press(query: CallbackQuery, context: BotContext) -> int:
+async def _start_from_press(update: Update, query: CallbackQuery, context: BotContext) -> int:
     callback = context.services.callbacks.decode(query.data)
     if callback is None or not callback.parts:
         await query.answer()
         return ConversationHandler.END
+    words = await words_for(update, context)
     refused = False
 
     async def allowed() -> bool:
@@ -125,7 +131,7 @@ async def _start_from_press(query: CallbackQuery, context: BotContext) -> int:
         refused = not await button_flood_guarded(query, context)  # a refusal answers the press
         return not refused
 
-    state = await _begin(query.message, context, callback.parts[0], allowed)  # type: ignore[arg-type]
+    state = await _begin(query.message, context, words, callback.parts[0], allowed)  # type: ignore[arg-type]
     if not refused:
         await query.answer()
     return state
@@ -166,8 +172,11 @@ async def _typed_answer(update: Update, context: BotContext) -> tuple[Message, s
     return message, text
 
 
-async def _ask_again(message: Message, context: BotContext, exc: InvalidInput) -> None:
-    await reply_html(message, context, f"{esc_error(exc)} /cancel stops.")
+async def _ask_again(
+    update: Update, message: Message, context: BotContext, exc: InvalidInput
+) -> None:
+    words = await words_for(update, context)
+    await reply_html(message, context, texts.ask_again(words, exc))
 
 
 async def got_mileage(update: Update, context: BotContext) -> int:
@@ -180,9 +189,11 @@ async def got_mileage(update: Update, context: BotContext) -> int:
     try:
         draft.mileage = parse_mileage(text)
     except InvalidInput as exc:
-        await _ask_again(message, context, exc)
+        await _ask_again(update, message, context, exc)
         return MILEAGE
-    await reply_html(message, context, texts.ASK_STATE, reply_markup=texts.state_keyboard())
+    words = await words_for(update, context)
+    markup = texts.state_keyboard(words, context.services.callbacks)
+    await reply_html(message, context, texts.ask_state(words), reply_markup=markup)
     return STATE
 
 
@@ -196,36 +207,50 @@ async def got_state(update: Update, context: BotContext) -> int:
     try:
         draft.state = validate_state("US", text.strip())[1]
     except InvalidInput as exc:
-        await _ask_again(message, context, exc)
+        await _ask_again(update, message, context, exc)
         return STATE
-    await reply_html(message, context, texts.ASK_CONDITION, reply_markup=texts.condition_keyboard())
+    await _ask_condition(update, message, context)
     return CONDITION
+
+
+async def _ask_condition(update: Update, message: Message, context: BotContext) -> None:
+    words = await words_for(update, context)
+    markup = texts.condition_keyboard(words, context.services.callbacks)
+    await reply_html(message, context, texts.ask_condition(words), reply_markup=markup)
+
+
+def _pressed(update: Update, context: BotContext) -> tuple[CallbackQuery, Message, Callback] | None:
+    """The press on a conversation button, with its verified data (None when forged: the
+    conversation's patterns let only signed data through, so this is a safety net)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return None
+    callback = context.services.callbacks.decode(query.data)
+    if callback is None:
+        return None
+    return query, query.message, callback
 
 
 async def skipped_state(update: Update, context: BotContext) -> int:
     """Skip on the state question: a national value."""
-    query = update.callback_query
-    if query is None or query.message is None:
+    pressed = _pressed(update, context)
+    if pressed is None:
         return ConversationHandler.END
+    query, message, _ = pressed
     await query.answer()
-    await reply_html(
-        query.message,  # type: ignore[arg-type]
-        context,
-        texts.ASK_CONDITION,
-        reply_markup=texts.condition_keyboard(),
-    )
+    await _ask_condition(update, message, context)
     return CONDITION
 
 
 async def condition_pressed(update: Update, context: BotContext) -> int:
     """A condition button (or Skip): fetch and show the value."""
-    query = update.callback_query
-    if query is None or query.message is None or query.data is None:
+    pressed = _pressed(update, context)
+    if pressed is None:
         return ConversationHandler.END
+    query, message, callback = pressed
     await query.answer()
-    choice = query.data.rsplit(":", 1)[-1]
-    condition = None if choice == "skip" else choice
-    return await _finish(update, query.message, context, condition)  # type: ignore[arg-type]
+    condition = None if callback.payload == texts.SKIP_PAYLOAD else callback.payload
+    return await _finish(update, message, context, condition)
 
 
 async def condition_typed(update: Update, context: BotContext) -> int:
@@ -237,7 +262,7 @@ async def condition_typed(update: Update, context: BotContext) -> int:
     try:
         condition = parse_condition(text)
     except InvalidInput as exc:
-        await _ask_again(message, context, exc)
+        await _ask_again(update, message, context, exc)
         return CONDITION
     return await _finish(update, message, context, condition)
 
@@ -252,6 +277,7 @@ async def _finish(
     user_id = requester.key
     _drop_draft(update, context)
     services = context.services
+    words = await words_for(update, context)
     try:
         value = await with_typing(
             message,
@@ -265,15 +291,15 @@ async def _finish(
             ),
         )
     except PaidFeatureRefused as exc:
-        await reply_html(message, context, f"Market values are paid lookups. {esc_error(exc)}")
+        await reply_html(message, context, texts.refused(words, exc.decision))
     except MarketValueNotFound:
-        await reply_html(message, context, texts.NOT_FOUND)
+        await reply_html(message, context, texts.not_found(words))
     except InvalidInput as exc:
-        await reply_html(message, context, esc_error(exc))
+        await reply_html(message, context, texts.input_problem(words, exc))
     except ProviderUnavailable:
-        await reply_html(message, context, texts.UNAVAILABLE)
+        await reply_html(message, context, texts.unavailable(words))
     else:
-        await reply_html(message, context, texts.render_market_value(value))
+        await reply_html(message, context, texts.render_market_value(words, value))
     return ConversationHandler.END
 
 
@@ -282,7 +308,7 @@ async def cancelled(update: Update, context: BotContext) -> int:
     _drop_draft(update, context)
     message = update.effective_message
     if message is not None:
-        await reply_html(message, context, texts.CANCELLED)
+        await reply_html(message, context, texts.cancelled(await words_for(update, context)))
     return ConversationHandler.END
 
 
@@ -291,32 +317,44 @@ async def timed_out(update: Update, context: BotContext) -> None:
     _drop_draft(update, context)
     chat = update.effective_chat
     if chat is not None:
-        await context.bot.send_message(chat.id, texts.TIMED_OUT)
+        await context.bot.send_message(chat.id, texts.timed_out(await words_for(update, context)))
+
+
+def _signed(codec: CallbackCodec, action: CallbackAction) -> Callable[[object], bool]:
+    """A pattern matching only data signed by the bot's codec for one action."""
+
+    def matches(data: object) -> bool:
+        callback = codec.decode(data if isinstance(data, str) else None)
+        return callback is not None and callback.action is action
+
+    return matches
 
 
 def market_value_conversation(codec: CallbackCodec) -> ConversationHandler[BotContext]:
-    """The /value conversation; the 💰 button's data is verified with the bot's codec."""
-
-    def is_value_button(data: object) -> bool:
-        callback = codec.decode(data if isinstance(data, str) else None)
-        return callback is not None and callback.action is CallbackAction.VALUE
-
+    """The /value conversation; every button's data (💰, Skip, the conditions) is signed and
+    verified with the bot's codec, like every other button."""
     with warnings.catch_warnings():
         # PTB warns that callback queries are tracked per chat, not per message: intended here.
         warnings.filterwarnings("ignore", category=PTBUserWarning)
         return ConversationHandler(
             entry_points=[
                 CommandHandler("value", start_from_command),
-                CallbackQueryHandler(start_from_button, pattern=is_value_button),
+                CallbackQueryHandler(
+                    start_from_button, pattern=_signed(codec, CallbackAction.VALUE)
+                ),
             ],
             states={
                 MILEAGE: [MessageHandler(_ANSWER, got_mileage)],
                 STATE: [
                     MessageHandler(_ANSWER, got_state),
-                    CallbackQueryHandler(skipped_state, pattern=_STATE_BUTTON),
+                    CallbackQueryHandler(
+                        skipped_state, pattern=_signed(codec, CallbackAction.VALUE_STATE)
+                    ),
                 ],
                 CONDITION: [
-                    CallbackQueryHandler(condition_pressed, pattern=_CONDITION_BUTTON),
+                    CallbackQueryHandler(
+                        condition_pressed, pattern=_signed(codec, CallbackAction.VALUE_CONDITION)
+                    ),
                     MessageHandler(_ANSWER, condition_typed),
                 ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
@@ -327,3 +365,12 @@ def market_value_conversation(codec: CallbackCodec) -> ConversationHandler[BotCo
             allow_reentry=True,
             name="market_value",
         )
+
+
+def register(application: VinbotApplication, buttons: ButtonRouter) -> None:  # noqa: ARG001
+    """/value and its buttons (💰, Skip, the conditions), all inside one conversation.
+
+    Register this before any other feature: the conversation's answers ("85k", "CA") would
+    otherwise be read as text for the decode.
+    """
+    application.add_handler(market_value_conversation(application.bot_data.services.callbacks))

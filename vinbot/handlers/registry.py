@@ -19,6 +19,7 @@ from vinbot.handlers import (
     basic,
     compare,
     decode,
+    market_value,
     obd,
     photo,
     plate,
@@ -29,7 +30,6 @@ from vinbot.handlers import (
 from vinbot.handlers.basic import on_unknown_command
 from vinbot.handlers.errors import on_error
 from vinbot.handlers.inline import on_inline_query
-from vinbot.handlers.market_value import market_value_conversation
 from vinbot.handlers.media import on_caption, on_media
 from vinbot.handlers.observe import observe_update
 from vinbot.handlers.routing import USER_MESSAGES, ButtonRouter
@@ -43,8 +43,21 @@ UNREADABLE_GROUP = -3  # placeholders for updates PTB could not parse: answered,
 OBSERVE_GROUP = -1
 MAIN_GROUP = 0
 
-# In the order their commands are tried; each has register(application, buttons).
-FEATURES = (basic, decode, recalls, plate, photo, title_check, obd, compare, report, account)
+# In the order their commands are tried; each has register(application, buttons). The /value
+# conversation comes first: its replies would otherwise be read as VINs.
+FEATURES = (
+    market_value,
+    basic,
+    decode,
+    recalls,
+    plate,
+    photo,
+    title_check,
+    obd,
+    compare,
+    report,
+    account,
+)
 
 _MEDIA = (
     filters.PHOTO
@@ -64,8 +77,6 @@ def register_handlers(application: VinbotApplication) -> None:
     """Attach every handler and the error handler to the application."""
     application.add_handler(UnreadableUpdateHandler(), group=UNREADABLE_GROUP)
     application.add_handler(TypeHandler(Update, observe_update), group=OBSERVE_GROUP)
-    # The /value conversation comes first: its replies would otherwise be read as VINs.
-    application.add_handler(market_value_conversation(application.bot_data.services.callbacks))
     buttons = ButtonRouter()
     for feature in FEATURES:
         feature.register(application, buttons)

@@ -54,6 +54,8 @@ class CallbackAction(StrEnum):
     COMPARE_START = "compare_start"  # ⚖️ Compare on /history or /garage: pick the first car
     COMPARE_PICK = "compare_pick"  # the first car picked: pick the second
     COMPARE = "compare"  # both picked: the two cars side by side
+    VALUE_STATE = "value_state"  # Skip on the /value state question (payload "skip")
+    VALUE_CONDITION = "value_condition"  # a condition (or "skip") on the /value condition question
 
 
 # Buttons live on in old chats: a code, once shipped, keeps its meaning forever.
@@ -77,6 +79,8 @@ ACTION_CODES: Final[dict[CallbackAction, str]] = {
     CallbackAction.COMPARE_START: "xs",
     CallbackAction.COMPARE_PICK: "xa",
     CallbackAction.COMPARE: "xb",
+    CallbackAction.VALUE_STATE: "vs",
+    CallbackAction.VALUE_CONDITION: "vc",
 }
 _ACTIONS_BY_CODE: Final = {code: action for action, code in ACTION_CODES.items()}
 

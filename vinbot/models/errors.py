@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from vinbot.models.vin import VinAnalysis
@@ -87,12 +87,26 @@ class InvalidInput(VinbotError):
     """Something a user typed cannot be used; str(error) is a friendly sentence saying why."""
 
 
+# Why a mileage cannot be used: not a number of miles, below zero, given in kilometres, or
+# more than any car has done (`InvalidMileage.miles` holds the number read).
+type MileageProblem = Literal["unreadable", "negative", "kilometres", "too_high"]
+
+
 class InvalidMileage(InvalidInput):
-    """The mileage is not a plausible number of miles."""
+    """The mileage is not a plausible number of miles; `problem` says why (words: formatters)."""
+
+    def __init__(self, problem: MileageProblem, *, miles: int | None = None) -> None:
+        super().__init__(f"invalid mileage: {problem}" + (f" ({miles} miles)" if miles else ""))
+        self.problem: MileageProblem = problem
+        self.miles = miles
 
 
 class InvalidCondition(InvalidInput):
-    """The condition is not one of excellent, clean, average or rough."""
+    """The condition is not one of excellent, clean, average or rough (words: formatters)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("the condition is not one of excellent, clean, average or rough")
+        self.text = text
 
 
 class RegionProblem(StrEnum):

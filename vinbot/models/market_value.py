@@ -40,8 +40,6 @@ _KILOMETRES: Final = re.compile(r"\s*(?:km|kms|kilomet(?:er|re)s?)$")
 _THOUSANDS: Final = re.compile(r"\s*(?:k|thousand)$")
 _MINUS: Final = "-\u2212\u2013"
 
-_MILEAGE_HELP: Final = 'Send the mileage in miles as a number, like "85000", "85,000" or "85k".'
-
 
 @dataclass(frozen=True, slots=True)
 class PriceRange:
@@ -99,7 +97,7 @@ def parse_condition(text: str | None) -> Condition | None:
         return None
     condition = _CONDITION_ALIASES.get(" ".join(text.lower().replace("-", " ").split()))
     if condition is None:
-        raise InvalidCondition("The condition is one of excellent, clean, average or rough.")
+        raise InvalidCondition(text)
     return condition
 
 
@@ -107,24 +105,20 @@ def parse_mileage(text: str) -> int:
     """Miles from text like "85000", "85,000", "85 000", "85k" or "85.5K miles"; InvalidMileage."""
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned or len(cleaned) > _MAX_TEXT_LENGTH:
-        raise InvalidMileage(_MILEAGE_HELP)
+        raise InvalidMileage("unreadable")
     if cleaned[0] in _MINUS:
-        raise InvalidMileage("The mileage cannot be negative. " + _MILEAGE_HELP)
+        raise InvalidMileage("negative")
     if _KILOMETRES.search(cleaned):
-        raise InvalidMileage(
-            "Please give the mileage in miles (1 km is about 0.62 miles). " + _MILEAGE_HELP
-        )
+        raise InvalidMileage("kilometres")
     cleaned = _UNIT.sub("", cleaned)
     thousands = _THOUSANDS.search(cleaned)
     if thousands:
         cleaned = cleaned[: thousands.start()]
     miles = _thousands_of_miles(cleaned) if thousands else _whole_miles(cleaned)
     if miles is None:
-        raise InvalidMileage(_MILEAGE_HELP)
+        raise InvalidMileage("unreadable")
     if miles > MAX_MILEAGE:
-        raise InvalidMileage(
-            f"{miles:,} miles is more than any car has done; please check the number."
-        )
+        raise InvalidMileage("too_high", miles=miles)
     return miles
 
 

@@ -15,17 +15,17 @@ from vinbot.models.errors import (
     RecallsUnavailable,
     VinbotError,
 )
-from vinbot.services.paid_calls import quota_note
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import datetime
 
     from vinbot.models.market_value import MarketValue
     from vinbot.models.obd import ObdDiagnosis
     from vinbot.models.ocr import OcrOutcome
     from vinbot.models.plate import PlateResult
     from vinbot.models.recalls import RecallOutcome
-    from vinbot.models.records import QuotaDecision
+    from vinbot.models.records import QuotaDecision, QuotaReason
     from vinbot.models.vehicle import VehicleSpec
     from vinbot.services.market_value import MarketValueService
     from vinbot.services.obd import ObdService
@@ -43,11 +43,23 @@ PHOTO_WAIT_SECONDS: Final = 1.0
 
 
 class PaidFeatureRefused(QuotaExceeded):
-    """A paid-only feature was asked for past the quota; the message says until when."""
+    """A paid-only feature was asked for past the quota: which quota (`reason`) and when it
+    resets (`resets_at`); a formatter words it. str() is for logs only."""
 
     def __init__(self, decision: QuotaDecision) -> None:
-        super().__init__(quota_note(decision))
+        resets = decision.resets_at.isoformat() if decision.resets_at is not None else "unknown"
+        super().__init__(f"paid lookups refused ({decision.reason}) until {resets}")
         self.decision = decision
+
+    @property
+    def reason(self) -> QuotaReason | None:
+        """The quota that refused: "user_daily" or "bot_monthly" (None: not known)."""
+        return self.decision.reason
+
+    @property
+    def resets_at(self) -> datetime | None:
+        """When that quota allows paid lookups again (UTC), when known."""
+        return self.decision.resets_at
 
 
 class FeatureNotConfigured(VinbotError):

@@ -126,8 +126,10 @@ class MarketValueService:
 def _miles(mileage: int | str) -> int:
     if isinstance(mileage, str):
         return parse_mileage(mileage)
-    if not 0 <= mileage <= MAX_MILEAGE:
-        raise InvalidMileage(f"The mileage is a number of miles from 0 to {MAX_MILEAGE:,}.")
+    if mileage < 0:
+        raise InvalidMileage("negative")
+    if mileage > MAX_MILEAGE:
+        raise InvalidMileage("too_high", miles=mileage)
     return mileage
 
 
