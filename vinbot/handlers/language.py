@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vinbot.handlers.identity import requester_of
+from vinbot.handlers.identity import presser_of, requester_of
 from vinbot.i18n import Words, resolve_language, words_in
 
 if TYPE_CHECKING:
-    from telegram import Update
+    from telegram import CallbackQuery, Update
 
     from vinbot.handlers.context import BotContext
 
@@ -28,3 +28,8 @@ async def words_for_user(context: BotContext, user_id: int, language_code: str |
     """The words for a user reached outside an update (recall alerts, admin alerts)."""
     picked = (await context.services.user_settings.get(user_id)).language
     return words_in(resolve_language(picked, language_code))
+
+
+async def words_for_press(query: CallbackQuery, context: BotContext) -> Words:
+    """The words for whoever pressed a button (their pick, their Telegram language, English)."""
+    return await words_for_user(context, presser_of(query).key, query.from_user.language_code)
