@@ -29,7 +29,8 @@ from tests.fakes.beyond import (
 from tests.fakes.providers import DictCache, FakeProvider
 from vinbot.clients.offline import OfflineProvider
 from vinbot.formatters import report_pdf
-from vinbot.formatters.report_pdf import SECTIONS, render_report
+from vinbot.formatters.report_pdf import render_report, sections
+from vinbot.i18n import words_in
 from vinbot.models.recalls import RecallOutcome
 from vinbot.models.report import CachedValuation, ReportData, TitleCheckSummary
 from vinbot.models.vehicle import VehicleSpec
@@ -40,8 +41,10 @@ from vinbot.services.report import ReportBusy, ReportsBusy, ReportService
 from vinbot.services.vehicle_photo import VehiclePhotoService
 
 if TYPE_CHECKING:
+    from vinbot.i18n import Words
     from vinbot.models.vehicle import DecodeResult
 
+EN = words_in("en")
 NOW = dt.datetime(2026, 12, 5, 1, 40, tzinfo=dt.UTC)
 SPEC = VehicleSpec(BMW_VIN, "carsxe", year=2012, make="BMW", model="5-Series", trim="535i")
 # One line in each language the bot will speak besides English (letters that look Latin are
@@ -120,9 +123,9 @@ class World:
             clock=lambda: NOW,
         )
 
-    def render(self, data: ReportData) -> bytes:
+    def render(self, words: Words, data: ReportData) -> bytes:
         self.rendered_in.append(threading.current_thread())
-        return render_report(data)
+        return render_report(words, data)
 
     async def fetch_everything(self) -> None:
         """What a user's presses would have paid for and cached before asking for a report."""
@@ -154,41 +157,41 @@ async def test_a_report_of_cached_answers_asks_no_provider(world: World) -> None
     await world.fetch_everything()
     before = world.upstream_calls()
 
-    report = await world.service.report(BMW_VIN, user_id=1)
+    report = await world.service.report(BMW_VIN, user_id=1, words=EN)
 
     assert world.upstream_calls() == before == 4  # decode, recalls, value, photo
     assert report.filename == f"vinbot-{BMW_VIN}.pdf"
     text = text_of(report.data)
     assert BMW_VIN in text
-    assert all(title in text for title in SECTIONS)
+    assert all(title in text for title in sections(EN))
     assert "2012 BMW 5-Series 535i" in text
     assert "1 recall campaign listed" in text
     assert "85,000 miles" in text
     assert "Private party" not in text  # the fake valuation has no private-party range
     assert "Trade-in (dealer gives): $2,400 to $4,700" in text
     assert "Built 5 Dec 2026, 01:40 UTC" in text
-    assert report_pdf.TITLE_CHECK_MISSING.split(":")[0] in text  # no check was made
+    assert report_pdf.title_check_missing(EN).split(":")[0] in text  # no check was made
 
 
 async def test_nothing_cached_asks_no_provider_and_says_how_to_get_each_part(world: World) -> None:
     """A VIN never looked up: no provider is asked, and every part says how to get it."""
-    report = await world.service.report(BMW_VIN, user_id=1)
+    report = await world.service.report(BMW_VIN, user_id=1, words=EN)
 
     assert world.upstream_calls() == 0
     assert world.fetcher.urls == []
     text = " ".join(text_of(report.data).split())
     for missing in (
-        report_pdf.DECODE_MISSING,
-        report_pdf.RECALLS_MISSING,
-        report_pdf.TITLE_CHECK_MISSING,
-        report_pdf.VALUE_MISSING,
+        report_pdf.decode_missing(EN),
+        report_pdf.recalls_missing(EN),
+        report_pdf.title_check_missing(EN),
+        report_pdf.value_missing(EN),
     ):
         assert missing in text
 
 
 async def test_the_pdf_is_rendered_in_a_worker_thread(world: World) -> None:
     """The CPU-heavy rendering runs off the event loop's thread."""
-    await world.service.report(BMW_VIN, user_id=1)
+    await world.service.report(BMW_VIN, user_id=1, words=EN)
 
     (thread,) = world.rendered_in
     assert thread is not threading.current_thread()
@@ -197,7 +200,7 @@ async def test_the_pdf_is_rendered_in_a_worker_thread(world: World) -> None:
 async def test_the_cached_photo_is_downloaded_and_embedded(world: World) -> None:
     """A picture whose address is cached is fetched (no paid call) and placed on the page."""
     await world.fetch_everything()
-    report = await world.service.report(BMW_VIN, user_id=1)
+    report = await world.service.report(BMW_VIN, user_id=1, words=EN)
 
     assert world.fetcher.urls == [f"https://images.example.test/{SPEC.make}-{SPEC.model}.jpg"]
     page = PdfReader(io.BytesIO(report.data)).pages[0]
@@ -209,7 +212,7 @@ async def test_a_picture_that_cannot_be_read_is_left_out(world: World) -> None:
     await world.fetch_everything()
     world.fetcher.image = b"not a picture"
 
-    report = await world.service.report(BMW_VIN, user_id=1)
+    report = await world.service.report(BMW_VIN, user_id=1, words=EN)
 
     assert BMW_VIN in text_of(report.data)
     assert not list(PdfReader(io.BytesIO(report.data)).pages[0].images)
@@ -234,7 +237,7 @@ async def test_a_second_report_for_the_same_user_is_refused_while_one_is_built()
     started = asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def slow_render(_: ReportData) -> bytes:
+    def slow_render(_words: Words, _data: ReportData) -> bytes:
         loop.call_soon_threadsafe(started.set)
         release.wait(timeout=5)
         return b"%PDF"
@@ -245,18 +248,18 @@ async def test_a_second_report_for_the_same_user_is_refused_while_one_is_built()
         render=slow_render,
         max_concurrent=2,
     )
-    first = asyncio.create_task(service.report(BMW_VIN, user_id=1))
+    first = asyncio.create_task(service.report(BMW_VIN, user_id=1, words=EN))
     await started.wait()
     with pytest.raises(ReportBusy):
-        await service.report(BMW_VIN, user_id=1)
-    second = asyncio.create_task(service.report(BMW_VIN, user_id=2))
+        await service.report(BMW_VIN, user_id=1, words=EN)
+    second = asyncio.create_task(service.report(BMW_VIN, user_id=2, words=EN))
     await asyncio.sleep(0)
     with pytest.raises(ReportsBusy):
-        await service.report(BMW_VIN, user_id=3)
+        await service.report(BMW_VIN, user_id=3, words=EN)
     release.set()
     await asyncio.gather(first, second)
     assert service.building == 0
-    await service.report(BMW_VIN, user_id=1)  # free again once the first is sent
+    await service.report(BMW_VIN, user_id=1, words=EN)  # free again once the first is sent
 
 
 async def test_the_event_loop_keeps_running_while_a_report_is_built(world: World) -> None:
@@ -274,7 +277,7 @@ async def test_the_event_loop_keeps_running_while_a_report_is_built(world: World
     ticker = asyncio.create_task(tick())
     await asyncio.sleep(0)
     start = ticks
-    await world.service.report(BMW_VIN, user_id=1)
+    await world.service.report(BMW_VIN, user_id=1, words=EN)
     done.set()
     await ticker
     assert ticks - start > 5  # an inline render allows about one
@@ -297,7 +300,7 @@ def languages_report() -> bytes:
         source="CarsXE", checked_at=NOW, danger=(SAMPLES["russian"],), lines=tuple(SAMPLES.values())
     )
     return render_report(
-        ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
+        EN, ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
     )
 
 
@@ -357,30 +360,30 @@ def test_danger_lines_are_red_and_the_coverage_note_is_never_cut() -> None:
         coverage="What this covers: US lien and theft reports.",
     )
     pdf = render_report(
-        ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
+        EN, ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
     )
 
     text = text_of(pdf)
     red = red_text(pdf)
     assert "STOLEN" in red
     assert "Title record" not in red
-    more = text.index(report_pdf.TITLE_CHECK_MORE)
+    more = text.index(report_pdf.title_check_more(EN))
     assert text.index("Title record 6") < more < text.index("What this covers")
     assert "Title record 7" not in text  # 10 lines: 8, "More", the coverage note
 
 
 def test_theft_and_title_comes_before_recalls() -> None:
     """The section a buyer must not miss comes straight after the vehicle."""
-    text = text_of(render_report(ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True)))
-    assert text.index(report_pdf.SECTION_TITLE_CHECK) < text.index(report_pdf.SECTION_RECALLS)
+    text = text_of(render_report(EN, ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True)))
+    assert text.index(sections(EN)[1]) < text.index(sections(EN)[2])
 
 
 @pytest.mark.parametrize(
     ("vin", "paid", "expected"),
     [
-        ("1HGCM82633A004352", True, report_pdf.TITLE_CHECK_MISSING),
-        ("1HGCM82633A004352", False, report_pdf.TITLE_CHECK_NO_KEY),
-        ("WVWZZZ1KZAW123456", True, report_pdf.TITLE_CHECK_NOT_US),
+        ("1HGCM82633A004352", True, report_pdf.title_check_missing(EN)),
+        ("1HGCM82633A004352", False, report_pdf.title_check_no_key(EN)),
+        ("WVWZZZ1KZAW123456", True, report_pdf.title_check_not_us(EN)),
     ],
 )
 def test_a_missing_check_says_the_way_to_get_one_or_why_not(
@@ -388,7 +391,7 @@ def test_a_missing_check_says_the_way_to_get_one_or_why_not(
 ) -> None:
     """No cached check: how to get one, or that this bot or this VIN cannot have one."""
     text = " ".join(
-        text_of(render_report(ReportData(vin=vin, built_at=NOW, paid_features=paid))).split()
+        text_of(render_report(EN, ReportData(vin=vin, built_at=NOW, paid_features=paid))).split()
     )
     assert expected in text
 
@@ -411,11 +414,11 @@ def test_a_long_report_stays_on_one_page() -> None:
         photo=png(),
     )
 
-    text = text_of(render_report(data))
+    text = text_of(render_report(EN, data))
 
     assert "And 25 more: press Recalls under the decode." in text
     assert "More: press Theft & title under the decode." in text
-    assert all(title in text for title in SECTIONS)
+    assert all(title in text for title in sections(EN))
 
 
 def test_the_bot_loads_the_pdf_library_only_when_a_report_is_made() -> None:
