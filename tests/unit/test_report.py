@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gettext
 import io
 import logging
+import statistics
 import subprocess
 import sys
 import threading
@@ -30,7 +32,7 @@ from tests.fakes.providers import DictCache, FakeProvider
 from vinbot.clients.offline import OfflineProvider
 from vinbot.formatters import report_pdf
 from vinbot.formatters.report_pdf import render_report, sections
-from vinbot.i18n import words_in
+from vinbot.i18n import Words, words_in
 from vinbot.models.recalls import RecallOutcome
 from vinbot.models.report import CachedValuation, ReportData, TitleCheckSummary
 from vinbot.models.vehicle import VehicleSpec
@@ -41,7 +43,6 @@ from vinbot.services.report import ReportBusy, ReportsBusy, ReportService
 from vinbot.services.vehicle_photo import VehiclePhotoService
 
 if TYPE_CHECKING:
-    from vinbot.i18n import Words
     from vinbot.models.vehicle import DecodeResult
 
 EN = words_in("en")
@@ -432,3 +433,132 @@ def test_the_bot_loads_the_pdf_library_only_when_a_report_is_made() -> None:
     )
 
     assert done.stdout.strip() == "[]"
+
+
+def full_report_data(vin: str = BMW_VIN) -> ReportData:
+    """A report with every part cached, many recalls and a long theft and title check."""
+    outcome = RecallOutcome(
+        report=carsxe_report(vin, *(recall(f"{n:02d}V000000") for n in range(7)))
+    )
+    summary = TitleCheckSummary(
+        source="CarsXE",
+        checked_at=NOW,
+        danger=("STOLEN",),
+        lines=tuple(f"Title record {n}" for n in range(12)),
+        coverage="US records",
+    )
+    return ReportData(
+        vin=vin,
+        built_at=NOW,
+        paid_features=True,
+        recalls=outcome,
+        title_check=summary,
+        valuation=CachedValuation(market_value(), NOW),
+        photo=png(),
+    )
+
+
+@pytest.mark.parametrize("language", ["ru", "pl", "ar", "uk", "tr", "es", "pt_BR"])
+def test_the_pdf_is_built_and_read_back_in_other_languages(
+    language: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full and an empty report build in another language, each a readable one-page PDF."""
+    words = words_in(language)
+    with caplog.at_level(logging.WARNING):
+        full = text_of(render_report(words, full_report_data()))
+        empty = text_of(
+            render_report(words, ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True))
+        )
+    assert not [r for r in caplog.records if "missing the following glyphs" in r.getMessage()]
+    for text in (full, empty):
+        assert BMW_VIN in text
+        assert "{" not in text
+        assert "}" not in text
+    assert "STOLEN" in red_text(render_report(words, full_report_data()))
+
+
+@pytest.mark.parametrize("language", ["ru", "pl", "ar"])
+def test_the_chat_texts_around_the_pdf_render_in_other_languages(language: str) -> None:
+    """The caption and both refusal alerts render, placeholders filled, alerts under 200."""
+    words = words_in(language)
+    caption = report_pdf.report_caption(words, BMW_VIN)
+    assert BMW_VIN in caption
+    assert len(caption) <= 1024  # a caption's limit
+    for refusal in ("own_report_building", "reports_building"):
+        alert = report_pdf.report_refused(words, refusal)  # type: ignore[arg-type]
+        assert alert
+        assert "{" not in alert
+        assert len(alert) <= 200
+
+
+def test_an_arabic_report_is_set_right_to_left() -> None:
+    """In an Arabic report the lines are set flush right, and Arabic text is shaped."""
+    summary = TitleCheckSummary(source="CarsXE", checked_at=NOW, lines=(SAMPLES["arabic"],))
+    data = ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
+    arabic = render_report(words_in("ar"), data)
+    english = render_report(EN, data)
+    fonts = embedded_fonts(arabic)
+    (font,) = [font for name, font in fonts.items() if name.endswith("NotoSansArabic")]
+    assert any(name.startswith("uniFE") for name in font.getGlyphOrder())
+    # Short lines end at the right margin, so most start well right of the English ones.
+    assert statistics.median(text_x(arabic)) > statistics.median(text_x(english)) + 100
+
+
+def text_x(pdf: bytes) -> list[float]:
+    """Where each piece of text starts across the page, in points."""
+    xs: list[float] = []
+
+    def text(drawn: str, _cm: object, tm: list[float], *_: object) -> None:
+        if drawn.strip():
+            xs.append(float(tm[4]))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=text)
+    return xs
+
+
+class Pseudo(gettext.NullTranslations):
+    """A stand-in catalog: every message with a phrase of the language put in front of it."""
+
+    def __init__(self, phrase: str) -> None:
+        super().__init__()
+        self.phrase = phrase
+
+    def gettext(self, message: str) -> str:
+        return self.phrase + message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.phrase + (singular if n == 1 else plural)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.phrase + message
+
+
+def pseudo_words(language: str, phrase: str) -> Words:
+    """Words of a language whose every message holds some of its script (catalogs may lag)."""
+    words = Words(language)
+    words._translations = Pseudo(phrase)  # a stand-in catalog for the test
+    return words
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"),
+    [("ar", SAMPLES["arabic"]), ("ru", SAMPLES["russian"]), ("pl", SAMPLES["polish"])],
+)
+def test_translated_words_are_set_in_the_pdf_and_read_back(
+    language: str, phrase: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every worded line in another script finds its glyphs and the page reads back."""
+    words = pseudo_words(language, phrase)
+    with caplog.at_level(logging.WARNING):
+        pdf = render_report(words, full_report_data())
+    assert not [r for r in caplog.records if "missing the following glyphs" in r.getMessage()]
+    text = text_of(pdf)
+    assert BMW_VIN in text
+    assert "{" not in text
+    if language != "ar":  # shaped Arabic reads back as glyph forms, not the letters typed
+        assert text.count(phrase) > 20
+    else:
+        assert (
+            statistics.median(text_x(pdf))
+            > statistics.median(text_x(render_report(EN, full_report_data()))) + 100
+        )

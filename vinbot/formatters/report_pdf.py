@@ -253,10 +253,11 @@ class _Page:
         pdf, words, data, align = self._pdf, self._words, self._data, self._align
         text_width = pdf.epw - (PHOTO_WIDTH_MM + 4 if data.photo else 0)
         pdf.set_font(FONT, "", 20)
-        pdf.cell(text_width, 9, report_title(words), new_x="LMARGIN", new_y="NEXT", align=align)
+        # Wrapped, never run under the photo, however long the words of a language are.
+        pdf.multi_cell(text_width, 9, report_title(words), new_x="LMARGIN", align=align)
         pdf.set_font(FONT, "", 13)
         vin = words.t("VIN {vin}", vin=words.ltr(data.vin))
-        pdf.cell(text_width, 7, vin, new_x="LMARGIN", new_y="NEXT", align=align)
+        pdf.multi_cell(text_width, 7, vin, new_x="LMARGIN", align=align)
         if data.decode is not None:
             pdf.set_font(FONT, "", 12)
             title = build_view(data.decode).title
