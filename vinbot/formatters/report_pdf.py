@@ -10,6 +10,12 @@ fonts: the page names buttons by their words, and the theft and title check's da
 marked with words ("STOLEN", "Warning:") and printed in red. Headings are larger and coloured
 rather than bold (instancing a bold weight from the variable font costs seconds of CPU).
 
+The page is in the presser's language (`render_report(words, data)`): our headings, labels,
+notes and footer go through Words; what providers and the other answers' formatters worded is
+printed as it comes. A right-to-left language is set flush right, and fpdf2's bidi algorithm
+keeps a VIN or a number inside Arabic text left to right (Words wraps them in isolates, which
+Noto Sans has as zero-width glyphs).
+
 Pure and synchronous: the report service calls `render_report` in a worker thread.
 """
 
