@@ -9,7 +9,8 @@ from pypdf import PdfReader
 
 from tests.e2e.harness import World, in_chat
 from tests.fakes.telegram.state import RecordedRequest
-from vinbot.formatters.report_pdf import SECTIONS
+from vinbot.formatters.report_pdf import sections
+from vinbot.i18n import words_in
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +45,7 @@ async def test_report_button_sends_a_pdf_built_from_cached_answers(world: World)
     assert len(reader.pages) == 1
     text = " ".join(reader.pages[0].extract_text().split())
     assert BMW in text
-    assert all(title in text for title in SECTIONS)
+    assert all(title in text for title in sections(words_in("en")))
     assert "recall campaign" in text  # the recalls pressed for above, read from the cache
     assert "press Theft & title under the decode" in text
     assert "press Market value under the decode" in text

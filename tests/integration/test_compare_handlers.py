@@ -13,13 +13,16 @@ from tests.fakes.beyond import carsxe_report, recall
 from tests.fakes.providers import FakeProvider
 from tests.integration.bot_harness import BotHarness, running_bot
 from vinbot.formatters import compare as texts
-from vinbot.formatters.compare import TOO_FEW_ALERT
+from vinbot.formatters.compare import too_few_alert
+from vinbot.i18n import words_in
 from vinbot.models.callback import MAX_CALLBACK_BYTES, CallbackAction
 from vinbot.models.vehicle import Attr, VehicleSpec
 
 HONDA = "1HGCM82633A004352"
 BMW = "WBAFR7C57CC811956"
 USER = 100
+
+EN = words_in("en")
 
 
 def honda() -> VehicleSpec:
@@ -118,9 +121,9 @@ async def test_cached_decodes_and_recalls_are_used_without_new_calls(bot: BotHar
 async def test_bad_input_is_explained(bot: BotHarness) -> None:
     """No VINs gives the usage, the same VIN twice says so, a mistyped VIN its reason."""
     await bot.send("/compare")
-    assert bot.replies()[-1] == texts.COMPARE_USAGE
+    assert bot.replies()[-1] == texts.compare_usage(EN)
     await bot.send(f"/compare {HONDA} {HONDA.lower()}")
-    assert bot.replies()[-1] == texts.COMPARE_SAME_CAR
+    assert bot.replies()[-1] == texts.compare_same_car(EN)
     await bot.send(f"/compare {HONDA} WBAFR7C57CC81195")
     assert "is not a valid VIN" in bot.replies()[-1]
     assert bot.providers[0].calls == []
@@ -134,7 +137,7 @@ async def test_compare_from_history_takes_three_presses(bot: BotHarness) -> None
     await bot.send("/history")
     await bot.press(button(bot.request.sent()[-1], "⚖️"))
     picker = bot.request.sent()[-1]
-    assert picker["text"] == texts.COMPARE_PICK_FIRST
+    assert picker["text"] == texts.compare_pick_first(EN)
     assert [b["text"] for b in buttons(picker)] == [
         "A: 1. 2012 BMW 5-Series",
         "A: 2. 2003 Honda Accord",
@@ -174,7 +177,7 @@ async def test_one_car_gets_no_compare_button(bot: BotHarness) -> None:
     await bot.send("/history")
     assert not any(b["text"].startswith("⚖️") for b in buttons(bot.request.sent()[-1]))
     await bot.press(bot.services.callbacks.encode(CallbackAction.COMPARE_START, "h", owner=USER))
-    assert bot.request.sent("answerCallbackQuery")[-1]["text"] == TOO_FEW_ALERT
+    assert bot.request.sent("answerCallbackQuery")[-1]["text"] == too_few_alert(EN)
 
 
 async def test_each_uncached_decode_counts_against_the_flood_guard(tmp_path: Path) -> None:

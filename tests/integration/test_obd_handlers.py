@@ -12,9 +12,12 @@ import pytest
 from tests.fakes.providers import FakeProvider
 from tests.integration.bot_harness import BotHarness, running_bot
 from vinbot.formatters import obd as texts
+from vinbot.i18n import words_in
 from vinbot.models.errors import ObdCodeNotFound, ProviderUnavailable
 
 HONDA = "1HGCM82633A004352"
+
+EN = words_in("en")
 
 
 def make_bot(
@@ -38,7 +41,7 @@ async def test_obd_explains_a_code_and_the_second_ask_is_free(bot: BotHarness) -
     await bot.send("/obd p0420")
     answer = bot.replies()[-1]
     assert "<b>P0420</b>: Catalyst System Efficiency Below Threshold (Bank 1)" in answer
-    assert texts.OBD_CAVEAT in answer
+    assert texts.obd_caveat(EN) in answer
     await bot.send("/obd P0420")
     assert bot.replies()[-1] == answer
     assert bot.extras.obd.calls == ["P0420"]
@@ -52,7 +55,7 @@ async def test_a_malformed_code_gets_a_hint_and_no_call(bot: BotHarness) -> None
     assert "the second character is &#x27;9&#x27;" in bot.replies()[-1]
     assert "like P0420" in bot.replies()[-1]
     await bot.send("/obd")
-    assert bot.replies()[-1] == texts.OBD_USAGE
+    assert bot.replies()[-1] == texts.obd_usage(EN)
     assert bot.extras.obd.calls == []
 
 
@@ -127,10 +130,10 @@ async def test_without_carsxe_the_feature_explains_itself(tmp_path: Path) -> Non
     """No CarsXE key: /obd says the feature needs one; a code in a message says it once."""
     async with make_bot(tmp_path, paid=False) as bot:
         await bot.send("/obd P0420")
-        assert bot.replies()[-1] == texts.OBD_NO_KEY
+        assert bot.replies()[-1] == texts.obd_no_key(EN)
         await bot.send("P0420")
         await bot.send("code P0420 again")
-        assert bot.replies() == [texts.OBD_NO_KEY, texts.OBD_NO_KEY]
+        assert bot.replies() == [texts.obd_no_key(EN), texts.obd_no_key(EN)]
 
 
 async def test_codes_count_against_the_flood_guard(tmp_path: Path) -> None:

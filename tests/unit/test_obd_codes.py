@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 
-from vinbot.formatters.obd import OBD_CAVEAT, render_codes
+from vinbot.formatters.obd import invalid_code, obd_caveat, obd_usage, render_codes
+from vinbot.i18n import words_in
 from vinbot.models.errors import InvalidObdCode
 from vinbot.models.obd import (
     ObdAnswer,
@@ -18,6 +20,8 @@ from vinbot.models.obd import (
 )
 from vinbot.models.records import QuotaDecision
 from vinbot.models.vin import find_vins
+
+EN = words_in("en")
 
 
 def full_width(text: str) -> str:
@@ -48,8 +52,8 @@ def test_a_malformed_code_is_told_what_is_wrong(raw: str, says: str) -> None:
     """Each way a code can be wrong gets its own sentence, then the format with an example."""
     with pytest.raises(InvalidObdCode) as caught:
         parse_obd_code(raw)
-    assert says in str(caught.value)
-    assert "like P0420" in str(caught.value)
+    assert says in html.unescape(invalid_code(EN, caught.value.problem))
+    assert "like P0420" in html.unescape(invalid_code(EN, caught.value.problem))
 
 
 def test_a_code_with_an_invisible_character_or_unicode_dash_is_read() -> None:
@@ -62,19 +66,22 @@ def test_a_non_ascii_code_is_named_that_code_in_its_sentence() -> None:
     """A wrong code shown as "that code" reads as a sentence, not "In That the..."."""
     with pytest.raises(InvalidObdCode) as caught:
         parse_obd_code("P\u0660\u0664\u0662\u0660")
-    assert str(caught.value).startswith("In that code the second character is")
+    text = html.unescape(invalid_code(EN, caught.value.problem))
+    assert text.startswith("In that code the second character is")
 
 
 def test_a_letter_o_typed_for_a_zero_is_suggested_back() -> None:
     """PO420 (letter O) gets "Did you mean P0420?"."""
-    with pytest.raises(InvalidObdCode, match="Did you mean P0420"):
+    with pytest.raises(InvalidObdCode) as caught:
         parse_obd_code("PO420")
+    assert "Did you mean P0420?" in html.unescape(invalid_code(EN, caught.value.problem))
 
 
 def test_full_width_input_is_read_like_ascii() -> None:
     """Full-width characters (a Japanese or Chinese keyboard) are NFKC-normalised first."""
-    with pytest.raises(InvalidObdCode, match="Did you mean P0420"):
+    with pytest.raises(InvalidObdCode) as caught:
         parse_obd_code(full_width("PO420"))
+    assert caught.value.problem.suggestion == "P0420"
     assert parse_obd_code(full_width("p0420")) == "P0420"
     assert find_obd_codes(f"code {full_width('P0301')}") == ["P0301"]
 
@@ -154,16 +161,16 @@ def test_manufacturer_specific_codes_follow_j2012(code: str, maker: bool) -> Non
 
 def test_a_meaning_is_escaped_and_followed_by_the_caveat() -> None:
     """Provider text is escaped, the system is named, and the caveat and source close it."""
-    text = render_codes([ObdAnswer("P0420", ObdDiagnosis("P0420", "Catalyst <Bank 1>"))])
+    text = render_codes(EN, [ObdAnswer("P0420", ObdDiagnosis("P0420", "Catalyst <Bank 1>"))])
     assert "<b>P0420</b>: Catalyst &lt;Bank 1&gt;" in text
     assert "generic powertrain" in text
-    assert OBD_CAVEAT in text
+    assert obd_caveat(EN) in text
     assert "have a mechanic find the cause before you buy" in text
 
 
 def test_a_maker_code_warns_its_meaning_may_be_another_makes() -> None:
     """A maker-specific meaning is flagged as possibly another make's, to check for this car."""
-    text = render_codes([ObdAnswer("P1456", ObdDiagnosis("P1456", "EVAP leak"))])
+    text = render_codes(EN, [ObdAnswer("P1456", ObdDiagnosis("P1456", "EVAP leak"))])
     assert (
         "A powertrain (engine and transmission) code whose meaning each maker sets: the "
         "meaning above may be another make&#x27;s, so check it for this car&#x27;s make."
@@ -173,10 +180,10 @@ def test_a_maker_code_warns_its_meaning_may_be_another_makes() -> None:
 
 def test_an_unknown_code_says_so_without_the_caveat() -> None:
     """An unknown maker code points at a dealer; with no meaning shown there is no caveat."""
-    text = render_codes([ObdAnswer("P1234", problem="unknown")])
+    text = render_codes(EN, [ObdAnswer("P1234", problem="unknown")])
     assert "CarsXE doesn't know this code; a dealer for this make may know it." in text
     assert "A powertrain (engine and transmission) code whose meaning each maker sets.<" in text
-    assert OBD_CAVEAT not in text
+    assert obd_caveat(EN) not in text
 
 
 def test_refused_and_skipped_codes_are_explained() -> None:
@@ -193,10 +200,41 @@ def test_refused_and_skipped_codes_are_explained() -> None:
         ),
         ObdAnswer("P0301", problem="unavailable"),
     ]
-    text = render_codes(answers, skipped=2)
+    text = render_codes(EN, answers, skipped=2)
     assert "a paid lookup. You've used today's paid lookups; your quota resets 2026-12-06" in text
     assert "This bot's paid lookups for the month are used up; they're back soon." in text
     assert "couldn't look this code up right now" in text
     assert "2 more codes skipped. Send them in another message." in text
-    one = render_codes(answers[:1], skipped=1)
+    one = render_codes(EN, answers[:1], skipped=1)
     assert "1 more code skipped. Send it in another message." in one
+
+
+@pytest.mark.parametrize("language", ["ru", "pl", "ar", "uk", "es", "pt_BR", "tr"])
+def test_every_obd_text_renders_in_other_languages(language: str) -> None:
+    """Every /obd text renders in another language with each placeholder filled."""
+    words = words_in(language)
+    midnight = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+    answers = [
+        ObdAnswer("P0420", ObdDiagnosis("P0420", "Catalyst <Bank 1>")),
+        ObdAnswer("U1000", ObdDiagnosis("U1000", "Class 2 network")),
+        ObdAnswer("P1234", problem="unknown"),
+        ObdAnswer("C0035", problem="unknown"),
+        ObdAnswer("B0001", problem="unavailable"),
+        ObdAnswer(
+            "P0171",
+            problem="refused",
+            refusal=QuotaDecision(allowed=False, reason="bot_monthly", resets_at=midnight),
+        ),
+        ObdAnswer("P0172", problem="refused", refusal=QuotaDecision(allowed=False)),
+    ]
+    texts = [render_codes(words, answers, skipped=count) for count in (0, 1, 2, 5, 22)]
+    texts += [obd_usage(words), obd_caveat(words)]
+    for raw in ("", "X0420", "P042", "P4420", "P0G20", "PO420", "P\u0660\u0664\u0662\u0660", "Z"):
+        with pytest.raises(InvalidObdCode) as caught:
+            parse_obd_code(raw)
+        texts.append(invalid_code(words, caught.value.problem))
+    for text in texts:
+        assert text
+        assert "{" not in text
+        assert "}" not in text
+    assert "Catalyst &lt;Bank 1&gt;" in texts[0]  # the provider's words, as they come

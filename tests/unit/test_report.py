@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gettext
 import io
 import logging
+import statistics
 import subprocess
 import sys
 import threading
@@ -29,7 +31,8 @@ from tests.fakes.beyond import (
 from tests.fakes.providers import DictCache, FakeProvider
 from vinbot.clients.offline import OfflineProvider
 from vinbot.formatters import report_pdf
-from vinbot.formatters.report_pdf import SECTIONS, render_report
+from vinbot.formatters.report_pdf import render_report, sections
+from vinbot.i18n import Words, words_in
 from vinbot.models.recalls import RecallOutcome
 from vinbot.models.report import CachedValuation, ReportData, TitleCheckSummary
 from vinbot.models.vehicle import VehicleSpec
@@ -42,6 +45,7 @@ from vinbot.services.vehicle_photo import VehiclePhotoService
 if TYPE_CHECKING:
     from vinbot.models.vehicle import DecodeResult
 
+EN = words_in("en")
 NOW = dt.datetime(2026, 12, 5, 1, 40, tzinfo=dt.UTC)
 SPEC = VehicleSpec(BMW_VIN, "carsxe", year=2012, make="BMW", model="5-Series", trim="535i")
 # One line in each language the bot will speak besides English (letters that look Latin are
@@ -120,9 +124,9 @@ class World:
             clock=lambda: NOW,
         )
 
-    def render(self, data: ReportData) -> bytes:
+    def render(self, words: Words, data: ReportData) -> bytes:
         self.rendered_in.append(threading.current_thread())
-        return render_report(data)
+        return render_report(words, data)
 
     async def fetch_everything(self) -> None:
         """What a user's presses would have paid for and cached before asking for a report."""
@@ -154,41 +158,41 @@ async def test_a_report_of_cached_answers_asks_no_provider(world: World) -> None
     await world.fetch_everything()
     before = world.upstream_calls()
 
-    report = await world.service.report(BMW_VIN, user_id=1)
+    report = await world.service.report(BMW_VIN, user_id=1, words=EN)
 
     assert world.upstream_calls() == before == 4  # decode, recalls, value, photo
     assert report.filename == f"vinbot-{BMW_VIN}.pdf"
     text = text_of(report.data)
     assert BMW_VIN in text
-    assert all(title in text for title in SECTIONS)
+    assert all(title in text for title in sections(EN))
     assert "2012 BMW 5-Series 535i" in text
     assert "1 recall campaign listed" in text
     assert "85,000 miles" in text
     assert "Private party" not in text  # the fake valuation has no private-party range
     assert "Trade-in (dealer gives): $2,400 to $4,700" in text
     assert "Built 5 Dec 2026, 01:40 UTC" in text
-    assert report_pdf.TITLE_CHECK_MISSING.split(":")[0] in text  # no check was made
+    assert report_pdf.title_check_missing(EN).split(":")[0] in text  # no check was made
 
 
 async def test_nothing_cached_asks_no_provider_and_says_how_to_get_each_part(world: World) -> None:
     """A VIN never looked up: no provider is asked, and every part says how to get it."""
-    report = await world.service.report(BMW_VIN, user_id=1)
+    report = await world.service.report(BMW_VIN, user_id=1, words=EN)
 
     assert world.upstream_calls() == 0
     assert world.fetcher.urls == []
     text = " ".join(text_of(report.data).split())
     for missing in (
-        report_pdf.DECODE_MISSING,
-        report_pdf.RECALLS_MISSING,
-        report_pdf.TITLE_CHECK_MISSING,
-        report_pdf.VALUE_MISSING,
+        report_pdf.decode_missing(EN),
+        report_pdf.recalls_missing(EN),
+        report_pdf.title_check_missing(EN),
+        report_pdf.value_missing(EN),
     ):
         assert missing in text
 
 
 async def test_the_pdf_is_rendered_in_a_worker_thread(world: World) -> None:
     """The CPU-heavy rendering runs off the event loop's thread."""
-    await world.service.report(BMW_VIN, user_id=1)
+    await world.service.report(BMW_VIN, user_id=1, words=EN)
 
     (thread,) = world.rendered_in
     assert thread is not threading.current_thread()
@@ -197,7 +201,7 @@ async def test_the_pdf_is_rendered_in_a_worker_thread(world: World) -> None:
 async def test_the_cached_photo_is_downloaded_and_embedded(world: World) -> None:
     """A picture whose address is cached is fetched (no paid call) and placed on the page."""
     await world.fetch_everything()
-    report = await world.service.report(BMW_VIN, user_id=1)
+    report = await world.service.report(BMW_VIN, user_id=1, words=EN)
 
     assert world.fetcher.urls == [f"https://images.example.test/{SPEC.make}-{SPEC.model}.jpg"]
     page = PdfReader(io.BytesIO(report.data)).pages[0]
@@ -209,7 +213,7 @@ async def test_a_picture_that_cannot_be_read_is_left_out(world: World) -> None:
     await world.fetch_everything()
     world.fetcher.image = b"not a picture"
 
-    report = await world.service.report(BMW_VIN, user_id=1)
+    report = await world.service.report(BMW_VIN, user_id=1, words=EN)
 
     assert BMW_VIN in text_of(report.data)
     assert not list(PdfReader(io.BytesIO(report.data)).pages[0].images)
@@ -234,7 +238,7 @@ async def test_a_second_report_for_the_same_user_is_refused_while_one_is_built()
     started = asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def slow_render(_: ReportData) -> bytes:
+    def slow_render(_words: Words, _data: ReportData) -> bytes:
         loop.call_soon_threadsafe(started.set)
         release.wait(timeout=5)
         return b"%PDF"
@@ -245,18 +249,18 @@ async def test_a_second_report_for_the_same_user_is_refused_while_one_is_built()
         render=slow_render,
         max_concurrent=2,
     )
-    first = asyncio.create_task(service.report(BMW_VIN, user_id=1))
+    first = asyncio.create_task(service.report(BMW_VIN, user_id=1, words=EN))
     await started.wait()
     with pytest.raises(ReportBusy):
-        await service.report(BMW_VIN, user_id=1)
-    second = asyncio.create_task(service.report(BMW_VIN, user_id=2))
+        await service.report(BMW_VIN, user_id=1, words=EN)
+    second = asyncio.create_task(service.report(BMW_VIN, user_id=2, words=EN))
     await asyncio.sleep(0)
     with pytest.raises(ReportsBusy):
-        await service.report(BMW_VIN, user_id=3)
+        await service.report(BMW_VIN, user_id=3, words=EN)
     release.set()
     await asyncio.gather(first, second)
     assert service.building == 0
-    await service.report(BMW_VIN, user_id=1)  # free again once the first is sent
+    await service.report(BMW_VIN, user_id=1, words=EN)  # free again once the first is sent
 
 
 async def test_the_event_loop_keeps_running_while_a_report_is_built(world: World) -> None:
@@ -274,7 +278,7 @@ async def test_the_event_loop_keeps_running_while_a_report_is_built(world: World
     ticker = asyncio.create_task(tick())
     await asyncio.sleep(0)
     start = ticks
-    await world.service.report(BMW_VIN, user_id=1)
+    await world.service.report(BMW_VIN, user_id=1, words=EN)
     done.set()
     await ticker
     assert ticks - start > 5  # an inline render allows about one
@@ -297,7 +301,7 @@ def languages_report() -> bytes:
         source="CarsXE", checked_at=NOW, danger=(SAMPLES["russian"],), lines=tuple(SAMPLES.values())
     )
     return render_report(
-        ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
+        EN, ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
     )
 
 
@@ -357,30 +361,30 @@ def test_danger_lines_are_red_and_the_coverage_note_is_never_cut() -> None:
         coverage="What this covers: US lien and theft reports.",
     )
     pdf = render_report(
-        ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
+        EN, ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
     )
 
     text = text_of(pdf)
     red = red_text(pdf)
     assert "STOLEN" in red
     assert "Title record" not in red
-    more = text.index(report_pdf.TITLE_CHECK_MORE)
+    more = text.index(report_pdf.title_check_more(EN))
     assert text.index("Title record 6") < more < text.index("What this covers")
     assert "Title record 7" not in text  # 10 lines: 8, "More", the coverage note
 
 
 def test_theft_and_title_comes_before_recalls() -> None:
     """The section a buyer must not miss comes straight after the vehicle."""
-    text = text_of(render_report(ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True)))
-    assert text.index(report_pdf.SECTION_TITLE_CHECK) < text.index(report_pdf.SECTION_RECALLS)
+    text = text_of(render_report(EN, ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True)))
+    assert text.index(sections(EN)[1]) < text.index(sections(EN)[2])
 
 
 @pytest.mark.parametrize(
     ("vin", "paid", "expected"),
     [
-        ("1HGCM82633A004352", True, report_pdf.TITLE_CHECK_MISSING),
-        ("1HGCM82633A004352", False, report_pdf.TITLE_CHECK_NO_KEY),
-        ("WVWZZZ1KZAW123456", True, report_pdf.TITLE_CHECK_NOT_US),
+        ("1HGCM82633A004352", True, report_pdf.title_check_missing(EN)),
+        ("1HGCM82633A004352", False, report_pdf.title_check_no_key(EN)),
+        ("WVWZZZ1KZAW123456", True, report_pdf.title_check_not_us(EN)),
     ],
 )
 def test_a_missing_check_says_the_way_to_get_one_or_why_not(
@@ -388,7 +392,7 @@ def test_a_missing_check_says_the_way_to_get_one_or_why_not(
 ) -> None:
     """No cached check: how to get one, or that this bot or this VIN cannot have one."""
     text = " ".join(
-        text_of(render_report(ReportData(vin=vin, built_at=NOW, paid_features=paid))).split()
+        text_of(render_report(EN, ReportData(vin=vin, built_at=NOW, paid_features=paid))).split()
     )
     assert expected in text
 
@@ -411,11 +415,11 @@ def test_a_long_report_stays_on_one_page() -> None:
         photo=png(),
     )
 
-    text = text_of(render_report(data))
+    text = text_of(render_report(EN, data))
 
     assert "And 25 more: press Recalls under the decode." in text
     assert "More: press Theft & title under the decode." in text
-    assert all(title in text for title in SECTIONS)
+    assert all(title in text for title in sections(EN))
 
 
 def test_the_bot_loads_the_pdf_library_only_when_a_report_is_made() -> None:
@@ -429,3 +433,132 @@ def test_the_bot_loads_the_pdf_library_only_when_a_report_is_made() -> None:
     )
 
     assert done.stdout.strip() == "[]"
+
+
+def full_report_data(vin: str = BMW_VIN) -> ReportData:
+    """A report with every part cached, many recalls and a long theft and title check."""
+    outcome = RecallOutcome(
+        report=carsxe_report(vin, *(recall(f"{n:02d}V000000") for n in range(7)))
+    )
+    summary = TitleCheckSummary(
+        source="CarsXE",
+        checked_at=NOW,
+        danger=("STOLEN",),
+        lines=tuple(f"Title record {n}" for n in range(12)),
+        coverage="US records",
+    )
+    return ReportData(
+        vin=vin,
+        built_at=NOW,
+        paid_features=True,
+        recalls=outcome,
+        title_check=summary,
+        valuation=CachedValuation(market_value(), NOW),
+        photo=png(),
+    )
+
+
+@pytest.mark.parametrize("language", ["ru", "pl", "ar", "uk", "tr", "es", "pt_BR"])
+def test_the_pdf_is_built_and_read_back_in_other_languages(
+    language: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full and an empty report build in another language, each a readable one-page PDF."""
+    words = words_in(language)
+    with caplog.at_level(logging.WARNING):
+        full = text_of(render_report(words, full_report_data()))
+        empty = text_of(
+            render_report(words, ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True))
+        )
+    assert not [r for r in caplog.records if "missing the following glyphs" in r.getMessage()]
+    for text in (full, empty):
+        assert BMW_VIN in text
+        assert "{" not in text
+        assert "}" not in text
+    assert "STOLEN" in red_text(render_report(words, full_report_data()))
+
+
+@pytest.mark.parametrize("language", ["ru", "pl", "ar"])
+def test_the_chat_texts_around_the_pdf_render_in_other_languages(language: str) -> None:
+    """The caption and both refusal alerts render, placeholders filled, alerts under 200."""
+    words = words_in(language)
+    caption = report_pdf.report_caption(words, BMW_VIN)
+    assert BMW_VIN in caption
+    assert len(caption) <= 1024  # a caption's limit
+    for refusal in ("own_report_building", "reports_building"):
+        alert = report_pdf.report_refused(words, refusal)  # type: ignore[arg-type]
+        assert alert
+        assert "{" not in alert
+        assert len(alert) <= 200
+
+
+def test_an_arabic_report_is_set_right_to_left() -> None:
+    """In an Arabic report the lines are set flush right, and Arabic text is shaped."""
+    summary = TitleCheckSummary(source="CarsXE", checked_at=NOW, lines=(SAMPLES["arabic"],))
+    data = ReportData(vin=BMW_VIN, built_at=NOW, paid_features=True, title_check=summary)
+    arabic = render_report(words_in("ar"), data)
+    english = render_report(EN, data)
+    fonts = embedded_fonts(arabic)
+    (font,) = [font for name, font in fonts.items() if name.endswith("NotoSansArabic")]
+    assert any(name.startswith("uniFE") for name in font.getGlyphOrder())
+    # Short lines end at the right margin, so most start well right of the English ones.
+    assert statistics.median(text_x(arabic)) > statistics.median(text_x(english)) + 100
+
+
+def text_x(pdf: bytes) -> list[float]:
+    """Where each piece of text starts across the page, in points."""
+    xs: list[float] = []
+
+    def text(drawn: str, _cm: object, tm: list[float], *_: object) -> None:
+        if drawn.strip():
+            xs.append(float(tm[4]))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=text)
+    return xs
+
+
+class Pseudo(gettext.NullTranslations):
+    """A stand-in catalog: every message with a phrase of the language put in front of it."""
+
+    def __init__(self, phrase: str) -> None:
+        super().__init__()
+        self.phrase = phrase
+
+    def gettext(self, message: str) -> str:
+        return self.phrase + message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.phrase + (singular if n == 1 else plural)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.phrase + message
+
+
+def pseudo_words(language: str, phrase: str) -> Words:
+    """Words of a language whose every message holds some of its script (catalogs may lag)."""
+    words = Words(language)
+    words._translations = Pseudo(phrase)  # a stand-in catalog for the test
+    return words
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"),
+    [("ar", SAMPLES["arabic"]), ("ru", SAMPLES["russian"]), ("pl", SAMPLES["polish"])],
+)
+def test_translated_words_are_set_in_the_pdf_and_read_back(
+    language: str, phrase: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every worded line in another script finds its glyphs and the page reads back."""
+    words = pseudo_words(language, phrase)
+    with caplog.at_level(logging.WARNING):
+        pdf = render_report(words, full_report_data())
+    assert not [r for r in caplog.records if "missing the following glyphs" in r.getMessage()]
+    text = text_of(pdf)
+    assert BMW_VIN in text
+    assert "{" not in text
+    if language != "ar":  # shaped Arabic reads back as glyph forms, not the letters typed
+        assert text.count(phrase) > 20
+    else:
+        assert (
+            statistics.median(text_x(pdf))
+            > statistics.median(text_x(render_report(EN, full_report_data()))) + 100
+        )

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from vinbot.formatters.compare import compare_button
 from vinbot.formatters.html import clip, esc, fit
+from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction
 from vinbot.models.title_check import is_us_market
 
@@ -113,7 +114,7 @@ def history_page(
         )
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if len(records) > 1:
-        rows.append([compare_button(codec, "h", owner)])
+        rows.append([compare_button(words_in("en"), codec, "h", owner)])
     return fit(lines), InlineKeyboardMarkup(rows)
 
 
@@ -158,7 +159,7 @@ def garage_page(
                 [InlineKeyboardButton(f"🛡 {number}. Check theft & title", callback_data=check)]
             )
     if len(entries) > 1:
-        rows.append([compare_button(codec, "g", owner)])
+        rows.append([compare_button(words_in("en"), codec, "g", owner)])
     lines += ["", GARAGE_HELP]
     return fit(lines), InlineKeyboardMarkup(rows)
 

@@ -25,6 +25,7 @@ from vinbot.handlers.decode import (
     with_typing,
 )
 from vinbot.handlers.identity import presser_of, requester_of
+from vinbot.handlers.language import words_for, words_for_press
 from vinbot.handlers.routing import user_command
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
@@ -36,16 +37,21 @@ if TYPE_CHECKING:
     from vinbot.handlers.context import BotContext, VinbotApplication
     from vinbot.handlers.identity import Requester
     from vinbot.handlers.routing import ButtonRouter
+    from vinbot.i18n import Words
     from vinbot.models.callback import Callback
 
 _LISTS = frozenset({"h", "g"})
 
 
 async def _two_cars(
-    message: Message, context: BotContext, first: str, second: str, query: CallbackQuery | None
+    message: Message,
+    context: BotContext,
+    vins: tuple[str, str],
+    query: CallbackQuery | None,
+    words: Words,
 ) -> bool:
     """Whether these are two valid, different VINs; says why not when they are not."""
-    analyses = analyse(first), analyse(second)
+    analyses = analyse(vins[0]), analyse(vins[1])
     for analysis in analyses:
         if not analysis.valid:
             if query is not None:
@@ -55,7 +61,7 @@ async def _two_cars(
     if analyses[0].vin == analyses[1].vin:
         if query is not None:
             await query.answer()
-        await reply_html(message, context, texts.COMPARE_SAME_CAR)
+        await reply_html(message, context, texts.compare_same_car(words))
         return False
     return True
 
@@ -88,11 +94,12 @@ async def send_comparison(
     second: str,
     requester: Requester,
     *,
+    words: Words,
     query: CallbackQuery | None = None,
 ) -> None:
     """Compare two VINs for a requester: a new message, or the picker edited when pressed."""
     services = context.services
-    if not await _two_cars(message, context, first, second, query):
+    if not await _two_cars(message, context, (first, second), query, words):
         return
     if not await _guarded(message, context, (first, second), requester, query):
         return
@@ -108,8 +115,8 @@ async def send_comparison(
         await reply_invalid(message, context, exc)
         return
     units = await services.lookup.units_for(requester.key)
-    text = texts.render_comparison(comparison, units=units)
-    markup = texts.comparison_keyboard(services.callbacks, comparison)
+    text = texts.render_comparison(words, comparison, units=units)
+    markup = texts.comparison_keyboard(words, services.callbacks, comparison)
     if query is not None:
         with contextlib.suppress(BadRequest):  # "not modified" after a double tap
             await query.edit_message_text(text, reply_markup=markup)
@@ -124,19 +131,20 @@ async def on_compare_command(update: Update, context: BotContext) -> None:
     requester = requester_of(update)
     if message is None or requester is None:
         return
+    words = await words_for(update, context)
     text = " ".join(context.args or [])
     vins = find_vins(text)
     if len(vins) == 2:  # noqa: PLR2004 - two cars
-        await send_comparison(message, context, vins[0], vins[1], requester)
+        await send_comparison(message, context, vins[0], vins[1], requester, words=words)
         return
     if len(vins) == 1 and normalise(text).count(vins[0]) > 1:
-        await reply_html(message, context, texts.COMPARE_SAME_CAR)
+        await reply_html(message, context, texts.compare_same_car(words))
         return
     attempts = find_vin_attempts(text)
     if len(vins) < 2 and attempts:  # noqa: PLR2004
         await reply_invalid(message, context, InvalidVin(analyse(attempts[0])))
         return
-    await reply_html(message, context, texts.COMPARE_USAGE)
+    await reply_html(message, context, texts.compare_usage(words))
 
 
 async def _cars(context: BotContext, user_id: int, source: str) -> list[tuple[str, str]]:
@@ -163,12 +171,13 @@ async def compare_start_pressed(
         return
     owner = presser_of(query).key
     cars = await _cars(context, owner, source)
+    words = await words_for_press(query, context)
     if len(cars) < 2:  # noqa: PLR2004
-        await query.answer(texts.TOO_FEW_ALERT, show_alert=True)
+        await query.answer(texts.too_few_alert(words), show_alert=True)
         return
     await query.answer()
     markup = texts.pick_first_keyboard(context.services.callbacks, cars, source, owner)
-    await reply_html(message, context, texts.COMPARE_PICK_FIRST, reply_markup=markup)
+    await reply_html(message, context, texts.compare_pick_first(words), reply_markup=markup)
 
 
 async def compare_pick_pressed(
@@ -182,11 +191,12 @@ async def compare_pick_pressed(
             await query.answer(BUTTON_EXPIRED)
             return
     cars = await _cars(context, presser_of(query).key, source)
+    words = await words_for_press(query, context)
     if not any(vin != first for vin, _ in cars):
-        await query.answer(texts.TOO_FEW_ALERT, show_alert=True)
+        await query.answer(texts.too_few_alert(words), show_alert=True)
         return
     await query.answer()
-    text, markup = texts.pick_second(context.services.callbacks, cars, first)
+    text, markup = texts.pick_second(words, context.services.callbacks, cars, first)
     with contextlib.suppress(BadRequest):  # "not modified" after a double tap
         await query.edit_message_text(text, reply_markup=markup)
         context.services.metrics.reply_sent("edit")
@@ -199,7 +209,10 @@ async def compare_pressed(query: CallbackQuery, context: BotContext, callback: C
         await query.answer(BUTTON_EXPIRED)
         return
     first, second = callback.parts
-    await send_comparison(message, context, first, second, presser_of(query), query=query)
+    words = await words_for_press(query, context)
+    await send_comparison(
+        message, context, first, second, presser_of(query), words=words, query=query
+    )
 
 
 def register(application: VinbotApplication, buttons: ButtonRouter) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vinbot.formatters import obd as texts
-from vinbot.formatters.html import esc_error
 from vinbot.handlers.decode import flood_guarded, reply_html, with_typing
 from vinbot.handlers.identity import sender_of
+from vinbot.handlers.language import words_for
 from vinbot.handlers.routing import user_command
 from vinbot.logs import get_logger
 from vinbot.models.errors import InvalidObdCode, ObdCodeNotFound, ProviderUnavailable
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from vinbot.handlers.context import BotContext, VinbotApplication
     from vinbot.handlers.identity import Requester
     from vinbot.handlers.routing import ButtonRouter
+    from vinbot.i18n import Words
 
 log = get_logger(__name__)
 
@@ -42,7 +43,7 @@ async def _answer(context: BotContext, code: str, requester: Requester) -> ObdAn
 
 
 async def answer_codes(
-    message: Message, context: BotContext, codes: Sequence[str], *, asked: bool
+    message: Message, context: BotContext, codes: Sequence[str], *, asked: bool, words: Words
 ) -> None:
     """Explain up to MAX_CODES_PER_MESSAGE normalised codes in one reply (one flood-guarded
     lookup per message). `asked`: an /obd command, which is told about a missing CarsXE key
@@ -53,7 +54,7 @@ async def answer_codes(
         return
     if not services.extras.obd_codes:
         if asked or services.hints.should_hint(message.chat_id, "no_obd"):
-            await reply_html(message, context, texts.OBD_NO_KEY)
+            await reply_html(message, context, texts.obd_no_key(words))
         return
     if not await flood_guarded(message, context, requester.key):
         return
@@ -64,7 +65,7 @@ async def answer_codes(
 
     answers = await with_typing(message, explain_all())
     skipped = len(codes) - len(wanted)
-    await reply_html(message, context, texts.render_codes(answers, skipped=skipped))
+    await reply_html(message, context, texts.render_codes(words, answers, skipped=skipped))
 
 
 async def on_obd_command(update: Update, context: BotContext) -> None:
@@ -72,18 +73,19 @@ async def on_obd_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    words = await words_for(update, context)
     text = " ".join(context.args or [])
     if not text.strip():
-        await reply_html(message, context, texts.OBD_USAGE)
+        await reply_html(message, context, texts.obd_usage(words))
         return
     codes = find_obd_codes(text)
     if not codes:
         try:  # "P 0420" or "p-0420": one code written apart
             codes = [parse_obd_code(text)]
         except InvalidObdCode as exc:
-            await reply_html(message, context, esc_error(exc))
+            await reply_html(message, context, texts.invalid_code(words, exc.problem))
             return
-    await answer_codes(message, context, codes, asked=True)
+    await answer_codes(message, context, codes, asked=True, words=words)
 
 
 def register(application: VinbotApplication, buttons: ButtonRouter) -> None:  # noqa: ARG001

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vinbot.handlers.decode import addressed_text, answer_text
+from vinbot.handlers.language import words_for
 from vinbot.handlers.obd import answer_codes
 from vinbot.models.obd import find_obd_codes_in_message
 from vinbot.models.vin import find_vins
@@ -27,4 +28,6 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     codes = find_obd_codes_in_message(text, vins=find_vins(text))
     await answer_text(message, context, text, hint=not codes)
-    await answer_codes(message, context, codes, asked=False)
+    if codes:
+        words = await words_for(update, context)
+        await answer_codes(message, context, codes, asked=False, words=words)

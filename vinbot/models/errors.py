@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from vinbot.models.obd import ObdCodeProblem
     from vinbot.models.vin import VinAnalysis
 
 
@@ -248,7 +249,12 @@ class RecallsUnavailable(VinbotError):
 
 
 class InvalidObdCode(InvalidInput):
-    """The text is not an OBD-II trouble code; str(error) says what is wrong with it."""
+    """The text is not an OBD-II trouble code; `problem` says what is wrong (formatters/obd
+    words it for the reader; str(error) is for logs)."""
+
+    def __init__(self, problem: ObdCodeProblem) -> None:
+        super().__init__(f"not an OBD-II code ({problem.reason})")
+        self.problem = problem
 
 
 class ObdCodeNotFound(LookupNotFound):

@@ -20,12 +20,9 @@ if TYPE_CHECKING:
     from vinbot.models.records import QuotaDecision
 
 CODE_LENGTH: Final = 5
-SYSTEMS: Final = {
-    "P": "powertrain (engine and transmission)",
-    "B": "body",
-    "C": "chassis",
-    "U": "network (communication between the car's computers)",
-}
+# The first letter names the system: P powertrain, B body, C chassis, U network (formatters/obd
+# words them).
+SYSTEMS: Final = frozenset("PBCU")
 _HEX: Final = frozenset("0123456789ABCDEF")
 _CODE: Final = re.compile(r"[PBCU][0-3][0-9A-F]{3}")
 # A code standing on its own in text: no letter, digit or underscore touches it.
@@ -42,10 +39,25 @@ TRIGGER_REACH: Final = 40  # characters between a trigger word and a code it vou
 _BETWEEN_CODES: Final = re.compile(r"(?:[\s,;/&.!?:+-]|\band\b)*", re.IGNORECASE)
 _LOOKALIKES: Final = str.maketrans("OIL", "011")  # letters typed for digits
 EXAMPLE: Final = "P0420"
-FORMAT_HINT: Final = (
-    "An OBD-II code is a letter (P, B, C or U) and four characters: a digit from 0 to 3, then "
-    f"three digits or letters A to F, like {EXAMPLE}."
-)
+_SHOWN_LENGTH: Final = 12  # a longer (or non-ASCII) text is called "that code", not quoted
+
+type ObdCodeReason = Literal["empty", "first_letter", "length", "second_char", "bad_char"]
+
+
+@dataclass(frozen=True, slots=True)
+class ObdCodeProblem:
+    """What is wrong with text that should be an OBD-II code (formatters/obd words it).
+
+    `shown` is the text as typed when short and plain enough to quote, else None; `char` the
+    offending character (first_letter, second_char, bad_char); `length` the text's length
+    (length); `suggestion` the code meant when letters were typed for digits ("PO420").
+    """
+
+    reason: ObdCodeReason
+    shown: str | None = None
+    char: str | None = None
+    length: int = 0
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,28 +75,27 @@ def is_obd_code(text: str) -> bool:
 
 def parse_obd_code(raw: str) -> str:
     """The normalised code (upper case; spaces, dashes and invisible characters removed, as in a
-    VIN); raises InvalidObdCode with a sentence saying what is wrong when it is not one."""
+    VIN); raises InvalidObdCode carrying an ObdCodeProblem when it is not one."""
     code = normalise(unicodedata.normalize("NFKC", raw))
     if is_obd_code(code):
         return code
     fixed = code[:1] + code[1:].translate(_LOOKALIKES)
-    suggestion = f" Did you mean {fixed}?" if is_obd_code(fixed) else ""
-    raise InvalidObdCode(f"{_problem(code)}{suggestion} {FORMAT_HINT}")
+    raise InvalidObdCode(problem_of(code, suggestion=fixed if is_obd_code(fixed) else None))
 
 
-def _problem(code: str) -> str:
+def problem_of(code: str, *, suggestion: str | None = None) -> ObdCodeProblem:
+    """What is wrong with a normalised text that is not a code."""
     if not code:
-        return "There is no code."
-    shown = code if len(code) <= 12 and code.isascii() else ""  # noqa: PLR2004
-    subject, within = (shown, f"In {shown}") if shown else ("That code", "In that code")
+        return ObdCodeProblem("empty", suggestion=suggestion)
+    shown = code if len(code) <= _SHOWN_LENGTH and code.isascii() else None
     if code[0] not in SYSTEMS:
-        return f"{subject} starts with {code[0]!r}, but a code starts with P, B, C or U."
+        return ObdCodeProblem("first_letter", shown, code[0], suggestion=suggestion)
     if len(code) != CODE_LENGTH:
-        return f"{subject} has {len(code)} characters, but a code has {CODE_LENGTH}."
+        return ObdCodeProblem("length", shown, length=len(code), suggestion=suggestion)
     if code[1] not in "0123":
-        return f"{within} the second character is {code[1]!r}; it can only be 0, 1, 2 or 3."
+        return ObdCodeProblem("second_char", shown, code[1], suggestion=suggestion)
     wrong = next(char for char in code[2:] if char not in _HEX)
-    return f"{within} {wrong!r} cannot appear; the last three are 0 to 9 or A to F."
+    return ObdCodeProblem("bad_char", shown, wrong, suggestion=suggestion)
 
 
 def find_obd_codes(text: str, *, vins: tuple[str, ...] | list[str] = ()) -> list[str]:
@@ -144,11 +155,6 @@ def _codes_in(text: str, vins: tuple[str, ...] | list[str]) -> list[re.Match[str
         for match in _CODE_IN_TEXT.finditer(text)
         if not any(match.group().upper() in vin for vin in vins)
     ]
-
-
-def system_of(code: str) -> str:
-    """The system a normalised code belongs to, in words."""
-    return SYSTEMS[code[0]]
 
 
 def is_manufacturer_specific(code: str) -> bool:

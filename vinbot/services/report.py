@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 from vinbot.logs import get_logger
 from vinbot.models.errors import VinbotError
@@ -22,6 +22,7 @@ from vinbot.models.report import CachedValuation, ReportData, TitleCheckSummary
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from vinbot.i18n import Words
     from vinbot.models.market_value import MarketValue
     from vinbot.models.recalls import RecallOutcome
     from vinbot.models.vehicle import DecodeResult, VehicleSpec
@@ -33,12 +34,26 @@ log = get_logger(__name__)
 MAX_CONCURRENT_REPORTS: Final = 2
 
 
-class ReportBusy(VinbotError):
+# Why a report cannot be made now (formatters/report_pdf words it).
+type ReportRefusal = Literal["own_report_building", "reports_building"]
+
+
+class ReportRefused(VinbotError):
+    """No report can be made now; `refusal` says why."""
+
+    refusal: ReportRefusal
+
+
+class ReportBusy(ReportRefused):
     """This user's previous report is still being built."""
 
+    refusal = "own_report_building"
 
-class ReportsBusy(VinbotError):
+
+class ReportsBusy(ReportRefused):
     """As many reports as the bot builds at once are being built: try again in a moment."""
+
+    refusal = "reports_building"
 
 
 class CachedDecodes(Protocol):
@@ -105,7 +120,7 @@ class ReportService:
         *,
         decodes: CachedDecodes,
         recalls: CachedRecalls,
-        render: Callable[[ReportData], bytes],
+        render: Callable[[Words, ReportData], bytes],
         valuations: CachedValuations | None = None,
         photos: CachedPhotos | None = None,
         images: ImageFetcher | None = None,
@@ -129,8 +144,8 @@ class ReportService:
         """How many reports are being built right now."""
         return len(self._building)
 
-    async def report(self, vin: str, *, user_id: int) -> Report:
-        """The PDF report of a valid VIN from cached answers only.
+    async def report(self, vin: str, *, user_id: int, words: Words) -> Report:
+        """The PDF report of a valid VIN from cached answers only, in the reader's words.
 
         Raises ReportBusy while this user's previous report is built, ReportsBusy when the bot
         builds as many as it allows at once.
@@ -142,7 +157,7 @@ class ReportService:
         self._building.add(user_id)
         try:
             data = await self.gather(vin)
-            pdf = await asyncio.to_thread(self._render, data)
+            pdf = await asyncio.to_thread(self._render, words, data)
         finally:
             self._building.discard(user_id)
         log.info("report_built", vin=vin, size=len(pdf))
