@@ -1,9 +1,10 @@
-"""A user's preferences (units, recall alerts) and when we last saw them."""
+"""A user's preferences (language, units, recall alerts) and when we last saw them."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vinbot.i18n import LANGUAGES
 from vinbot.models.records import UNITS, UserSettings, utc_now
 
 if TYPE_CHECKING:
@@ -59,6 +60,13 @@ class UserSettingsService:
         if units not in UNITS:
             raise ValueError(f"units must be one of {', '.join(UNITS)}, got {units!r}")
         settings = await self._users.update_settings(user_id, self._now(), units=units)
+        return self._remember(user_id, settings)
+
+    async def set_language(self, user_id: int, language: str | None) -> UserSettings:
+        """Pick one of vinbot's languages, or None to follow Telegram's; ValueError otherwise."""
+        if language is not None and language not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+        settings = await self._users.set_language(user_id, self._now(), language)
         return self._remember(user_id, settings)
 
     async def set_recall_alerts(self, user_id: int, *, enabled: bool) -> UserSettings:
