@@ -305,7 +305,7 @@ def assemble_bot_services(
     )
     health.add_probe("cache", core.cache.ping, reuse_for=CACHE_PROBE_REUSE_SECONDS)
     health.add_probe("database", state.database.ping)
-    alerts = TelegramAdminAlerts(settings.admin_ids)
+    alerts = TelegramAdminAlerts(settings.admin_ids, language_of=state.user_settings.language_of)
     gate = PaidCallGate(state.quota, counter=core.metrics, alerts=alerts)
     stack.push_async_callback(gate.aclose)  # counts are written before the database closes
     # Decodes still in flight settle their paid calls into the gate: stop them before it closes.

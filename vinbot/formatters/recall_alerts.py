@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from vinbot.formatters.account import vehicle_title
 from vinbot.formatters.html import clip, esc, fit
+from vinbot.i18n import words_in  # TODO(i14): the reader\'s words
 from vinbot.models.callback import CallbackAction
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ UNKNOWN_VEHICLE = "Unknown vehicle"
 def _car(alert: RecallAlert) -> str:
     if alert.nickname:
         return alert.nickname
-    title = vehicle_title(alert.year, alert.make, alert.model)
+    title = vehicle_title(words_in("en"), alert.year, alert.make, alert.model)
     return "car" if title == UNKNOWN_VEHICLE else title
 
 

@@ -26,6 +26,7 @@ from vinbot.handlers.decode import (
 )
 from vinbot.handlers.identity import presser_of, requester_of
 from vinbot.handlers.routing import user_command
+from vinbot.i18n import words_in  # TODO(i14): the reader\'s words
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin
 from vinbot.models.vin import analyse, find_vin_attempts, find_vins, normalise
@@ -144,7 +145,7 @@ async def _cars(context: BotContext, user_id: int, source: str) -> list[tuple[st
     services = context.services
     if source == "h":
         records = await services.lookup.recent(user_id, HISTORY_SIZE)
-        return [(r.vin, vehicle_title(r.year, r.make, r.model)) for r in records]
+        return [(r.vin, vehicle_title(words_in("en"), r.year, r.make, r.model)) for r in records]
     cars = []
     for entry in await services.garage.list(user_id):
         title = entry.nickname or spec_title(await services.lookup.cached_spec(entry.vin))

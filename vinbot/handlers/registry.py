@@ -14,7 +14,20 @@ from telegram.ext import (
     filters,
 )
 
-from vinbot.handlers import account, basic, compare, decode, extras, obd, report, title_check
+from vinbot.handlers import (
+    admin,
+    basic,
+    compare,
+    decode,
+    extras,
+    garage,
+    history,
+    obd,
+    privacy,
+    report,
+    settings,
+    title_check,
+)
 from vinbot.handlers.basic import on_unknown_command
 from vinbot.handlers.errors import on_error
 from vinbot.handlers.inline import on_inline_query
@@ -33,7 +46,20 @@ OBSERVE_GROUP = -1
 MAIN_GROUP = 0
 
 # In the order their commands are tried; each has register(application, buttons).
-FEATURES = (basic, decode, extras, title_check, obd, compare, report, account)
+FEATURES = (
+    basic,
+    decode,
+    extras,
+    title_check,
+    obd,
+    compare,
+    report,
+    history,
+    garage,
+    settings,
+    privacy,
+    admin,
+)
 
 _MEDIA = (
     filters.PHOTO

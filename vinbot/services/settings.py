@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vinbot.i18n import LANGUAGES
+from vinbot.i18n import LANGUAGES, resolve_language
 from vinbot.models.records import UNITS, UserSettings, utc_now
 
 if TYPE_CHECKING:
@@ -49,6 +49,14 @@ class UserSettingsService:
         if self._changed is not None:
             return self._changed.get(user_id, _DEFAULTS)
         return await self._users.settings(user_id) or _DEFAULTS
+
+    async def language_of(self, user_id: int) -> str:
+        """The language to write to a user in outside an update (their pick, else the
+        language_code Telegram last sent, else English): for admin and recall alerts."""
+        picked = (await self.get(user_id)).language
+        if picked is not None:
+            return resolve_language(picked, None)
+        return resolve_language(None, await self._users.language_code(user_id))
 
     def forget(self, user_id: int) -> None:
         """Drop what is held in memory about the user (after their data was deleted)."""

@@ -78,6 +78,10 @@ class UserRepository(Protocol):
         """Pick the language (None: follow Telegram's), creating the user if needed."""
         ...
 
+    async def language_code(self, user_id: int) -> str | None:
+        """The language_code Telegram last sent for the user, None when unknown."""
+        ...
+
     async def mark_blocked(self, user_id: int, at: datetime) -> None:
         """Remember that the user blocked the bot (no alerts until they write again)."""
         ...
@@ -270,9 +274,7 @@ class SqlUserRepository:
     async def changed_settings(self) -> dict[int, UserSettings]:
         """Every user whose settings differ from the defaults."""
         defaults = UserSettings()
-        query = select(
-            UserRow.id, UserRow.units, UserRow.recall_alerts, UserRow.language
-        ).where(
+        query = select(UserRow.id, UserRow.units, UserRow.recall_alerts, UserRow.language).where(
             or_(
                 UserRow.units.is_not(None),
                 UserRow.recall_alerts.is_not(defaults.recall_alerts),
@@ -313,6 +315,14 @@ class SqlUserRepository:
             row.language = language
             await session.flush()
             return _settings_of(row)
+
+    async def language_code(self, user_id: int) -> str | None:
+        """The language_code Telegram last sent for the user, None when unknown."""
+        async with self._sessions.reading() as session:
+            code: str | None = await session.scalar(
+                select(UserRow.language_code).where(UserRow.id == user_id)
+            )
+            return code
 
     async def mark_blocked(self, user_id: int, at: datetime) -> None:
         """Remember that the user blocked the bot (no alerts until they write again)."""
