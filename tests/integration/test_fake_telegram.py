@@ -487,9 +487,7 @@ async def test_commands_round_trip(bot: Bot) -> None:
         await bot.set_my_commands([BotCommand("Bad-Name", "x")])
 
 
-async def test_commands_and_descriptions_per_language_and_scope(
-    bot: Bot, tg: FakeTelegram
-) -> None:
+async def test_commands_and_descriptions_per_language_and_scope(bot: Bot, tg: FakeTelegram) -> None:
     """Commands are kept per scope and two-letter language; descriptions per language within
     Telegram's 512 and 120 characters; a longer language code or text is refused."""
     await bot.set_my_commands([BotCommand("vin", "VIN")], language_code="ru")
@@ -505,7 +503,7 @@ async def test_commands_and_descriptions_per_language_and_scope(
     assert [c.command for c in chat] == ["stats"]
     assert (await bot.get_my_description(language_code="ru")).description == "x" * 512
     assert (await bot.get_my_short_description(language_code="de")).short_description == "Kurz"
-    with pytest.raises(BadRequest, match="(?i)language code"):
+    with pytest.raises(BadRequest, match=r"(?i)language code"):
         await bot.set_my_commands([BotCommand("vin", "VIN")], language_code="pt_BR")
     with pytest.raises(BadRequest, match="too long"):
         await bot.set_my_description("x" * 513)
