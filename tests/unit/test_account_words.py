@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,3 +152,14 @@ async def test_admin_alerts_are_written_in_each_admins_language() -> None:
         words_in("en"), CapEvent("2025-03", 100, 100, WHEN)
     )
     assert by_admin[9] == by_admin[8]
+
+
+def test_the_readme_privacy_policy_is_what_privacy_says() -> None:
+    """README's "Privacy policy" block is the English /privacy with the default settings."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Privacy policy", 1)[1]
+    block = section.split("```text\n", 1)[1].split("\n```", 1)[0]
+    paragraphs = privacy.privacy_policy(
+        words_in("en"), history_days=90, history_max=1000, garage_limit=10
+    )
+    assert block == "\n\n".join(paragraphs)

@@ -109,8 +109,9 @@ def privacy_policy(
             "settings (language, units, recall alerts); the VINs you looked up, with the year, "
             "make and model found; the cars you saved in your garage and their nicknames; how "
             "many detailed (paid) lookups you made each day, for the daily limit; and which "
-            "recall alerts I sent you. I do not store your messages, photos, name, username or "
-            "phone number."
+            "recall alerts I sent you. I keep a message only while I answer it (so a restart "
+            "cannot lose it) and delete it right after: I do not keep your messages, photos, "
+            "name, username or phone number."
         ),
     ]
     if history_days:
