@@ -78,6 +78,8 @@ def _pages(language: str) -> list[str]:
         admin.unexpected_error(
             words, "KeyError", "vinbot.x:f:1", in_update=True, held_back=2, window_minutes=10
         ),
+        admin.update_quarantined(words, 1234567, "message"),
+        admin.update_unreadable(words, 1234567, "<odd>", 3),
         account.personal_account_needed(words),
         account.vehicle_title(words, None, None, None),
     ]

@@ -127,3 +127,38 @@ def unexpected_error(
         )
         text = f"{text}\n{more}"
     return text
+
+
+def update_quarantined(words: Words, update_id: int, update_kind: str) -> str:
+    """The admins' alert (HTML) for an update that will not be retried: which, never what."""
+    # Translators: {kind} is a Telegram update type such as "message"; the names in <code>
+    # are log events (keep them).
+    return words.t(
+        "⚠️ <b>Update quarantined</b>: the bot went down while handling update {update_id} "
+        "({kind}), and again when it retried it on its own, so it won't be retried. Its sender "
+        "was sent an apology where possible. Logs: look for <code>update_id={update_id}</code> "
+        "before the restarts (<code>loop_stalled</code> or <code>fatal_error</code>), then "
+        "<code>update_quarantined</code>.",
+        update_id=str(update_id),
+        kind=esc(update_kind),
+    )
+
+
+def update_unreadable(words: Words, update_id: int, update_kind: str, held_back: int) -> str:
+    """The admins' alert (HTML) for an update python-telegram-bot could not parse."""
+    text = words.t(
+        "⚠️ <b>Unreadable update</b>: update {update_id} ({kind}) did not fit "
+        "python-telegram-bot's types, so it was skipped (its sender, if any, got an apology) "
+        "and polling went on. If this repeats, Telegram may have changed the update's shape: "
+        "upgrade python-telegram-bot. The logs have <code>update_unreadable</code>.",
+        update_id=str(update_id),
+        kind=esc(update_kind),
+    )
+    if held_back:
+        more = words.nt(
+            "{count} more like it since the last alert.",
+            "{count} more like it since the last alert.",
+            held_back,
+        )
+        text = f"{text}\n{more}"
+    return text

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from telegram.error import TelegramError
 
 from vinbot.formatters import admin
-from vinbot.formatters.recovery import update_quarantined_alert, update_unreadable_alert
 from vinbot.i18n import DEFAULT_LANGUAGE, words_in
 from vinbot.logs import get_logger
 
@@ -118,15 +117,15 @@ class TelegramAdminAlerts:
 
     async def update_quarantined(self, update_id: int, update_kind: str) -> None:
         """Tell every admin that an update failed twice and will not be handled again."""
-        text = update_quarantined_alert(update_id, update_kind)
-        await self._send_all(lambda _words: text)
+        await self._send_all(lambda words: admin.update_quarantined(words, update_id, update_kind))
 
     async def update_unreadable(self, update_id: int, update_kind: str) -> None:
         """Tell every admin (at most once per window and kind) that an update was skipped."""
         held_back = self._throttle.admit(("unreadable", update_kind))
         if held_back is not None:
-            text = update_unreadable_alert(update_id, update_kind, held_back)
-            await self._send_all(lambda _words: text)
+            await self._send_all(
+                lambda words: admin.update_unreadable(words, update_id, update_kind, held_back)
+            )
 
     async def _words_of(self, admin_id: int) -> Words:
         if self._language_of is None:
