@@ -26,7 +26,6 @@ from vinbot.formatters.title_check import title_check_summary
 from vinbot.handlers.admin_alerts import TelegramAdminAlerts
 from vinbot.handlers.context import BotServices
 from vinbot.health import DEFAULT_UPDATE_STALL_SECONDS, HealthState
-from vinbot.i18n import words_in
 from vinbot.logs import get_logger
 from vinbot.metrics import Metrics
 from vinbot.models.callback import CallbackCodec
@@ -72,6 +71,7 @@ if TYPE_CHECKING:
 
     from vinbot.cache.base import Cache
     from vinbot.config import Settings
+    from vinbot.i18n import Words
     from vinbot.models.report import TitleCheckSummary
     from vinbot.services.ports import VehicleDataProvider
 
@@ -267,11 +267,11 @@ class CachedTitleSummaries:
     def __init__(self, checks: TitleCheckService) -> None:
         self._checks = checks
 
-    async def cached_title_check(self, vin: str) -> TitleCheckSummary | None:
-        """The cached check as plain lines, or None when none is cached (nothing is fetched)."""
+    async def cached_title_check(self, vin: str, words: Words) -> TitleCheckSummary | None:
+        """The cached check as plain lines in the reader's words, or None when none is cached
+        (nothing is fetched)."""
         check = await self._checks.cached(vin)
-        # The report is in English until it takes the reader's words (the PDF's area).
-        return title_check_summary(words_in("en"), check) if check is not None else None
+        return title_check_summary(words, check) if check is not None else None
 
 
 def build_recall_alerts(
@@ -307,7 +307,7 @@ def assemble_bot_services(
     )
     health.add_probe("cache", core.cache.ping, reuse_for=CACHE_PROBE_REUSE_SECONDS)
     health.add_probe("database", state.database.ping)
-    alerts = TelegramAdminAlerts(settings.admin_ids)
+    alerts = TelegramAdminAlerts(settings.admin_ids, language_of=state.user_settings.language_of)
     gate = PaidCallGate(state.quota, counter=core.metrics, alerts=alerts)
     stack.push_async_callback(gate.aclose)  # counts are written before the database closes
     # Decodes still in flight settle their paid calls into the gate: stop them before it closes.

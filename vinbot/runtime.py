@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
 from vinbot.bootstrap import build_bot_services
-from vinbot.handlers.basic import BOT_COMMANDS
+from vinbot.handlers.menus import publish_menus
 from vinbot.health import HealthServer
 from vinbot.journal import UpdateJournal
 from vinbot.logs import get_logger
@@ -116,10 +116,7 @@ async def _serve(
     try:
         async with application:
             log.info("telegram_connected", bot_username=application.bot.username)
-            try:
-                await application.bot.set_my_commands(list(BOT_COMMANDS))
-            except TelegramError as exc:
-                log.warning("set_my_commands_failed", error_type=type(exc).__name__)
+            await publish_menus(application.bot, settings.admin_ids)
             in_flight = InFlightUpdates()
             application.update_listeners.extend((in_flight, journal))
             with _watching(services.settings, in_flight, journal):

@@ -12,9 +12,10 @@ import pytest
 
 from tests.fakes.providers import FakeProvider
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
-from vinbot.formatters import account
+from vinbot.formatters import account, privacy
 from vinbot.handlers.context import BotContext
 from vinbot.handlers.jobs import PRUNE_JOB, prune_history
+from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction
 from vinbot.models.vehicle import VehicleSpec
 
@@ -39,6 +40,22 @@ def buttons(sent: dict[str, object]) -> list[dict[str, str]]:
     markup = sent["reply_markup"]
     assert isinstance(markup, dict)
     return [button for row in markup["inline_keyboard"] for button in row]
+
+
+def message_in(bot: BotHarness, text: str, language_code: str) -> dict[str, object]:
+    """A message from USER whose Telegram app is in that language."""
+    message = bot.message(text)
+    message["from"] = {**message["from"], "language_code": language_code}
+    return message
+
+
+def setting_button(bot: BotHarness, *args: str) -> dict[str, str]:
+    """The button on the last /settings page whose payload is those arguments."""
+    for button in buttons(bot.request.sent()[-1]):
+        callback = bot.services.callbacks.decode(button["callback_data"])
+        if callback is not None and callback.args == args:
+            return button
+    raise AssertionError(f"no settings button {args}")
 
 
 async def flush(bot: BotHarness) -> None:
@@ -119,13 +136,14 @@ async def test_settings_switch_units_used_by_the_decode(bot: BotHarness) -> None
         model="Accord",
         attributes={"city_mpg": "20", "highway_mpg": "30"},
     )
-    await bot.send(HONDA)
+    await bot.feed({"message": message_in(bot, HONDA, "ru")})  # metric is usual in Russian
     assert "L/100 km" in bot.replies()[-1]
-    await bot.send("/settings")
-    toggle = next(b for b in buttons(bot.request.sent()[-1]) if "imperial" in b["text"])
+    await bot.feed({"message": message_in(bot, "/settings", "ru")})
+    toggle = setting_button(bot, "units", "imperial")
     await bot.press(toggle["callback_data"])
     assert "imperial" in bot.request.sent("editMessageText")[-1]["text"]
-    await bot.send(HONDA)
+    assert (await bot.services.user_settings.get(USER)).units == "imperial"
+    await bot.feed({"message": message_in(bot, HONDA, "ru")})
     assert "20 city / 30 hwy mpg" in bot.replies()[-1]
 
 
@@ -184,7 +202,7 @@ async def test_export_in_a_group_is_refused_and_sends_no_file(bot: BotHarness) -
     await bot.send("/export", chat_id=-100, chat_type="supergroup")
 
     assert bot.request.files("sendDocument") == []
-    assert bot.replies()[-1] == account.EXPORT_PRIVATE_ONLY
+    assert bot.replies()[-1] == privacy.export_private_only(words_in("en"))
 
 
 async def test_forget_needs_confirmation_then_leaves_no_row(

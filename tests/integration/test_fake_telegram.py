@@ -16,6 +16,7 @@ import pytest
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -484,6 +485,31 @@ async def test_commands_round_trip(bot: Bot) -> None:
     assert [c.command for c in await bot.get_my_commands()] == ["start", "vin"]
     with pytest.raises(BadRequest, match=r"^Bot_command_invalid$"):
         await bot.set_my_commands([BotCommand("Bad-Name", "x")])
+
+
+async def test_commands_and_descriptions_per_language_and_scope(bot: Bot, tg: FakeTelegram) -> None:
+    """Commands are kept per scope and two-letter language; descriptions per language within
+    Telegram's 512 and 120 characters; a longer language code or text is refused."""
+    await bot.set_my_commands([BotCommand("vin", "VIN")], language_code="ru")
+    await bot.set_my_commands(
+        [BotCommand("stats", "Stats")], scope=BotCommandScopeChat(7), language_code="ru"
+    )
+    await bot.set_my_description("x" * 512, language_code="ru")
+    await bot.set_my_short_description("Kurz")
+
+    assert [c.command for c in await bot.get_my_commands(language_code="ru")] == ["vin"]
+    assert await bot.get_my_commands() == ()
+    chat = await bot.get_my_commands(scope=BotCommandScopeChat(7), language_code="ru")
+    assert [c.command for c in chat] == ["stats"]
+    assert (await bot.get_my_description(language_code="ru")).description == "x" * 512
+    assert (await bot.get_my_short_description(language_code="de")).short_description == "Kurz"
+    with pytest.raises(BadRequest, match=r"(?i)language code"):
+        await bot.set_my_commands([BotCommand("vin", "VIN")], language_code="pt_BR")
+    with pytest.raises(BadRequest, match="too long"):
+        await bot.set_my_description("x" * 513)
+    with pytest.raises(BadRequest, match="too long"):
+        await bot.set_my_short_description("x" * 121, language_code="uk")
+    assert ('{"chat_id": 7, "type": "chat"}', "ru") in tg.api.commands
 
 
 async def test_update_builders_produce_valid_ptb_updates(bot: Bot, tg: FakeTelegram) -> None:

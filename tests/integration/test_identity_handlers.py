@@ -216,8 +216,8 @@ async def test_someone_elses_settings_history_and_forget_buttons_are_refused_in_
 
     assert len(bot.request.sent()) == sent_before
     assert bot.request.sent("editMessageText") == []
-    assert (await bot.services.user_settings.get(OWNER)).units == "metric"
-    assert (await bot.services.user_settings.get(OTHER)).units == "metric"
+    assert (await bot.services.user_settings.get(OWNER)).units is None
+    assert (await bot.services.user_settings.get(OTHER)).units is None
     assert [r.vin for r in await bot.services.lookup.recent(OWNER)] == [HONDA]
     specs = bot.services.callbacks.encode(CallbackAction.SPECS, HONDA)
     await bot.press(specs, user_id=OTHER, message_text="decode", **group)
@@ -237,7 +237,7 @@ async def test_old_personal_buttons_are_refused_in_groups_and_still_work_in_priv
         await bot.press(data, user_id=OWNER, chat_id=GROUP, chat_type="supergroup")
         assert last_answer(bot) == (account.PERSONAL_BUTTON_EXPIRED, True)
     assert [entry.vin for entry in await bot.services.garage.list(OWNER)] == [HONDA]
-    assert (await bot.services.user_settings.get(OWNER)).units == "metric"
+    assert (await bot.services.user_settings.get(OWNER)).units is None
 
     await bot.press(old_remove, user_id=OWNER)
     assert not await bot.services.garage.list(OWNER)

@@ -48,6 +48,7 @@ async def _use_everything(database: Database, clock: FakeClock, user_id: int) ->
     await settings.touch_user(user_id, "de")
     await settings.set_units(user_id, "imperial")
     await settings.set_recall_alerts(user_id, enabled=False)
+    await settings.set_language(user_id, "uk")
     recorder = HistoryRecorder(SqlLookupRepository(sessions), now=clock)
     recorder.record(user_id, VIN, "carsxe", year=2003, make="HONDA", model="Accord")
     recorder.record(user_id, OTHER_VIN, "nhtsa", year=2013, make="FORD", model="F-150")
@@ -83,7 +84,7 @@ async def test_export_contains_everything_stored_about_the_user(database: Databa
             "language_code": "de",
             "blocked_at": None,
         },
-        "settings": {"units": "imperial", "recall_alerts": False},
+        "settings": {"language": "uk", "units": "imperial", "recall_alerts": False},
         "lookups": [  # newest first; the same time: the later row first
             {
                 "vin": OTHER_VIN,

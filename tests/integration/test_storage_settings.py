@@ -27,9 +27,10 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 async def test_a_user_never_seen_has_the_defaults(database: Database, tmp_path: Path) -> None:
-    """Reading settings of an unknown user gives metric and alerts on, and stores nothing."""
+    """Reading settings of an unknown user gives no units or language picked and alerts on,
+    and stores nothing."""
     settings = UserSettingsService(SqlUserRepository(database.sessions))
-    assert await settings.get(5) == UserSettings(units="metric", recall_alerts=True)
+    assert await settings.get(5) == UserSettings(units=None, recall_alerts=True, language=None)
     assert scalar(tmp_path / "v.db", "SELECT count(*) FROM users") == 0
 
 
@@ -96,6 +97,27 @@ async def test_changed_settings_are_served_from_memory_after_load(tmp_path: Path
         await database.aclose()
         assert (await second.get(1)).units == "imperial"
         assert not (await second.get(2)).recall_alerts
-        assert (await second.get(3)).units == "metric"
+        assert (await second.get(3)).units is None
         second.forget(1)
-        assert (await second.get(1)).units == "metric"
+        assert (await second.get(1)).units is None
+
+
+async def test_the_language_is_stored_and_cleared(database: Database, tmp_path: Path) -> None:
+    """set_language keeps a pick across services and None follows Telegram again."""
+    settings = UserSettingsService(SqlUserRepository(database.sessions))
+    await settings.load()
+    assert (await settings.set_language(5, "pt_BR")).language == "pt_BR"
+    again = UserSettingsService(SqlUserRepository(database.sessions))
+    await again.load()
+    assert await again.get(5) == UserSettings(units=None, recall_alerts=True, language="pt_BR")
+    assert scalar(tmp_path / "v.db", "SELECT language FROM users WHERE id = 5") == "pt_BR"
+    assert (await again.set_language(5, None)).language is None
+    assert scalar(tmp_path / "v.db", "SELECT language FROM users WHERE id = 5") is None
+    assert await again.get(5) == UserSettings()
+
+
+async def test_only_vinbot_languages_can_be_picked(database: Database) -> None:
+    """A language vinbot has no catalog for is refused."""
+    settings = UserSettingsService(SqlUserRepository(database.sessions))
+    with pytest.raises(ValueError, match="language must be one of"):
+        await settings.set_language(5, "xx")

@@ -5,12 +5,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from vinbot.formatters.html import esc
 from vinbot.i18n import N_
 
 if TYPE_CHECKING:
     from vinbot.i18n import Words
-    from vinbot.services.status import StatusReport
 
 SAMPLE_VIN = "1HGCM82633A004352"
 MAX_VINS_PER_MESSAGE = 3
@@ -203,45 +201,3 @@ def slow_down_button(words: Words, retry_after: float) -> str:
         "That's more lookups than I allow in one minute. Please wait {count} s, then press again.",
         _seconds(retry_after),
     )
-
-
-def _duration(seconds: float) -> str:
-    whole = int(seconds)
-    days, rest = divmod(whole, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h {minutes}m"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m {secs}s"
-
-
-def stats(report: StatusReport) -> str:
-    """The admin /stats page."""
-    m = report.metrics
-    ratio = "n/a" if m.cache_hit_ratio is None else f"{m.cache_hit_ratio:.0%}"
-    average = "n/a" if m.decode_seconds_average is None else f"{m.decode_seconds_average:.3f} s"
-    last_poll = (
-        "never"
-        if report.seconds_since_last_poll is None
-        else f"{report.seconds_since_last_poll:.0f} s ago"
-    )
-    lines = [
-        "<b>vinbot status</b>",
-        f"Uptime: {_duration(report.uptime_seconds)}",
-        f"Last successful poll: {last_poll}",
-        f"Updates: {m.updates_total} · replies: {m.replies_total} · errors: {m.errors_total}",
-        f"Decodes: {m.decodes} · average {average}",
-        f"Cache: {m.cache_hits} hits, {m.cache_misses} misses ({ratio} hit ratio)",
-        f"Paid calls since start: {m.paid_calls}",
-    ]
-    if report.paid_calls_today is not None:
-        lines.append(f"Paid calls today: {report.paid_calls_today}")
-    if report.paid_calls_month is not None:
-        cap = f" of {report.monthly_cap}" if report.monthly_cap else " (no cap)"
-        lines.append(f"Paid calls this month: {report.paid_calls_month}{cap}")
-    if report.providers:
-        lines.append("<b>Providers</b>")
-        lines += [f"• {esc(name)}: {esc(state)}" for name, state in report.providers.items()]
-    return "\n".join(lines)

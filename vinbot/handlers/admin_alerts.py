@@ -8,16 +8,20 @@ from typing import TYPE_CHECKING
 
 from telegram.error import TelegramError
 
-from vinbot.formatters.html import esc
-from vinbot.formatters.recovery import update_quarantined_alert, update_unreadable_alert
+from vinbot.formatters import admin
+from vinbot.i18n import DEFAULT_LANGUAGE, words_in
 from vinbot.logs import get_logger
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable
 
     from telegram import Bot
 
+    from vinbot.i18n import Words
     from vinbot.models.records import CapEvent
+
+    # The language (one of vinbot's) to write to an admin in.
+    type LanguageOf = Callable[[int], Awaitable[str]]
 
 log = get_logger(__name__)
 
@@ -71,11 +75,16 @@ class TelegramAdminAlerts:
     """Sends admin notices through the bot once it is attached."""
 
     def __init__(
-        self, admin_ids: Iterable[int], *, throttle: ErrorAlertThrottle | None = None
+        self,
+        admin_ids: Iterable[int],
+        *,
+        throttle: ErrorAlertThrottle | None = None,
+        language_of: LanguageOf | None = None,
     ) -> None:
         self._admin_ids = tuple(sorted(admin_ids))
         self._bot: Bot | None = None
         self._throttle = throttle or ErrorAlertThrottle()
+        self._language_of = language_of
 
     def attach(self, bot: Bot) -> None:
         """Use this bot to send (set once the application exists)."""
@@ -83,12 +92,7 @@ class TelegramAdminAlerts:
 
     async def spend_cap_reached(self, event: CapEvent) -> None:
         """Tell every admin that the monthly paid-call cap was reached."""
-        text = (
-            f"⚠️ <b>Monthly paid-call cap reached</b> ({event.paid_calls}/{event.cap} in "
-            f"{event.month}). Until the month ends everyone gets the free NHTSA/offline "
-            "decodes. Raise MONTHLY_PAID_CALLS to lift it."
-        )
-        await self._send_all(text)
+        await self._send_all(lambda words: admin.spend_cap_reached(words, event))
 
     async def unexpected_error(self, error: BaseException, *, in_update: bool) -> None:
         """Tell the admins an error type and where it happened, at most once per window.
@@ -99,41 +103,46 @@ class TelegramAdminAlerts:
         held_back = self._throttle.admit((kind, place))
         if held_back is None or not self._admin_ids:
             return
-        if in_update:
-            what, told, event = (
-                "while handling an update",
-                " The user was told something went wrong;",
-                "update_failed",
+        minutes = round(ERROR_ALERT_WINDOW_SECONDS / 60)
+        await self._send_all(
+            lambda words: admin.unexpected_error(
+                words,
+                kind,
+                place,
+                in_update=in_update,
+                held_back=held_back,
+                window_minutes=minutes,
             )
-        else:
-            what, told, event = "in a background task", "", "background_error"
-        text = (
-            f"⚠️ <b>Unexpected error</b> {what}: <code>{esc(kind)}</code> at "
-            f"<code>{esc(place)}</code>.{told} the traceback is in the logs "
-            f"(<code>{event}</code>)."
         )
-        if held_back:
-            minutes = round(ERROR_ALERT_WINDOW_SECONDS / 60)
-            text += (
-                f"\n{held_back} more like it since the last alert (one alert per {minutes} min)."
-            )
-        await self._send_all(text)
 
     async def update_quarantined(self, update_id: int, update_kind: str) -> None:
         """Tell every admin that an update failed twice and will not be handled again."""
-        await self._send_all(update_quarantined_alert(update_id, update_kind))
+        await self._send_all(lambda words: admin.update_quarantined(words, update_id, update_kind))
 
     async def update_unreadable(self, update_id: int, update_kind: str) -> None:
         """Tell every admin (at most once per window and kind) that an update was skipped."""
         held_back = self._throttle.admit(("unreadable", update_kind))
         if held_back is not None:
-            await self._send_all(update_unreadable_alert(update_id, update_kind, held_back))
+            await self._send_all(
+                lambda words: admin.update_unreadable(words, update_id, update_kind, held_back)
+            )
 
-    async def _send_all(self, text: str) -> None:
+    async def _words_of(self, admin_id: int) -> Words:
+        if self._language_of is None:
+            return words_in(DEFAULT_LANGUAGE)
+        try:
+            return words_in(await self._language_of(admin_id))
+        except Exception as exc:  # noqa: BLE001 - an alert goes out in English rather than not at all
+            log.warning("admin_language_unknown", admin_id=admin_id, error_type=type(exc).__name__)
+            return words_in(DEFAULT_LANGUAGE)
+
+    async def _send_all(self, render: Callable[[Words], str]) -> None:
+        """Send each admin the alert in their own language."""
         if self._bot is None:
             log.warning("admin_alert_not_sent", reason="bot not attached")
             return
         for admin_id in self._admin_ids:
+            text = render(await self._words_of(admin_id))
             try:
                 await self._bot.send_message(admin_id, text)
             except TelegramError as exc:

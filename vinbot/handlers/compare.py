@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 
 from vinbot.formatters import compare as texts
 from vinbot.formatters.account import spec_title, vehicle_title
-from vinbot.formatters.messages import BUTTON_EXPIRED
+from vinbot.formatters.messages import button_expired
 from vinbot.handlers.account import HISTORY_SIZE
 from vinbot.handlers.decode import (
     button_flood_guarded,
@@ -55,7 +55,7 @@ async def _two_cars(
     for analysis in analyses:
         if not analysis.valid:
             if query is not None:
-                await query.answer(BUTTON_EXPIRED)
+                await query.answer(button_expired(words))
             await reply_invalid(message, context, InvalidVin(analysis))
             return False
     if analyses[0].vin == analyses[1].vin:
@@ -147,12 +147,14 @@ async def on_compare_command(update: Update, context: BotContext) -> None:
     await reply_html(message, context, texts.compare_usage(words))
 
 
-async def _cars(context: BotContext, user_id: int, source: str) -> list[tuple[str, str]]:
+async def _cars(
+    context: BotContext, words: Words, user_id: int, source: str
+) -> list[tuple[str, str]]:
     """(VIN, title) for each car of the user's history ("h") or garage ("g"), in its order."""
     services = context.services
     if source == "h":
         records = await services.lookup.recent(user_id, HISTORY_SIZE)
-        return [(r.vin, vehicle_title(r.year, r.make, r.model)) for r in records]
+        return [(r.vin, vehicle_title(words, r.year, r.make, r.model)) for r in records]
     cars = []
     for entry in await services.garage.list(user_id):
         title = entry.nickname or spec_title(await services.lookup.cached_spec(entry.vin))
@@ -166,12 +168,12 @@ async def compare_start_pressed(
     """⚖️ Compare on a /history or /garage page (its owner's): a new message to pick car A."""
     source = callback.args[0] if callback.args else ""
     message = query.message
+    words = await words_for_press(query, context)
     if source not in _LISTS or not isinstance(message, Message):
-        await query.answer(BUTTON_EXPIRED)
+        await query.answer(button_expired(words))
         return
     owner = presser_of(query).key
-    cars = await _cars(context, owner, source)
-    words = await words_for_press(query, context)
+    cars = await _cars(context, words, owner, source)
     if len(cars) < 2:  # noqa: PLR2004
         await query.answer(texts.too_few_alert(words), show_alert=True)
         return
@@ -184,14 +186,14 @@ async def compare_pick_pressed(
     query: CallbackQuery, context: BotContext, callback: Callback
 ) -> None:
     """Car A picked (by the list's owner): the list becomes every other car, to pick car B."""
+    words = await words_for_press(query, context)
     match callback.args:
         case (source, first) if source in _LISTS and analyse(first).valid:
             pass
         case _:
-            await query.answer(BUTTON_EXPIRED)
+            await query.answer(button_expired(words))
             return
-    cars = await _cars(context, presser_of(query).key, source)
-    words = await words_for_press(query, context)
+    cars = await _cars(context, words, presser_of(query).key, source)
     if not any(vin != first for vin, _ in cars):
         await query.answer(texts.too_few_alert(words), show_alert=True)
         return
@@ -206,7 +208,7 @@ async def compare_pressed(query: CallbackQuery, context: BotContext, callback: C
     """Car B picked: the two cars side by side, for whoever pressed (and on their quota)."""
     message = query.message
     if len(callback.parts) != 2 or not isinstance(message, Message):  # noqa: PLR2004
-        await query.answer(BUTTON_EXPIRED)
+        await query.answer(button_expired(await words_for_press(query, context)))
         return
     first, second = callback.parts
     words = await words_for_press(query, context)

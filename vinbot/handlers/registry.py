@@ -15,16 +15,20 @@ from telegram.ext import (
 )
 
 from vinbot.handlers import (
-    account,
+    admin,
     basic,
     compare,
     decode,
+    garage,
+    history,
     market_value,
     obd,
     photo,
     plate,
+    privacy,
     recalls,
     report,
+    settings,
     title_check,
 )
 from vinbot.handlers.basic import on_unknown_command
@@ -56,7 +60,11 @@ FEATURES = (
     obd,
     compare,
     report,
-    account,
+    history,
+    garage,
+    settings,
+    privacy,
+    admin,
 )
 
 _MEDIA = (

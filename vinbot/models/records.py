@@ -63,7 +63,7 @@ class GarageEntry:
 class UserSettings:
     """A user's preferences; a user never seen has the defaults."""
 
-    units: Units = "metric"
+    units: Units | None = None  # picked in /settings; None: the language's usual units
     recall_alerts: bool = True
     language: str | None = None  # picked in /settings; None: Telegram's language_code decides
 

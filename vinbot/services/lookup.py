@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from vinbot.i18n import default_units
 from vinbot.models.vehicle import DecodeNote
 from vinbot.services.decoding import with_note
 
@@ -69,10 +70,14 @@ class LookupService:
         """The user's latest lookups, newest first."""
         return await self._history.recent(user_id, limit)
 
-    async def units_for(self, user_id: int, language_code: str | None = None) -> Units:  # noqa: ARG002
-        """The units a user prefers for economy, dimensions and weights (`language_code`,
-        Telegram's, is for the default from the locale until they pick)."""
-        return (await self._user_settings.get(user_id)).units
+    async def units_for(self, user_id: int, language_code: str | None = None) -> Units:
+        """The units a user picked for economy, dimensions and weights; until they pick, the
+        usual ones for their language (the one picked in /settings, else Telegram's
+        language_code): miles for American English, kilometres elsewhere."""
+        settings = await self._user_settings.get(user_id)
+        if settings.units is not None:
+            return settings.units
+        return default_units(settings.language or language_code)
 
     async def _decode(self, raw_vin: str, *, user_id: int, is_admin: bool) -> DecodeResult:
         permit = _UserPermit(self._gate, user_id, is_admin=is_admin)

@@ -206,6 +206,7 @@ def export_document(data: UserData, *, exported_at: datetime) -> dict[str, objec
         "settings": None
         if profile is None
         else {
+            "language": profile.settings.language,
             "units": profile.settings.units,
             "recall_alerts": profile.settings.recall_alerts,
         },

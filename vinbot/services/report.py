@@ -91,8 +91,8 @@ class CachedPhotos(Protocol):
 class CachedTitleChecks(Protocol):
     """The cached theft & title check of a VIN, already in words, or None when not checked."""
 
-    async def cached_title_check(self, vin: str) -> TitleCheckSummary | None:
-        """The check as cached."""
+    async def cached_title_check(self, vin: str, words: Words) -> TitleCheckSummary | None:
+        """The check as cached, in the reader's words."""
         ...
 
 
@@ -156,15 +156,16 @@ class ReportService:
             raise ReportsBusy("reports are being built for others")
         self._building.add(user_id)
         try:
-            data = await self.gather(vin)
+            data = await self.gather(vin, words)
             pdf = await asyncio.to_thread(self._render, words, data)
         finally:
             self._building.discard(user_id)
         log.info("report_built", vin=vin, size=len(pdf))
         return Report(pdf, f"vinbot-{vin}.pdf")
 
-    async def gather(self, vin: str) -> ReportData:
-        """What the caches hold about the VIN now; no provider is asked."""
+    async def gather(self, vin: str, words: Words) -> ReportData:
+        """What the caches hold about the VIN now (the title check in the reader's words); no
+        provider is asked."""
         decode = await self._decodes.reopen_cached(vin)
         photo_url, photo = await self._photo(decode)
         valuation = None
@@ -173,7 +174,7 @@ class ReportService:
             valuation = None if found is None else CachedValuation(*found)
         title_check = None
         if self._title_checks is not None:  # None: no CarsXE key, so never checked
-            title_check = await self._title_checks.cached_title_check(vin)
+            title_check = await self._title_checks.cached_title_check(vin, words)
         return ReportData(
             vin=vin,
             built_at=self._clock(),

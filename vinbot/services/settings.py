@@ -1,9 +1,10 @@
-"""A user's preferences (units, recall alerts) and when we last saw them."""
+"""A user's preferences (language, units, recall alerts) and when we last saw them."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vinbot.i18n import LANGUAGES, resolve_language
 from vinbot.models.records import UNITS, UserSettings, utc_now
 
 if TYPE_CHECKING:
@@ -49,6 +50,14 @@ class UserSettingsService:
             return self._changed.get(user_id, _DEFAULTS)
         return await self._users.settings(user_id) or _DEFAULTS
 
+    async def language_of(self, user_id: int) -> str:
+        """The language to write to a user in outside an update (their pick, else the
+        language_code Telegram last sent, else English): for admin and recall alerts."""
+        picked = (await self.get(user_id)).language
+        if picked is not None:
+            return resolve_language(picked, None)
+        return resolve_language(None, await self._users.language_code(user_id))
+
     def forget(self, user_id: int) -> None:
         """Drop what is held in memory about the user (after their data was deleted)."""
         if self._changed is not None:
@@ -59,6 +68,13 @@ class UserSettingsService:
         if units not in UNITS:
             raise ValueError(f"units must be one of {', '.join(UNITS)}, got {units!r}")
         settings = await self._users.update_settings(user_id, self._now(), units=units)
+        return self._remember(user_id, settings)
+
+    async def set_language(self, user_id: int, language: str | None) -> UserSettings:
+        """Pick one of vinbot's languages, or None to follow Telegram's; ValueError otherwise."""
+        if language is not None and language not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+        settings = await self._users.set_language(user_id, self._now(), language)
         return self._remember(user_id, settings)
 
     async def set_recall_alerts(self, user_id: int, *, enabled: bool) -> UserSettings:

@@ -74,6 +74,14 @@ class UserRepository(Protocol):
         """Change the given settings (creating the user if needed) and return them all."""
         ...
 
+    async def set_language(self, user_id: int, at: datetime, language: str | None) -> UserSettings:
+        """Pick the language (None: follow Telegram's), creating the user if needed."""
+        ...
+
+    async def language_code(self, user_id: int) -> str | None:
+        """The language_code Telegram last sent for the user, None when unknown."""
+        ...
+
     async def mark_blocked(self, user_id: int, at: datetime) -> None:
         """Remember that the user blocked the bot (no alerts until they write again)."""
         ...
@@ -202,9 +210,16 @@ def _trim_lookups(keep: int) -> Delete:
     )
 
 
+def _units(stored: str | None) -> Units | None:
+    if stored is None:
+        return None
+    return "imperial" if stored == "imperial" else "metric"
+
+
 def _settings_of(row: UserRow) -> UserSettings:
-    units: Units = "imperial" if row.units == "imperial" else "metric"
-    return UserSettings(units=units, recall_alerts=row.recall_alerts)
+    return UserSettings(
+        units=_units(row.units), recall_alerts=row.recall_alerts, language=row.language
+    )
 
 
 def _lookup_record(row: LookupRow) -> LookupRecord:
@@ -259,19 +274,18 @@ class SqlUserRepository:
     async def changed_settings(self) -> dict[int, UserSettings]:
         """Every user whose settings differ from the defaults."""
         defaults = UserSettings()
-        query = select(UserRow.id, UserRow.units, UserRow.recall_alerts).where(
+        query = select(UserRow.id, UserRow.units, UserRow.recall_alerts, UserRow.language).where(
             or_(
-                UserRow.units != defaults.units,
+                UserRow.units.is_not(None),
                 UserRow.recall_alerts.is_not(defaults.recall_alerts),
+                UserRow.language.is_not(None),
             )
         )
         async with self._sessions.reading() as session:
             rows = (await session.execute(query)).all()
         return {
-            user_id: UserSettings(
-                units="imperial" if units == "imperial" else "metric", recall_alerts=alerts
-            )
-            for user_id, units, alerts in rows
+            user_id: UserSettings(units=_units(units), recall_alerts=alerts, language=language)
+            for user_id, units, alerts, language in rows
         }
 
     async def update_settings(
@@ -292,6 +306,23 @@ class SqlUserRepository:
                 row.recall_alerts = recall_alerts
             await session.flush()
             return _settings_of(row)
+
+    async def set_language(self, user_id: int, at: datetime, language: str | None) -> UserSettings:
+        """Pick the language (None: follow Telegram's), creating the user if needed."""
+        async with self._sessions.writing() as session:
+            await session.execute(_ensure_user(user_id, at))
+            row = await session.get_one(UserRow, user_id)
+            row.language = language
+            await session.flush()
+            return _settings_of(row)
+
+    async def language_code(self, user_id: int) -> str | None:
+        """The language_code Telegram last sent for the user, None when unknown."""
+        async with self._sessions.reading() as session:
+            code: str | None = await session.scalar(
+                select(UserRow.language_code).where(UserRow.id == user_id)
+            )
+            return code
 
     async def mark_blocked(self, user_id: int, at: datetime) -> None:
         """Remember that the user blocked the bot (no alerts until they write again)."""

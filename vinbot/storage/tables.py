@@ -69,8 +69,11 @@ class UserRow(Base):
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
     language_code: Mapped[str | None] = mapped_column(String(16))
-    units: Mapped[str] = mapped_column(String(8), default="metric", server_default="metric")
+    # Picked in /settings; NULL: not picked (the units usual for the language, and its language
+    # is Telegram's language_code).
+    units: Mapped[str | None] = mapped_column(String(8))
     recall_alerts: Mapped[bool] = mapped_column(default=True, server_default=true())
+    language: Mapped[str | None] = mapped_column(String(16))
     blocked_at: Mapped[datetime | None]
 
 

@@ -33,6 +33,21 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 MAX_COMMANDS = 100
 MAX_COMMAND_DESCRIPTION = 256
+MAX_DESCRIPTION = 512
+MAX_SHORT_DESCRIPTION = 120
+# language_code of setMyCommands and the descriptions: a two-letter ISO 639-1 code, or empty.
+LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+COMMAND_SCOPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
 MAX_INLINE_RESULTS = 50
 SUPERGROUP_PREFIX = "-100"
 NOT_MODIFIED = (
@@ -138,6 +153,8 @@ class BotApi:
         self.inline_queries: dict[str, JsonDict] = {}
         self.inline_answers: dict[str, JsonDict] = {}
         self.commands: dict[tuple[str, str], list[JsonDict]] = {}
+        # (which, language_code) -> text; which is "description" or "short_description".
+        self.descriptions: dict[tuple[str, str], str] = {}
         self.failing_urls: dict[str, str] = {}
         self.webhook_url = ""
         self._file_counter = 0
@@ -159,8 +176,10 @@ class BotApi:
             "setMyCommands": self.set_my_commands,
             "getMyCommands": self.get_my_commands,
             "deleteMyCommands": self.delete_my_commands,
-            "setMyDescription": self.accept,
-            "setMyShortDescription": self.accept,
+            "setMyDescription": self.set_my_description,
+            "setMyShortDescription": self.set_my_short_description,
+            "getMyDescription": self.get_my_description,
+            "getMyShortDescription": self.get_my_short_description,
             "setMyName": self.accept,
             "setChatMenuButton": self.accept,
             "sendPhoto": self.send_photo,
@@ -603,12 +622,58 @@ class BotApi:
         return True
 
     @staticmethod
-    def commands_key(params: JsonDict) -> tuple[str, str]:
+    def language_code(params: JsonDict) -> str:
+        """The request's language_code: empty, or two lowercase letters (ISO 639-1)."""
+        code = str(params.get("language_code") or "")
+        if code and not LANGUAGE_CODE.fullmatch(code):
+            raise bad_request("language code is invalid")
+        return code
+
+    @classmethod
+    def commands_key(cls, params: JsonDict) -> tuple[str, str]:
         """Commands are stored per scope and language, like Telegram does."""
         scope = params.get("scope") or {"type": "default"}
         if isinstance(scope, str):
             scope = json.loads(scope)
-        return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
+        if not isinstance(scope, dict) or scope.get("type") not in COMMAND_SCOPES:
+            raise bad_request("can't parse BotCommandScope JSON object")
+        if scope["type"].startswith("chat") and "chat_id" not in scope:
+            raise bad_request("chat not found")
+        return json.dumps(scope, sort_keys=True), cls.language_code(params)
+
+    def _set_description(self, which: str, limit: int, params: JsonDict) -> bool:
+        text = str(params.get(which) or "")
+        if len(text) > limit:
+            raise bad_request(f"{which} is too long")
+        code = self.language_code(params)
+        if text:
+            self.descriptions[which, code] = text
+        else:  # an empty text removes the language's own one
+            self.descriptions.pop((which, code), None)
+        return True
+
+    def set_my_description(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        """setMyDescription: at most 512 characters per language."""
+        return self._set_description("description", MAX_DESCRIPTION, params)
+
+    def set_my_short_description(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        """setMyShortDescription: at most 120 characters per language."""
+        return self._set_description("short_description", MAX_SHORT_DESCRIPTION, params)
+
+    def _get_description(self, which: str, params: JsonDict) -> JsonDict:
+        code = self.language_code(params)
+        text = self.descriptions.get((which, code), self.descriptions.get((which, ""), ""))
+        return {which: text}
+
+    def get_my_description(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
+        """getMyDescription: the language's own, else the default."""
+        return self._get_description("description", params)
+
+    def get_my_short_description(
+        self, params: JsonDict, files: dict[str, UploadedFile]
+    ) -> JsonDict:
+        """getMyShortDescription: the language's own, else the default."""
+        return self._get_description("short_description", params)
 
     def set_my_commands(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
         """setMyCommands: True after validating every BotCommand."""
