@@ -51,9 +51,9 @@ SPEC = VehicleSpec(BMW_VIN, "carsxe", year=2012, make="BMW", model="5-Series", t
 # One line in each language the bot will speak besides English (letters that look Latin are
 # meant: they are the test).
 SAMPLES = {
-    "russian": "Отчёт об автомобиле: угон не найден",  # noqa: RUF001
+    "russian": "Отчёт об автомобиле: угон не найден",
     "polish": "Zażółć gęślą jaźń: raport pojazdu",
-    "turkish": "Çalıntı kaydı yok, İstanbul şoförü",  # noqa: RUF001
+    "turkish": "Çalıntı kaydı yok, İstanbul şoförü",
     "arabic": "تقرير السيارة لا توجد سرقة",
 }
 
@@ -356,7 +356,7 @@ def test_danger_lines_are_red_and_the_coverage_note_is_never_cut() -> None:
     summary = TitleCheckSummary(
         source="CarsXE",
         checked_at=NOW,
-        danger=("STOLEN – Active Theft (OH): this car is reported stolen.",),  # noqa: RUF001
+        danger=("STOLEN – Active Theft (OH): this car is reported stolen.",),
         lines=tuple(f"Title record {n}" for n in range(40)),
         coverage="What this covers: US lien and theft reports.",
     )

@@ -131,7 +131,7 @@ def test_only_a_complete_answer_promises_a_free_repeat() -> None:
     """The free-again line comes with a complete answer; a partial one says to wait."""
     complete = texts.render_check(EN, check())
     assert (
-        "<i>Checked 12/5/26, 1:00\u202fAM UTC. Asking again before 12/5/26, 7:00\u202fAM UTC "
+        "<i>Checked Dec 5, 2026 1:00\u202fAM UTC. Asking again before Dec 5, 2026 7:00\u202fAM UTC "
         "shows this answer for free.</i>"
     ) in complete
     partial = texts.render_check(EN, check(theft=False))
@@ -148,7 +148,7 @@ def test_the_pdf_summary_writes_words_for_the_markers() -> None:
     summary = texts.title_check_summary(
         EN, check(STOLEN_EVENT, LIEN, towed, records=(TITLE, SALVAGE))
     )
-    assert summary.danger[0].startswith("STOLEN – Active Theft (OH): this car is reported")  # noqa: RUF001
+    assert summary.danger[0].startswith("STOLEN – Active Theft (OH): this car is reported")
     assert summary.danger[1].startswith("Warning: Open Lien (TX), held by Acme Credit")
     assert texts.write_off_advice(EN) in summary.danger
     everything = "".join((*summary.danger, *summary.lines, summary.coverage or ""))
@@ -181,12 +181,12 @@ def test_the_refusal_says_why_and_that_nothing_was_spent() -> None:
     daily = texts.refused(EN, QuotaDecision(allowed=False, reason="user_daily", resets_at=RESET))
     assert daily == (
         "I didn't run the check: it needs 2 paid lookups and you have fewer than 2 left today. "
-        "Nothing was spent. Your quota resets 12/6/26, 12:00\u202fAM UTC."
+        "Nothing was spent. Your quota resets Dec 6, 2026 12:00\u202fAM UTC."
     )
     monthly = texts.refused(EN, QuotaDecision(allowed=False, reason="bot_monthly", resets_at=RESET))
     assert monthly == (
         "I didn't run the check: this bot has fewer than 2 paid lookups left this month. "
-        "Nothing was spent. They're back 12/6/26, 12:00\u202fAM UTC."
+        "Nothing was spent. They're back Dec 6, 2026 12:00\u202fAM UTC."
     )
 
 

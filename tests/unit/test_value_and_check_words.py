@@ -14,7 +14,7 @@ from vinbot.formatters import market_value as value_texts
 from vinbot.formatters import title_check as check_texts
 from vinbot.i18n import words_in
 from vinbot.models.callback import CallbackAction, CallbackCodec
-from vinbot.models.errors import InvalidCondition, InvalidMileage, InvalidRegion
+from vinbot.models.errors import InvalidCondition, InvalidMileage, InvalidRegion, RegionProblem
 from vinbot.models.market_value import MarketValue, PriceRange
 from vinbot.models.records import QuotaDecision
 from vinbot.models.title_check import (
@@ -59,8 +59,8 @@ def every_value_message(words: Words) -> list[str]:
         InvalidMileage("too_high", miles=3_000_000),
         InvalidMileage("too_high", miles=1),
         InvalidCondition("mint"),
-        InvalidRegion("", country="US", state="ZZ"),
-        InvalidRegion("", country="US", state=None),
+        InvalidRegion(RegionProblem.STATE_UNKNOWN, country="US", state="ZZ"),
+        InvalidRegion(RegionProblem.STATE_MISSING, country="US", state=None),
     ]
     decisions = [
         QuotaDecision(allowed=False, reason=reason, resets_at=resets_at)
@@ -217,7 +217,7 @@ def test_arabic_isolates_values() -> None:
     ar = words_in("ar")
     offer = check_texts.render_offer(ar, Offer(HONDA, 2, 5, "user_daily"))
     assert "\u20685\u2069" in offer
-    assert f"\u2068{HONDA}\u2069" in offer
+    assert f"\u2068<code>{HONDA}</code>\u2069" in offer
     too_high = value_texts.input_problem(ar, InvalidMileage("too_high", miles=3_000_000))
     assert "\u2068" in too_high
 
