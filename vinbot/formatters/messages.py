@@ -88,7 +88,8 @@ def help_text(words: Words) -> str:
                 "/garage — cars you saved with 💾 Save; "
                 "<code>/garage rename VIN nickname</code> names one"
             ),
-            words.t("/settings — metric or imperial units, recall alerts"),
+            words.t("/settings — language, metric or imperial units, recall alerts"),
+            words.t("/privacy — what I store about you, for how long, and who can see it"),
             words.t("/export — download everything I store about you"),
             words.t("/forget — delete everything I store about you"),
             words.t("/start — welcome and a sample"),
