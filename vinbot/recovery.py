@@ -48,11 +48,19 @@ def _payload(row: JournaledUpdate) -> dict[str, object]:
 
 
 async def recover_updates(
-    application: TrackedApplication, journal: UpdateJournal, alerts: QuarantineAlerts
+    application: TrackedApplication,
+    journal: UpdateJournal,
+    alerts: QuarantineAlerts,
+    *,
+    polling: bool = True,
 ) -> None:
-    """Quarantine and replay what the last run left in the journal (after application.start())."""
+    """Quarantine and replay what the last run left in the journal (after application.start()).
+
+    In webhook mode (`polling=False`) Telegram cannot be told with getUpdates; the webhook route
+    skips ids below `journal.resume_from` instead.
+    """
     plan = await journal.recover()
-    if journal.resume_from is not None:
+    if polling and journal.resume_from is not None:
         # Telegram forgets what the journal already has: a batch whose acknowledgement the
         # failure cut off must not come back beside its replay (or after it was handled).
         try:
