@@ -53,11 +53,12 @@ async def recover_updates(
     alerts: QuarantineAlerts,
     *,
     polling: bool = True,
-) -> None:
+) -> frozenset[int]:
     """Quarantine and replay what the last run left in the journal (after application.start()).
 
-    In webhook mode (`polling=False`) Telegram cannot be told with getUpdates; the webhook route
-    skips ids below `journal.resume_from` instead.
+    Returns the ids dealt with. In webhook mode (`polling=False`) Telegram cannot be told with
+    getUpdates; the webhook route acknowledges these ids without handling them again instead
+    (Telegram resends an update whose 200 the failure cut off).
     """
     plan = await journal.recover()
     if polling and journal.resume_from is not None:
@@ -76,6 +77,8 @@ async def recover_updates(
         await _replay(application, journal, [row])
     if plan.replay_together:
         await _replay(application, journal, plan.replay_together)
+    rows = (*plan.quarantine, *plan.replay_alone, *plan.replay_together)
+    return frozenset(row.update_id for row in rows)
 
 
 async def _replay(

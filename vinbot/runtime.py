@@ -199,8 +199,10 @@ async def _webhook_until_stopped(
         raise RuntimeError("webhook mode without WEBHOOK_URL")
     await application.start()
     try:
-        await recover_updates(application, journal, services.admin_alerts, polling=False)
-        receiver.open(application.bot, application.update_queue, journal.resume_from)
+        recovered = await recover_updates(
+            application, journal, services.admin_alerts, polling=False
+        )
+        receiver.open(application.bot, application.update_queue, recovered)
         await set_webhook(
             application.bot, settings.webhook_url, settings.webhook_secret_token.value
         )

@@ -33,6 +33,7 @@ from vinbot.unreadable_updates import readable_batch
 
 if TYPE_CHECKING:
     import asyncio
+    from collections.abc import Collection
 
     from telegram import Bot
 
@@ -61,15 +62,19 @@ class WebhookReceiver:
         self._health = health
         self._bot: Bot | None = None
         self._queue: asyncio.Queue[object] | None = None
-        self._resume_from: int | None = None
         self._seen: set[int] = set()
         self._seen_order: deque[int] = deque()
 
-    def open(self, bot: Bot, queue: asyncio.Queue[object], resume_from: int | None) -> None:
-        """Start accepting: updates go to `queue`; ids below `resume_from` were journaled."""
+    def open(self, bot: Bot, queue: asyncio.Queue[object], recovered: Collection[int] = ()) -> None:
+        """Start accepting: updates go to `queue`; `recovered` ids the journal already handled.
+
+        Only those ids, never "every id below the newest journaled one": Telegram delivers on up
+        to 40 connections at once, so an older update may still be on its way.
+        """
         self._bot = bot
         self._queue = queue
-        self._resume_from = resume_from
+        for update_id in recovered:
+            self._remember(update_id)
 
     def close(self) -> None:
         """Refuse updates from now on (503, so Telegram delivers them again later)."""
@@ -110,15 +115,16 @@ class WebhookReceiver:
         return web.Response(status=HTTPStatus.OK)
 
     def _already_have(self, update_id: int) -> bool:
-        if self._resume_from is not None and update_id < self._resume_from:
-            return True  # handled, replayed or quarantined by the last run's journal
         if update_id in self._seen:
             return True
+        self._remember(update_id)
+        return False
+
+    def _remember(self, update_id: int) -> None:
         self._seen.add(update_id)
         self._seen_order.append(update_id)
         if len(self._seen_order) > REMEMBERED_IDS:
             self._seen.discard(self._seen_order.popleft())
-        return False
 
 
 def _update_object(body: bytes) -> dict[str, Any] | None:

@@ -87,8 +87,8 @@ class Route:
     def url(self) -> str:
         return f"http://{HOST}:{self.server.port}"
 
-    def open(self, resume_from: int | None = None) -> None:
-        self.receiver.open(self.bot, self.queue, resume_from)
+    def open(self, recovered: frozenset[int] = frozenset()) -> None:
+        self.receiver.open(self.bot, self.queue, recovered)
 
     def queued(self) -> list[Update]:
         found: list[Update] = []
@@ -208,12 +208,17 @@ async def test_before_start_up_and_from_shutdown_on_the_route_answers_503(
 async def test_a_redelivered_or_already_journaled_update_is_acknowledged_not_handled(
     route: Route, http: aiohttp.ClientSession
 ) -> None:
-    """Telegram resending an update, or one the last run journaled, gets 200 and no handling."""
-    route.open(resume_from=100)
+    """Telegram resending an update, or one the last run's journal replayed, gets 200, no handling.
+
+    An older id the journal never had is still taken: with several connections Telegram may
+    deliver it after newer ones.
+    """
+    route.open(recovered=frozenset({99}))
     assert await post(http, route, raw(99)) == 200
     assert await post(http, route, raw(100)) == 200
     assert await post(http, route, raw(100)) == 200
-    assert [update.update_id for update in route.queued()] == [100]
+    assert await post(http, route, raw(98)) == 200
+    assert [update.update_id for update in route.queued()] == [100, 98]
 
 
 async def test_an_update_ptb_cannot_read_is_acknowledged_as_a_placeholder(
