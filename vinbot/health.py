@@ -107,10 +107,11 @@ class HealthState:
     - another process polls with this token, or polling was stopped.
 
     In webhook mode (`use_webhook`) nothing is polled, and a quiet bot rightly hears nothing, so
-    the getUpdates rules do not apply: liveness is "the webhook was set at start-up, the bot is
-    not shutting down, and updates that arrived are being handled" (the stuck-handler rule). A
-    Telegram that cannot reach the bot shows in getWebhookInfo's last_error, not here: restarting
-    the bot would not fix the route to it.
+    the getUpdates rules do not apply: liveness is "the webhook was set at start-up and is still
+    ours (`set_webhook_problem`, from a periodic getWebhookInfo), the bot is not shutting down,
+    and updates that arrived are being handled" (the stuck-handler rule). A Telegram that cannot
+    reach the bot is logged (getWebhookInfo's last_error), not judged here: restarting the bot
+    would not fix the route to it.
     """
 
     def __init__(
@@ -142,6 +143,7 @@ class HealthState:
         self._last_finished: float | None = None
         self._webhook = False
         self._last_webhook_update: float | None = None
+        self._webhook_problem: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -168,6 +170,15 @@ class HealthState:
     def use_webhook(self) -> None:
         """Updates come by webhook from now on: the getUpdates rules no longer apply."""
         self._webhook = True
+
+    @property
+    def webhook_problem(self) -> str | None:
+        """Why the webhook cannot bring updates here (None: it can, as far as is known)."""
+        return self._webhook_problem
+
+    def set_webhook_problem(self, problem: str | None) -> None:
+        """Record what getWebhookInfo showed: the webhook is not ours any more, or None."""
+        self._webhook_problem = problem
 
     def mark_webhook_update(self) -> None:
         """Record an update Telegram delivered to the webhook (shown in /health)."""
@@ -214,7 +225,7 @@ class HealthState:
         elif self._conflict:
             reason = "conflict: another process is polling with this token"
         elif self._webhook:
-            reason = self._updates_stalled(now)
+            reason = self._webhook_problem or self._updates_stalled(now)
         else:
             reason = self._polling_stalled(since_poll, uptime) or self._updates_stalled(now)
         last_update = self._last_webhook_update

@@ -4,6 +4,7 @@ ordered stop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import time
 from contextlib import AsyncExitStack, contextmanager
@@ -22,7 +23,13 @@ from vinbot.recovery import recover_updates
 from vinbot.telegram_app import build_application, build_requests
 from vinbot.update_tracking import InFlightUpdates
 from vinbot.watchdog import LoopWatchdog
-from vinbot.webhook import WebhookReceiver, delete_leftover_webhook, set_webhook, webhook_path
+from vinbot.webhook import (
+    WebhookReceiver,
+    delete_leftover_webhook,
+    set_webhook,
+    watch_webhook,
+    webhook_path,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -207,7 +214,20 @@ async def _webhook_until_stopped(
             application.bot, settings.webhook_url, settings.webhook_secret_token.value
         )
         services.health.set_ready(True)
-        code = await _wait_for_stop(stop, ConflictWatch(services))
+        watch = asyncio.create_task(
+            watch_webhook(
+                application.bot,
+                settings.webhook_url,
+                services.health,
+                settings.health_stall_seconds,
+            )
+        )
+        try:
+            code = await _wait_for_stop(stop, ConflictWatch(services))
+        finally:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
         log.info("shutting_down", exit_code=code)
     finally:
         # From here the route answers 503 and Telegram delivers again later. The webhook stays

@@ -15,6 +15,7 @@ retries later (on this or on another instance).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections import deque
@@ -32,7 +33,6 @@ from vinbot.models.errors import ConfigError
 from vinbot.unreadable_updates import readable_batch
 
 if TYPE_CHECKING:
-    import asyncio
     from collections.abc import Collection
 
     from telegram import Bot
@@ -154,6 +154,43 @@ async def set_webhook(bot: Bot, url: str, secret: str) -> None:
             "WEBHOOK_URL", f"WEBHOOK_URL was refused by Telegram's setWebhook: {exc.message}"
         ) from None
     log.info("webhook_set", path=webhook_path(url))
+
+
+async def watch_webhook(bot: Bot, url: str, health: HealthState, interval: float) -> None:
+    """Every `interval` seconds ask getWebhookInfo: is the webhook still ours, is it delivering?
+
+    A webhook changed or deleted by someone else (a bot started in polling mode with the same
+    token deletes it) means no update reaches this process: /health says so. Delivery errors
+    Telegram reports (it cannot reach the URL, the proxy answers 502…) are logged once each.
+    Runs until cancelled.
+    """
+    last_error_date: object = None
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            info = await bot.get_webhook_info()
+        except Exception as exc:  # noqa: BLE001 - a failed check must never end the bot
+            log.warning("webhook_info_failed", error_type=type(exc).__name__)
+            continue
+        if info.url == url:
+            health.set_webhook_problem(None)
+        else:
+            if health.webhook_problem is None:
+                log.error(
+                    "webhook_lost",
+                    detail="the webhook is no longer WEBHOOK_URL: another process changed it",
+                    webhook_set=bool(info.url),
+                )
+            health.set_webhook_problem(
+                "webhook changed by someone else" if info.url else "webhook deleted by someone else"
+            )
+        if info.last_error_date is not None and info.last_error_date != last_error_date:
+            log.warning(
+                "webhook_delivery_failed",
+                error=info.last_error_message,
+                pending_update_count=info.pending_update_count,
+            )
+        last_error_date = info.last_error_date
 
 
 async def delete_leftover_webhook(bot: Bot) -> None:

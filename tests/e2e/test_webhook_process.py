@@ -185,3 +185,49 @@ async def test_a_webhook_url_telegram_refuses_stops_with_a_configuration_error(
     assert "configuration error: WEBHOOK_URL was refused by Telegram" in bot.logs()
     assert "Traceback" not in bot.logs()
     assert SECRET not in bot.logs()
+
+
+async def test_a_webhook_deleted_by_someone_else_turns_health_503(world: World) -> None:
+    """The periodic getWebhookInfo notices the webhook is gone; set again, /health recovers."""
+    tg = world.telegram
+    bot = await start_webhook_bot(world, HEALTH_STALL_SECONDS="1")
+    assert (await bot.get("/health")).status_code == 200
+    tg.api.delete_webhook({}, {})  # what a copy started in polling mode does
+
+    async def health_reason() -> str | None:
+        body = (await bot.get("/health")).json()
+        return body.get("reason")
+
+    async with asyncio.timeout(10):
+        while await health_reason() != "webhook deleted by someone else":
+            await asyncio.sleep(0.2)
+    assert len(log_events(bot, "webhook_lost")) == 1
+    tg.api.set_webhook({"url": WEBHOOK_URL, "secret_token": SECRET}, {})
+    async with asyncio.timeout(10):
+        while (await bot.get("/health")).status_code != 200:
+            await asyncio.sleep(0.2)
+    assert await bot.terminate() == 0
+
+
+async def test_sigterm_finishes_the_update_in_flight_and_refuses_new_ones(world: World) -> None:
+    """On SIGTERM the route stops taking updates (Telegram keeps them), the one in flight is
+    answered, the exit is clean, and the next start handles what was refused."""
+    tg = world.telegram
+    world.carsxe.slow_next(seconds=4)
+    bot = await start_webhook_bot(world)
+    tg.send_text(USER, BMW)
+    assert [d.status for d in await tg.deliver_webhook()] == [200]
+    await tg.wait_until(lambda: world.carsxe.count("/specs") >= 1, 10, "a decode")
+    bot.process.send_signal(signal.SIGTERM)
+    await tg.wait_until(lambda: log_events(bot, "shutting_down") != [], 10, "shutting down")
+    honda_id = tg.send_text(OTHER_USER, HONDA)
+    (refused,) = await tg.deliver_webhook()
+    assert refused.status == 503  # the decode in flight keeps the process up for a while
+    assert await bot.terminate() == 0
+    assert sum(BMW in text for text in texts_to(world, USER)) == 1
+    assert [update["update_id"] for update in tg.pending_updates] == [honda_id]
+
+    restarted = await start_webhook_bot(world)
+    assert [d.status for d in await tg.deliver_webhook()] == [200]
+    await tg.wait_for_message(OTHER_USER, lambda m: HONDA in m.get("text", ""), timeout=15)
+    assert await restarted.terminate() == 0

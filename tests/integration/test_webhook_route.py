@@ -239,7 +239,8 @@ async def test_an_update_ptb_cannot_read_is_acknowledged_as_a_placeholder(
 async def test_health_in_webhook_mode_is_not_judged_by_polls(
     route: Route, http: aiohttp.ClientSession
 ) -> None:
-    """A quiet webhook bot stays healthy however long nothing arrives; shutdown turns it 503."""
+    """A quiet webhook bot stays healthy however long nothing arrives; a lost webhook or
+    shutdown turns it 503."""
     route.open()
     clock = route.clock
     clock.now += 3600
@@ -252,6 +253,11 @@ async def test_health_in_webhook_mode_is_not_judged_by_polls(
     clock.now += 5
     async with http.get(route.url + "/health") as response:
         assert (await response.json())["seconds_since_last_update"] == 5.0
+    route.state.set_webhook_problem("webhook deleted by someone else")
+    async with http.get(route.url + "/health") as response:
+        assert response.status == 503
+        assert (await response.json())["reason"] == "webhook deleted by someone else"
+    route.state.set_webhook_problem(None)
     route.state.mark_stopped("shutting down")
     async with http.get(route.url + "/health") as response:
         assert response.status == 503
