@@ -187,7 +187,9 @@ def _webhook_receiver(
     """Webhook mode (WEBHOOK_URL set): the receiver, routed on the health server; else None."""
     if settings.webhook_url is None or settings.webhook_secret_token is None:
         return None
-    receiver = WebhookReceiver(settings.webhook_secret_token.value, journal, services.health)
+    receiver = WebhookReceiver(
+        settings.webhook_secret_token.value, journal, services.health, services.metrics
+    )
     server.add_post_route(webhook_path(settings.webhook_url), receiver.handle)
     services.health.use_webhook()
     return receiver

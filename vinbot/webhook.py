@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from vinbot.health import HealthState
     from vinbot.journal import UpdateJournal
+    from vinbot.metrics import Metrics
 
 log = get_logger(__name__)
 
@@ -56,10 +57,13 @@ def webhook_path(url: str) -> str:
 class WebhookReceiver:
     """The aiohttp handler of the webhook route; closed (503) until `open` and after `close`."""
 
-    def __init__(self, secret: str, journal: UpdateJournal, health: HealthState) -> None:
+    def __init__(
+        self, secret: str, journal: UpdateJournal, health: HealthState, metrics: Metrics
+    ) -> None:
         self._secret = secret.encode()
         self._journal = journal
         self._health = health
+        self._metrics = metrics
         self._bot: Bot | None = None
         self._queue: asyncio.Queue[object] | None = None
         self._seen: set[int] = set()
@@ -80,31 +84,27 @@ class WebhookReceiver:
         """Refuse updates from now on (503, so Telegram delivers them again later)."""
         self._queue = None
 
-    @property
-    def accepting(self) -> bool:
-        """Whether updates are taken now."""
-        return self._queue is not None
-
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """POST from Telegram: check the secret, journal the update, queue it, answer 200."""
+        status, outcome = await self._answer(request)
+        self._metrics.webhook_request(outcome)
+        return web.Response(status=status)
+
+    async def _answer(self, request: web.Request) -> tuple[HTTPStatus, str]:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
             log.warning("webhook_forbidden", secret_header=SECRET_HEADER in request.headers)
-            return web.Response(status=HTTPStatus.FORBIDDEN)
-        if request.content_length is not None and request.content_length > WEBHOOK_MAX_BODY_BYTES:
-            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        body = await request.read()  # the app's client_max_size refuses a longer chunked body
-        data = _update_object(body)
-        if data is None:
-            log.warning("webhook_bad_request", size=len(body))
-            return web.Response(status=HTTPStatus.BAD_REQUEST)
+            return HTTPStatus.FORBIDDEN, "forbidden"
+        data = await _read_update(request)
+        if isinstance(data, tuple):
+            return data
         queue, bot = self._queue, self._bot
         if queue is None or bot is None:
-            return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
+            return HTTPStatus.SERVICE_UNAVAILABLE, "unavailable"
         update_id: int = data["update_id"]
         if self._already_have(update_id):
             log.info("webhook_update_repeated", update_id=update_id)
-            return web.Response(status=HTTPStatus.OK)
+            return HTTPStatus.OK, "repeated"
         (item,), _ = readable_batch([data])
         update = Update.de_json(item, bot)
         self._journal.record_batch([item])
@@ -112,7 +112,7 @@ class WebhookReceiver:
         self._health.mark_webhook_update()
         # Telegram forgets the update at our 200: it must be on disk by then.
         await self._journal.committed()
-        return web.Response(status=HTTPStatus.OK)
+        return HTTPStatus.OK, "ok"
 
     def _already_have(self, update_id: int) -> bool:
         if update_id in self._seen:
@@ -125,6 +125,31 @@ class WebhookReceiver:
         self._seen_order.append(update_id)
         if len(self._seen_order) > REMEMBERED_IDS:
             self._seen.discard(self._seen_order.popleft())
+
+
+_OUTCOMES: Final = {
+    HTTPStatus.OK: "ok",
+    HTTPStatus.ALREADY_REPORTED: "repeated",
+    HTTPStatus.FORBIDDEN: "forbidden",
+    HTTPStatus.BAD_REQUEST: "bad_request",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "too_large",
+    HTTPStatus.SERVICE_UNAVAILABLE: "unavailable",
+}
+
+
+async def _read_update(request: web.Request) -> dict[str, Any] | tuple[HTTPStatus, str]:
+    """The update in the body, or the refusal: 413 past the size cap, 400 when it is none."""
+    if request.content_length is not None and request.content_length > WEBHOOK_MAX_BODY_BYTES:
+        return HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_large"
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:  # a chunked body past the app's client_max_size
+        return HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_large"
+    data = _update_object(body)
+    if data is None:
+        log.warning("webhook_bad_request", size=len(body))
+        return HTTPStatus.BAD_REQUEST, "bad_request"
+    return data
 
 
 def _update_object(body: bytes) -> dict[str, Any] | None:

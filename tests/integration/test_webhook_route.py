@@ -107,8 +107,9 @@ async def route(tmp_path: Path) -> AsyncIterator[Route]:
     clock = FakeClock()
     state = HealthState(poll_timeout=10, clock=clock)
     state.use_webhook()
-    receiver = WebhookReceiver(SECRET, journal, state)
-    server = HealthServer(state, Metrics(), host=HOST, port=0)
+    metrics = Metrics()
+    receiver = WebhookReceiver(SECRET, journal, state, metrics)
+    server = HealthServer(state, metrics, host=HOST, port=0)
     server.add_post_route(PATH, receiver.handle)
     await server.start()
     try:
@@ -159,6 +160,8 @@ async def test_a_missing_or_wrong_secret_is_refused_and_nothing_is_kept(
     assert await post(http, route, raw(42), secret=secret) == 403
     assert route.queued() == []
     assert stored_ids(route.db_url) == []
+    async with http.get(route.url + "/metrics") as response:
+        assert 'vinbot_webhook_requests_total{outcome="forbidden"} 1.0' in await response.text()
 
 
 @pytest.mark.parametrize(
