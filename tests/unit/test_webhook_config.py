@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp import web
 
 from vinbot.config import load_settings
+from vinbot.health import HealthServer, HealthState
+from vinbot.metrics import Metrics
 from vinbot.models.errors import ConfigError
 from vinbot.webhook import webhook_path
 
@@ -79,3 +82,15 @@ def test_bad_webhook_settings_name_the_variable(
 def test_the_route_is_the_path_of_the_webhook_url(url: str, path: str) -> None:
     """The route is served at WEBHOOK_URL's path, so a proxy forwards requests unchanged."""
     assert webhook_path(url) == path
+
+
+def test_the_route_may_not_take_a_health_path() -> None:
+    """WEBHOOK_URL ending in /health (or /ready, /metrics) is a configuration error."""
+    server = HealthServer(HealthState(), Metrics(), port=0)
+    with pytest.raises(ConfigError, match="WEBHOOK_URL's path must not be /health") as caught:
+        server.add_post_route(webhook_path("https://bot.example/health"), _never)
+    assert caught.value.variable == "WEBHOOK_URL"
+
+
+async def _never(_request: web.Request) -> web.StreamResponse:
+    raise AssertionError
