@@ -1,7 +1,8 @@
 """Check the bot token (getMe), the webhook state (getWebhookInfo) and the registered commands.
 
 A long-polling bot cannot receive anything while a webhook is set (getUpdates answers 409
-Conflict), so a set webhook fails the check; --delete-webhook removes it.
+Conflict), so a set webhook fails the check; --delete-webhook removes it. With WEBHOOK_URL set
+(webhook mode) the webhook is expected instead (the bot sets it at start).
 
 --check-conflict [SECONDS] long-polls getUpdates itself for a while (15 s by default, longer
 than the bot's own poll) without confirming anything. Telegram ends the older of two
@@ -104,6 +105,11 @@ async def _report(script: Script, bot: Bot, *, delete_webhook: bool, drop_pendin
         script.out(
             f"  last error:                  {info.last_error_date} {info.last_error_message}"
         )
+    expected = script.settings.webhook_url
+    if expected is not None and not delete_webhook:
+        state = "set to WEBHOOK_URL" if info.url == expected else "not WEBHOOK_URL yet"
+        script.out(f"  webhook mode (WEBHOOK_URL):   {state}; the bot sets it at start")
+        return
     if not info.url:
         return
     if not delete_webhook:

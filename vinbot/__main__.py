@@ -21,7 +21,12 @@ EXIT_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
 # Their values are scrubbed from a crash's log line even before the settings are loaded.
-SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "CARSXE_API_KEY", "UPSTASH_REDIS_REST_TOKEN")
+SECRET_VARIABLES = (
+    "TELEGRAM_BOT_TOKEN",
+    "CARSXE_API_KEY",
+    "UPSTASH_REDIS_REST_TOKEN",
+    "WEBHOOK_SECRET_TOKEN",
+)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -82,12 +83,19 @@ class Settings:
     conflict_exit_seconds: float = 120.0
     loop_stall_seconds: float = 30.0  # 0: no loop watchdog
     vehicle_photos: bool = True
+    webhook_url: str | None = None  # None: long polling
+    webhook_secret_token: Secret | None = None
 
     def secrets(self) -> list[str]:
         """The secret values in force, for the log scrubber."""
         return [
             s.value
-            for s in (self.telegram_bot_token, self.carsxe_api_key, self.upstash_redis_rest_token)
+            for s in (
+                self.telegram_bot_token,
+                self.carsxe_api_key,
+                self.upstash_redis_rest_token,
+                self.webhook_secret_token,
+            )
             if s is not None and s.value
         ]
 
@@ -103,6 +111,11 @@ class Settings:
             else:
                 out[f.name] = value
         return out
+
+    @property
+    def webhook_enabled(self) -> bool:
+        """Whether updates arrive by webhook (WEBHOOK_URL set) rather than by long polling."""
+        return self.webhook_url is not None
 
     @property
     def upstash_enabled(self) -> bool:
@@ -228,6 +241,43 @@ def _database_url(reader: _Reader) -> str:
     return value
 
 
+# setWebhook's rules: the ports Telegram delivers to, and the secret token's alphabet.
+WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _webhook(reader: _Reader) -> tuple[str | None, Secret | None]:
+    url = reader.raw("WEBHOOK_URL")
+    secret = reader.raw("WEBHOOK_SECRET_TOKEN")
+    if url is None:
+        return None, None  # a secret without a URL is harmless: polling ignores it
+    parts = urlsplit(url)
+    try:
+        port = parts.port or 443
+    except ValueError:
+        port = 0
+    if parts.scheme != "https" or not parts.hostname or parts.fragment:
+        raise ConfigError("WEBHOOK_URL", f"WEBHOOK_URL must be an https:// URL, got {url!r}")
+    if port not in WEBHOOK_PORTS:
+        raise ConfigError(
+            "WEBHOOK_URL",
+            f"WEBHOOK_URL must use port 443, 80, 88 or 8443 (Telegram's rule), got {url!r}",
+        )
+    if secret is None:
+        raise ConfigError(
+            "WEBHOOK_SECRET_TOKEN",
+            "WEBHOOK_SECRET_TOKEN must be set too: a webhook needs a secret token "
+            "(1-256 characters A-Z a-z 0-9 _ -)",
+        )
+    if not WEBHOOK_SECRET.fullmatch(secret):
+        raise ConfigError(
+            "WEBHOOK_SECRET_TOKEN",
+            f"WEBHOOK_SECRET_TOKEN must be 1-256 characters A-Z a-z 0-9 _ - "
+            f"({len(secret)} characters given, value not shown)",
+        )
+    return url, Secret(secret)
+
+
 def _log_format(reader: _Reader, *, interactive: bool) -> LogFormat:
     value = reader.raw("LOG_FORMAT")
     if value is None:
@@ -259,6 +309,7 @@ def load_settings(environ: Mapping[str, str], *, interactive: bool = False) -> S
             missing,
             f"{missing} must be set too: Upstash needs both the REST URL and the token",
         )
+    webhook_url, webhook_secret_token = _webhook(read)
     return Settings(
         telegram_bot_token=_bot_token(read),
         telegram_base_url=telegram_base_url,
@@ -297,6 +348,8 @@ def load_settings(environ: Mapping[str, str], *, interactive: bool = False) -> S
         conflict_exit_seconds=read.number("CONFLICT_EXIT_SECONDS", 120.0, 1, 86_400),
         loop_stall_seconds=read.number("LOOP_STALL_SECONDS", 30.0, 0, 86_400),
         vehicle_photos=read.flag("VEHICLE_PHOTOS", default=True),
+        webhook_url=webhook_url,
+        webhook_secret_token=webhook_secret_token,
     )
 
 

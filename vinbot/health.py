@@ -1,4 +1,7 @@
-"""Liveness (polling is alive), readiness (dependencies answer) and /metrics over HTTP."""
+"""Liveness (polling is alive), readiness (dependencies answer) and /metrics over HTTP.
+
+The same server takes Telegram's webhook requests in webhook mode (vinbot/webhook.py).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
 
 type Clock = Callable[[], float]
 type ReadinessProbe = Callable[[], Awaitable[object]]
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 log = get_logger(__name__)
 
@@ -33,6 +37,9 @@ DEFAULT_UPDATE_STALL_SECONDS = 60.0
 DEFAULT_PROBE_TIMEOUT = 1.0
 # Fly (and any container platform) reaches the server from outside the machine.
 DEFAULT_HOST = "0.0.0.0"  # noqa: S104
+# The largest request body the server reads: one webhook update, a few kilobytes even for a long
+# message quoting another; larger bodies are refused with 413 (the other routes take none).
+WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,9 @@ class Liveness:
     seconds_since_last_poll: float | None
     reason: str | None = None
     last_error: str | None = None
+    # Webhook mode only: seconds since the last update Telegram delivered (None: none yet).
+    seconds_since_last_update: float | None = None
+    webhook: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +105,13 @@ class HealthState:
     - updates are in flight and none has finished for `update_stall_seconds` (handlers stuck or
       starved), as told by `update_started` / `update_finished`;
     - another process polls with this token, or polling was stopped.
+
+    In webhook mode (`use_webhook`) nothing is polled, and a quiet bot rightly hears nothing, so
+    the getUpdates rules do not apply: liveness is "the webhook was set at start-up and is still
+    ours (`set_webhook_problem`, from a periodic getWebhookInfo), the bot is not shutting down,
+    and updates that arrived are being handled" (the stuck-handler rule). A Telegram that cannot
+    reach the bot is logged (getWebhookInfo's last_error), not judged here: restarting the bot
+    would not fix the route to it.
     """
 
     def __init__(
@@ -124,6 +141,9 @@ class HealthState:
         self._probes: dict[str, _Probe] = {}
         self._in_flight: dict[int, float] = {}
         self._last_finished: float | None = None
+        self._webhook = False
+        self._last_webhook_update: float | None = None
+        self._webhook_problem: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -146,6 +166,23 @@ class HealthState:
         """Record a failed getUpdates; only the type is kept, since messages may carry the token."""
         self._consecutive_errors += 1
         self._last_error = type(exc).__name__
+
+    def use_webhook(self) -> None:
+        """Updates come by webhook from now on: the getUpdates rules no longer apply."""
+        self._webhook = True
+
+    @property
+    def webhook_problem(self) -> str | None:
+        """Why the webhook cannot bring updates here (None: it can, as far as is known)."""
+        return self._webhook_problem
+
+    def set_webhook_problem(self, problem: str | None) -> None:
+        """Record what getWebhookInfo showed: the webhook is not ours any more, or None."""
+        self._webhook_problem = problem
+
+    def mark_webhook_update(self) -> None:
+        """Record an update Telegram delivered to the webhook (shown in /health)."""
+        self._last_webhook_update = self._clock()
 
     def set_conflict(self) -> None:
         """Record a 409 Conflict: another process polls with this token."""
@@ -182,18 +219,24 @@ class HealthState:
         uptime = now - self.started_at
         since_poll = None if self._last_poll_ok is None else now - self._last_poll_ok
         reason: str | None = None
+        what = "webhook" if self._webhook else "polling"
         if self._stopped_reason is not None:
-            reason = f"polling stopped: {self._stopped_reason}"
+            reason = f"{what} stopped: {self._stopped_reason}"
         elif self._conflict:
             reason = "conflict: another process is polling with this token"
+        elif self._webhook:
+            reason = self._webhook_problem or self._updates_stalled(now)
         else:
             reason = self._polling_stalled(since_poll, uptime) or self._updates_stalled(now)
+        last_update = self._last_webhook_update
         return Liveness(
             healthy=reason is None,
             uptime_seconds=uptime,
             seconds_since_last_poll=since_poll,
             reason=reason,
             last_error=self._last_error,
+            seconds_since_last_update=None if last_update is None else now - last_update,
+            webhook=self._webhook,
         )
 
     def _polling_stalled(self, since_poll: float | None, uptime: float) -> str | None:
@@ -299,6 +342,13 @@ class HealthServer:
         self._requested_port = port
         self._shutdown_timeout = shutdown_timeout
         self._runner: web.AppRunner | None = None
+        self._posts: dict[str, Handler] = {}
+
+    def add_post_route(self, path: str, handler: Handler) -> None:
+        """Serve one more POST route (the webhook's) beside the health routes; before start."""
+        if path in {"/health", "/ready", "/metrics"}:
+            raise ConfigError("WEBHOOK_URL", f"WEBHOOK_URL's path must not be {path}")
+        self._posts[path] = handler
 
     @property
     def port(self) -> int:
@@ -311,7 +361,9 @@ class HealthServer:
         return self._requested_port
 
     def _app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(client_max_size=WEBHOOK_MAX_BODY_BYTES)
+        for path, handler in self._posts.items():
+            app.router.add_post(path, handler)
         app.router.add_get("/health", self._health)
         app.router.add_get("/ready", self._ready)
         app.router.add_get("/metrics", self._metrics_page)
@@ -378,6 +430,10 @@ class HealthServer:
             body["reason"] = liveness.reason
         if liveness.last_error is not None:
             body["last_error"] = liveness.last_error
+        if liveness.webhook:
+            body["mode"] = "webhook"
+            since = liveness.seconds_since_last_update
+            body["seconds_since_last_update"] = None if since is None else round(since, 3)
         return web.json_response(body, status=200 if liveness.healthy else 503)
 
     async def _ready(self, _request: web.Request) -> web.Response:

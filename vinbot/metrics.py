@@ -148,6 +148,12 @@ class Metrics:
         self._ready = Gauge(
             "vinbot_ready", "1 while the bot reports itself ready.", registry=self.registry
         )
+        self._webhook_requests = Counter(
+            "vinbot_webhook_requests",
+            "Requests to the webhook route by outcome (webhook mode only).",
+            ["outcome"],
+            registry=self.registry,
+        )
         # Known series start at zero so rate() works from the first scrape.
         for kind in UPDATE_KINDS:
             self._updates.labels(kind=kind)
@@ -191,6 +197,10 @@ class Metrics:
     def paid_call(self) -> None:
         """Count one call to a paid endpoint."""
         self._paid_calls.inc()
+
+    def webhook_request(self, outcome: str) -> None:
+        """Count one request to the webhook route ("ok", "forbidden", "bad_request", …)."""
+        self._webhook_requests.labels(outcome=_label(outcome)).inc()
 
     def set_polling_healthy(self, healthy: bool) -> None:
         """Mirror the liveness verdict into a gauge."""

@@ -49,11 +49,20 @@ def _payload(row: JournaledUpdate) -> dict[str, object]:
 
 
 async def recover_updates(
-    application: TrackedApplication, journal: UpdateJournal, alerts: QuarantineAlerts
-) -> None:
-    """Quarantine and replay what the last run left in the journal (after application.start())."""
+    application: TrackedApplication,
+    journal: UpdateJournal,
+    alerts: QuarantineAlerts,
+    *,
+    polling: bool = True,
+) -> frozenset[int]:
+    """Quarantine and replay what the last run left in the journal (after application.start()).
+
+    Returns the ids dealt with. In webhook mode (`polling=False`) Telegram cannot be told with
+    getUpdates; the webhook route acknowledges these ids without handling them again instead
+    (Telegram resends an update whose 200 the failure cut off).
+    """
     plan = await journal.recover()
-    if journal.resume_from is not None:
+    if polling and journal.resume_from is not None:
         # Telegram forgets what the journal already has: a batch whose acknowledgement the
         # failure cut off must not come back beside its replay (or after it was handled).
         try:
@@ -69,6 +78,8 @@ async def recover_updates(
         await _replay(application, journal, [row])
     if plan.replay_together:
         await _replay(application, journal, plan.replay_together)
+    rows = (*plan.quarantine, *plan.replay_alone, *plan.replay_together)
+    return frozenset(row.update_id for row in rows)
 
 
 async def _replay(

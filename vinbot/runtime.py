@@ -1,8 +1,10 @@
-"""The bot's lifecycle: signals, start-up, long polling beside the health server, ordered stop."""
+"""The bot's lifecycle: signals, start-up, long polling (or the webhook) beside the health server,
+ordered stop."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import time
 from contextlib import AsyncExitStack, contextmanager
@@ -21,6 +23,13 @@ from vinbot.recovery import recover_updates
 from vinbot.telegram_app import build_application, build_requests
 from vinbot.update_tracking import InFlightUpdates
 from vinbot.watchdog import LoopWatchdog
+from vinbot.webhook import (
+    WebhookReceiver,
+    delete_leftover_webhook,
+    set_webhook,
+    watch_webhook,
+    webhook_path,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -111,6 +120,7 @@ async def _serve(
 ) -> int:
     settings = services.settings
     health_server = HealthServer(services.health, services.metrics, port=settings.port)
+    receiver = _webhook_receiver(settings, services, journal, health_server)
     # Bound first: a port in use fails the start with one line, before Telegram is touched.
     await health_server.start()
     try:
@@ -120,6 +130,10 @@ async def _serve(
             in_flight = InFlightUpdates()
             application.update_listeners.extend((in_flight, journal))
             with _watching(services.settings, in_flight, journal):
+                if receiver is not None:
+                    return await _webhook_until_stopped(
+                        application, services, journal, receiver, stop
+                    )
                 return await _poll_until_stopped(application, services, journal, stop)
     finally:
         await health_server.stop()
@@ -137,6 +151,8 @@ async def _poll_until_stopped(
     conflicts = ConflictWatch(services)
     await application.start()
     try:
+        # A webhook left set (by webhook mode) makes every getUpdates fail with 409.
+        await delete_leftover_webhook(application.bot)
         # What the last run left unfinished is handled (or quarantined) before anything new.
         await recover_updates(application, journal, services.admin_alerts)
         await updater.start_polling(
@@ -157,6 +173,67 @@ async def _poll_until_stopped(
         if updater.running:
             await updater.stop()
             log.info("polling_stopped")
+        await application.stop()
+        log.info("application_stopped")
+    return code
+
+
+def _webhook_receiver(
+    settings: Settings, services: BotServices, journal: UpdateJournal, server: HealthServer
+) -> WebhookReceiver | None:
+    """Webhook mode (WEBHOOK_URL set): the receiver, routed on the health server; else None."""
+    if settings.webhook_url is None or settings.webhook_secret_token is None:
+        return None
+    receiver = WebhookReceiver(
+        settings.webhook_secret_token.value, journal, services.health, services.metrics
+    )
+    server.add_post_route(webhook_path(settings.webhook_url), receiver.handle)
+    services.health.use_webhook()
+    return receiver
+
+
+async def _webhook_until_stopped(
+    application: TrackedApplication,
+    services: BotServices,
+    journal: UpdateJournal,
+    receiver: WebhookReceiver,
+    stop: asyncio.Event,
+) -> int:
+    """Webhook mode: updates arrive on the health server's route instead of by getUpdates."""
+    settings = services.settings
+    if settings.webhook_url is None or settings.webhook_secret_token is None:  # pragma: no cover
+        raise RuntimeError("webhook mode without WEBHOOK_URL")
+    await application.start()
+    try:
+        recovered = await recover_updates(
+            application, journal, services.admin_alerts, polling=False
+        )
+        receiver.open(application.bot, application.update_queue, recovered)
+        await set_webhook(
+            application.bot, settings.webhook_url, settings.webhook_secret_token.value
+        )
+        services.health.set_ready(True)
+        watch = asyncio.create_task(
+            watch_webhook(
+                application.bot,
+                settings.webhook_url,
+                services.health,
+                settings.health_stall_seconds,
+            )
+        )
+        try:
+            code = await _wait_for_stop(stop, ConflictWatch(services))
+        finally:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
+        log.info("shutting_down", exit_code=code)
+    finally:
+        # From here the route answers 503 and Telegram delivers again later. The webhook stays
+        # set: another instance may be serving it (starting in polling mode deletes it).
+        receiver.close()
+        services.health.set_ready(False)
+        services.health.mark_stopped("shutting down")
         await application.stop()
         log.info("application_stopped")
     return code

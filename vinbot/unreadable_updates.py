@@ -6,7 +6,8 @@ moving the offset, and PTB asks for the same batch again at once, for ever: one 
 the bot for everyone. The polling transport notices a getUpdates that repeats the offset of a
 batch it has just delivered, and then replaces each update PTB cannot read with a placeholder
 that keeps only its update_id (so the offset moves on) and where it came from (so its sender
-can be told, see `handlers/unreadable.py`).
+can be told, see `handlers/unreadable.py`). In webhook mode the route (webhook.py) makes the
+same placeholder of any single update PTB cannot read, and acknowledges it.
 """
 
 from __future__ import annotations

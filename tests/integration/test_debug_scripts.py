@@ -284,6 +284,24 @@ async def test_telegram_check_fails_on_a_webhook_until_asked_to_delete_it(
     assert telegram.api.webhook_url == ""
 
 
+async def test_telegram_check_expects_the_webhook_in_webhook_mode(
+    telegram: FakeTelegram, base_env: dict[str, str], tmp_path: Path
+) -> None:
+    """With WEBHOOK_URL set, the bot's own webhook passes the check and the secret never shows."""
+    url = "https://vinbot.example.test/telegram"
+    telegram.api.webhook_url = url
+    env = {
+        **_telegram_env(base_env, telegram),
+        "WEBHOOK_URL": url,
+        "WEBHOOK_SECRET_TOKEN": "debug-secret-1",
+    }
+    ran = await run_script("telegram_check", env=env, cwd=tmp_path)
+    assert ran.code == 0, ran.stderr
+    assert "set to WEBHOOK_URL" in ran.stdout
+    assert "debug-secret-1" not in ran.output
+    assert telegram.api.webhook_url == url
+
+
 async def test_telegram_check_rejected_token_fails_in_one_line(
     base_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -2,7 +2,7 @@
 
 from tests.fakes.telegram.html import HtmlParseError, parse_html, utf16_length
 from tests.fakes.telegram.server import DEFAULT_TOKEN, FakeTelegram
-from tests.fakes.telegram.state import RecordedRequest, UpdateTiming, UploadedFile
+from tests.fakes.telegram.state import RecordedRequest, UpdateTiming, UploadedFile, WebhookDelivery
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -11,6 +11,7 @@ __all__ = [
     "RecordedRequest",
     "UpdateTiming",
     "UploadedFile",
+    "WebhookDelivery",
     "parse_html",
     "utf16_length",
 ]

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.fakes.telegram.builders import (
     JsonDict,
@@ -96,6 +97,12 @@ FILE_EXTENSIONS = {"photo": ".jpg", "document": "", "sticker": ".webp", "voice":
 Handler = Callable[[JsonDict, dict[str, UploadedFile]], Any]
 
 
+# setWebhook's rules (https://core.telegram.org/bots/api#setwebhook).
+WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+MAX_WEBHOOK_CONNECTIONS = 100
+
+
 def _now() -> int:
     return int(time.time())
 
@@ -157,6 +164,9 @@ class BotApi:
         self.descriptions: dict[tuple[str, str], str] = {}
         self.failing_urls: dict[str, str] = {}
         self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        self.webhook_max_connections = 40
+        self.webhook_last_error: tuple[int, str] | None = None  # (unix time, message)
         self._file_counter = 0
         self.handlers: dict[str, Handler] = {
             "getMe": self.get_me,
@@ -479,26 +489,64 @@ class BotApi:
         return copy.deepcopy(self.bot_user)
 
     def set_webhook(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
-        """setWebhook: remember the URL so getUpdates conflicts, as on Telegram."""
-        self.webhook_url = str(params.get("url") or "")
+        """setWebhook: validate like Telegram, remember URL, secret and allowed_updates.
+
+        An empty URL removes the webhook. While one is set getUpdates answers 409, and updates
+        go out by `FakeTelegram.deliver_webhook` instead.
+        """
+        url = str(params.get("url") or "")
+        if not url:
+            return self.delete_webhook(params, files)
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        try:
+            port = parts.port or 443
+        except ValueError:
+            port = 0
+        if port not in WEBHOOK_PORTS:
+            raise bad_request(
+                "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not WEBHOOK_SECRET.fullmatch(str(secret)):
+            raise bad_request("secret token contains unallowed characters")
+        max_connections = int(params.get("max_connections") or 40)
+        if not 1 <= max_connections <= MAX_WEBHOOK_CONNECTIONS:
+            raise bad_request("invalid max_connections specified")
+        allowed = params.get("allowed_updates")
+        if allowed is not None:
+            kinds = _as_list(allowed, "allowed_updates")
+            self.updates.allowed = frozenset(str(kind) for kind in kinds)
+        if url != self.webhook_url:
+            self.webhook_last_error = None
+        self.webhook_url = url
+        self.webhook_secret = None if secret is None else str(secret)
+        self.webhook_max_connections = max_connections
         if _is_true(params.get("drop_pending_updates")):
             self.updates.drop_pending()
         return True
 
     def delete_webhook(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
-        """deleteWebhook: forget the URL, dropping pending updates when asked."""
+        """deleteWebhook: forget the URL and secret, dropping pending updates when asked."""
         self.webhook_url = ""
+        self.webhook_secret = None
+        self.webhook_last_error = None
         if _is_true(params.get("drop_pending_updates")):
             self.updates.drop_pending()
         return True
 
     def get_webhook_info(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
-        """getWebhookInfo: the WebhookInfo object."""
+        """getWebhookInfo: the WebhookInfo object (never the secret token)."""
         info: JsonDict = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self.updates.pending),
         }
+        if self.webhook_url:
+            info["max_connections"] = self.webhook_max_connections
+            if self.webhook_last_error is not None:
+                info["last_error_date"], info["last_error_message"] = self.webhook_last_error
         if self.updates.allowed:
             info["allowed_updates"] = sorted(self.updates.allowed)
         return info

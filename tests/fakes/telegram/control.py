@@ -120,6 +120,23 @@ def add_control_routes(app: web.Application, tg: FakeTelegram) -> None:
         tg.clear_records()
         return web.json_response({"ok": True})
 
+    async def webhook_route(request: web.Request) -> web.Response:
+        body = await request.json()
+        tg.route_webhook(str(body["public"]), *[str(origin) for origin in body["local"]])
+        return web.json_response({"ok": True})
+
+    async def webhook_deliver(request: web.Request) -> web.Response:
+        delivered = await tg.deliver_webhook()
+        return web.json_response({"ok": True, "deliveries": [d.to_json() for d in delivered]})
+
+    async def webhook_auto(request: web.Request) -> web.Response:
+        body = await request.json() if request.can_read_body else {}
+        tg.start_webhook_delivery(float(body.get("retry_seconds", 0.2)))
+        return web.json_response({"ok": True})
+
+    app.router.add_post("/_control/webhook/route", webhook_route)
+    app.router.add_post("/_control/webhook/deliver", webhook_deliver)
+    app.router.add_post("/_control/webhook/auto", webhook_auto)
     app.router.add_get("/_control/health", health)
     app.router.add_post("/_control/updates", offer_updates)
     app.router.add_get("/_control/requests", requests)

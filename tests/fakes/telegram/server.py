@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
 import re
 import time
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from tests.fakes.telegram.api import BotApi, api_error_for_status
@@ -29,6 +32,7 @@ from tests.fakes.telegram.state import (
     Signal,
     UpdateTiming,
     UploadedFile,
+    WebhookDelivery,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +81,8 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 SHUTDOWN_SECONDS = 1.0
 RECENT_REQUESTS_SHOWN = 30
 QUERY_ID_BASE = 4_000_000_000_000_000_000
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_TIMEOUT_SECONDS = 10.0
 
 
 def decode_param(name: str, raw: str) -> Any:
@@ -131,6 +137,10 @@ class FakeTelegram:
         self._query_ids = itertools.count(QUERY_ID_BASE)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._webhook_routes: dict[str, itertools.cycle[str]] = {}
+        self._webhook_session: aiohttp.ClientSession | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+        self.webhook_deliveries: list[WebhookDelivery] = []
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -153,6 +163,10 @@ class FakeTelegram:
         self._closing = True
         self.api.updates.changed.fire()
         self._changed.fire()
+        await self.stop_webhook_delivery()
+        if self._webhook_session is not None:
+            await self._webhook_session.close()
+            self._webhook_session = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -596,6 +610,99 @@ class FakeTelegram:
         }
         self.api.callback_queries[query_id] = query
         return self.add_update({"callback_query": query})
+
+    # --- webhook delivery ---------------------------------------------------------------------
+
+    def route_webhook(self, public_origin: str, *local_origins: str) -> None:
+        """Play the proxy in front of the bot (Fly's, say): a webhook URL on `public_origin`
+        (`https://bot.example`) is delivered to the same path on the local origins
+        (`http://127.0.0.1:PORT`), taking turns when there are several instances."""
+        if not local_origins:
+            raise ValueError("route_webhook needs at least one local origin")
+        origins = [origin.rstrip("/") for origin in local_origins]
+        self._webhook_routes[public_origin.rstrip("/")] = itertools.cycle(origins)
+
+    def _webhook_target(self, url: str) -> str:
+        parts = urlsplit(url)
+        route = self._webhook_routes.get(f"{parts.scheme}://{parts.netloc}")
+        if route is None:
+            return url
+        tail = parts.path + (f"?{parts.query}" if parts.query else "")
+        return next(route) + tail
+
+    async def deliver_webhook(
+        self, timeout: float = WEBHOOK_TIMEOUT_SECONDS
+    ) -> list[WebhookDelivery]:
+        """POST every pending update to the webhook, as Telegram does, once each, in order.
+
+        The secret token set with setWebhook goes in the X-Telegram-Bot-Api-Secret-Token header.
+        A 2xx answer delivers the update (it is forgotten); anything else, or no answer, leaves
+        it pending for the next delivery and shows in getWebhookInfo's last_error_message.
+        """
+        url = self.api.webhook_url
+        if not url:
+            raise AssertionError("no webhook is set (the bot has not called setWebhook)")
+        delivered = [
+            await self._post_update(url, update, timeout)
+            for update in list(self.api.updates.pending)
+        ]
+        self._changed.fire()
+        return delivered
+
+    async def _post_update(self, url: str, update: JsonDict, timeout: float) -> WebhookDelivery:
+        update_id = int(update["update_id"])
+        headers = {"Content-Type": "application/json"}
+        if self.api.webhook_secret is not None:
+            headers[WEBHOOK_SECRET_HEADER] = self.api.webhook_secret
+        timing = self.api.updates.timings.get(update_id)
+        if timing is not None and timing.delivered_at is None:
+            timing.delivered_at = time.perf_counter()
+        if self._webhook_session is None:
+            self._webhook_session = aiohttp.ClientSession()
+        try:
+            async with self._webhook_session.post(
+                self._webhook_target(url),
+                data=json.dumps(update),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as response:
+                await response.read()
+                result = WebhookDelivery(update_id, response.status)
+                reason = f"Wrong response from the webhook: {response.status} {response.reason}"
+        except (aiohttp.ClientError, TimeoutError) as error:
+            result = WebhookDelivery(update_id, None, type(error).__name__)
+            reason = "Connection refused" if isinstance(error, aiohttp.ClientError) else "Timeout"
+        self.webhook_deliveries.append(result)
+        if result.ok:
+            self.api.updates.forget(update_id)
+        else:
+            self.api.webhook_last_error = (int(time.time()), reason)
+        return result
+
+    def start_webhook_delivery(self, retry_seconds: float = 0.2) -> None:
+        """Deliver by itself from now on, like Telegram: every offered update goes out at once,
+        and what failed is tried again after `retry_seconds` (deliver_webhook in a loop)."""
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.create_task(self._deliver_forever(retry_seconds))
+
+    async def stop_webhook_delivery(self) -> None:
+        """End the delivery loop started by start_webhook_delivery."""
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _deliver_forever(self, retry_seconds: float) -> None:
+        queue = self.api.updates
+        while not self._closing:
+            if self.api.webhook_url and queue.pending:
+                delivered = await self.deliver_webhook()
+                if all(result.ok for result in delivered):
+                    continue
+                await asyncio.sleep(retry_seconds)
+            else:
+                await queue.changed.wait(retry_seconds)
 
     # --- fault injection ----------------------------------------------------------------------
 

@@ -185,6 +185,24 @@ class UpdateTiming:
         }
 
 
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One POST of an update to the bot's webhook: the HTTP status, or why there was none."""
+
+    update_id: int
+    status: int | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether Telegram would count it delivered (any 2xx) and forget the update."""
+        return self.status is not None and 200 <= self.status < 300
+
+    def to_json(self) -> JsonDict:
+        """Serialise for the control API."""
+        return {"update_id": self.update_id, "status": self.status, "error": self.error}
+
+
 @dataclass
 class Reply:
     """A message-producing call the bot made, timed on arrival."""
@@ -268,6 +286,10 @@ class UpdateQueue:
             if timing is not None and timing.delivered_at is None:
                 timing.delivered_at = now
         return batch
+
+    def forget(self, update_id: int) -> None:
+        """Drop one delivered update (a webhook answered it with 2xx)."""
+        self.pending = [update for update in self.pending if update["update_id"] != update_id]
 
     def drop_pending(self) -> None:
         """Forget every pending update (deleteWebhook/setWebhook with drop_pending_updates)."""
