@@ -39,9 +39,9 @@ catalogs: $(CATALOGS) ## Compile the translations (vinbot/locales/*/LC_MESSAGES/
 
 .PHONY: messages
 messages: $(DEV_STAMP) ## Extract every message into vinbot/locales/vinbot.pot and merge it into each .po
-	$(VENV)/bin/pybabel extract -q $(KEYWORDS) --add-comments=Translators: --add-location=file \
+	$(VENV)/bin/pybabel -q extract $(KEYWORDS) --add-comments=Translators: --add-location=file \
 		--sort-output --no-wrap --project=vinbot --copyright-holder="vinbot" -o $(LOCALES)/vinbot.pot vinbot
-	$(VENV)/bin/pybabel update -q -D vinbot -i $(LOCALES)/vinbot.pot -d $(LOCALES) --no-fuzzy-matching \
+	$(VENV)/bin/pybabel -q update -D vinbot -i $(LOCALES)/vinbot.pot -d $(LOCALES) --no-fuzzy-matching \
 		--no-wrap --ignore-obsolete
 
 .PHONY: help
