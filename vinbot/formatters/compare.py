@@ -254,7 +254,7 @@ def render_comparison(words: Words, comparison: Comparison, *, units: Units = "i
     # Translators: {sources} names where each car's data came from, e.g. "A: CarsXE · B: NHTSA".
     shown_sources = words.t("Sources: {sources}", sources=sources)
     tail.append(f"<i>{esc(shown_sources)}</i>")
-    return fit(lines, tail=tail)
+    return fit(words, lines, tail=tail)
 
 
 def comparison_keyboard(

@@ -143,4 +143,4 @@ def garage_page(  # noqa: PLR0917 - the page needs them all
     if len(entries) > 1:
         rows.append([compare_button(words, codec, "g", owner)])
     lines += ["", garage_help(words)]
-    return fit(lines), InlineKeyboardMarkup(rows)
+    return fit(words, lines), InlineKeyboardMarkup(rows)

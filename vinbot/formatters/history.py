@@ -54,4 +54,4 @@ def history_page(
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if len(records) > 1:
         rows.append([compare_button(words, codec, "h", owner)])
-    return fit(lines), InlineKeyboardMarkup(rows)
+    return fit(words, lines), InlineKeyboardMarkup(rows)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from vinbot.formatters.vehicle_view import build_view
 from vinbot.formatters.vin_words import vin_problem
-from vinbot.i18n import words_in
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -51,16 +50,15 @@ def _rows(rows: Sequence[Row]) -> list[str]:
 
 
 def fit(
+    words: Words,
     lines: Sequence[str],
     limit: int = MESSAGE_LIMIT,
     tail: Sequence[str] = (),
-    *,
-    words: Words | None = None,
 ) -> str:
     """Join lines, dropping whole lines from the end (never the tail) to stay under limit.
 
     Callers keep each line short (see clip), so dropping whole lines never splits a tag.
-    `words` says "… 3 more lines not shown" in the reader's language (English without).
+    `words` says "… 3 more lines not shown" in the reader's language.
     """
     tail_text = "\n".join(tail)
     budget = limit - len(tail_text) - 40
@@ -70,7 +68,7 @@ def fit(
         if used + len(line) + 1 > budget:
             hidden = len(lines) - index
             # Translators: the end of a long message cut to Telegram's size limit.
-            note = (words or words_in("en")).nt(
+            note = words.nt(
                 "… {count} more line not shown", "… {count} more lines not shown", hidden
             )
             kept.append(f"<i>{note}</i>")
@@ -125,7 +123,7 @@ def render_decode(
         else words.t("Source: {source}", source=source)
     )
     tail += ["", f"<i>{line}</i>"]
-    return fit(lines, limit, tail, words=words)
+    return fit(words, lines, limit, tail)
 
 
 def _offline_only(words: Words, *, market_value: bool) -> str:
@@ -154,4 +152,4 @@ def render_invalid(words: Words, analysis: VinAnalysis) -> str:
             "by the windscreen or on the driver's door pillar."
         )
     )
-    return fit(lines, words=words)
+    return fit(words, lines)

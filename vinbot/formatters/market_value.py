@@ -221,7 +221,7 @@ def render_market_value(words: Words, value: MarketValue) -> str:
         tail.append(
             words.t("<i>Price data of {date}.</i>", date=words.date(value.published)),
         )
-    return fit(lines, tail=tail)
+    return fit(words, lines, tail=tail)
 
 
 def state_keyboard(words: Words, codec: CallbackCodec) -> InlineKeyboardMarkup:

@@ -243,4 +243,4 @@ def render_codes(words: Words, answers: Sequence[ObdAnswer], *, skipped: int = 0
     if explained:
         source = words.t("Source: {source}", source="CarsXE")
         tail = ["", f"<i>{obd_caveat(words)}</i>", f"<i>{source}</i>"]
-    return fit(lines, tail=tail)
+    return fit(words, lines, tail=tail)

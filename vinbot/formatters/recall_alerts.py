@@ -78,7 +78,7 @@ def render_recall_alert(words: Words, alert: RecallAlert) -> str:
         "NHTSA lists this campaign for the make, model and year; a dealer can confirm whether it "
         "applies to your car. Turn these alerts off in /settings."
     )
-    return fit(lines, tail=["", f"<i>{about}</i>"])
+    return fit(words, lines, tail=["", f"<i>{about}</i>"])
 
 
 def recall_alert_keyboard(words: Words, codec: CallbackCodec, vin: str) -> InlineKeyboardMarkup:

@@ -241,7 +241,7 @@ def render_recalls(words: Words, outcome: RecallOutcome, page: int = 0) -> str:
             "",
             *coverage,
         ]
-        return fit(lines)
+        return fit(words, lines)
     pages = page_count(outcome)
     page = min(max(page, 0), pages - 1)
     lines = [_header(words, report), ""]
@@ -260,7 +260,7 @@ def render_recalls(words: Words, outcome: RecallOutcome, page: int = 0) -> str:
         )
     if pages > 1:
         tail.append(words.t("Page {page} of {pages}", page=page + 1, pages=pages))
-    return fit(lines, tail=tail)
+    return fit(words, lines, tail=tail)
 
 
 def recalls_keyboard(

@@ -556,7 +556,7 @@ def render_check(words: Words, check: TitleCheck) -> str:
     else:
         # Translators: {checked} is a date and time, in UTC.
         kept = words.t("<i>Checked {checked} UTC.</i>", checked=checked)
-    return fit(lines, tail=["", kept, coverage(words)])
+    return fit(words, lines, tail=["", kept, coverage(words)])
 
 
 _TAG: Final = re.compile(r"<[^>]+>")

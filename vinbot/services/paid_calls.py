@@ -11,7 +11,6 @@ from vinbot.services.write_queue import drain_then_stop, next_batch
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime
 
     from vinbot.models.records import CapEvent, QuotaDecision, QuotaReason
     from vinbot.services.quota import QuotaService
@@ -33,26 +32,6 @@ class PaidCallCounter(Protocol):
     def paid_call(self) -> None:
         """One paid upstream call was made."""
         ...
-
-
-def quota_note(decision: QuotaDecision) -> str:
-    """Why a user got the free answer, and when the detailed one is back."""
-    when = _when(decision.resets_at)
-    if decision.reason == "bot_monthly":
-        return (
-            "This bot's monthly budget for detailed answers is spent, so this is the free "
-            f"answer. Detailed answers are back {when}."
-        )
-    return (
-        "You've used today's detailed lookups, so this is the free answer. "
-        f"Your quota resets {when}."
-    )
-
-
-def _when(resets_at: datetime | None) -> str:
-    if resets_at is None:
-        return "soon"
-    return resets_at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 class Reservation:
