@@ -130,3 +130,39 @@ def test_price_range_spans_the_priced_conditions() -> None:
     assert price_range.at("rough") is None
     assert price_range.at(None) is None
     assert PriceRange.of({"clean": 0}) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "miles"),
+    [
+        ("85 000 миль", 85_000),
+        ("85 тыс", 85_000),
+        ("120 тис. миль", 120_000),
+        ("85000 mil", 85_000),
+        ("85 tys. mil", 85_000),
+        ("85 bin", 85_000),
+        ("85000 millas", 85_000),
+        ("85.000 milhas", 85_000),
+        ("85 ألف ميل", 85_000),
+    ],
+)
+def test_mileage_in_the_bots_languages(typed: str, miles: int) -> None:
+    """Miles and "thousand" as people write them in Russian, Ukrainian, Polish, Turkish,
+    Spanish, Portuguese and Arabic."""
+    assert parse_mileage(typed) == miles
+
+
+@pytest.mark.parametrize(
+    "typed", ["85000 км", "90000 kilómetros", "85 000 quilômetros", "85000 كم"]
+)
+def test_kilometres_in_the_bots_languages_are_recognised(typed: str) -> None:
+    """Kilometres in other languages are told apart from miles, not taken for them."""
+    with pytest.raises(InvalidMileage) as caught:
+        parse_mileage(typed)
+    assert caught.value.problem == "kilometres"
+
+
+def test_a_short_mil_is_not_guessed() -> None:
+    """ "85 mil" is 85 miles in Turkish or Polish but 85,000 in Spanish: it is asked again."""
+    with pytest.raises(InvalidMileage):
+        parse_mileage("85 mil")

@@ -234,7 +234,7 @@ def test_numbers_and_dates_are_local_in_russian() -> None:
     assert "Mar 5, 2024" in recalls.render_recalls(en, outcome)
     assert ru.date(dt.date(2024, 3, 5)) in recalls.render_recalls(ru, outcome)
     assert "7.3 MB" in photo.image_rejected(en, ImageTooLarge(7_345_678, 5_000_000))
-    assert "7,3 MB" in photo.image_rejected(ru, ImageTooLarge(7_345_678, 5_000_000))
+    assert "7,3 МБ" in photo.image_rejected(ru, ImageTooLarge(7_345_678, 5_000_000))
 
 
 @pytest.mark.parametrize("name", list(OUTCOMES))

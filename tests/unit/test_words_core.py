@@ -94,3 +94,13 @@ def test_plural_fills_count_and_dates_read_locally() -> None:
         english.date_time(dt.datetime(2026, 12, 6, 0, 0, tzinfo=dt.UTC))
         == "Dec 6, 2026 12:00\u202fAM"
     )
+
+
+def test_countries_and_regions_are_named_in_the_readers_language() -> None:
+    """vinbot's English country and region names are shown from CLDR in the reader's language;
+    English and unknown names stay as they are."""
+    assert words_in("ru").place("Germany") == "Германия"
+    assert words_in("uk").place("Europe") == "Європа"
+    assert words_in("tr").place("Czech Republic") == "Çekya"
+    assert words_in("en").place("Czech Republic") == "Czech Republic"
+    assert words_in("ru").place("Atlantis") == "Atlantis"

@@ -244,6 +244,15 @@ def _condition_label(words: Words, condition: Condition) -> str:
             return words.pt("button", "Rough")
 
 
+def condition_named(words: Words, text: str) -> Condition | None:
+    """The condition whose button label (in the reader's language) was typed, if any."""
+    typed = text.strip().casefold()
+    for condition in CONDITIONS:
+        if _condition_label(words, condition).casefold() == typed:
+            return condition
+    return None
+
+
 def condition_keyboard(words: Words, codec: CallbackCodec) -> InlineKeyboardMarkup:
     """One button per condition, plus Skip (signed like every other button)."""
     buttons = [

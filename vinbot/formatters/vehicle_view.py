@@ -193,11 +193,13 @@ def wmi_phrase(words: Words, analysis: VinAnalysis, *, with_holder: bool = True)
     The region is added only when the country is the one the ISO 3780 range names.
     """
     wmi = analysis.wmi or ""
-    where = analysis.country
-    if where and where == country_for(wmi):
-        where = _joined(where, analysis.region)
+    country = words.place(analysis.country) if analysis.country else None
+    region = words.place(analysis.region) if analysis.region else None
+    where = country
+    if country and analysis.country == country_for(wmi):
+        where = _joined(country, region)
     elif not where:
-        where = analysis.region
+        where = region
     if not where:
         return None
     holder = analysis.manufacturer if with_holder else None

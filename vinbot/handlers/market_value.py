@@ -259,8 +259,9 @@ async def condition_typed(update: Update, context: BotContext) -> int:
     if answer is None:
         return ConversationHandler.END
     message, text = answer
+    words = await words_for(update, context)
     try:
-        condition = parse_condition(text)
+        condition = texts.condition_named(words, text) or parse_condition(text)
     except InvalidInput as exc:
         await _ask_again(update, message, context, exc)
         return CONDITION

@@ -25,6 +25,14 @@ _POP_DIRECTIONAL_ISOLATE: Final = "\u2069"
 
 # The locale behind each catalog (the catalogs are per language; numbers need a region).
 _BABEL_LOCALES: Final = {"en": "en_US", "pt_BR": "pt_BR"}
+# Country and region names in vinbot's own data that CLDR spells otherwise.
+_PLACE_ALIASES: Final = {"Czech Republic": "CZ", "Turkey": "TR", "Trinidad and Tobago": "TT"}
+
+
+@functools.cache
+def _territory_codes() -> dict[str, str]:
+    codes = {name: code for code, name in Locale.parse("en").territories.items()}
+    return codes | _PLACE_ALIASES
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext name extraction tools look for
@@ -122,6 +130,14 @@ class Words:
         """A moment the local way, to the minute: "Dec 6, 2026 12:00 AM" in English."""
         day = format_date(value, format="medium", locale=self._locale)
         return f"{day} {format_time(value, format='short', locale=self._locale)}"
+
+    def place(self, english_name: str) -> str:
+        """A country or world region vinbot names in English ("Germany", "Europe"), in this
+        language from CLDR; a name CLDR does not know is shown as it is."""
+        code = _territory_codes().get(english_name)
+        if code is None or self.language == DEFAULT_LANGUAGE:
+            return english_name
+        return str(self._locale.territories.get(code, english_name))
 
     def list_of(self, items: list[str]) -> str:
         """ "A, B and C" the local way."""

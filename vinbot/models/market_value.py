@@ -35,9 +35,18 @@ _SEPARATORS: Final = ",. '_\u00a0\u202f\u2009\u2019"
 _PLAIN: Final = re.compile(r"[0-9]+")
 _GROUPED: Final = re.compile(r"[0-9]{1,3}(?:(?P<sep>[,. '_\u00a0\u202f\u2009\u2019])[0-9]{3})+")
 _DECIMAL: Final = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
-_UNIT: Final = re.compile(r"\s*(?:miles?|mi\.?)$")
-_KILOMETRES: Final = re.compile(r"\s*(?:km|kms|kilomet(?:er|re)s?)$")
-_THOUSANDS: Final = re.compile(r"\s*(?:k|thousand)$")
+# Units and "thousand" as people write them in the bot's languages. "mil" is miles in Turkish
+# and Polish but "thousand" in Spanish and Portuguese: it counts as miles only after a number
+# of four digits or more ("85000 mil"), and "85 mil" is not guessed at.
+_UNIT: Final = re.compile(
+    r"\s*(?:miles?|mi\.?|мил[ьиія]|millas?|milhas?|mile|mila|ميل|أميال|ميلا)$"
+)
+_AMBIGUOUS_MIL: Final = re.compile(r"\s*mil$")
+_KILOMETRES: Final = re.compile(
+    r"\s*(?:km|kms|kilomet(?:er|re)s?|км|кілометр\w*|километр\w*|kil[oó]metros?"
+    r"|quil[oô]metros?|kilometr\w*|كم|كيلومتر\w*)$"
+)
+_THOUSANDS: Final = re.compile(r"\s*(?:k|thousand|тыс\.?|тис\.?|bin|tys\.?|ألف)$")
 _MINUS: Final = "-\u2212\u2013"
 
 
@@ -111,7 +120,12 @@ def parse_mileage(text: str) -> int:
     if _KILOMETRES.search(cleaned):
         raise InvalidMileage("kilometres")
     cleaned = _UNIT.sub("", cleaned)
+    mil = _AMBIGUOUS_MIL.search(cleaned)
+    if mil:
+        cleaned = cleaned[: mil.start()]
     thousands = _THOUSANDS.search(cleaned)
+    if mil and not thousands and sum(char.isdigit() for char in cleaned) < 4:  # noqa: PLR2004
+        raise InvalidMileage("unreadable")  # "85 mil": 85 miles, or 85,000 in Spanish?
     if thousands:
         cleaned = cleaned[: thousands.start()]
     miles = _thousands_of_miles(cleaned) if thousands else _whole_miles(cleaned)
