@@ -104,3 +104,11 @@ def test_countries_and_regions_are_named_in_the_readers_language() -> None:
     assert words_in("tr").place("Czech Republic") == "Çekya"
     assert words_in("en").place("Czech Republic") == "Czech Republic"
     assert words_in("ru").place("Atlantis") == "Atlantis"
+
+
+def test_a_vin_isolated_twice_still_copies_clean_from_code() -> None:
+    """A VIN already isolated with ltr() and then filled into <code> keeps every isolate outside
+    the code, so a tap copies only the VIN."""
+    arabic = words_in("ar")
+    text = arabic.t("<code>{vin}</code>", vin=arabic.ltr("1HGCM82633A004352"))
+    assert "<code>1HGCM82633A004352</code>" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from typing import TYPE_CHECKING, Final
 
 from babel import Locale
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 _FIRST_STRONG_ISOLATE: Final = "\u2068"
 _LEFT_TO_RIGHT_ISOLATE: Final = "\u2066"
 _POP_DIRECTIONAL_ISOLATE: Final = "\u2069"
+
+_OPENING_ISOLATES_IN_CODE: Final = re.compile("<code>([\u2066\u2067\u2068]+)")
+_CLOSING_ISOLATES_IN_CODE: Final = re.compile("(\u2069+)</code>")
 
 # The locale behind each catalog (the catalogs are per language; numbers need a region).
 _BABEL_LOCALES: Final = {"en": "en_US", "pt_BR": "pt_BR"}
@@ -81,10 +85,8 @@ class Words:
             text = english.format(**shown)
         if self.right_to_left:
             # Isolates belong around a <code> value, not in it: tapping it copies the VIN alone.
-            text = text.replace(f"<code>{_FIRST_STRONG_ISOLATE}", f"{_FIRST_STRONG_ISOLATE}<code>")
-            text = text.replace(
-                f"{_POP_DIRECTIONAL_ISOLATE}</code>", f"</code>{_POP_DIRECTIONAL_ISOLATE}"
-            )
+            text = _OPENING_ISOLATES_IN_CODE.sub(r"\1<code>", text)
+            text = _CLOSING_ISOLATES_IN_CODE.sub(r"</code>\1", text)
         return text
 
     def _shown(self, value: object) -> str:
