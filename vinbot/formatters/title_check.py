@@ -139,13 +139,13 @@ def not_us_market(words: Words, vin: str, country: str | None, region: str | Non
     """Why a VIN built for another market gets no check (and that nothing was spent)."""
     where = country or region
     if where:
-        # Translators: {place} is a country or a region of the world, in English.
+        # Translators: {place} is a country or a region of the world, in the reader's language.
         why = words.t(
             "This VIN doesn't look like one made for the US market: cars sold new in the US "
             "carry a check digit (the 9th character) that adds up and a maker code NHTSA knows, "
             "and this one lacks one of them (its maker code is from {place}). The check reads "
             "US records only, so I didn't run it and nothing was spent.",
-            place=esc(where),
+            place=esc(words.place(where)),
         )
     else:
         why = words.t(
