@@ -1,7 +1,67 @@
-"""Shared pytest configuration: nothing here may touch the network."""
+"""Shared pytest configuration: nothing here may touch the network.
+
+`database_url` runs a test once on a SQLite file and once on a fresh database of the PostgreSQL
+server this session starts (tests/postgres_server.py). The server starts at the first test that
+asks for it and stops when the session ends; it is never skipped: when it cannot start, those
+tests fail with the reason.
+"""
+
+from __future__ import annotations
 
 import os
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import asyncpg
+import pytest
+
+from tests.postgres_server import USER, PostgresServer
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+    from pathlib import Path
 
 # PTB 22 warns about integer retry_after unless opted into timedelta; tests treat warnings as
 # errors and the bot's entry point opts in the same way.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+DIALECTS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server, started on first use and stopped at the end."""
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@asynccontextmanager
+async def fresh_postgres_database(server: PostgresServer) -> AsyncIterator[str]:
+    """A new, empty database on the server (its URL), dropped on exit."""
+    name = server.new_database_name()
+    admin = await asyncpg.connect(
+        host="127.0.0.1", port=server.port, user=USER, password=server.password, database="postgres"
+    )
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield server.url(name)
+        finally:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(params=DIALECTS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A URL to an empty database: a SQLite file in tmp_path, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'v.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    async with fresh_postgres_database(server) as url:
+        yield url
