@@ -90,7 +90,7 @@ class RecallAlertRepository(Protocol):
 
 
 class SqlRecallAlertRepository:
-    """RecallAlertRepository on SQLite."""
+    """RecallAlertRepository on SQLite or PostgreSQL."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
