@@ -9,13 +9,11 @@ tests fail with the reason.
 from __future__ import annotations
 
 import os
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-import asyncpg
 import pytest
 
-from tests.postgres_server import USER, PostgresServer
+from tests.postgres_server import PostgresServer, fresh_postgres_database
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -37,23 +35,6 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
-
-
-@asynccontextmanager
-async def fresh_postgres_database(server: PostgresServer) -> AsyncIterator[str]:
-    """A new, empty database on the server (its URL), dropped on exit."""
-    name = server.new_database_name()
-    admin = await asyncpg.connect(
-        host="127.0.0.1", port=server.port, user=USER, password=server.password, database="postgres"
-    )
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield server.url(name)
-        finally:
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture(params=DIALECTS)

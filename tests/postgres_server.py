@@ -18,8 +18,15 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 USER = "vinbot"
 # Debian installs each major version under /usr/lib/postgresql/<major>/bin (not on PATH).
@@ -180,3 +187,20 @@ class PostgresServer:
         detail = re.sub(r"\s+", " ", f"{result.stdout} {result.stderr} {tail}").strip()
         self.stop()
         raise RuntimeError(f"PostgreSQL {what} failed (exit {result.returncode}): {detail}")
+
+
+@asynccontextmanager
+async def fresh_postgres_database(server: PostgresServer) -> AsyncIterator[str]:
+    """A new, empty database on the server (its URL), dropped on exit."""
+    name = server.new_database_name()
+    admin = await asyncpg.connect(
+        host="127.0.0.1", port=server.port, user=USER, password=server.password, database="postgres"
+    )
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield server.url(name)
+        finally:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fresh_postgres_database
 from tests.e2e.harness import World, buttons, in_chat
 from tests.integration.storage_support import scalar
-from tests.postgres_server import PostgresServer
+from tests.postgres_server import PostgresServer, fresh_postgres_database
 from vinbot.models.vin import check_digit
 from vinbot.storage.migrate import current_revision, head_revision
 

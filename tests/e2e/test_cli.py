@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fresh_postgres_database
 from tests.e2e.harness import ROOT, free_port
 from tests.fakes.carsxe_server import DEFAULT_API_KEY, FakeCarsXE, not_found
 from tests.fakes.nhtsa_server import FakeNhtsa
 from tests.fakes.upstash_server import FakeUpstash
-from tests.postgres_server import PostgresServer
+from tests.postgres_server import PostgresServer, fresh_postgres_database
 from vinbot.storage.migrate import current_revision, head_revision
 
 pytestmark = pytest.mark.slow

@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import pytest
 
-from tests.conftest import fresh_postgres_database
 from tests.fakes.carsxe_server import Canned, FakeCarsXE
 from tests.fakes.telegram_server import FakeTelegram
 from tests.fakes.upstash_server import FakeUpstash
 from tests.integration.storage_support import scalar
-from tests.postgres_server import PostgresServer
+from tests.postgres_server import PostgresServer, fresh_postgres_database
 from vinbot.models.records import NewLookup
 from vinbot.services.quota import month_key
 from vinbot.storage.engine import Database
