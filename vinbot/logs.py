@@ -24,7 +24,8 @@ _SECRET_SHAPES = (
 )
 
 # The password in a URL's user info (`postgresql+asyncpg://user:password@host/db`).
-_URL_PASSWORD = re.compile(r"(://[^:/@\s'\"]*:)[^@\s'\"/]+(@)")
+# `***` is a password already hidden (SQLAlchemy's and the config's redacted URLs).
+_URL_PASSWORD = re.compile(r"(://[^:/@\s'\"]*:)(?!\*\*\*@)[^@\s'\"/]+(@)")
 
 # Libraries whose INFO lines print request URLs (the bot token and the CarsXE key live in URLs).
 _CHATTY_LOGGERS = (

@@ -436,7 +436,7 @@ async def test_db_report_reads_postgresql_and_hides_the_password(
     report = json.loads(ran.stdout)
     assert report["counts"]["lookups"] == lookups == 3
     assert report["usage"]["cap_reached_at"] is not None
-    assert report["database"]["path"].startswith("postgresql+asyncpg://vinbot:")
+    assert report["database"]["path"].startswith("postgresql+asyncpg://vinbot:***@127.0.0.1:")
     assert text.code == 0, text.stderr
     assert "3 lookups" in text.stdout
     for output in (ran.stdout, ran.stderr, text.stdout, text.stderr):
