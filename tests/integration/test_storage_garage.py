@@ -94,6 +94,28 @@ async def test_concurrent_adds_never_exceed_the_limit(
     assert await scalar(database_url, "SELECT count(*) FROM garage WHERE user_id = 1") == 5
 
 
+async def test_concurrent_adds_from_two_instances_never_exceed_the_limit(
+    database_url: str,
+) -> None:
+    """Two engines (two bot instances on one database) each adding the last free place of the
+    same twenty users fill each garage exactly: SQLite's write lock, PostgreSQL's lock on the
+    user's row (without it both count 4 places taken and both insert, for some users)."""
+    users = range(1, 21)
+    async with opened(database_url) as first, opened(database_url) as second:
+        garages = [
+            GarageService(SqlGarageRepository(db.sessions), limit=5) for db in (first, second)
+        ]
+        for user in users:
+            for n in range(4):
+                await garages[0].add(user, _vin(50 + n))
+        results = await asyncio.gather(
+            *(garages[i].add(user, _vin(i)) for user in users for i in (0, 1)),
+            return_exceptions=True,
+        )
+    assert sum(isinstance(r, GarageFull) for r in results) == len(users)
+    assert await scalar(database_url, "SELECT count(*) FROM garage") == 5 * len(users)
+
+
 async def test_rename_sets_and_clears_the_nickname(database: Database) -> None:
     """rename() changes the nickname; a blank one clears it; an unknown VIN is NotInGarage."""
     garage = GarageService(SqlGarageRepository(database.sessions))
