@@ -64,8 +64,12 @@ decode: $(RUNTIME_STAMP) $(CATALOGS) ## Decode in the terminal: make decode VIN=
 migrate: $(RUNTIME_STAMP) ## Apply database migrations (the bot also does this at start)
 	$(PY) -m vinbot migrate
 
+.PHONY: postgres
+postgres: ## Make sure PostgreSQL's server binaries are here (installs Debian's as root if missing)
+	@bash .ci/postgres-server
+
 .PHONY: test
-test: $(DEV_STAMP) $(CATALOGS) ## Run the whole test suite (no network needed)
+test: $(DEV_STAMP) $(CATALOGS) postgres ## Run the whole test suite (no network needed; starts its own PostgreSQL)
 	$(PY) -m pytest
 
 .PHONY: lint

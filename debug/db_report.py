@@ -1,7 +1,8 @@
 """Show what the database holds: row counts, paid-call usage and quota state, recent lookups.
 
-The file is opened read-only (an SQLite `mode=ro` URI), so the report never migrates, creates or
-changes anything, and it can run beside the bot. Usage and quotas are read through vinbot's own
+A SQLite file is opened read-only (an SQLite `mode=ro` URI), a PostgreSQL database in read-only
+transactions (`default_transaction_read_only`), so the report never migrates, creates or changes
+anything, and it can run beside the bot. Usage and quotas are read through vinbot's own
 repositories and QuotaService, in UTC, with the limits from the settings.
 
     python debug/db_report.py
@@ -17,10 +18,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from _support import EXIT_OK, Failure, Script, as_data, load, parser, run
-from sqlalchemy import desc, func, select
+from sqlalchemy import desc, event, func, select
 
 from vinbot.services.quota import QuotaService, month_key
-from vinbot.storage.engine import SessionFactory, create_engine_for, database_path
+from vinbot.storage.engine import (
+    SessionFactory,
+    create_engine_for,
+    database_path,
+    is_sqlite,
+    redact_url,
+)
 from vinbot.storage.migrate import current_revision, head_revision
 from vinbot.storage.repositories import SqlLookupRepository, SqlUsageRepository
 from vinbot.storage.tables import DailyUsageRow, GarageRow, LookupRow, UserRow
@@ -82,19 +89,35 @@ async def _recent_lookups(session: AsyncSession, limit: int) -> list[dict[str, A
     ]
 
 
+def _read_only(dbapi_connection: Any, _record: object) -> None:
+    """Every transaction on a PostgreSQL connection of the report is read-only."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    finally:
+        cursor.close()
+
+
 async def collect(script: Script, *, user_id: int | None, limit: int) -> dict[str, Any]:
     """Everything the report shows, as plain data."""
     settings = script.settings
-    path = database_path(settings.database_url)
-    if path is None:
-        raise Failure("DATABASE_URL names no database file; there is nothing to report on", 2)
-    if not path.is_file():
-        raise Failure(f"no database at {path} (DATABASE_URL={settings.database_url})")
-    url = read_only_url(path)
+    if is_sqlite(settings.database_url):
+        path = database_path(settings.database_url)
+        if path is None:
+            raise Failure("DATABASE_URL names no database file; there is nothing to report on", 2)
+        if not path.is_file():
+            raise Failure(f"no database at {path} (DATABASE_URL={settings.database_url})")
+        url = read_only_url(path)
+        where, size = str(path), path.stat().st_size
+    else:
+        url = settings.database_url
+        where, size = redact_url(url), None
     revision = await current_revision(url)
     if revision is None:
-        raise Failure(f"{path} has no vinbot schema (no alembic_version): not a vinbot database")
+        raise Failure(f"{where} has no vinbot schema (no alembic_version): not a vinbot database")
     engine = create_engine_for(url)
+    if not is_sqlite(url):
+        event.listen(engine.sync_engine, "connect", _read_only)
     try:
         sessions = SessionFactory(engine)
         usage = SqlUsageRepository(sessions)
@@ -107,8 +130,8 @@ async def collect(script: Script, *, user_id: int | None, limit: int) -> dict[st
         now = summary.as_of
         report: dict[str, Any] = {
             "database": {
-                "path": str(path),
-                "size_bytes": path.stat().st_size,
+                "path": where,
+                "size_bytes": size,
                 "schema_revision": revision,
                 "release_expects": head_revision(),
             },
@@ -144,7 +167,8 @@ def _when(value: object) -> str:
 def render(script: Script, report: dict[str, Any]) -> None:
     """The report as text for a terminal."""
     db = report["database"]
-    script.out(f"database: {db['path']} ({db['size_bytes']:,} bytes)")
+    size = "" if db["size_bytes"] is None else f" ({db['size_bytes']:,} bytes)"
+    script.out(f"database: {db['path']}{size}")
     behind = "" if db["schema_revision"] == db["release_expects"] else " (differs: run migrate)"
     script.out(
         f"  schema revision: {db['schema_revision']}, "

@@ -8,7 +8,12 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from vinbot.config import environment_with_dotenv, load_settings, stderr_is_terminal
+from vinbot.config import (
+    database_password,
+    environment_with_dotenv,
+    load_settings,
+    stderr_is_terminal,
+)
 from vinbot.logs import configure_logging, get_logger
 from vinbot.models.errors import ConfigError
 
@@ -95,7 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the last stop: logged, scrubbed, never printed raw
         if not logging_ready:  # no settings yet: scrub the secret variables and secret shapes
-            configure_logging(level="ERROR", secrets=[environ.get(v, "") for v in SECRET_VARIABLES])
+            secrets = [environ.get(v, "") for v in SECRET_VARIABLES]
+            secrets += database_password(environ.get("DATABASE_URL", ""))
+            configure_logging(level="ERROR", secrets=secrets)
         get_logger(__name__).critical("fatal_error", error_type=type(exc).__name__, exc_info=exc)
         return EXIT_FAILED
 

@@ -164,7 +164,7 @@ async def build_decoder(
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """The SQLite-backed services."""
+    """The database-backed services (SQLite or PostgreSQL)."""
 
     database: Database
     quota: QuotaService

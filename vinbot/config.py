@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from vinbot.models.errors import ConfigError
 
@@ -59,7 +59,8 @@ class Settings:
     nhtsa_recalls_base_url: str = "https://api.nhtsa.gov"
     upstash_redis_rest_url: str | None = None
     upstash_redis_rest_token: Secret | None = None
-    database_url: str = "sqlite+aiosqlite:///data/vinbot.db"
+    # Kept out of repr: a PostgreSQL URL holds a password (redacted() shows it without).
+    database_url: str = field(default="sqlite+aiosqlite:///data/vinbot.db", repr=False)
     port: int = 8080
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
@@ -97,7 +98,7 @@ class Settings:
                 self.webhook_secret_token,
             )
             if s is not None and s.value
-        ]
+        ] + database_password(self.database_url)
 
     def redacted(self) -> dict[str, object]:
         """The effective configuration with secrets replaced, for the start-up log line."""
@@ -108,6 +109,8 @@ class Settings:
                 out[f.name] = "set (redacted)"
             elif isinstance(value, frozenset):
                 out[f.name] = sorted(value)
+            elif f.name == "database_url":
+                out[f.name] = redact_database_url(value)
             else:
                 out[f.name] = value
         return out
@@ -231,12 +234,19 @@ def _bot_token(reader: _Reader) -> Secret | None:
     return token
 
 
+DATABASE_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+
+
 def _database_url(reader: _Reader) -> str:
     value = reader.text("DATABASE_URL", _DEFAULTS.database_url)
-    if not value.startswith("sqlite+aiosqlite://"):
+    if not value.startswith(DATABASE_SCHEMES):
+        # Only the scheme is echoed: the rest of a URL may hold a password.
+        scheme, sep, _rest = value.partition("://")
+        shown = f"{scheme}{sep}..." if sep else value
         raise ConfigError(
             "DATABASE_URL",
-            f"DATABASE_URL must start with 'sqlite+aiosqlite://', got {value!r}",
+            "DATABASE_URL must start with 'sqlite+aiosqlite://' (a file) or "
+            f"'postgresql+asyncpg://' (a PostgreSQL server), got {shown!r}",
         )
     return value
 
@@ -276,6 +286,24 @@ def _webhook(reader: _Reader) -> tuple[str | None, Secret | None]:
             f"({len(secret)} characters given, value not shown)",
         )
     return url, Secret(secret)
+
+
+def database_password(url: str) -> list[str]:
+    """The password in a database URL, as written and percent-decoded (for the log scrubber)."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return []
+    if not password:
+        return []
+    return sorted({password, unquote(password)})
+
+
+def redact_database_url(url: str) -> str:
+    """The URL with its password replaced, for the start-up log line."""
+    for password in database_password(url):
+        url = url.replace(f":{password}@", ":***@")
+    return url
 
 
 def _log_format(reader: _Reader, *, interactive: bool) -> LogFormat:

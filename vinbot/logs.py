@@ -23,6 +23,10 @@ _SECRET_SHAPES = (
     re.compile(r"(?<=[?&]token=)[^&\s'\"]+"),
 )
 
+# The password in a URL's user info (`postgresql+asyncpg://user:password@host/db`).
+# `***` is a password already hidden (SQLAlchemy's and the config's redacted URLs).
+_URL_PASSWORD = re.compile(r"(://[^:/@\s'\"]*:)(?!\*\*\*@)[^@\s'\"/]+(@)")
+
 # Libraries whose INFO lines print request URLs (the bot token and the CarsXE key live in URLs).
 _CHATTY_LOGGERS = (
     "httpx",
@@ -47,7 +51,7 @@ class SecretScrubber:
                 text = text.replace(secret, REDACTED)
         for shape in _SECRET_SHAPES:
             text = shape.sub(REDACTED, text)
-        return text
+        return _URL_PASSWORD.sub(rf"\g<1>{REDACTED}\g<2>", text)
 
     def scrub_value(self, value: object) -> object:
         """Scrub strings inside a value, recursing into containers."""

@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import World, buttons, in_chat
+from tests.integration.storage_support import scalar
+from tests.postgres_server import PostgresServer, fresh_postgres_database
 from vinbot.models.vin import check_digit
+from vinbot.storage.migrate import current_revision, head_revision
 
 pytestmark = pytest.mark.slow
 
@@ -140,3 +143,35 @@ def _hold_write_lock(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
     connection.execute("BEGIN IMMEDIATE")
     return connection
+
+
+async def test_the_bot_runs_on_postgresql_across_a_restart(
+    world: World, postgres_server: PostgresServer
+) -> None:
+    """With DATABASE_URL=postgresql+asyncpg the bot migrates at start, keeps a saved car and the
+    history across a restart, exports, and never logs the password."""
+    async with fresh_postgres_database(postgres_server) as url:
+        bot = await world.start_bot(DATABASE_URL=url)
+        world.telegram.send_text(USER, BMW)
+        answer = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+        save = next(b for b in buttons(answer) if "Save" in b["text"])
+        world.telegram.press_button(USER, answer, save["callback_data"])
+        saved = await world.telegram.wait_for("answerCallbackQuery", timeout=10)
+        assert saved.params["text"].startswith("Saved")
+        assert await bot.terminate() == 0
+
+        again = await world.start_bot(DATABASE_URL=url)
+        world.telegram.send_text(USER, "/garage")
+        garage = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+        assert BMW in garage.params["text"]
+        world.telegram.send_text(USER, "/export")
+        sent = await world.telegram.wait_for("sendDocument", in_chat(USER), timeout=10)
+        (upload,) = sent.files.values()
+        assert BMW in upload.data.decode()
+        assert await again.terminate() == 0
+        assert await current_revision(url) == head_revision()
+        assert await scalar(url, "SELECT count(*) FROM lookups WHERE user_id = :u", u=USER) == 1
+
+    logs = bot.logs() + again.logs()
+    assert '"dialect": "postgresql"' in logs
+    assert postgres_server.password not in logs

@@ -17,6 +17,8 @@ from tests.e2e.harness import ROOT, free_port
 from tests.fakes.carsxe_server import DEFAULT_API_KEY, FakeCarsXE, not_found
 from tests.fakes.nhtsa_server import FakeNhtsa
 from tests.fakes.upstash_server import FakeUpstash
+from tests.postgres_server import PostgresServer, fresh_postgres_database
+from vinbot.storage.migrate import current_revision, head_revision
 
 pytestmark = pytest.mark.slow
 
@@ -194,3 +196,24 @@ async def test_bot_without_token_or_with_a_broken_database_fails_in_one_line(
     assert broken.code == 2
     assert "DATABASE_URL" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+async def test_migrate_on_postgresql_reaches_head_and_never_prints_the_password(
+    postgres_server: PostgresServer,
+) -> None:
+    """`python -m vinbot migrate` with a postgresql+asyncpg URL migrates that database to head;
+    a wrong password fails in one line; neither run prints the password."""
+    async with fresh_postgres_database(postgres_server) as url:
+        run = await run_module("migrate", DATABASE_URL=url, LOG_FORMAT="json")
+        assert run.code == 0, run.stderr
+        assert "database is up to date" in run.stderr
+        assert await current_revision(url) == head_revision()
+        wrong = await run_module(
+            "migrate", DATABASE_URL=url.replace(postgres_server.password, "wrong-pw-123")
+        )
+    assert wrong.code == 2
+    assert wrong.stderr.strip().count("\n") == 0
+    assert "DATABASE_URL" in wrong.stderr
+    for output in (run.stdout, run.stderr, wrong.stdout, wrong.stderr):
+        assert postgres_server.password not in output
+        assert "wrong-pw-123" not in output

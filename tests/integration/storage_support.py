@@ -1,4 +1,5 @@
-"""Shared pieces of the storage tests: a hand-moved UTC clock, databases on tmp files, row scans."""
+"""Shared pieces of the storage tests: a hand-moved UTC clock, databases, row scans on either
+SQLite or PostgreSQL (the `database_url` fixture in tests/conftest.py gives one of each)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,20 @@ from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import insert, inspect, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
 from vinbot.storage.engine import Database
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from pathlib import Path
+
+    from sqlalchemy import Connection
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from vinbot.storage.tables import Base
 
 VIN = "1HGCM82633A004352"
 OTHER_VIN = "1FTFW1ET5DFC10312"
@@ -48,33 +58,77 @@ async def opened(url: str) -> AsyncIterator[Database]:
         await database.aclose()
 
 
-def rows_mentioning_user(path: Path, user_id: int) -> dict[str, int]:
+async def rows_mentioning_user(url: str, user_id: int) -> dict[str, int]:
     """Rows per table whose user column (users.id, or any *user_id column) holds user_id."""
-    found: dict[str, int] = {}
-    with closing(sqlite3.connect(path)) as connection:
-        tables = [
-            name
-            for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        for table in tables:
-            columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+
+    def scan(connection: Connection) -> dict[str, int]:
+        found: dict[str, int] = {}
+        inspector = inspect(connection)
+        for table in inspector.get_table_names():
+            columns = [column["name"] for column in inspector.get_columns(table)]
             user_columns = [c for c in columns if c == "user_id" or c.endswith("_user_id")]
             if table == "users":
                 user_columns.append("id")
             for column in user_columns:
-                (count,) = connection.execute(
-                    f"SELECT count(*) FROM {table} WHERE {column} = ?",  # noqa: S608 - names from the schema
-                    (user_id,),
-                ).fetchone()
+                count = connection.execute(
+                    text(f"SELECT count(*) FROM {table} WHERE {column} = :user"),  # noqa: S608 - names from the schema
+                    {"user": user_id},
+                ).scalar_one()
                 if count:
                     found[f"{table}.{column}"] = count
-    return found
+        return found
+
+    async with _connection(url) as connection:
+        return await connection.run_sync(scan)
 
 
-def scalar(path: Path, sql: str, *params: object) -> object:
-    """One value from the file, read with the stdlib driver (independent of vinbot's code)."""
+@asynccontextmanager
+async def _connection(url: str) -> AsyncIterator[AsyncConnection]:
+    """A connection of a plain engine (none of vinbot's engine code), committed on exit."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            yield connection
+    finally:
+        await engine.dispose()
+
+
+async def scalar(url: str, sql: str, **params: object) -> object:
+    """One value from the database, read through a plain engine (independent of vinbot's)."""
+    async with _connection(url) as connection:
+        row = (await connection.execute(text(sql), params)).first()
+    return None if row is None else row[0]
+
+
+async def column(url: str, sql: str, **params: object) -> list[object]:
+    """The first column of every row a query returns, read through a plain engine."""
+    async with _connection(url) as connection:
+        return [row[0] for row in await connection.execute(text(sql), params)]
+
+
+async def execute(url: str, *statements: str) -> None:
+    """Run SQL statements (written to run on SQLite and PostgreSQL alike) in one transaction."""
+    async with _connection(url) as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
+
+
+async def insert_rows(url: str, table: type[Base], rows: list[dict[str, object]]) -> None:
+    """Insert rows into a table of the schema (aware datetimes) in one transaction."""
+    async with _connection(url) as connection:
+        await connection.execute(insert(table), rows)
+
+
+def stored_time(value: object) -> str:
+    """A stored time as SQLite keeps it (naive UTC text), whichever database returned it
+    (PostgreSQL gives a naive datetime from its TIMESTAMP WITHOUT TIME ZONE)."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return str(value)
+
+
+def sqlite_scalar(path: Path, sql: str, *params: object) -> object:
+    """One value from a SQLite file, read with the stdlib driver (for SQLite-only checks)."""
     with closing(sqlite3.connect(path)) as connection:
         row = connection.execute(sql, params).fetchone()
     return None if row is None else row[0]

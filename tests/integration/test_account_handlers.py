@@ -1,17 +1,18 @@
-"""History, garage, settings, quotas and privacy through the real handlers and SQLite."""
+"""History, garage, settings, quotas and privacy through the real handlers, on SQLite and on
+PostgreSQL (the `bot` fixture takes `database_url`)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, closing
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.providers import FakeProvider
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
+from tests.integration.storage_support import rows_mentioning_user
 from vinbot.formatters import account, privacy
 from vinbot.handlers.context import BotContext
 from vinbot.handlers.jobs import PRUNE_JOB, prune_history
@@ -26,11 +27,13 @@ USER = 100
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+async def bot(tmp_path: Path, database_url: str) -> AsyncIterator[BotHarness]:
     carsxe = FakeProvider("carsxe", paid=True)
     nhtsa = FakeProvider("nhtsa")
     async with AsyncExitStack() as stack:
-        settings = harness_settings(tmp_path, DAILY_LOOKUPS_PER_USER="2", ADMIN_IDS="7")
+        settings = harness_settings(
+            tmp_path, DAILY_LOOKUPS_PER_USER="2", ADMIN_IDS="7", DATABASE_URL=database_url
+        )
         harness = await build_harness(settings, [carsxe, nhtsa], stack)
         async with harness.running():
             yield harness
@@ -206,7 +209,7 @@ async def test_export_in_a_group_is_refused_and_sends_no_file(bot: BotHarness) -
 
 
 async def test_forget_needs_confirmation_then_leaves_no_row(
-    bot: BotHarness, tmp_path: Path
+    bot: BotHarness, database_url: str
 ) -> None:
     """/forget deletes nothing until confirmed, then no row with the user's id remains."""
     await bot.send(HONDA)
@@ -220,18 +223,8 @@ async def test_forget_needs_confirmation_then_leaves_no_row(
     assert (refusal["text"], refusal["show_alert"]) == (account.NOT_YOUR_BUTTON, True)
     await bot.press(confirm)
     assert "deleted your history, garage and settings" in bot.replies()[-1]
-    with closing(sqlite3.connect(tmp_path / "bot.db")) as db:
-        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
-        for table in tables:
-            columns = [c[1] for c in db.execute(f"pragma table_info({table})")]
-            for column in {"user_id", "id"} & set(columns):
-                if table in {"lookups", "garage", "alembic_version"} and column == "id":
-                    continue
-                if table == "usage_daily":  # today's count stays until the day ends
-                    continue
-                query = f"select count(*) from {table} where {column} = ?"  # noqa: S608
-                rows = db.execute(query, (USER,))
-                assert rows.fetchone()[0] == 0, table
+    # Today's paid-call count stays until the day ends (usage_daily); nothing else may remain.
+    assert set(await rows_mentioning_user(database_url, USER)) <= {"usage_daily.user_id"}
 
 
 async def test_history_retention_job_is_scheduled_and_prunes(bot: BotHarness) -> None:

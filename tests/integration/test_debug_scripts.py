@@ -23,6 +23,8 @@ import pytest
 from tests.fakes.carsxe_server import Canned, FakeCarsXE
 from tests.fakes.telegram_server import FakeTelegram
 from tests.fakes.upstash_server import FakeUpstash
+from tests.integration.storage_support import scalar
+from tests.postgres_server import PostgresServer, fresh_postgres_database
 from vinbot.models.records import NewLookup
 from vinbot.services.quota import month_key
 from vinbot.storage.engine import Database
@@ -346,7 +348,12 @@ async def test_telegram_check_detects_another_poller(
 
 async def _seed_database(path: Path) -> None:
     """Two users' lookups and paid calls today; the third paid call reaches a cap of 3."""
-    database = Database(f"sqlite+aiosqlite:///{path}")
+    await _seed_database_at(f"sqlite+aiosqlite:///{path}")
+
+
+async def _seed_database_at(url: str) -> None:
+    """_seed_database on any DATABASE_URL."""
+    database = Database(url)
     await database.initialize()
     try:
         now = datetime.now(UTC)
@@ -430,6 +437,28 @@ async def test_db_report_never_writes_the_database(
     assert gone.code == 1
     assert "no database at" in gone.failure_line("db_report")
     assert not missing.parent.exists()
+
+
+async def test_db_report_reads_postgresql_and_hides_the_password(
+    postgres_server: PostgresServer, base_env: dict[str, str], tmp_path: Path
+) -> None:
+    """On a postgresql+asyncpg DATABASE_URL the report shows the same facts and names the
+    database without its password."""
+    async with fresh_postgres_database(postgres_server) as url:
+        await _seed_database_at(url)
+        env = {**_db_env(base_env, tmp_path / "unused.db"), "DATABASE_URL": url}
+        ran = await run_script("db_report", "--json", env=env, cwd=tmp_path)
+        text = await run_script("db_report", env=env, cwd=tmp_path)
+        lookups = await scalar(url, "SELECT count(*) FROM lookups")
+    assert ran.code == 0, ran.stderr
+    report = json.loads(ran.stdout)
+    assert report["counts"]["lookups"] == lookups == 3
+    assert report["usage"]["cap_reached_at"] is not None
+    assert report["database"]["path"].startswith("postgresql+asyncpg://vinbot:***@127.0.0.1:")
+    assert text.code == 0, text.stderr
+    assert "3 lookups" in text.stdout
+    for output in (ran.stdout, ran.stderr, text.stdout, text.stderr):
+        assert postgres_server.password not in output
 
 
 # --- replay_update -----------------------------------------------------------------------------

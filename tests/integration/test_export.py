@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
-from contextlib import AsyncExitStack, closing
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tests.fakes.providers import FakeProvider
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
-from tests.integration.storage_support import opened, sqlite_url
+from tests.integration.storage_support import insert_rows, opened, scalar
 from vinbot.services.privacy import PrivacyService
 from vinbot.storage.repositories import SqlUserDataRepository
+from vinbot.storage.tables import LookupRow, UserRow
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,26 +26,26 @@ TICK_SECONDS = 0.005
 MAX_LAG_SECONDS = 0.25
 
 
-def add_history(path: Path, user_id: int, count: int) -> None:
-    """Store `count` distinct lookups for a user straight into the file, a minute apart."""
-    with closing(sqlite3.connect(path)) as db:
-        db.execute(
-            "INSERT OR IGNORE INTO users (id, first_seen, last_seen) VALUES (?, ?, ?)",
-            (user_id, "2025-01-01 00:00:00", "2025-01-01 00:00:00"),
-        )
-        db.executemany(
-            "INSERT INTO lookups (user_id, vin, provider, looked_up_at, year, make, model)"
-            " VALUES (?, ?, 'nhtsa', ?, 2003, 'HONDA', 'Accord')",
-            [
-                (
-                    user_id,
-                    f"V{n:016d}",
-                    (START + timedelta(minutes=n)).strftime("%Y-%m-%d %H:%M:%S.%f"),
-                )
-                for n in range(count)
-            ],
-        )
-        db.commit()
+async def add_history(url: str, user_id: int, count: int) -> None:
+    """Store `count` distinct lookups for a user straight into the database, a minute apart."""
+    if not await scalar(url, "SELECT count(*) FROM users WHERE id = :id", id=user_id):
+        await insert_rows(url, UserRow, [{"id": user_id, "first_seen": START, "last_seen": START}])
+    await insert_rows(
+        url,
+        LookupRow,
+        [
+            {
+                "user_id": user_id,
+                "vin": f"V{n:016d}",
+                "provider": "nhtsa",
+                "looked_up_at": START + timedelta(minutes=n),
+                "year": 2003,
+                "make": "HONDA",
+                "model": "Accord",
+            }
+            for n in range(count)
+        ],
+    )
 
 
 def exported(bot: BotHarness) -> dict[str, object]:
@@ -53,20 +53,20 @@ def exported(bot: BotHarness) -> dict[str, object]:
     return json.loads(bot.request.files("sendDocument")[-1]["document"])  # type: ignore[no-any-return]
 
 
-async def started(stack: AsyncExitStack, tmp_path: Path) -> BotHarness:
-    settings = harness_settings(tmp_path, HISTORY_MAX_PER_USER="0")
+async def started(stack: AsyncExitStack, tmp_path: Path, database_url: str) -> BotHarness:
+    settings = harness_settings(tmp_path, HISTORY_MAX_PER_USER="0", DATABASE_URL=database_url)
     bot = await build_harness(settings, [FakeProvider("nhtsa")], stack)
     await stack.enter_async_context(bot.running())
     return bot
 
 
-async def test_a_large_export_never_stalls_the_loop(tmp_path: Path) -> None:
+async def test_a_large_export_never_stalls_the_loop(tmp_path: Path, database_url: str) -> None:
     """Exporting 100,000 lookups leaves the event loop responsive: a ticker every 5 ms is
     never held up for more than MAX_LAG_SECONDS, and the file holds every lookup."""
     rows = 100_000
     async with AsyncExitStack() as stack:
-        bot = await started(stack, tmp_path)
-        add_history(tmp_path / "bot.db", USER, rows)
+        bot = await started(stack, tmp_path, database_url)
+        await add_history(database_url, USER, rows)
         loop = asyncio.get_running_loop()
         gaps: list[float] = []
         done = asyncio.Event()
@@ -95,11 +95,11 @@ async def test_a_large_export_never_stalls_the_loop(tmp_path: Path) -> None:
     assert document["lookups_omitted"] == 0
 
 
-async def test_one_export_per_user_per_few_minutes(tmp_path: Path) -> None:
+async def test_one_export_per_user_per_few_minutes(tmp_path: Path, database_url: str) -> None:
     """A second /export right after the first is refused with when to try again; another
     user still gets theirs."""
     async with AsyncExitStack() as stack:
-        bot = await started(stack, tmp_path)
+        bot = await started(stack, tmp_path, database_url)
         await bot.send("/export", user_id=USER)
         await bot.send("/export", user_id=USER)
         await bot.send("/export", user_id=USER + 1)
@@ -108,13 +108,13 @@ async def test_one_export_per_user_per_few_minutes(tmp_path: Path) -> None:
     assert "another in 5 minutes" in bot.replies()[-1]
 
 
-async def test_past_the_size_limit_the_newest_lookups_are_kept(tmp_path: Path) -> None:
+async def test_past_the_size_limit_the_newest_lookups_are_kept(database_url: str) -> None:
     """An export that would pass the size limit holds the newest lookups that fit, counts the
     others, stays valid JSON and never passes the limit."""
-    url = sqlite_url(tmp_path / "v.db")
+    url = database_url
     limit = 20_000
     async with opened(url) as database:
-        add_history(tmp_path / "v.db", USER, 1000)
+        await add_history(database_url, USER, 1000)
         privacy = PrivacyService(
             SqlUserDataRepository(database.sessions), max_export_bytes=limit, page_size=64
         )
@@ -130,13 +130,13 @@ async def test_past_the_size_limit_the_newest_lookups_are_kept(tmp_path: Path) -
 
 
 async def test_an_export_asked_while_another_is_built_is_refused_not_queued(
-    tmp_path: Path,
+    tmp_path: Path, database_url: str
 ) -> None:
     """While one export is being built, another user's /export is answered at once with "try
     again in a minute" (not left waiting), and may try again as soon as the first is done."""
     async with AsyncExitStack() as stack:
-        bot = await started(stack, tmp_path)
-        add_history(tmp_path / "bot.db", USER, 20_000)
+        bot = await started(stack, tmp_path, database_url)
+        await add_history(database_url, USER, 20_000)
         first = asyncio.create_task(bot.send("/export", user_id=USER))
         while not bot.services.privacy.exporting:
             await asyncio.sleep(0)
@@ -151,22 +151,20 @@ async def test_an_export_asked_while_another_is_built_is_refused_not_queued(
 
 
 async def test_pages_split_between_lookups_made_at_the_same_moment_lose_none(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     """Lookups with the same time read two per page all reach the file, each once."""
-    url = sqlite_url(tmp_path / "v.db")
+    url = database_url
     async with opened(url) as database:
-        with closing(sqlite3.connect(tmp_path / "v.db")) as db:
-            db.execute(
-                "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?)",
-                (USER, "2025-01-01 00:00:00", "2025-01-01 00:00:00"),
-            )
-            db.executemany(
-                "INSERT INTO lookups (user_id, vin, provider, looked_up_at)"
-                " VALUES (?, ?, 'nhtsa', '2025-01-01 00:00:00.000000')",
-                [(USER, f"V{n:016d}") for n in range(5)],
-            )
-            db.commit()
+        await insert_rows(url, UserRow, [{"id": USER, "first_seen": START, "last_seen": START}])
+        await insert_rows(
+            url,
+            LookupRow,
+            [
+                {"user_id": USER, "vin": f"V{n:016d}", "provider": "nhtsa", "looked_up_at": START}
+                for n in range(5)
+            ],
+        )
         privacy = PrivacyService(SqlUserDataRepository(database.sessions), page_size=2)
         export = await privacy.export_file(USER)
 

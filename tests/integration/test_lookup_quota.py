@@ -19,11 +19,10 @@ from vinbot.services.quota import QuotaService
 from vinbot.services.settings import UserSettingsService
 from vinbot.storage.repositories import SqlLookupRepository, SqlUsageRepository, SqlUserRepository
 
-from .storage_support import FakeClock, opened, sqlite_url
+from .storage_support import FakeClock, opened
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from pathlib import Path
 
     from vinbot.storage.engine import Database
 
@@ -78,8 +77,8 @@ class World:
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    async with opened(sqlite_url(tmp_path / "v.db")) as database:
+async def database(database_url: str) -> AsyncIterator[Database]:
+    async with opened(database_url) as database:
         yield database
 
 

@@ -22,11 +22,10 @@ from vinbot.storage.repositories import (
     SqlUserRepository,
 )
 
-from .storage_support import FakeClock, opened, scalar, sqlite_url
+from .storage_support import FakeClock, opened, scalar
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from pathlib import Path
 
 HONDA = "1HGCM82633A004352"
 BMW = "WBAFR7C57CC811956"
@@ -90,7 +89,7 @@ class Bot:
 
 @asynccontextmanager
 async def started(
-    path: Path, clock: FakeClock, nhtsa: FakeNhtsa, **options: int
+    url: str, clock: FakeClock, nhtsa: FakeNhtsa, **options: int
 ) -> AsyncIterator[Bot]:
     """Open the file and build fresh services on it, as a (re)started bot does."""
     pauses: list[float] = []
@@ -98,7 +97,7 @@ async def started(
     async def sleep(seconds: float) -> None:
         pauses.append(seconds)
 
-    async with opened(sqlite_url(path)) as database:
+    async with opened(url) as database:
         sessions = database.sessions
         settings = UserSettingsService(SqlUserRepository(sessions), now=clock)
         yield Bot(
@@ -118,8 +117,9 @@ async def started(
 
 
 @pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "bot.db"
+def url(database_url: str) -> str:
+    """The bot's database: each test runs on SQLite and on PostgreSQL."""
+    return database_url
 
 
 @pytest.fixture
@@ -131,28 +131,26 @@ def next_day(clock: FakeClock) -> None:
     clock.advance(days=1)
 
 
-async def test_the_first_check_is_a_baseline_nobody_hears_about(
-    path: Path, clock: FakeClock
-) -> None:
+async def test_the_first_check_is_a_baseline_nobody_hears_about(url: str, clock: FakeClock) -> None:
     """Campaigns found by a VIN's first check are stored as known and announced to nobody."""
     nhtsa = FakeNhtsa({HONDA: ["20V001000", "21V002000"]})
     notifier = FakeNotifier()
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, HONDA)
         clock.advance(minutes=5)
         summary = await bot.alerts.run_once(notifier)
     assert notifier.attempts == []
     assert (summary.vins_checked, summary.new_campaigns, summary.notifications_sent) == (1, 0, 0)
-    assert scalar(path, "SELECT count(*) FROM known_recalls WHERE baseline") == 2
+    assert await scalar(url, "SELECT count(*) FROM known_recalls WHERE baseline") == 2
 
 
 async def test_one_alert_per_user_per_new_campaign_across_a_restart(
-    path: Path, clock: FakeClock
+    url: str, clock: FakeClock
 ) -> None:
     """New campaigns reach each owner once, old ones never, before and after a restart."""
     nhtsa = FakeNhtsa({HONDA: ["20V001000"], BMW: []})
     notifier = FakeNotifier()
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, HONDA, "Blue")
         await bot.garage.add(BOB, HONDA)
         await bot.garage.add(CAROL, BMW)
@@ -171,7 +169,7 @@ async def test_one_alert_per_user_per_new_campaign_across_a_restart(
 
     # Restart: new service objects on the same file; what was sent is remembered.
     next_day(clock)
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.alerts.run_once(notifier)
         assert notifier.take() == []
 
@@ -188,16 +186,16 @@ async def test_one_alert_per_user_per_new_campaign_across_a_restart(
         await bot.alerts.run_once(notifier)
     assert notifier.take() == []
     assert "20V001000" not in {campaign for _, campaign in notifier.attempts}
-    assert scalar(path, "SELECT count(*) FROM recall_notifications") == 5
+    assert await scalar(url, "SELECT count(*) FROM recall_notifications") == 5
 
 
 async def test_the_alert_carries_the_nickname_vehicle_and_recall(
-    path: Path, clock: FakeClock
+    url: str, clock: FakeClock
 ) -> None:
     """The notifier gets the user's nickname, the report's vehicle and the whole recall."""
     nhtsa = FakeNhtsa({HONDA: []})
     notifier = FakeNotifier()
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, HONDA, "Blue")
         await bot.alerts.run_once(notifier)
         next_day(clock)
@@ -213,14 +211,14 @@ async def test_the_alert_carries_the_nickname_vehicle_and_recall(
     assert alert.recall == recall("24V100000")
 
 
-async def test_a_run_soon_after_another_checks_nothing(path: Path, clock: FakeClock) -> None:
+async def test_a_run_soon_after_another_checks_nothing(url: str, clock: FakeClock) -> None:
     """A VIN checked less than recheck_after ago is not asked about again (e.g. after a restart)."""
     nhtsa = FakeNhtsa({HONDA: []})
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, HONDA)
         await bot.alerts.run_once(FakeNotifier())
     clock.advance(hours=11)
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         summary = await bot.alerts.run_once(FakeNotifier())
         assert (summary.vins_due, nhtsa.calls) == (0, [HONDA])
         clock.advance(hours=2)
@@ -228,11 +226,11 @@ async def test_a_run_soon_after_another_checks_nothing(path: Path, clock: FakeCl
     assert nhtsa.calls == [HONDA, HONDA]
 
 
-async def test_users_with_alerts_off_are_skipped(path: Path, clock: FakeClock) -> None:
+async def test_users_with_alerts_off_are_skipped(url: str, clock: FakeClock) -> None:
     """A user who turned alerts off hears nothing; a VIN only they watch is not even checked."""
     nhtsa = FakeNhtsa({HONDA: [], BMW: []})
     notifier = FakeNotifier()
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, HONDA)
         await bot.garage.add(BOB, HONDA)
         await bot.garage.add(BOB, BMW)
@@ -246,13 +244,11 @@ async def test_users_with_alerts_off_are_skipped(path: Path, clock: FakeClock) -
     assert BMW not in nhtsa.calls
 
 
-async def test_a_user_who_blocked_the_bot_is_marked_and_skipped(
-    path: Path, clock: FakeClock
-) -> None:
+async def test_a_user_who_blocked_the_bot_is_marked_and_skipped(url: str, clock: FakeClock) -> None:
     """A 403 marks the user blocked: no retries, until they write to the bot again."""
     nhtsa = FakeNhtsa({HONDA: [], BMW: []})
     notifier = FakeNotifier(blocked={BOB})
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, HONDA)
         await bot.garage.add(BOB, HONDA)
         await bot.garage.add(BOB, BMW)
@@ -263,7 +259,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_skipped(
         summary = await bot.alerts.run_once(notifier)
         assert summary.users_blocked == 1
         assert notifier.attempts == [(ALICE, "24V100000"), (BOB, "24V100000")]
-        assert scalar(path, "SELECT blocked_at FROM users WHERE id = ?", BOB) is not None
+        assert await scalar(url, "SELECT blocked_at FROM users WHERE id = :id", id=BOB) is not None
 
         next_day(clock)
         nhtsa.campaigns[HONDA].append("25V100000")
@@ -285,11 +281,11 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_skipped(
     ]
 
 
-async def test_a_failed_send_is_retried_on_the_next_run(path: Path, clock: FakeClock) -> None:
+async def test_a_failed_send_is_retried_on_the_next_run(url: str, clock: FakeClock) -> None:
     """A send that fails for another reason is not recorded, so the next run delivers it once."""
     nhtsa = FakeNhtsa({HONDA: []})
     notifier = FakeNotifier(failing={ALICE})
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, HONDA)
         await bot.alerts.run_once(notifier)
         next_day(clock)
@@ -304,16 +300,16 @@ async def test_a_failed_send_is_retried_on_the_next_run(path: Path, clock: FakeC
     assert notifier.take() == []
 
 
-async def test_a_vin_whose_lookup_fails_is_retried_next_run(path: Path, clock: FakeClock) -> None:
+async def test_a_vin_whose_lookup_fails_is_retried_next_run(url: str, clock: FakeClock) -> None:
     """RecallsUnavailable skips that VIN only; it stays due and its baseline comes next run."""
     nhtsa = FakeNhtsa({HONDA: ["20V001000"], BMW: []}, failing={HONDA})
     notifier = FakeNotifier()
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, HONDA)
         await bot.garage.add(ALICE, BMW)
         summary = await bot.alerts.run_once(notifier)
         assert (summary.vins_unavailable, summary.vins_checked) == (1, 1)
-        assert scalar(path, "SELECT count(*) FROM known_recalls") == 0
+        assert await scalar(url, "SELECT count(*) FROM known_recalls") == 0
 
         clock.advance(minutes=30)
         nhtsa.failing.clear()
@@ -322,11 +318,11 @@ async def test_a_vin_whose_lookup_fails_is_retried_next_run(path: Path, clock: F
         assert nhtsa.calls == [HONDA, BMW, HONDA]
     # The campaign found when the lookup finally worked is the baseline, not news.
     assert notifier.attempts == []
-    assert scalar(path, "SELECT baseline FROM known_recalls WHERE vin = ?", HONDA) == 1
+    assert await scalar(url, "SELECT baseline FROM known_recalls WHERE vin = :vin", vin=HONDA) == 1
 
 
 async def test_an_unexpected_error_for_one_vin_does_not_stop_the_run(
-    path: Path, clock: FakeClock
+    url: str, clock: FakeClock
 ) -> None:
     """A VIN whose check raises something unforeseen is logged and the next VIN still runs."""
 
@@ -337,7 +333,7 @@ async def test_an_unexpected_error_for_one_vin_does_not_stop_the_run(
             return await super().nhtsa_recalls_for_vin(vin)
 
     nhtsa = Exploding()
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, FORD)
         await bot.garage.add(ALICE, HONDA)
         summary = await bot.alerts.run_once(FakeNotifier())
@@ -346,12 +342,12 @@ async def test_an_unexpected_error_for_one_vin_does_not_stop_the_run(
 
 
 async def test_a_late_subscriber_is_not_told_about_old_campaigns(
-    path: Path, clock: FakeClock
+    url: str, clock: FakeClock
 ) -> None:
     """Someone who saves the car after a campaign became known only hears about later ones."""
     nhtsa = FakeNhtsa({HONDA: ["20V001000"]})
     notifier = FakeNotifier()
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, HONDA)
         await bot.alerts.run_once(notifier)
         next_day(clock)
@@ -371,10 +367,10 @@ async def test_a_late_subscriber_is_not_told_about_old_campaigns(
     assert notifier.take() == [(ALICE, HONDA, "25V200000"), (BOB, HONDA, "25V200000")]
 
 
-async def test_checks_are_spread_out_and_capped_per_run(path: Path, clock: FakeClock) -> None:
+async def test_checks_are_spread_out_and_capped_per_run(url: str, clock: FakeClock) -> None:
     """VINs are checked one by one with the pause between them, at most the cap per run."""
     nhtsa = FakeNhtsa()
-    async with started(path, clock, nhtsa, max_vins_per_run=2) as bot:
+    async with started(url, clock, nhtsa, max_vins_per_run=2) as bot:
         for vin in (HONDA, BMW, FORD):
             await bot.garage.add(ALICE, vin)
         first = await bot.alerts.run_once(FakeNotifier())
@@ -386,11 +382,11 @@ async def test_checks_are_spread_out_and_capped_per_run(path: Path, clock: FakeC
     assert sorted(nhtsa.calls) == sorted([HONDA, BMW, FORD])
 
 
-async def test_a_run_stops_between_vins_when_told_to(path: Path, clock: FakeClock) -> None:
+async def test_a_run_stops_between_vins_when_told_to(url: str, clock: FakeClock) -> None:
     """keep_running is asked before each VIN, so shutting down does not wait for the whole run."""
     nhtsa = FakeNhtsa()
     answers = iter([True, False])
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         for vin in (HONDA, BMW, FORD):
             await bot.garage.add(ALICE, vin)
         summary = await bot.alerts.run_once(FakeNotifier(), keep_running=lambda: next(answers))
@@ -398,11 +394,11 @@ async def test_a_run_stops_between_vins_when_told_to(path: Path, clock: FakeCloc
 
 
 async def test_forget_deletes_and_export_lists_the_users_recall_alerts(
-    path: Path, clock: FakeClock
+    url: str, clock: FakeClock
 ) -> None:
     """/export shows the alerts a user was sent and /forget removes them with the rest."""
     nhtsa = FakeNhtsa({HONDA: []})
-    async with started(path, clock, nhtsa) as bot:
+    async with started(url, clock, nhtsa) as bot:
         await bot.garage.add(ALICE, HONDA)
         await bot.garage.add(BOB, HONDA)
         await bot.alerts.run_once(FakeNotifier())
@@ -415,18 +411,24 @@ async def test_forget_deletes_and_export_lists_the_users_recall_alerts(
         ]
         await bot.privacy.forget_user(ALICE)
         assert (await bot.privacy.export_user(ALICE))["recall_notifications"] == []
-    assert scalar(path, "SELECT count(*) FROM recall_notifications WHERE user_id = ?", ALICE) == 0
-    assert scalar(path, "SELECT count(*) FROM recall_notifications WHERE user_id = ?", BOB) == 1
+    assert (
+        await scalar(url, "SELECT count(*) FROM recall_notifications WHERE user_id = :id", id=ALICE)
+        == 0
+    )
+    assert (
+        await scalar(url, "SELECT count(*) FROM recall_notifications WHERE user_id = :id", id=BOB)
+        == 1
+    )
 
 
-async def test_a_notification_for_a_forgotten_user_is_not_recorded(path: Path) -> None:
+async def test_a_notification_for_a_forgotten_user_is_not_recorded(url: str) -> None:
     """Recording an alert for a user who no longer exists stores nothing (no user row revived)."""
-    async with opened(sqlite_url(path)) as database:
+    async with opened(url) as database:
         repository = SqlRecallAlertRepository(database.sessions)
         at = FakeClock().now
         assert not await repository.record_notification(ALICE, HONDA, "24V100000", at)
         assert not await repository.was_notified(ALICE, HONDA, "24V100000")
-    assert scalar(path, "SELECT count(*) FROM users") == 0
+    assert await scalar(url, "SELECT count(*) FROM users") == 0
 
 
 def test_the_service_refuses_nonsense_limits() -> None:

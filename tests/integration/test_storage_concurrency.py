@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from vinbot.models.records import NewLookup
 from vinbot.services.garage import GarageService
@@ -17,16 +16,12 @@ from vinbot.storage.repositories import (
     SqlUserRepository,
 )
 
-from .storage_support import VIN, opened, scalar, sqlite_url
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from .storage_support import VIN, opened, scalar
 
 
-async def test_200_concurrent_lookups_from_50_users_all_land(tmp_path: Path) -> None:
+async def test_200_concurrent_lookups_from_50_users_all_land(database_url: str) -> None:
     """200 lookups, paid calls and touches from 50 users at once: every write commits."""
-    path = tmp_path / "v.db"
-    url = sqlite_url(path)
+    url = database_url
     now = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
     async with opened(url) as first, opened(url) as second:
         engines = (first, second)
@@ -56,9 +51,9 @@ async def test_200_concurrent_lookups_from_50_users_all_land(tmp_path: Path) -> 
 
         await asyncio.gather(*(one_lookup(n) for n in range(200)))
 
-    assert scalar(path, "SELECT count(*) FROM lookups") == 200
-    assert scalar(path, "SELECT count(*) FROM users") == 50
-    assert scalar(path, "SELECT sum(paid_calls) FROM usage_daily") == 200
-    assert scalar(path, "SELECT max(paid_calls) FROM usage_daily") == 4
-    assert scalar(path, "SELECT paid_calls FROM usage_monthly") == 200
-    assert scalar(path, "SELECT count(*) FROM garage") == 50
+    assert await scalar(url, "SELECT count(*) FROM lookups") == 200
+    assert await scalar(url, "SELECT count(*) FROM users") == 50
+    assert await scalar(url, "SELECT sum(paid_calls) FROM usage_daily") == 200
+    assert await scalar(url, "SELECT max(paid_calls) FROM usage_daily") == 4
+    assert await scalar(url, "SELECT paid_calls FROM usage_monthly") == 200
+    assert await scalar(url, "SELECT count(*) FROM garage") == 50

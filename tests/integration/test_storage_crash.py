@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .storage_support import opened, scalar, sqlite_url
+from .storage_support import opened, sqlite_scalar, sqlite_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,7 +101,7 @@ def test_kill_9_mid_burst_keeps_every_committed_lookup_and_a_sound_file(tmp_path
             return await database.ping()
 
     assert asyncio.run(restart())  # the bot starts again on the same file
-    assert scalar(path, "PRAGMA integrity_check") == "ok"
+    assert sqlite_scalar(path, "PRAGMA integrity_check") == "ok"
     with closing(sqlite3.connect(path)) as connection:
         stored = {lookup_id for (lookup_id,) in connection.execute("SELECT id FROM lookups")}
     assert set(printed) <= stored

@@ -1,8 +1,10 @@
-"""The SQLite engine: pragmas for a long-running server, start-up checks, one-line errors."""
+"""The engine: SQLite pragmas for a long-running server, start-up checks on SQLite and PostgreSQL,
+one-line errors that never show a password."""
 
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 from contextlib import closing
 from typing import TYPE_CHECKING
@@ -13,10 +15,12 @@ from sqlalchemy import text
 from vinbot.models.errors import ConfigError
 from vinbot.storage.engine import Database, SessionFactory, create_engine_for
 
-from .storage_support import opened, scalar, sqlite_url
+from .storage_support import execute, opened, scalar, sqlite_url
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from tests.postgres_server import PostgresServer
 
 
 async def test_initialize_creates_the_parent_folder_and_the_schema(tmp_path: Path) -> None:
@@ -59,28 +63,33 @@ async def test_sessions_run_inside_explicit_transactions(tmp_path: Path) -> None
         await engine.dispose()
 
 
-async def test_initialize_twice_on_one_file_keeps_the_data(tmp_path: Path) -> None:
+async def test_initialize_twice_on_one_file_keeps_the_data(database_url: str) -> None:
     """Re-opening an up-to-date database (a restart) changes nothing and loses nothing."""
-    url = sqlite_url(tmp_path / "v.db")
-    async with opened(url) as database, database.sessions.reading() as session:
+    async with opened(database_url) as database, database.sessions.reading() as session:
         await session.execute(text("SELECT 1"))
-    with closing(sqlite3.connect(tmp_path / "v.db")) as connection:
-        connection.execute("INSERT INTO usage_monthly (month, paid_calls) VALUES ('2025-03', 7)")
-        connection.commit()
-    async with opened(url):
+    await execute(
+        database_url, "INSERT INTO usage_monthly (month, paid_calls) VALUES ('2025-03', 7)"
+    )
+    async with opened(database_url):
         pass
-    assert scalar(tmp_path / "v.db", "SELECT paid_calls FROM usage_monthly") == 7
+    assert await scalar(database_url, "SELECT paid_calls FROM usage_monthly") == 7
 
 
-async def test_ping_answers_while_open_and_not_after_close(tmp_path: Path) -> None:
+async def test_ping_answers_while_open_and_not_after_close(database_url: str) -> None:
     """ping() is True for an open database and False once it is closed (for /ready)."""
-    database = Database(sqlite_url(tmp_path / "v.db"))
+    database = Database(database_url)
     assert await database.ping() is False
     await database.initialize()
     assert await database.ping() is True
     await database.aclose()
     assert await database.ping() is False
     await database.aclose()
+
+
+async def test_sessions_know_their_dialect(database_url: str) -> None:
+    """The session factory names the dialect repositories pick their upserts by."""
+    async with opened(database_url) as database:
+        assert database.sessions.dialect == database_url.split("+", maxsplit=1)[0]
 
 
 def test_sessions_before_initialize_is_a_programming_error(tmp_path: Path) -> None:
@@ -146,19 +155,44 @@ async def test_a_file_that_is_not_a_database_stops_start_up_with_one_line(
 
 
 async def test_a_schema_newer_than_this_release_stops_start_up_with_one_line(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    """A file migrated by a newer vinbot is refused rather than guessed at."""
-    path = tmp_path / "vinbot.db"
-    async with opened(sqlite_url(path)):
+    """A database migrated by a newer vinbot is refused rather than guessed at."""
+    async with opened(database_url):
         pass
-    with closing(sqlite3.connect(path)) as connection:
-        connection.execute("UPDATE alembic_version SET version_num = '9999'")
-        connection.commit()
+    await execute(database_url, "UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(ConfigError) as caught:
-        await Database(sqlite_url(path)).initialize()
+        await Database(database_url).initialize()
     _assert_one_line(caught.value)
     assert "schema this release does not know" in str(caught.value)
+
+
+async def test_a_postgresql_server_that_does_not_answer_stops_start_up_with_one_line(
+    postgres_server: PostgresServer,
+) -> None:
+    """Nothing listening on the URL's port: one line naming DATABASE_URL, password hidden."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    url = postgres_server.url().replace(f":{postgres_server.port}/", f":{closed_port}/")
+    with pytest.raises(ConfigError) as caught:
+        await Database(url).initialize()
+    _assert_one_line(caught.value)
+    assert postgres_server.password not in str(caught.value)
+    assert "***" in str(caught.value)
+
+
+async def test_a_wrong_postgresql_password_stops_start_up_with_one_line(
+    postgres_server: PostgresServer,
+) -> None:
+    """A refused login is one line that names neither the wrong password nor the right one."""
+    url = postgres_server.url().replace(postgres_server.password, "not-the-password")
+    with pytest.raises(ConfigError) as caught:
+        await Database(url).initialize()
+    _assert_one_line(caught.value)
+    assert "password authentication failed" in str(caught.value)
+    assert "not-the-password" not in str(caught.value)
+    assert postgres_server.password not in str(caught.value)
 
 
 async def test_an_in_memory_url_is_refused() -> None:

@@ -17,18 +17,17 @@ from vinbot.services.garage import (
 )
 from vinbot.storage.repositories import SqlGarageRepository
 
-from .storage_support import OTHER_VIN, VIN, FakeClock, opened, scalar, sqlite_url
+from .storage_support import OTHER_VIN, VIN, FakeClock, opened, scalar
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from pathlib import Path
 
     from vinbot.storage.engine import Database
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    async with opened(sqlite_url(tmp_path / "v.db")) as database:
+async def database(database_url: str) -> AsyncIterator[Database]:
+    async with opened(database_url) as database:
         yield database
 
 
@@ -83,14 +82,38 @@ async def test_the_default_limit_is_ten(database: Database) -> None:
         await garage.add(1, _vin(10))
 
 
-async def test_concurrent_adds_never_exceed_the_limit(database: Database, tmp_path: Path) -> None:
+async def test_concurrent_adds_never_exceed_the_limit(
+    database: Database, database_url: str
+) -> None:
     """Twenty adds racing for five places leave exactly five rows."""
     garage = GarageService(SqlGarageRepository(database.sessions), limit=5)
     results = await asyncio.gather(
         *(garage.add(1, _vin(n)) for n in range(20)), return_exceptions=True
     )
     assert sum(isinstance(r, GarageFull) for r in results) == 15
-    assert scalar(tmp_path / "v.db", "SELECT count(*) FROM garage WHERE user_id = 1") == 5
+    assert await scalar(database_url, "SELECT count(*) FROM garage WHERE user_id = 1") == 5
+
+
+async def test_concurrent_adds_from_two_instances_never_exceed_the_limit(
+    database_url: str,
+) -> None:
+    """Two engines (two bot instances on one database) each adding the last free place of the
+    same twenty users fill each garage exactly: SQLite's write lock, PostgreSQL's lock on the
+    user's row (without it both count 4 places taken and both insert, for some users)."""
+    users = range(1, 21)
+    async with opened(database_url) as first, opened(database_url) as second:
+        garages = [
+            GarageService(SqlGarageRepository(db.sessions), limit=5) for db in (first, second)
+        ]
+        for user in users:
+            for n in range(4):
+                await garages[0].add(user, _vin(50 + n))
+        results = await asyncio.gather(
+            *(garages[i].add(user, _vin(i)) for user in users for i in (0, 1)),
+            return_exceptions=True,
+        )
+    assert sum(isinstance(r, GarageFull) for r in results) == len(users)
+    assert await scalar(database_url, "SELECT count(*) FROM garage") == 5 * len(users)
 
 
 async def test_rename_sets_and_clears_the_nickname(database: Database) -> None:

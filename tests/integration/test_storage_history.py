@@ -13,19 +13,18 @@ from vinbot.models.records import NewLookup
 from vinbot.services.history import HistoryRecorder
 from vinbot.storage.repositories import SqlLookupRepository
 
-from .storage_support import OTHER_VIN, VIN, FakeClock, opened, scalar, sqlite_url
+from .storage_support import OTHER_VIN, VIN, FakeClock, opened, scalar
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
-    from pathlib import Path
 
     from vinbot.models.records import LookupRecord
     from vinbot.storage.engine import Database
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    async with opened(sqlite_url(tmp_path / "v.db")) as database:
+async def database(database_url: str) -> AsyncIterator[Database]:
+    async with opened(database_url) as database:
         yield database
 
 
@@ -142,7 +141,7 @@ async def test_a_full_queue_logs_the_lookup_instead_of_blocking_the_reply() -> N
 
 
 async def test_200_lookups_from_50_users_at_once_all_land(
-    database: Database, tmp_path: Path
+    database: Database, database_url: str
 ) -> None:
     """A burst of 200 lookups from 50 users is fully stored: no "database is locked" escapes."""
     recorder = HistoryRecorder(SqlLookupRepository(database.sessions), batch_size=7)
@@ -156,13 +155,13 @@ async def test_200_lookups_from_50_users_at_once_all_land(
     await recorder.flush()
     per_user = await recorder.recent(17)
     await recorder.aclose()
-    assert scalar(tmp_path / "v.db", "SELECT count(*) FROM lookups") == 200
-    assert scalar(tmp_path / "v.db", "SELECT count(DISTINCT user_id) FROM lookups") == 50
+    assert await scalar(database_url, "SELECT count(*) FROM lookups") == 200
+    assert await scalar(database_url, "SELECT count(DISTINCT user_id) FROM lookups") == 50
     assert sorted(r.year or 0 for r in per_user) == [2000, 2001, 2002, 2003]
 
 
 async def test_the_same_vin_again_updates_its_row_and_moves_it_to_the_top(
-    database: Database, tmp_path: Path
+    database: Database, database_url: str
 ) -> None:
     """A VIN looked up again (in a later batch or the same one) keeps one row, with the
     latest time and answer, and comes first in recent()."""
@@ -191,14 +190,14 @@ async def test_the_same_vin_again_updates_its_row_and_moves_it_to_the_top(
         (OTHER_VIN, "nhtsa", None),
     ]
     assert recent[0].looked_up_at == clock.now - timedelta(minutes=1)
-    assert scalar(tmp_path / "v.db", "SELECT count(*) FROM lookups WHERE user_id = 7") == 2
-    assert scalar(tmp_path / "v.db", "SELECT count(*) FROM lookups WHERE user_id = 8") == 1
+    assert await scalar(database_url, "SELECT count(*) FROM lookups WHERE user_id = 7") == 2
+    assert await scalar(database_url, "SELECT count(*) FROM lookups WHERE user_id = 8") == 1
     assert ids[0] == ids[1]
     assert [r.provider for r in await lookups.recent(9, 10)] == ["carsxe"]
 
 
 async def test_history_is_capped_per_user_keeping_the_newest(
-    database: Database, tmp_path: Path
+    database: Database, database_url: str
 ) -> None:
     """With a cap of 3, each user keeps their 3 newest lookups, in big batches and small."""
     clock = FakeClock()
@@ -217,7 +216,7 @@ async def test_history_is_capped_per_user_keeping_the_newest(
 
     assert [r.vin for r in await lookups.recent(1, 10)] == vins[:-4:-1]
     assert [r.vin for r in await lookups.recent(2, 10)] == vins[4:1:-1]
-    assert scalar(tmp_path / "v.db", "SELECT count(*) FROM lookups") == 6
+    assert await scalar(database_url, "SELECT count(*) FROM lookups") == 6
 
 
 async def test_no_cap_keeps_every_vin(database: Database) -> None:

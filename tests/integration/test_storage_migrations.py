@@ -1,13 +1,14 @@
-"""Alembic migrations: from empty to head, schema equal to the models, upgrades keep rows."""
+"""Alembic migrations on SQLite and PostgreSQL: from empty to head, schema equal to the models,
+upgrades keep rows."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
+import asyncio
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -27,11 +28,9 @@ from vinbot.storage.repositories import (
 )
 from vinbot.storage.tables import Base
 
-from .storage_support import VIN, FakeClock, opened, scalar, sqlite_url
+from .storage_support import VIN, FakeClock, execute, opened, scalar
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from sqlalchemy.engine import Connection
 
 
@@ -40,17 +39,23 @@ def _revisions() -> list[str]:
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
-async def test_migrate_from_nothing_reaches_the_head_revision(tmp_path: Path) -> None:
+async def test_migrate_from_nothing_reaches_the_head_revision(database_url: str) -> None:
     """A missing file becomes a database at this release's head revision."""
-    url = sqlite_url(tmp_path / "v.db")
+    url = database_url
     assert await current_revision(url) is None
     await migrate(url)
     assert await current_revision(url) == head_revision()
 
 
-async def test_migrate_twice_is_a_no_op(tmp_path: Path) -> None:
+async def test_instances_starting_together_migrate_once(database_url: str) -> None:
+    """Two instances migrating one empty database at the same moment both end at head."""
+    await asyncio.gather(migrate(database_url), migrate(database_url))
+    assert await current_revision(database_url) == head_revision()
+
+
+async def test_migrate_twice_is_a_no_op(database_url: str) -> None:
     """Running migrations on an up-to-date database (every restart) changes nothing."""
-    url = sqlite_url(tmp_path / "v.db")
+    url = database_url
     await migrate(url)
     await migrate(url)
     assert await current_revision(url) == head_revision()
@@ -61,9 +66,9 @@ def _schema_diff(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, Base.metadata))
 
 
-async def test_the_migrated_schema_matches_the_models(tmp_path: Path) -> None:
+async def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
     """Autogenerate finds no difference between head and tables.py (no missing migration)."""
-    url = sqlite_url(tmp_path / "v.db")
+    url = database_url
     await migrate(url)
     engine = create_engine_for(url)
     try:
@@ -75,9 +80,9 @@ async def test_the_migrated_schema_matches_the_models(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("revision", _revisions()[:-1])
-async def test_every_earlier_revision_upgrades_to_head(tmp_path: Path, revision: str) -> None:
+async def test_every_earlier_revision_upgrades_to_head(database_url: str, revision: str) -> None:
     """A database left at any earlier revision reaches head when the bot starts."""
-    url = sqlite_url(tmp_path / "v.db")
+    url = database_url
     await migrate(url, revision)
     assert await current_revision(url) == revision
     async with opened(url):
@@ -85,34 +90,30 @@ async def test_every_earlier_revision_upgrades_to_head(tmp_path: Path, revision:
     assert await current_revision(url) == head_revision()
 
 
-def _fill_revision_0001(path: Path) -> None:
-    """Rows as the first release wrote them, through the stdlib driver."""
-    with closing(sqlite3.connect(path)) as connection:
-        connection.executescript(
-            """
-            INSERT INTO users (id, first_seen, last_seen, language_code, units, recall_alerts)
-            VALUES (42, '2025-01-01 08:00:00.000000', '2025-01-02 09:00:00.000000', 'de',
-                    'imperial', 0);
-            INSERT INTO lookups (user_id, vin, provider, looked_up_at, year, make, model)
-            VALUES (42, '1HGCM82633A004352', 'carsxe', '2025-01-02 09:00:00.000000',
-                    2003, 'HONDA', 'Accord');
-            INSERT INTO garage (user_id, vin, nickname, added_at)
-            VALUES (42, '1HGCM82633A004352', 'Old faithful', '2025-01-02 09:01:00.000000');
-            INSERT INTO usage_daily (user_id, day, paid_calls) VALUES (42, '2025-01-02', 3);
-            INSERT INTO usage_monthly (month, paid_calls) VALUES ('2025-01', 3);
-            """
-        )
-        connection.commit()
+async def _fill_revision_0001(url: str) -> None:
+    """Rows as the first release wrote them, in SQL both databases take."""
+    await execute(
+        url,
+        "INSERT INTO users (id, first_seen, last_seen, language_code, units, recall_alerts)"
+        " VALUES (42, '2025-01-01 08:00:00.000000', '2025-01-02 09:00:00.000000', 'de',"
+        " 'imperial', FALSE)",
+        "INSERT INTO lookups (user_id, vin, provider, looked_up_at, year, make, model)"
+        " VALUES (42, '1HGCM82633A004352', 'carsxe', '2025-01-02 09:00:00.000000',"
+        " 2003, 'HONDA', 'Accord')",
+        "INSERT INTO garage (user_id, vin, nickname, added_at)"
+        " VALUES (42, '1HGCM82633A004352', 'Old faithful', '2025-01-02 09:01:00.000000')",
+        "INSERT INTO usage_daily (user_id, day, paid_calls) VALUES (42, '2025-01-02', 3)",
+        "INSERT INTO usage_monthly (month, paid_calls) VALUES ('2025-01', 3)",
+    )
 
 
 async def test_a_first_release_database_upgrades_in_place_without_losing_rows(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     """Rows written at revision 0001 are all readable through the services after the upgrade."""
-    path = tmp_path / "v.db"
-    url = sqlite_url(path)
+    url = database_url
     await migrate(url, "0001")
-    _fill_revision_0001(path)
+    await _fill_revision_0001(url)
 
     clock = FakeClock(datetime(2025, 1, 2, 10, 0, tzinfo=UTC))
     async with opened(url) as database:
@@ -135,41 +136,37 @@ async def test_a_first_release_database_upgrades_in_place_without_losing_rows(
     assert recent[0].looked_up_at == datetime(2025, 1, 2, 9, 0, tzinfo=UTC)
     assert [(e.vin, e.nickname) for e in garage] == [(VIN, "Old faithful")]
     assert decision.reason == "user_daily"
-    assert scalar(path, "SELECT language_code FROM users WHERE id = 42") == "de"
-    assert scalar(path, "SELECT blocked_at FROM users WHERE id = 42") is None
-    assert scalar(path, "SELECT day FROM usage_daily") == date(2025, 1, 2).isoformat()
-    assert scalar(path, "SELECT count(*) FROM known_recalls") == 0
+    assert await scalar(url, "SELECT language_code FROM users WHERE id = 42") == "de"
+    assert await scalar(url, "SELECT blocked_at FROM users WHERE id = 42") is None
+    assert str(await scalar(url, "SELECT day FROM usage_daily")) == date(2025, 1, 2).isoformat()
+    assert await scalar(url, "SELECT count(*) FROM known_recalls") == 0
 
 
-def _fill_revision_0002(path: Path) -> None:
+async def _fill_revision_0002(url: str) -> None:
     """Rows as revision 0002 held them: a blocked user, a garage car and a known campaign."""
-    with closing(sqlite3.connect(path)) as connection:
-        connection.executescript(
-            """
-            INSERT INTO users (id, first_seen, last_seen, language_code, units, recall_alerts,
-                               blocked_at)
-            VALUES (42, '2025-01-01 08:00:00.000000', '2025-01-02 09:00:00.000000', 'en',
-                    'metric', 1, NULL),
-                   (43, '2025-01-01 08:00:00.000000', '2025-01-02 09:00:00.000000', NULL,
-                    'metric', 1, '2025-01-03 10:00:00.000000');
-            INSERT INTO garage (user_id, vin, nickname, added_at)
-            VALUES (42, '1HGCM82633A004352', 'Blue', '2025-01-02 09:01:00.000000'),
-                   (43, '1HGCM82633A004352', NULL, '2025-01-02 09:02:00.000000');
-            INSERT INTO known_recalls (vin, campaign_id, first_seen)
-            VALUES ('1HGCM82633A004352', '20V001000', '2025-01-02 12:00:00.000000');
-            """
-        )
-        connection.commit()
+    await execute(
+        url,
+        "INSERT INTO users (id, first_seen, last_seen, language_code, units, recall_alerts,"
+        " blocked_at)"
+        " VALUES (42, '2025-01-01 08:00:00.000000', '2025-01-02 09:00:00.000000', 'en',"
+        " 'metric', TRUE, NULL),"
+        " (43, '2025-01-01 08:00:00.000000', '2025-01-02 09:00:00.000000', NULL,"
+        " 'metric', TRUE, '2025-01-03 10:00:00.000000')",
+        "INSERT INTO garage (user_id, vin, nickname, added_at)"
+        " VALUES (42, '1HGCM82633A004352', 'Blue', '2025-01-02 09:01:00.000000'),"
+        " (43, '1HGCM82633A004352', NULL, '2025-01-02 09:02:00.000000')",
+        "INSERT INTO known_recalls (vin, campaign_id, first_seen)"
+        " VALUES ('1HGCM82633A004352', '20V001000', '2025-01-02 12:00:00.000000')",
+    )
 
 
 async def test_a_0002_database_upgrades_to_recall_notifications_keeping_rows(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     """Revision 0003 keeps users, garage and known campaigns (now baseline) and adds the ledgers."""
-    path = tmp_path / "v.db"
-    url = sqlite_url(path)
+    url = database_url
     await migrate(url, "0002")
-    _fill_revision_0002(path)
+    await _fill_revision_0002(url)
 
     async with opened(url) as database:
         state = await SqlRecallAlertRepository(database.sessions).alert_state(VIN)
@@ -179,10 +176,10 @@ async def test_a_0002_database_upgrades_to_recall_notifications_keeping_rows(
     assert state.subscribers[0].added_at == datetime(2025, 1, 2, 9, 1, tzinfo=UTC)
     assert [(k.campaign_id, k.baseline) for k in state.known] == [("20V001000", True)]
     assert state.notified == frozenset()
-    assert scalar(path, "SELECT blocked_at FROM users WHERE id = 43") is not None
-    assert scalar(path, "SELECT count(*) FROM garage") == 2
-    assert scalar(path, "SELECT count(*) FROM recall_checks") == 0
-    assert scalar(path, "SELECT count(*) FROM recall_notifications") == 0
+    assert await scalar(url, "SELECT blocked_at FROM users WHERE id = 43") is not None
+    assert await scalar(url, "SELECT count(*) FROM garage") == 2
+    assert await scalar(url, "SELECT count(*) FROM recall_checks") == 0
+    assert await scalar(url, "SELECT count(*) FROM recall_notifications") == 0
 
 
 # Lookups as revision 0003 held them: the same VIN many times per user.
@@ -196,23 +193,27 @@ _DUPLICATE_HISTORY = [
 ]
 
 
-async def test_history_duplicates_are_merged_keeping_the_newest(tmp_path: Path) -> None:
+async def test_history_duplicates_are_merged_keeping_the_newest(database_url: str) -> None:
     """Upgrading past revision 0005 keeps one lookup per user and VIN (the newest; the later
     row on a tie), and a VIN looked up again afterwards updates that row."""
-    path = tmp_path / "v.db"
-    url = sqlite_url(path)
+    url = database_url
     await migrate(url, "0003")
-    with closing(sqlite3.connect(path)) as connection:
-        connection.executemany(
-            "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?)",
-            [(user, "2025-01-01 08:00:00", "2025-01-02 09:00:00") for user in (42, 43)],
-        )
-        connection.executemany(
-            "INSERT INTO lookups (id, user_id, vin, provider, looked_up_at, year)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            _DUPLICATE_HISTORY,
-        )
-        connection.commit()
+    lookups_sql = ", ".join(
+        f"({row_id}, {user}, '{vin}', '{provider}', '{at}', {year})"
+        for row_id, user, vin, provider, at, year in _DUPLICATE_HISTORY
+    )
+    columns = "(id, user_id, vin, provider, looked_up_at, year)"
+    insert_lookups = f"INSERT INTO lookups {columns} VALUES {lookups_sql}"  # noqa: S608 - constants
+    await execute(
+        url,
+        "INSERT INTO users (id, first_seen, last_seen) VALUES"
+        " (42, '2025-01-01 08:00:00', '2025-01-02 09:00:00'),"
+        " (43, '2025-01-01 08:00:00', '2025-01-02 09:00:00')",
+        insert_lookups,
+    )
+    if url.startswith("postgresql"):
+        # Rows inserted with their ids leave the id sequence behind; the bot's next row needs it.
+        await execute(url, "SELECT setval('lookups_id_seq', (SELECT max(id) FROM lookups))")
 
     clock = FakeClock(datetime(2025, 1, 4, 9, 0, tzinfo=UTC))
     async with opened(url) as database:
@@ -228,4 +229,30 @@ async def test_history_duplicates_are_merged_keeping_the_newest(tmp_path: Path) 
     assert [(r.id, r.year) for r in before] == [(2, 2003), (4, 2013)]
     assert [r.year for r in other] == [2004]
     assert [(r.id, r.provider) for r in after] == [(4, "carsxe"), (2, "carsxe")]
-    assert scalar(path, "SELECT count(*) FROM lookups") == 3
+    assert await scalar(url, "SELECT count(*) FROM lookups") == 3
+
+
+async def _downgrade(url: str, revision: str) -> None:
+    engine = create_engine_for(url, foreign_keys=False)
+
+    def run(connection: Connection) -> None:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(run)
+    finally:
+        await engine.dispose()
+
+
+async def test_every_revision_downgrades_and_upgrades_again(database_url: str) -> None:
+    """Each revision's downgrade runs (one step at a time down to nothing) on SQLite and
+    PostgreSQL alike, and the empty database migrates back up to head."""
+    await migrate(database_url)
+    for revision in [*reversed(_revisions()[:-1]), "base"]:
+        await _downgrade(database_url, revision)
+        assert await current_revision(database_url) == (None if revision == "base" else revision)
+    await migrate(database_url)
+    assert await current_revision(database_url) == head_revision()

@@ -23,11 +23,10 @@ from vinbot.storage.repositories import (
     SqlUserRepository,
 )
 
-from .storage_support import OTHER_VIN, VIN, FakeClock, opened, rows_mentioning_user, sqlite_url
+from .storage_support import OTHER_VIN, VIN, FakeClock, opened, rows_mentioning_user
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from pathlib import Path
 
     from vinbot.storage.engine import Database
 
@@ -36,8 +35,8 @@ OTHER_USER = 777
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    async with opened(sqlite_url(tmp_path / "v.db")) as database:
+async def database(database_url: str) -> AsyncIterator[Database]:
+    async with opened(database_url) as database:
         yield database
 
 
@@ -116,33 +115,37 @@ async def test_export_of_an_unknown_user_is_empty(database: Database) -> None:
     assert (document["profile"], document["lookups"], document["garage"]) == (None, [], [])
 
 
-async def test_forget_leaves_no_row_with_the_users_id(database: Database, tmp_path: Path) -> None:
+async def test_forget_leaves_no_row_with_the_users_id(
+    database: Database, database_url: str
+) -> None:
     """After /forget no table holds the user's id; other users' rows are untouched."""
     clock = FakeClock()
     recorder = await _use_everything(database, clock, USER)
     other = await _use_everything(database, clock, OTHER_USER)
     await other.aclose()
-    path = tmp_path / "v.db"
-    assert set(rows_mentioning_user(path, USER)) == {
+    url = database_url
+    assert set(await rows_mentioning_user(url, USER)) == {
         "users.id",
         "lookups.user_id",
         "garage.user_id",
         "usage_daily.user_id",
     }
-    before_other = rows_mentioning_user(path, OTHER_USER)
+    before_other = await rows_mentioning_user(url, OTHER_USER)
 
     recorder.record(USER, "JHMCM56557C404453", "nhtsa")  # still queued when /forget arrives
     privacy = PrivacyService(SqlUserDataRepository(database.sessions), pending=[recorder])
     deleted = await privacy.forget_user(USER)
     await recorder.aclose()
 
-    assert rows_mentioning_user(path, USER) == {}
+    assert await rows_mentioning_user(url, USER) == {}
     assert deleted == 1 + 3 + 1 + 1
-    assert rows_mentioning_user(path, OTHER_USER) == before_other
+    assert await rows_mentioning_user(url, OTHER_USER) == before_other
     assert (await privacy.export_user(USER))["profile"] is None
 
 
-async def test_forget_waits_for_paid_calls_still_queued(database: Database, tmp_path: Path) -> None:
+async def test_forget_waits_for_paid_calls_still_queued(
+    database: Database, database_url: str
+) -> None:
     """A paid call counted just before /forget is written first, then deleted with the rest."""
     clock = FakeClock()
     quota = QuotaService(
@@ -160,7 +163,7 @@ async def test_forget_waits_for_paid_calls_still_queued(database: Database, tmp_
     await privacy.forget_user(USER)
     await gate.aclose()
 
-    assert rows_mentioning_user(tmp_path / "v.db", USER) == {}
+    assert await rows_mentioning_user(database_url, USER) == {}
 
 
 class _NoMetrics:
@@ -174,11 +177,11 @@ class _NoAlerts:
 
 
 async def test_forget_keeps_only_todays_count_until_the_day_ends(
-    database: Database, tmp_path: Path
+    database: Database, database_url: str
 ) -> None:
     """/forget keeps just today's paid-call count (the quota still refuses), and the daily
     clean-up deletes it once the day is over, leaving other users' counts alone."""
-    path = tmp_path / "v.db"
+    url = database_url
     clock = FakeClock(datetime(2025, 3, 13, 12, 0, tzinfo=UTC))
     usage = SqlUsageRepository(database.sessions)
     yesterday = QuotaService(usage, daily_lookups_per_user=1, monthly_paid_calls=0, now=clock)
@@ -190,12 +193,12 @@ async def test_forget_keeps_only_todays_count_until_the_day_ends(
     retention = RetentionService(SqlLookupRepository(database.sessions), usage=usage, now=clock)
 
     await privacy.forget_user(USER)
-    assert rows_mentioning_user(path, USER) == {"usage_daily.user_id": 1}
+    assert await rows_mentioning_user(url, USER) == {"usage_daily.user_id": 1}
     assert await retention.prune_forgotten_usage() == 0
     fresh = QuotaService(usage, daily_lookups_per_user=1, monthly_paid_calls=0, now=clock)
     assert (await fresh.check(USER, is_admin=False)).reason == "user_daily"
 
     clock.advance(days=1)
     assert await retention.prune_forgotten_usage() == 1
-    assert rows_mentioning_user(path, USER) == {}
-    assert rows_mentioning_user(path, OTHER_USER) == {"users.id": 1, "usage_daily.user_id": 1}
+    assert await rows_mentioning_user(url, USER) == {}
+    assert await rows_mentioning_user(url, OTHER_USER) == {"users.id": 1, "usage_daily.user_id": 1}

@@ -13,18 +13,17 @@ from hypothesis import strategies as st
 from vinbot.services.quota import QuotaService, month_key, next_midnight, next_month_start
 from vinbot.storage.repositories import SqlUsageRepository
 
-from .storage_support import FakeClock, opened, sqlite_url
+from .storage_support import FakeClock, opened
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from pathlib import Path
 
     from vinbot.storage.engine import Database
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    async with opened(sqlite_url(tmp_path / "v.db")) as database:
+async def database(database_url: str) -> AsyncIterator[Database]:
+    async with opened(database_url) as database:
         yield database
 
 
@@ -112,9 +111,9 @@ async def test_the_monthly_cap_lifts_at_the_first_of_the_next_utc_month(
     assert (await quota.usage_summary()).month == 0
 
 
-async def test_the_cap_event_is_returned_once_even_after_a_restart(tmp_path: Path) -> None:
+async def test_the_cap_event_is_returned_once_even_after_a_restart(database_url: str) -> None:
     """Only the call that reaches the cap gets a CapEvent; a re-created service never repeats it."""
-    url = sqlite_url(tmp_path / "v.db")
+    url = database_url
     clock = FakeClock(datetime(2025, 3, 10, 9, 0, tzinfo=UTC))
     async with opened(url) as database:
         quota = _quota(database, clock, daily=0, monthly=3)
@@ -139,10 +138,10 @@ async def test_the_cap_event_is_returned_once_even_after_a_restart(tmp_path: Pat
 
 
 async def test_concurrent_calls_crossing_the_cap_announce_it_exactly_once(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     """Thirty paid calls racing past a cap of 10, from two engines, yield a single CapEvent."""
-    url = sqlite_url(tmp_path / "v.db")
+    url = database_url
     clock = FakeClock()
     async with opened(url) as first, opened(url) as second:
         quotas = [_quota(db, clock, daily=0, monthly=10) for db in (first, second)]

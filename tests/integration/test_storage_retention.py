@@ -10,18 +10,17 @@ from vinbot.services.history import HistoryRecorder
 from vinbot.services.retention import RetentionService
 from vinbot.storage.repositories import SqlLookupRepository
 
-from .storage_support import VIN, FakeClock, opened, sqlite_url
+from .storage_support import VIN, FakeClock, opened
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from pathlib import Path
 
     from vinbot.storage.engine import Database
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    async with opened(sqlite_url(tmp_path / "v.db")) as database:
+async def database(database_url: str) -> AsyncIterator[Database]:
+    async with opened(database_url) as database:
         yield database
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
-from contextlib import closing
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +19,11 @@ from vinbot.storage.migrate import migrate
 from vinbot.storage.update_journal import SqlJournalStore
 from vinbot.telegram_request import AiohttpRequest
 
-from .storage_support import FakeClock, sqlite_url
+from .storage_support import FakeClock, column
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Collection, Sequence
     from datetime import datetime
-    from pathlib import Path
 
     from vinbot.storage.update_journal import JournaledUpdate, JournalMark
 
@@ -72,10 +69,10 @@ class SpyStore:
 
 
 @pytest.fixture
-async def url(tmp_path: Path) -> str:
-    url = sqlite_url(tmp_path / "journal.db")
-    await migrate(url)
-    return url
+async def url(database_url: str) -> str:
+    """A migrated database, SQLite or PostgreSQL: the journal runs on either."""
+    await migrate(database_url)
+    return database_url
 
 
 @pytest.fixture
@@ -106,11 +103,9 @@ def raw(update_id: int, text: str = "hello") -> dict[str, Any]:
     }
 
 
-def stored_ids(url: str) -> list[int]:
-    """Update ids in the journal table, read with plain sqlite3."""
-    path = url.removeprefix("sqlite+aiosqlite:///")
-    with closing(sqlite3.connect(path)) as db:
-        return [row[0] for row in db.execute("SELECT update_id FROM update_journal ORDER BY 1")]
+async def stored_ids(url: str) -> list[object]:
+    """Update ids in the journal table, read through a plain engine."""
+    return await column(url, "SELECT update_id FROM update_journal ORDER BY 1")
 
 
 async def flush(journal: UpdateJournal) -> None:
@@ -123,7 +118,7 @@ async def test_a_batch_is_one_write(journal: UpdateJournal, store: SpyStore, url
     journal.record_batch([raw(1), raw(2), raw(3)])
     await journal.committed()
     assert store.writes == [([1, 2, 3], set())]
-    assert stored_ids(url) == [1, 2, 3]
+    assert await stored_ids(url) == [1, 2, 3]
 
 
 async def test_handled_updates_are_cleared_in_one_batched_write(
@@ -138,7 +133,7 @@ async def test_handled_updates_are_cleared_in_one_batched_write(
     journal.record_batch([raw(4)])
     await journal.committed()
     assert store.writes[1:] == [([4], {1, 3})]
-    assert stored_ids(url) == [2, 4]
+    assert await stored_ids(url) == [2, 4]
 
 
 async def test_lingering_clears_are_written_without_a_new_batch(url: str) -> None:
@@ -150,7 +145,7 @@ async def test_lingering_clears_are_written_without_a_new_batch(url: str) -> Non
         await journal.committed()
         journal.update_finished(1)
         async with asyncio.timeout(GIVE_UP):
-            while stored_ids(url):
+            while await stored_ids(url):
                 await asyncio.sleep(0.02)
     finally:
         await journal.aclose()
@@ -164,7 +159,7 @@ async def test_closing_writes_what_is_queued(url: str) -> None:
     await journal.committed()
     journal.update_finished(2)
     await journal.aclose()
-    assert stored_ids(url) == [1]
+    assert await stored_ids(url) == [1]
 
 
 async def test_attempts_lead_to_replays_then_quarantine(journal: UpdateJournal, url: str) -> None:
@@ -191,7 +186,7 @@ async def test_attempts_lead_to_replays_then_quarantine(journal: UpdateJournal, 
     assert not third.replay_alone
     assert not third.replay_together
     await journal.drop([1])
-    assert stored_ids(url) == []
+    assert await stored_ids(url) == []
 
 
 async def test_a_lone_update_is_quarantined_after_its_second_failure(
@@ -212,7 +207,7 @@ async def test_an_update_seen_again_keeps_its_attempts(journal: UpdateJournal, u
     await journal.begin_replay([1])
     journal.record_batch([raw(1), raw(2)])
     await journal.committed()
-    assert stored_ids(url) == [1, 2]
+    assert await stored_ids(url) == [1, 2]
     assert [row.attempts for row in (await journal.recover()).quarantine] == [1]
 
 
@@ -265,7 +260,7 @@ async def test_the_next_get_updates_waits_for_the_batch_on_disk(
             store.release.set()
             await acknowledge
             assert telegram.pending_updates == []
-    assert stored_ids(url) == [first, second]
+    assert await stored_ids(url) == [first, second]
 
 
 async def test_polling_goes_on_when_the_journal_is_stuck(

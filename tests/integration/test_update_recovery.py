@@ -114,7 +114,7 @@ async def test_an_unfinished_update_is_handled_again_and_then_cleared(
     await recover_updates(tracked(bot), journal, bot.services.admin_alerts)
     assert any("Accord" in text for text in bot.replies())
     await settle(journal)
-    assert stored_ids(bot.services.settings.database_url) == []
+    assert await stored_ids(bot.services.settings.database_url) == []
     # The batch Telegram may still hold is acknowledged: it must not come back beside the replay.
     assert bot.request.sent("getUpdates")[0]["offset"] == 611
 
@@ -132,7 +132,7 @@ async def test_a_replay_that_raises_is_not_replayed_again(
     await journaled(journal, update_json(bot, 620, HONDA))
     await recover_updates(tracked(bot), journal, bot.services.admin_alerts)
     await settle(journal)
-    assert stored_ids(bot.services.settings.database_url) == []
+    assert await stored_ids(bot.services.settings.database_url) == []
 
 
 async def test_an_update_that_failed_alone_is_quarantined_with_one_apology_and_alerts(
@@ -152,7 +152,7 @@ async def test_an_update_that_failed_alone_is_quarantined_with_one_apology_and_a
     assert sorted(m["chat_id"] for m in alerts) == list(ADMINS)
     assert all("630" in m["text"] and "quarantined" in m["text"] for m in alerts)
     assert not any("Accord" in text for text in bot.replies())  # not handled again
-    assert stored_ids(bot.services.settings.database_url) == []
+    assert await stored_ids(bot.services.settings.database_url) == []
 
 
 async def test_a_quarantined_button_press_gets_its_own_apology_and_a_channel_post_none(

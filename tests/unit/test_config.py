@@ -54,6 +54,7 @@ def test_file_url_is_derived_from_a_custom_base_url() -> None:
         ("CARSXE_BASE_URL", "ftp://x", "CARSXE_BASE_URL must be an http(s) URL"),
         ("ADMIN_IDS", "12,bob", "ADMIN_IDS must be comma-separated Telegram user ids"),
         ("DATABASE_URL", "postgres://x", "DATABASE_URL must start with 'sqlite+aiosqlite://'"),
+        ("DATABASE_URL", "mysql://u:pw@h/db", "DATABASE_URL must start with 'sqlite+aiosqlite://'"),
         ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN must look like"),
         ("UPSTASH_REDIS_REST_URL", "https://u.example", "UPSTASH_REDIS_REST_TOKEN must be set"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of"),
@@ -127,3 +128,27 @@ async def test_rate_limiter_never_lets_a_second_exceed_the_rate() -> None:
     worst = max(sum(1 for t in stamps if start <= t < start + 1) for start in stamps)
     assert worst <= 21
     assert build_rate_limiter(load_settings({"TELEGRAM_MAX_RATE": "0"})) is None
+
+
+def test_a_postgresql_url_is_accepted_and_its_password_never_shown() -> None:
+    """postgresql+asyncpg:// is a valid DATABASE_URL; its password is a secret for the log
+    scrubber (as written and decoded) and absent from repr and the redacted configuration."""
+    url = "postgresql+asyncpg://vinbot:s3cret%40pw@db.internal:5432/vinbot"
+    settings = load_settings({"DATABASE_URL": url})
+    assert settings.database_url == url
+    assert {"s3cret%40pw", "s3cret@pw"} <= set(settings.secrets())
+    shown = repr(settings) + str(settings.redacted())
+    assert "s3cret" not in shown
+    assert settings.redacted()["database_url"] == (
+        "postgresql+asyncpg://vinbot:***@db.internal:5432/vinbot"
+    )
+
+
+def test_a_rejected_database_url_shows_only_its_scheme() -> None:
+    """A URL of another database is refused in one line that does not echo its password."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DATABASE_URL": "postgresql://vinbot:hunter2@db/vinbot"})
+    message = str(caught.value)
+    assert "hunter2" not in message
+    assert "'postgresql+asyncpg://'" in message
+    assert "got 'postgresql://...'" in message

@@ -34,6 +34,15 @@ def test_scrubber_replaces_known_secrets_and_secret_shapes() -> None:
     assert text.count(REDACTED) >= 3
 
 
+def test_a_database_url_password_is_scrubbed_whatever_its_value() -> None:
+    """The password in a URL's user info is replaced even when nobody declared it a secret."""
+    text = SecretScrubber().scrub(
+        "connect to postgresql+asyncpg://vinbot:pw-9f3a@10.0.0.5:5432/vinbot failed"
+    )
+    assert "pw-9f3a" not in text
+    assert f"postgresql+asyncpg://vinbot:{REDACTED}@10.0.0.5:5432/vinbot" in text
+
+
 def test_structlog_events_are_json_lines_without_secrets(stream: io.StringIO) -> None:
     """An event carrying the token in a field is written as JSON with the token scrubbed."""
     get_logger("t").info("request_sent", url=f"https://api.telegram.org/bot{TOKEN}/getMe")

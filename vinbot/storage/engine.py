@@ -1,4 +1,5 @@
-"""The SQLite engine tuned for a long-running server, explicit transactions, and the Database."""
+"""The database engine (SQLite tuned for a long-running server, or PostgreSQL), explicit
+transactions, and the Database."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -38,12 +39,34 @@ _CONNECT_PRAGMAS = (
 )
 
 
-def database_path(url: str) -> Path | None:
-    """The file a SQLite URL points at, or None for an in-memory database."""
+def _parsed(url: str) -> URL:
     try:
-        parsed = make_url(url)
+        return make_url(url)
     except ArgumentError:
-        raise ConfigError("DATABASE_URL", f"DATABASE_URL is not a database URL: {url!r}") from None
+        raise ConfigError(
+            "DATABASE_URL", f"DATABASE_URL is not a database URL: {redact_url(url)!r}"
+        ) from None
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (if any) replaced, fit for a log line or an error."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        scheme, sep, _rest = url.partition("://")
+        return f"{scheme}{sep}..." if sep else "(not a URL)"
+
+
+def is_sqlite(url: str) -> bool:
+    """Whether the URL names a SQLite database (else PostgreSQL)."""
+    return _parsed(url).get_backend_name() == "sqlite"
+
+
+def database_path(url: str) -> Path | None:
+    """The file a SQLite URL points at; None for an in-memory or a PostgreSQL database."""
+    parsed = _parsed(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
     database = parsed.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
@@ -53,8 +76,14 @@ def database_path(url: str) -> Path | None:
 POOL_SIZE = 8
 
 
-def create_engine_for(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
-    """An async engine whose connections use WAL, synchronous=NORMAL, a busy timeout and FKs."""
+def create_engine_for(
+    url: str, *, foreign_keys: bool = True, pool_size: int = POOL_SIZE
+) -> AsyncEngine:
+    """An async engine; on SQLite its connections use WAL, synchronous=NORMAL, a busy timeout
+    and FKs (PostgreSQL always checks foreign keys)."""
+    if not is_sqlite(url):
+        # pre_ping: a server restart or a failover leaves dead connections in the pool.
+        return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=True)
     path = database_path(url)
     if path is not None:
         try:
@@ -66,14 +95,14 @@ def create_engine_for(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
                 f"({exc.strerror or exc})",
             ) from None
     # A fixed pool: overflow connections would each open (and close) their own thread.
-    engine = create_async_engine(url, pool_size=POOL_SIZE, max_overflow=0)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
     event.listen(engine.sync_engine, "connect", _pragma_setter(foreign_keys=foreign_keys))
     event.listen(engine.sync_engine, "begin", _begin)
     return engine
 
 
 def create_sync_engine_for(url: str) -> Engine:
-    """A blocking engine on the same file and pragmas, for code that runs in its own thread."""
+    """A blocking engine on the same SQLite file and pragmas, for code in its own thread."""
     engine = create_engine(make_url(url).set(drivername="sqlite"), pool_size=1, max_overflow=0)
     event.listen(engine, "connect", _pragma_setter(foreign_keys=True))
     event.listen(engine, "begin", _begin)
@@ -114,6 +143,8 @@ class SessionFactory:
     """Sessions in explicit transactions; writers queue in the event loop, not in SQLite."""
 
     def __init__(self, engine: AsyncEngine) -> None:
+        # "sqlite" or "postgresql": statements that differ by dialect (upserts) pick by it.
+        self.dialect = engine.dialect.name
         # Loaded values stay usable after commit: they are turned into domain objects then.
         self._maker = async_sessionmaker(engine, expire_on_commit=False)
         # Writers wait here rather than each holding a pooled connection inside SQLite's busy
@@ -128,7 +159,8 @@ class SessionFactory:
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
-        """A session in a write transaction (BEGIN IMMEDIATE), committed on a clean exit."""
+        """A session in a write transaction (BEGIN IMMEDIATE on SQLite), committed on a clean
+        exit."""
         async with self._write_gate, self._maker() as session, session.begin():
             await session.connection(execution_options={WRITE_OPTION: True})
             yield session
@@ -139,7 +171,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 def _problem(url: str, reason: str) -> ConfigError:
     path = database_path(url)
-    where = str(path) if path is not None else url
+    where = str(path) if path is not None else redact_url(url)
     line = _WHITESPACE.sub(" ", f"DATABASE_URL points at {where}, which {reason}").strip()
     return ConfigError("DATABASE_URL", line)
 
@@ -152,6 +184,8 @@ def database_errors(url: str) -> Iterator[None]:
     except DBAPIError as exc:
         detail = str(exc.orig) if exc.orig is not None else str(exc)
         lowered = detail.lower()
+        if not is_sqlite(url):
+            raise _problem(url, f"failed: {detail}") from None
         if "not a database" in lowered or "malformed" in lowered:
             raise _problem(url, f"is not a usable SQLite database ({detail})") from None
         if "unable to open" in lowered:
@@ -169,7 +203,8 @@ def database_errors(url: str) -> Iterator[None]:
 
 
 class Database:
-    """One SQLite file: migrated and checked at start-up, a session factory while running."""
+    """One SQLite file or PostgreSQL database: migrated and checked at start-up, a session
+    factory while running."""
 
     def __init__(self, url: str) -> None:
         self._url = url
@@ -193,7 +228,7 @@ class Database:
         """Apply migrations, open the engine and check the file; ConfigError if unusable."""
         if self._engine is not None:
             return
-        if database_path(self._url) is None and "file:" not in self._url:
+        if is_sqlite(self._url) and database_path(self._url) is None and "file:" not in self._url:
             raise ConfigError(
                 "DATABASE_URL",
                 "DATABASE_URL must name a database file; an in-memory database loses "
@@ -212,7 +247,12 @@ class Database:
             raise
         self._engine = engine
         self._sessions = SessionFactory(engine)
-        self._log.info("database_ready", path=str(database_path(self._url) or ":memory:"))
+        path = database_path(self._url)
+        self._log.info(
+            "database_ready",
+            dialect=engine.dialect.name,
+            path=str(path) if path is not None else redact_url(self._url),
+        )
 
     async def ping(self) -> bool:
         """Whether a query answers now (for /ready)."""
@@ -234,11 +274,19 @@ class Database:
 
 
 async def _check(engine: AsyncEngine, url: str) -> None:
+    if engine.dialect.name != "sqlite":
+        # PostgreSQL checks its own pages; the write below proves the role may write.
+        await _check_writable(engine)
+        return
     async with engine.connect() as connection:
         verdict = (await connection.exec_driver_sql("PRAGMA quick_check")).scalar_one()
     if verdict != "ok":
         raise _problem(url, f"failed PRAGMA quick_check ({verdict})")
     # A file SQLite could only open read-only passes everything above; prove a write works.
+    await _check_writable(engine)
+
+
+async def _check_writable(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         await connection.execution_options(**{WRITE_OPTION: True})
         async with connection.begin() as transaction:

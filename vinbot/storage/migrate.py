@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from vinbot.logs import get_logger
 from vinbot.storage.engine import WRITE_OPTION, create_engine_for, database_errors
@@ -69,12 +70,23 @@ def _revision_of(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+# Instances starting together on one PostgreSQL database migrate one after another: each
+# upgrade holds this transaction-level advisory lock (a constant the bot alone uses).
+MIGRATION_LOCK_ID = 0x76696E626F74  # "vinbot"
+
+
 def _upgrade(connection: Connection, url: str, revision: str) -> tuple[str | None, str | None]:
+    sqlite = connection.dialect.name == "sqlite"
+    if not sqlite:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
     before = _revision_of(connection)
     config = alembic_config(url)
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
-    # Foreign keys are off while migrating; a violation now rolls the whole upgrade back.
+    if not sqlite:
+        # PostgreSQL checks foreign keys on every statement, migrations included.
+        return before, _revision_of(connection)
+    # SQLite's foreign keys are off while migrating; a violation now rolls the upgrade back.
     violations = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
     if violations:
         table = violations[0][0]

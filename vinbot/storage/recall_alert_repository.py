@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from vinbot.storage.dialects import upsert_insert
 from vinbot.storage.tables import (
     GarageRow,
     KnownRecallRow,
@@ -91,7 +91,7 @@ class RecallAlertRepository(Protocol):
 
 
 class SqlRecallAlertRepository:
-    """RecallAlertRepository on SQLite."""
+    """RecallAlertRepository on SQLite or PostgreSQL."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -191,7 +191,7 @@ class SqlRecallAlertRepository:
     ) -> bool:
         """Remember that the user was told; False when it was already recorded."""
         statement = (
-            sqlite_insert(RecallNotificationRow)
+            upsert_insert(self._sessions.dialect, RecallNotificationRow)
             .values(user_id=user_id, vin=vin, campaign_id=campaign_id, notified_at=at)
             .on_conflict_do_nothing()
             .returning(RecallNotificationRow.user_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 from sqlalchemy import bindparam, delete, func, or_, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from vinbot.models.records import (
     DailyUsage,
@@ -19,6 +18,7 @@ from vinbot.models.records import (
     UserProfile,
     UserSettings,
 )
+from vinbot.storage.dialects import upsert_insert
 from vinbot.storage.tables import (
     DailyUsageRow,
     GarageRow,
@@ -33,11 +33,11 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from sqlalchemy import Delete, Table
-    from sqlalchemy.dialects.sqlite import Insert
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.sql.dml import ReturningInsert
 
     from vinbot.models.records import NewLookup, Units
+    from vinbot.storage.dialects import UpsertInsert
     from vinbot.storage.engine import SessionFactory
 
 type GarageRefusal = Literal["full", "duplicate"]
@@ -171,24 +171,26 @@ class UserDataRepository(Protocol):
         ...
 
 
-def _ensure_users() -> Insert:
+def _ensure_users(dialect: str) -> UpsertInsert:
     """The executemany form of _ensure_user: give it one {id, first_seen, last_seen} per user."""
-    return sqlite_insert(_USER_TABLE).on_conflict_do_nothing(index_elements=[_USER_TABLE.c.id])
+    return upsert_insert(dialect, _USER_TABLE).on_conflict_do_nothing(
+        index_elements=[_USER_TABLE.c.id]
+    )
 
 
-def _ensure_user(user_id: int, at: datetime) -> Insert:
+def _ensure_user(dialect: str, user_id: int, at: datetime) -> UpsertInsert:
     """An INSERT that creates a bare user row unless one exists (rows below reference it)."""
     return (
-        sqlite_insert(UserRow)
+        upsert_insert(dialect, UserRow)
         .values(id=user_id, first_seen=at, last_seen=at)
         .on_conflict_do_nothing(index_elements=[UserRow.id])
     )
 
 
-def _upsert_lookups() -> ReturningInsert[int]:
+def _upsert_lookups(dialect: str) -> ReturningInsert[int]:
     """The executemany INSERT of lookups: a user's VIN already in the history is updated to
     this lookup (its time and snapshot) instead of adding a row."""
-    new = sqlite_insert(_LOOKUP_TABLE)
+    new = upsert_insert(dialect, _LOOKUP_TABLE)
     columns = ("provider", "looked_up_at", "year", "make", "model")
     return new.on_conflict_do_update(
         index_elements=[_LOOKUP_TABLE.c.user_id, _LOOKUP_TABLE.c.vin],
@@ -202,8 +204,7 @@ def _trim_lookups(keep: int) -> Delete:
         select(_LOOKUP_TABLE.c.id)
         .where(_LOOKUP_TABLE.c.user_id == bindparam("user"))
         .order_by(_LOOKUP_TABLE.c.looked_up_at.desc(), _LOOKUP_TABLE.c.id.desc())
-        .offset(keep)
-        .limit(-1)
+        .offset(keep)  # SQLite's compiler adds its LIMIT -1; PostgreSQL takes OFFSET alone
     )
     return delete(_LOOKUP_TABLE).where(
         _LOOKUP_TABLE.c.user_id == bindparam("user"), _LOOKUP_TABLE.c.id.in_(newest_first)
@@ -242,14 +243,14 @@ def _garage_entry(row: GarageRow) -> GarageEntry:
 
 
 class SqlUserRepository:
-    """UserRepository on SQLite."""
+    """UserRepository on SQLite or PostgreSQL."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def touch(self, user_id: int, language_code: str | None, at: datetime) -> None:
         """Create the user or update last seen (and the language when given); clears blocked."""
-        statement = sqlite_insert(UserRow).values(
+        statement = upsert_insert(self._sessions.dialect, UserRow).values(
             id=user_id, first_seen=at, last_seen=at, language_code=language_code
         )
         statement = statement.on_conflict_do_update(
@@ -298,7 +299,7 @@ class SqlUserRepository:
     ) -> UserSettings:
         """Change the given settings (creating the user if needed) and return them all."""
         async with self._sessions.writing() as session:
-            await session.execute(_ensure_user(user_id, at))
+            await session.execute(_ensure_user(self._sessions.dialect, user_id, at))
             row = await session.get_one(UserRow, user_id)
             if units is not None:
                 row.units = units
@@ -333,8 +334,8 @@ class SqlUserRepository:
 
 
 class SqlLookupRepository:
-    """LookupRepository on SQLite: one row per user and VIN, at most `max_per_user` per user
-    (0: no cap), the newest kept."""
+    """LookupRepository on SQLite or PostgreSQL: one row per user and VIN, at most
+    `max_per_user` per user (0: no cap), the newest kept."""
 
     def __init__(self, sessions: SessionFactory, *, max_per_user: int = 0) -> None:
         if max_per_user < 0:
@@ -376,8 +377,9 @@ class SqlLookupRepository:
             for lookup in latest.values()
         ]
         async with self._sessions.writing() as session:
-            await session.execute(_ensure_users(), users)
-            ids = await session.execute(_upsert_lookups(), rows)
+            dialect = self._sessions.dialect
+            await session.execute(_ensure_users(dialect), users)
+            ids = await session.execute(_upsert_lookups(dialect), rows)
             row_ids = {key: row[0] for key, row in zip(latest, ids.all(), strict=True)}
             if self._max_per_user:
                 await session.execute(
@@ -404,7 +406,7 @@ class SqlLookupRepository:
 
 
 class SqlGarageRepository:
-    """GarageRepository on SQLite."""
+    """GarageRepository on SQLite or PostgreSQL."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -413,9 +415,11 @@ class SqlGarageRepository:
         self, user_id: int, vin: str, nickname: str | None, at: datetime, limit: int
     ) -> GarageEntry | GarageRefusal:
         """Save a VIN unless it is already saved ("duplicate") or limit is reached ("full")."""
-        # The write lock is held from BEGIN, so the count and the insert cannot interleave.
+        # SQLite holds the write lock from BEGIN; PostgreSQL locks the user's row (FOR UPDATE,
+        # which SQLite leaves out): either way two adds' counts and inserts cannot interleave.
         async with self._sessions.writing() as session:
-            await session.execute(_ensure_user(user_id, at))
+            await session.execute(_ensure_user(self._sessions.dialect, user_id, at))
+            await session.execute(select(UserRow.id).where(UserRow.id == user_id).with_for_update())
             if await self._find(session, user_id, vin) is not None:
                 return "duplicate"
             saved = await session.scalar(
@@ -466,7 +470,7 @@ class SqlGarageRepository:
 
 
 class SqlUsageRepository:
-    """UsageRepository on SQLite."""
+    """UsageRepository on SQLite or PostgreSQL."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -479,12 +483,13 @@ class SqlUsageRepository:
         if not calls:
             raise ValueError("no paid calls to count")
         users = sorted(calls)
-        new_daily = sqlite_insert(_DAILY_USAGE_TABLE)
+        dialect = self._sessions.dialect
+        new_daily = upsert_insert(dialect, _DAILY_USAGE_TABLE)
         daily = new_daily.on_conflict_do_update(
             index_elements=[_DAILY_USAGE_TABLE.c.user_id, _DAILY_USAGE_TABLE.c.day],
             set_={"paid_calls": _DAILY_USAGE_TABLE.c.paid_calls + new_daily.excluded.paid_calls},
         )
-        new_monthly = sqlite_insert(MonthlyUsageRow).values(
+        new_monthly = upsert_insert(dialect, MonthlyUsageRow).values(
             month=month, paid_calls=sum(calls.values())
         )
         monthly = new_monthly.on_conflict_do_update(
@@ -501,7 +506,8 @@ class SqlUsageRepository:
         )
         async with self._sessions.writing() as session:
             await session.execute(
-                _ensure_users(), [{"id": u, "first_seen": at, "last_seen": at} for u in users]
+                _ensure_users(dialect),
+                [{"id": u, "first_seen": at, "last_seen": at} for u in users],
             )
             await session.execute(
                 daily, [{"user_id": u, "day": day, "paid_calls": calls[u]} for u in users]
@@ -561,7 +567,7 @@ class SqlUsageRepository:
 
 
 class SqlUserDataRepository:
-    """UserDataRepository on SQLite: every table holding a user id is listed here."""
+    """UserDataRepository on SQLite or PostgreSQL: every table holding a user id is listed here."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions

@@ -1,15 +1,18 @@
-"""The SQLite schema as typed SQLAlchemy models; migrations/ must always produce exactly this."""
+"""The schema as typed SQLAlchemy models (SQLite and PostgreSQL); migrations/ must always produce
+exactly this."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     Dialect,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Text,
@@ -29,6 +32,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Telegram user, chat and update ids need 64 bits: BIGINT on PostgreSQL (revision 0007). SQLite's
+# INTEGER already holds 64 bits, and stays the type SQLite's existing files were created with.
+TelegramId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -65,7 +73,7 @@ class UserRow(Base):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("units IN ('metric', 'imperial')", name="units"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
     language_code: Mapped[str | None] = mapped_column(String(16))
@@ -89,7 +97,7 @@ class LookupRow(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(TelegramId, ForeignKey("users.id", ondelete="CASCADE"))
     vin: Mapped[str] = mapped_column(String(17))
     provider: Mapped[str] = mapped_column(String(32))
     looked_up_at: Mapped[datetime]
@@ -105,7 +113,7 @@ class GarageRow(Base):
     __table_args__ = (UniqueConstraint("user_id", "vin"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(TelegramId, ForeignKey("users.id", ondelete="CASCADE"))
     vin: Mapped[str] = mapped_column(String(17))
     nickname: Mapped[str | None] = mapped_column(String(64))
     added_at: Mapped[datetime]
@@ -121,7 +129,7 @@ class DailyUsageRow(Base):
     __tablename__ = "usage_daily"
     __table_args__ = (Index(None, "day"),)
 
-    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
     day: Mapped[date] = mapped_column(primary_key=True)
     paid_calls: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
@@ -165,7 +173,7 @@ class RecallNotificationRow(Base):
     __tablename__ = "recall_notifications"
 
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        TelegramId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     vin: Mapped[str] = mapped_column(String(17), primary_key=True)
     campaign_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -177,7 +185,7 @@ class UpdateJournalRow(Base):
 
     __tablename__ = "update_journal"
 
-    update_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
     payload: Mapped[str] = mapped_column(Text)  # the update's JSON as Telegram sent it
     # How many times a restart has handled it again, and whether once with no other update
     # beside it: one still here after a replay on its own is quarantined.
@@ -193,5 +201,5 @@ class UpdateJournalMarkRow(Base):
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    last_update_id: Mapped[int]
+    last_update_id: Mapped[int] = mapped_column(TelegramId)
     recorded_at: Mapped[datetime]

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.sqlite import insert
 
-from vinbot.storage.engine import WRITE_OPTION, create_sync_engine_for
+from vinbot.storage.dialects import upsert_insert
+from vinbot.storage.engine import (
+    WRITE_OPTION,
+    create_engine_for,
+    create_sync_engine_for,
+    is_sqlite,
+)
 from vinbot.storage.tables import UpdateJournalMarkRow, UpdateJournalRow
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Callable, Collection, Sequence
     from datetime import datetime
 
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +74,36 @@ class JournalStore(Protocol):
 
 
 class SqlJournalStore:
-    """The journal on the bot's SQLite file, through its own blocking engine."""
+    """The journal on the bot's database: SQLite through its own blocking engine; PostgreSQL
+    through an async engine driven by an event loop private to the journal's thread."""
 
     def __init__(self, url: str) -> None:
-        self._engine = create_sync_engine_for(url)
+        self._dialect = "sqlite" if is_sqlite(url) else "postgresql"
+        self._engine: Engine | None = None
+        self._async_engine: AsyncEngine | None = None
+        # Created on first use, in the journal's thread, which alone calls the store.
+        self._runner: asyncio.Runner | None = None
+        if self._dialect == "sqlite":
+            self._engine = create_sync_engine_for(url)
+        else:
+            self._async_engine = create_engine_for(url, pool_size=1)
 
-    def _writing(self) -> Connection:
-        return self._engine.connect().execution_options(**{WRITE_OPTION: True})
+    def _run[T](self, work: Callable[[Connection], T], *, write: bool = False) -> T:
+        """Run work(connection) in one transaction and return what it returns."""
+        if self._engine is not None:
+            options = {WRITE_OPTION: True} if write else {}
+            connection = self._engine.connect().execution_options(**options)
+            with connection, connection.begin():
+                return work(connection)
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+        return self._runner.run(self._run_async(work))
+
+    async def _run_async[T](self, work: Callable[[Connection], T]) -> T:
+        if self._async_engine is None:
+            raise RuntimeError("the journal store is closed")
+        async with self._async_engine.connect() as connection, connection.begin():
+            return await connection.run_sync(work)
 
     def write(
         self, fetched: Sequence[tuple[int, str]], handled: Collection[int], now: datetime
@@ -89,13 +119,17 @@ class SqlJournalStore:
             }
             for update_id, payload in fetched
         ]
-        with self._writing() as connection, connection.begin():
+        dialect = self._dialect
+
+        def work(connection: Connection) -> None:
             if rows:
                 # A row already there is the same update; its attempt count must survive.
-                connection.execute(insert(UpdateJournalRow).on_conflict_do_nothing(), rows)
+                connection.execute(
+                    upsert_insert(dialect, UpdateJournalRow).on_conflict_do_nothing(), rows
+                )
             if fetched:
                 newest = max(update_id for update_id, _ in fetched)
-                mark = insert(UpdateJournalMarkRow).values(
+                mark = upsert_insert(dialect, UpdateJournalMarkRow).values(
                     id=1, last_update_id=newest, recorded_at=now
                 )
                 connection.execute(
@@ -110,6 +144,8 @@ class SqlJournalStore:
                     delete(UpdateJournalRow).where(UpdateJournalRow.update_id.in_(list(handled)))
                 )
 
+        self._run(work, write=True)
+
     def unfinished(self) -> list[JournaledUpdate]:
         """Every row still in the journal, oldest first."""
         query = select(
@@ -118,14 +154,14 @@ class SqlJournalStore:
             UpdateJournalRow.attempts,
             UpdateJournalRow.replayed_alone,
         ).order_by(UpdateJournalRow.update_id)
-        with self._engine.connect() as connection, connection.begin():
-            return [JournaledUpdate(*row) for row in connection.execute(query).all()]
+        return self._run(
+            lambda connection: [JournaledUpdate(*row) for row in connection.execute(query).all()]
+        )
 
     def mark(self) -> JournalMark | None:
         """The newest journaled update id, if any batch was ever written."""
         query = select(UpdateJournalMarkRow.last_update_id, UpdateJournalMarkRow.recorded_at)
-        with self._engine.connect() as connection, connection.begin():
-            row = connection.execute(query).first()
+        row = self._run(lambda connection: connection.execute(query).first())
         return None if row is None else JournalMark(*row)
 
     def begin_replay(self, update_ids: Collection[int], *, alone: bool) -> None:
@@ -137,15 +173,22 @@ class SqlJournalStore:
         )
         if alone:
             statement = statement.values(replayed_alone=True)
-        with self._writing() as connection, connection.begin():
-            connection.execute(statement)
+        self._run(lambda connection: connection.execute(statement), write=True)
 
     def drop(self, update_ids: Collection[int]) -> None:
         """Delete rows (quarantined updates) outright."""
         statement = delete(UpdateJournalRow).where(UpdateJournalRow.update_id.in_(list(update_ids)))
-        with self._writing() as connection, connection.begin():
-            connection.execute(statement)
+        self._run(lambda connection: connection.execute(statement), write=True)
 
     def close(self) -> None:
-        """Release the connection."""
-        self._engine.dispose()
+        """Release the connection (and the PostgreSQL event loop); safe to call twice."""
+        if self._engine is not None:
+            self._engine.dispose()
+        async_engine, self._async_engine = self._async_engine, None
+        runner, self._runner = self._runner, None
+        if async_engine is not None:
+            if runner is None:
+                runner = asyncio.Runner()
+            runner.run(async_engine.dispose())
+        if runner is not None:
+            runner.close()

@@ -24,7 +24,8 @@ def upgrade() -> None:
         sa.Column("baseline", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
     # Campaigns stored before alerts were sent were never announced: keep it that way.
-    op.execute("UPDATE known_recalls SET baseline = 1")
+    # TRUE, not 1: PostgreSQL's boolean takes no integer (SQLite reads TRUE as 1 since 3.23).
+    op.execute("UPDATE known_recalls SET baseline = TRUE")
     op.create_table(
         "recall_checks",
         sa.Column("vin", sa.String(length=17), nullable=False),

@@ -12,6 +12,8 @@ Create Date: 2026-12-05
 
 from __future__ import annotations
 
+from typing import Literal
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,8 +25,9 @@ depends_on: str | None = None
 
 def upgrade() -> None:
     """Add users.language; make users.units nullable, the old default "metric" becoming NULL."""
-    # SQLite cannot change a column's nullability in place: batch mode copies the table.
-    with op.batch_alter_table("users", recreate="always") as batch:
+    # SQLite cannot change a column's nullability in place: batch mode copies the table there;
+    # PostgreSQL alters the column where it stands.
+    with op.batch_alter_table("users", recreate=_recreate()) as batch:
         batch.add_column(sa.Column("language", sa.String(length=16), nullable=True))
         batch.alter_column(
             "units",
@@ -36,10 +39,14 @@ def upgrade() -> None:
     op.execute("UPDATE users SET units = NULL WHERE units = 'metric'")
 
 
+def _recreate() -> Literal["always", "never"]:
+    return "always" if op.get_bind().dialect.name == "sqlite" else "never"
+
+
 def downgrade() -> None:
     """Units back to required with "metric" for those who never picked; the language goes."""
     op.execute("UPDATE users SET units = 'metric' WHERE units IS NULL")
-    with op.batch_alter_table("users", recreate="always") as batch:
+    with op.batch_alter_table("users", recreate=_recreate()) as batch:
         batch.alter_column(
             "units",
             existing_type=sa.String(length=8),
