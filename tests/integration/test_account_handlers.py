@@ -139,14 +139,14 @@ async def test_settings_switch_units_used_by_the_decode(bot: BotHarness) -> None
         model="Accord",
         attributes={"city_mpg": "20", "highway_mpg": "30"},
     )
-    await bot.feed({"message": message_in(bot, HONDA, "ru")})  # metric is usual in Russian
+    await bot.feed({"message": message_in(bot, HONDA, "de")})  # German: English words, metric units
     assert "L/100 km" in bot.replies()[-1]
-    await bot.feed({"message": message_in(bot, "/settings", "ru")})
+    await bot.feed({"message": message_in(bot, "/settings", "de")})
     toggle = setting_button(bot, "units", "imperial")
     await bot.press(toggle["callback_data"])
     assert "imperial" in bot.request.sent("editMessageText")[-1]["text"]
     assert (await bot.services.user_settings.get(USER)).units == "imperial"
-    await bot.feed({"message": message_in(bot, HONDA, "ru")})
+    await bot.feed({"message": message_in(bot, HONDA, "de")})
     assert "20 city / 30 hwy mpg" in bot.replies()[-1]
 
 

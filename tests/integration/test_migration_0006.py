@@ -59,16 +59,16 @@ async def test_0006_keeps_only_picked_units_and_adds_the_language(tmp_path: Path
     _fill_revision_0005(path)
     await migrate(url, "0006")
 
-    assert scalar(path, "SELECT units FROM users WHERE id = 1") is None
-    assert scalar(path, "SELECT units FROM users WHERE id = 2") == "imperial"
-    assert scalar(path, "SELECT count(*) FROM users WHERE language IS NOT NULL") == 0
+    assert await scalar(url, "SELECT units FROM users WHERE id = 1") is None
+    assert await scalar(url, "SELECT units FROM users WHERE id = 2") == "imperial"
+    assert await scalar(url, "SELECT count(*) FROM users WHERE language IS NOT NULL") == 0
     async with opened(url) as database:
         settings = UserSettingsService(SqlUserRepository(database.sessions))
         await settings.load()
         assert await settings.get(1) == UserSettings()
         assert await settings.get(2) == UserSettings(units="imperial", recall_alerts=False)
         await settings.set_language(1, "uk")
-    assert scalar(path, "SELECT language FROM users WHERE id = 1") == "uk"
+    assert await scalar(url, "SELECT language FROM users WHERE id = 1") == "uk"
 
 
 async def test_0006_downgrades_to_metric_for_those_who_never_picked(tmp_path: Path) -> None:
@@ -83,10 +83,10 @@ async def test_0006_downgrades_to_metric_for_those_who_never_picked(tmp_path: Pa
     await _downgrade(url, "0005")
 
     assert await current_revision(url) == "0005"
-    assert scalar(path, "SELECT units FROM users WHERE id = 1") == "metric"
-    assert scalar(path, "SELECT units FROM users WHERE id = 2") == "imperial"
+    assert await scalar(url, "SELECT units FROM users WHERE id = 1") == "metric"
+    assert await scalar(url, "SELECT units FROM users WHERE id = 2") == "imperial"
     with closing(sqlite3.connect(path)) as connection:
         columns = {row[1] for row in connection.execute("PRAGMA table_info(users)")}
     assert "language" not in columns
     await migrate(url)
-    assert scalar(path, "SELECT units FROM users WHERE id = 1") is None
+    assert await scalar(url, "SELECT units FROM users WHERE id = 1") is None

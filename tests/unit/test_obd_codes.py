@@ -201,7 +201,7 @@ def test_refused_and_skipped_codes_are_explained() -> None:
         ObdAnswer("P0301", problem="unavailable"),
     ]
     text = render_codes(EN, answers, skipped=2)
-    assert "a paid lookup. You've used today's paid lookups; your quota resets 2026-12-06" in text
+    assert "a paid lookup. You've used today's paid lookups; your quota resets Dec 6, 2026" in text
     assert "This bot's paid lookups for the month are used up; they're back soon." in text
     assert "couldn't look this code up right now" in text
     assert "2 more codes skipped. Send them in another message." in text

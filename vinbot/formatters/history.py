@@ -40,7 +40,7 @@ def history_page(
             number=number,
             vehicle=esc(title),
             vin=esc(record.vin),
-            date=record.looked_up_at.strftime("%Y-%m-%d"),
+            date=words.date(record.looked_up_at),
         )
         lines.append(line)
         # Translators: a button re-opening a car of /history: its number and title.

@@ -176,7 +176,7 @@ def _refusal(words: Words, decision: QuotaDecision | None) -> str:
         if monthly:
             return words.t("This bot's paid lookups for the month are used up; they're back soon.")
         return words.t("You've used today's paid lookups; your quota resets soon.")
-    moment = f"{when:%Y-%m-%d %H:%M}"
+    moment = words.date_time(when)
     if monthly:
         # Translators: {time} is a date and time such as 2026-12-06 00:00, in UTC.
         return words.t(

@@ -400,7 +400,7 @@ def _recall_line(words: Words, recall: Recall) -> str:
             "{name} (campaign {campaign}, {date})",
             name=name,
             campaign=campaign,
-            date=recall.date.isoformat(),
+            date=words.date(recall.date),
         )
     else:
         first = words.t("{name} (campaign {campaign})", name=name, campaign=campaign)
@@ -455,7 +455,7 @@ def _valuation(
         source = words.t(
             "Source: CarsXE estimate, valued {time} (price data of {date}).",
             time=valued,
-            date=value.published.isoformat(),
+            date=words.date(value.published),
         )
     else:
         source = words.t("Source: CarsXE estimate, valued {time}.", time=valued)

@@ -55,6 +55,12 @@ class Words:
         self._locale = Locale.parse(_BABEL_LOCALES.get(self.language, self.language))
 
     @property
+    def _date_format(self) -> str:
+        # English keeps "Mar 5, 2024"; elsewhere the abbreviated month is often not in the case
+        # a date needs (Polish "1 maj 2021" for "1 maja 2021"), so the month is written out.
+        return "medium" if self.language == DEFAULT_LANGUAGE else "long"
+
+    @property
     def right_to_left(self) -> bool:
         """Whether this language is written right to left."""
         return self.language in RIGHT_TO_LEFT
@@ -126,11 +132,11 @@ class Words:
 
     def date(self, value: dt.date) -> str:
         """A date the local way: "Mar 5, 2024" in English."""
-        return format_date(value, format="medium", locale=self._locale)
+        return format_date(value, format=self._date_format, locale=self._locale)
 
     def date_time(self, value: dt.datetime) -> str:
         """A moment the local way, to the minute: "Dec 6, 2026 12:00 AM" in English."""
-        day = format_date(value, format="medium", locale=self._locale)
+        day = format_date(value, format=self._date_format, locale=self._locale)
         return f"{day} {format_time(value, format='short', locale=self._locale)}"
 
     def place(self, english_name: str) -> str:

@@ -311,7 +311,7 @@ class SqlUserRepository:
     async def set_language(self, user_id: int, at: datetime, language: str | None) -> UserSettings:
         """Pick the language (None: follow Telegram's), creating the user if needed."""
         async with self._sessions.writing() as session:
-            await session.execute(_ensure_user(user_id, at))
+            await session.execute(_ensure_user(self._sessions.dialect, user_id, at))
             row = await session.get_one(UserRow, user_id)
             row.language = language
             await session.flush()
