@@ -117,7 +117,7 @@ def _engine(words: Words, car: ComparedCar) -> str | None:
             parts.append(words.nt("{count} cylinder", "{count} cylinders", int(count)))
         else:  # the provider's own text, as it comes
             parts.append(words.t("{cylinders} cylinders", cylinders=cylinders))
-    return ", ".join(parts) or None
+    return words.comma.join(parts) or None
 
 
 def _recalls(words: Words, car: ComparedCar) -> tuple[str | None, int | None]:
@@ -220,7 +220,7 @@ def render_comparison(words: Words, comparison: Comparison, *, units: Units = "i
     unknown = sum(not row.known for row in attributes)
     if differing:
         # Translators: {fields} lists the fields that differ, e.g. "year, model, engine".
-        summary = words.t("≠ differs: {fields}", fields=esc(", ".join(differing)))
+        summary = words.t("≠ differs: {fields}", fields=esc(words.comma.join(differing)))
     else:
         summary = words.t("No differences in what's known for both cars.")
     if unknown * 2 > len(attributes):

@@ -476,7 +476,7 @@ def _inputs(words: Words, value: MarketValue) -> str:
     inputs.append(value.state or words.t("national"))
     condition = _CONDITIONS.get(value.condition or "")
     inputs.append(words.t(condition) if condition else words.t("any condition"))
-    return ", ".join(inputs)
+    return words.comma.join(inputs)
 
 
 def _ranges(words: Words, value: MarketValue) -> Iterator[str]:

@@ -197,7 +197,7 @@ def wmi_phrase(words: Words, analysis: VinAnalysis, *, with_holder: bool = True)
     region = words.place(analysis.region) if analysis.region else None
     where = country
     if country and analysis.country == country_for(wmi):
-        where = _joined(country, region)
+        where = _joined(country, region, sep=words.comma)
     elif not where:
         where = region
     if not where:

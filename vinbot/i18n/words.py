@@ -106,6 +106,11 @@ class Words:
             return f"{_FIRST_STRONG_ISOLATE}{text}{_POP_DIRECTIONAL_ISOLATE}"
         return text
 
+    @property
+    def comma(self) -> str:
+        """What separates the items of a short list in this language ("، " in Arabic)."""
+        return "، " if self.language == "ar" else ", "
+
     def ltr(self, text: str) -> str:
         """Text that always reads left to right (a VIN, a code) isolated inside this language."""
         if self.right_to_left:
