@@ -32,6 +32,7 @@ from bench.report import (
     steady_rate,
     throughput,
 )
+from bench.reservations import reservations
 from bench.vins import distinct_vins
 from tests.fakes.telegram.state import REPLY_METHODS
 
@@ -763,4 +764,5 @@ SCENARIOS: dict[str, Callable[[Workspace, Plan], Awaitable[ScenarioResult]]] = {
     "ceiling": ceiling,
     "memory": memory,
     "languages": languages,
+    "reservations": reservations,
 }

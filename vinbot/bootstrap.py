@@ -309,8 +309,9 @@ def assemble_bot_services(
     health.add_probe("database", state.database.ping)
     alerts = TelegramAdminAlerts(settings.admin_ids, language_of=state.user_settings.language_of)
     gate = PaidCallGate(state.quota, counter=core.metrics, alerts=alerts)
-    stack.push_async_callback(gate.aclose)  # counts are written before the database closes
-    # Decodes still in flight settle their paid calls into the gate: stop them before it closes.
+    # Unused allowances are given back before the database closes.
+    stack.push_async_callback(gate.aclose)
+    # Decodes still in flight settle their paid calls at the gate: stop them before it closes.
     stack.push_async_callback(core.decoder.aclose)
     # Re-showing a cached answer (Full specs / Summary) goes through a decoder with no
     # providers: it cannot reach an upstream, so it needs no flood-guard budget.

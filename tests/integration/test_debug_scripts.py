@@ -366,9 +366,15 @@ async def _seed_database_at(url: str) -> None:
         )
         usage = SqlUsageRepository(database.sessions)
         for user_id in (111, 111, 222):
-            await usage.add_paid_calls(
-                {user_id: 1}, day=now.date(), month=month_key(now), at=now, monthly_cap=3
+            await usage.reserve(
+                user_id,
+                day=now.date(),
+                month=month_key(now),
+                daily_limit=0,
+                monthly_limit=3,
+                at=now,
             )
+        await usage.claim_cap_reached(month_key(now), cap=3, at=now)
     finally:
         await database.aclose()
 

@@ -45,7 +45,8 @@ async def test_200_concurrent_lookups_from_50_users_all_land(database_url: str) 
                 daily_lookups_per_user=0,
                 monthly_paid_calls=0,
             )
-            await quota.record_paid_calls({user_id: 1})
+            _, slot = await quota.reserve(user_id, is_admin=False)
+            assert slot is not None
             if n < 50:
                 await GarageService(SqlGarageRepository(database.sessions)).add(user_id, VIN)
 

@@ -56,7 +56,8 @@ async def _use_everything(database: Database, clock: FakeClock, user_id: int) ->
     quota = QuotaService(
         SqlUsageRepository(sessions), daily_lookups_per_user=5, monthly_paid_calls=0, now=clock
     )
-    await quota.record_paid_calls({user_id: 1})
+    _, slot = await quota.reserve(user_id, is_admin=False)  # a paid call made
+    assert slot is not None
     return recorder
 
 
@@ -157,7 +158,7 @@ async def test_forget_waits_for_paid_calls_still_queued(
     gate = PaidCallGate(quota, counter=_NoMetrics(), alerts=_NoAlerts())
     _, reservation = await gate.reserve(USER, is_admin=False)
     assert reservation is not None
-    reservation.settle(paid=True)  # queued in the ledger, not yet written
+    reservation.settle(paid=True)
     privacy = PrivacyService(SqlUserDataRepository(database.sessions), pending=[gate])
 
     await privacy.forget_user(USER)
@@ -185,7 +186,9 @@ async def test_forget_keeps_only_todays_count_until_the_day_ends(
     clock = FakeClock(datetime(2025, 3, 13, 12, 0, tzinfo=UTC))
     usage = SqlUsageRepository(database.sessions)
     yesterday = QuotaService(usage, daily_lookups_per_user=1, monthly_paid_calls=0, now=clock)
-    await yesterday.record_paid_calls({USER: 1, OTHER_USER: 1})
+    for user_id in (USER, OTHER_USER):
+        _, slot = await yesterday.reserve(user_id, is_admin=False)
+        assert slot is not None
     clock.advance(days=1)
     recorder = await _use_everything(database, clock, USER)
     await recorder.aclose()
@@ -196,7 +199,7 @@ async def test_forget_keeps_only_todays_count_until_the_day_ends(
     assert await rows_mentioning_user(url, USER) == {"usage_daily.user_id": 1}
     assert await retention.prune_forgotten_usage() == 0
     fresh = QuotaService(usage, daily_lookups_per_user=1, monthly_paid_calls=0, now=clock)
-    assert (await fresh.check(USER, is_admin=False)).reason == "user_daily"
+    assert (await fresh.reserve(USER, is_admin=False))[0].reason == "user_daily"
 
     clock.advance(days=1)
     assert await retention.prune_forgotten_usage() == 1

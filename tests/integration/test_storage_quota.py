@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vinbot.models.records import CapEvent
+from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.quota import QuotaService, month_key, next_midnight, next_month_start
 from vinbot.storage.repositories import SqlUsageRepository
 
@@ -18,6 +20,7 @@ from .storage_support import FakeClock, opened
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from vinbot.models.records import QuotaDecision
     from vinbot.storage.engine import Database
 
 
@@ -36,6 +39,36 @@ def _quota(database: Database, clock: FakeClock, *, daily: int, monthly: int) ->
     )
 
 
+async def ask(quota: QuotaService, user_id: int, *, is_admin: bool = False) -> QuotaDecision:
+    """Reserve a paid call and give it straight back: whether one would be allowed now."""
+    decision, slot = await quota.reserve(user_id, is_admin=is_admin)
+    if slot is not None:
+        await quota.release(slot)
+    return decision
+
+
+async def charge(quota: QuotaService, user_id: int, *, is_admin: bool = True) -> CapEvent | None:
+    """Reserve a paid call and keep it (made); the CapEvent if it reached the cap first."""
+    decision, slot = await quota.reserve(user_id, is_admin=is_admin)
+    assert decision.allowed
+    assert slot is not None
+    return await quota.cap_reached(slot)
+
+
+class Recorder:
+    """Counts paid calls and keeps the cap alerts."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.alerts: list[CapEvent] = []
+
+    def paid_call(self) -> None:
+        self.calls += 1
+
+    async def spend_cap_reached(self, event: CapEvent) -> None:
+        self.alerts.append(event)
+
+
 async def test_the_daily_quota_stops_paid_calls_until_the_next_utc_midnight(
     database: Database,
 ) -> None:
@@ -43,25 +76,24 @@ async def test_the_daily_quota_stops_paid_calls_until_the_next_utc_midnight(
     clock = FakeClock(datetime(2025, 3, 14, 23, 58, tzinfo=UTC))
     quota = _quota(database, clock, daily=3, monthly=0)
     for _ in range(3):
-        assert (await quota.check(1, is_admin=False)).allowed
-        await quota.record_paid_calls({1: 1})
-    refused = await quota.check(1, is_admin=False)
+        await charge(quota, 1, is_admin=False)
+    refused = await ask(quota, 1)
     assert (refused.allowed, refused.reason) == (False, "user_daily")
     assert refused.resets_at == datetime(2025, 3, 15, tzinfo=UTC)
-    assert (await quota.check(2, is_admin=False)).allowed  # other users are unaffected
+    assert (await ask(quota, 2)).allowed  # other users are unaffected
     clock.set(datetime(2025, 3, 14, 23, 59, 59, 999999, tzinfo=UTC))
-    assert not (await quota.check(1, is_admin=False)).allowed
+    assert not (await ask(quota, 1)).allowed
     clock.set(datetime(2025, 3, 15, tzinfo=UTC))
-    assert (await quota.check(1, is_admin=False)).allowed
+    assert (await ask(quota, 1)).allowed
 
 
 async def test_a_clock_in_another_zone_counts_in_utc(database: Database) -> None:
     """00:30 and 01:30 at UTC+02:00 are the 14th in UTC: one UTC day, one quota."""
     clock = FakeClock(datetime(2025, 3, 15, 0, 30, tzinfo=timezone(timedelta(hours=2))))
     quota = _quota(database, clock, daily=1, monthly=0)
-    await quota.record_paid_calls({1: 1})
+    await charge(quota, 1, is_admin=False)
     clock.advance(hours=1)  # 23:30 UTC: same UTC day
-    refused = await quota.check(1, is_admin=False)
+    refused = await ask(quota, 1)
     assert refused.resets_at == datetime(2025, 3, 15, tzinfo=UTC)
 
 
@@ -70,22 +102,24 @@ async def test_admins_skip_the_daily_quota_but_not_the_monthly_cap(database: Dat
     clock = FakeClock()
     quota = _quota(database, clock, daily=1, monthly=3)
     for _ in range(2):
-        await quota.record_paid_calls({99: 1})
-    assert (await quota.check(99, is_admin=True)).allowed
-    assert (await quota.check(99, is_admin=False)).reason == "user_daily"
-    await quota.record_paid_calls({99: 1})
-    refused = await quota.check(99, is_admin=True)
+        await charge(quota, 99, is_admin=True)
+    assert (await ask(quota, 99, is_admin=True)).allowed
+    assert (await ask(quota, 99)).reason == "user_daily"
+    await charge(quota, 99, is_admin=True)
+    refused = await ask(quota, 99, is_admin=True)
     assert (refused.allowed, refused.reason) == (False, "bot_monthly")
     assert refused.resets_at == datetime(2025, 4, 1, tzinfo=UTC)
+    assert (await quota.usage_summary()).today == 3  # admins' calls are counted all the same
 
 
 async def test_zero_limits_mean_unlimited(database: Database) -> None:
     """DAILY_LOOKUPS_PER_USER=0 and MONTHLY_PAID_CALLS=0 never refuse and never announce a cap."""
     quota = _quota(database, FakeClock(), daily=0, monthly=0)
-    events = [await quota.record_paid_calls({1: 1}) for _ in range(50)]
+    events = [await charge(quota, 1, is_admin=False) for _ in range(50)]
     assert events == [None] * 50
-    assert (await quota.check(1, is_admin=False)).allowed
+    assert (await ask(quota, 1)).allowed
     assert (await quota.usage_summary()).today == 50
+    assert await quota.remaining(1, is_admin=False) is None
 
 
 @pytest.mark.parametrize(
@@ -102,12 +136,12 @@ async def test_the_monthly_cap_lifts_at_the_first_of_the_next_utc_month(
     """A cap reached on a month's last day refuses until 00:00 UTC on the 1st, then lifts."""
     clock = FakeClock(last_moment)
     quota = _quota(database, clock, daily=0, monthly=2)
-    await quota.record_paid_calls({1: 1})
-    await quota.record_paid_calls({2: 1})
-    refused = await quota.check(3, is_admin=False)
+    await charge(quota, 1)
+    await charge(quota, 2)
+    refused = await ask(quota, 3)
     assert (refused.reason, refused.resets_at) == ("bot_monthly", next_month)
     clock.set(next_month)
-    assert (await quota.check(3, is_admin=False)).allowed
+    assert (await ask(quota, 3)).allowed
     assert (await quota.usage_summary()).month == 0
 
 
@@ -117,8 +151,9 @@ async def test_the_cap_event_is_returned_once_even_after_a_restart(database_url:
     clock = FakeClock(datetime(2025, 3, 10, 9, 0, tzinfo=UTC))
     async with opened(url) as database:
         quota = _quota(database, clock, daily=0, monthly=3)
-        events = [await quota.record_paid_calls({n: 1}) for n in (1, 2, 3, 4)]
-    assert [e is not None for e in events] == [False, False, True, False]
+        events = [await charge(quota, n) for n in (1, 2, 3)]
+        assert not (await ask(quota, 4)).allowed
+    assert [e is not None for e in events] == [False, False, True]
     event = events[2]
     assert event is not None
     assert (event.month, event.cap, event.paid_calls, event.reached_at) == (
@@ -128,37 +163,125 @@ async def test_the_cap_event_is_returned_once_even_after_a_restart(database_url:
         clock.now,
     )
     async with opened(url) as database:
-        quota = _quota(database, clock, daily=0, monthly=3)
-        assert await quota.record_paid_calls({5: 1}) is None
+        quota = _quota(database, clock, daily=0, monthly=5)  # the cap raised after a restart
+        assert [await charge(quota, n) for n in (5, 6)] == [None, None]
         summary = await quota.usage_summary()
         assert (summary.month, summary.cap_reached_at) == (5, clock.now)
         clock.set(datetime(2025, 4, 1, tzinfo=UTC))
-        again = [await quota.record_paid_calls({1: 1}) for _ in range(3)]
-    assert [e is not None for e in again] == [False, False, True]
+        again = [await charge(quota, 1) for _ in range(5)]
+    assert [e is not None for e in again] == [False, False, False, False, True]
 
 
-async def test_concurrent_calls_crossing_the_cap_announce_it_exactly_once(
+async def test_a_released_call_gives_the_allowance_back_to_its_own_day(database: Database) -> None:
+    """Releasing a slot taken before midnight takes the call back from that day, not the next."""
+    clock = FakeClock(datetime(2025, 3, 31, 23, 59, tzinfo=UTC))
+    quota = _quota(database, clock, daily=1, monthly=10)
+    decision, slot = await quota.reserve(1, is_admin=False)
+    assert decision.allowed
+    assert slot is not None
+    assert not (await ask(quota, 1)).allowed  # the reservation counts at once
+    clock.set(datetime(2025, 4, 1, 0, 1, tzinfo=UTC))
+    await charge(quota, 1, is_admin=False)
+    await quota.release(slot)
+    repository = SqlUsageRepository(database.sessions)
+    before = await repository.counts(1, day=date(2025, 3, 31), month="2025-03")
+    after = await repository.counts(1, day=date(2025, 4, 1), month="2025-04")
+    assert (before.user_today, before.month_total) == (0, 0)
+    assert (after.user_today, after.month_total) == (1, 1)
+
+
+async def test_a_refused_day_leaves_the_month_uncounted(database: Database) -> None:
+    """A reservation the daily quota refuses counts nothing against the month either."""
+    quota = _quota(database, FakeClock(), daily=1, monthly=10)
+    await charge(quota, 1, is_admin=False)
+    for _ in range(3):
+        assert (await ask(quota, 1)).reason == "user_daily"
+    summary = await quota.usage_summary()
+    assert (summary.today, summary.month) == (1, 1)
+    assert await quota.remaining(1, is_admin=False) == (0, "user_daily")
+    assert await quota.remaining(2, is_admin=False) == (1, "user_daily")
+    assert await quota.remaining(1, is_admin=True) == (9, "bot_monthly")
+
+
+async def test_concurrent_reservations_from_two_processes_allow_exactly_what_is_left(
     database_url: str,
 ) -> None:
-    """Thirty paid calls racing past a cap of 10, from two engines, yield a single CapEvent."""
-    url = database_url
+    """Twelve reservations at once by a user with 3 of 5 left, over two engines, allow exactly 3."""
     clock = FakeClock()
-    async with opened(url) as first, opened(url) as second:
-        quotas = [_quota(db, clock, daily=0, monthly=10) for db in (first, second)]
-        events = await asyncio.gather(*(quotas[n % 2].record_paid_calls({n: 1}) for n in range(30)))
-        summary = await quotas[0].usage_summary()
-    assert sum(e is not None for e in events) == 1
-    assert (summary.today, summary.month) == (30, 30)
+    async with opened(database_url) as first, opened(database_url) as second:
+        quotas = [_quota(db, clock, daily=5, monthly=0) for db in (first, second)]
+        for _ in range(2):
+            await charge(quotas[0], 7, is_admin=False)
+        results = await asyncio.gather(
+            *(quotas[n % 2].reserve(7, is_admin=False) for n in range(12))
+        )
+        summary = await quotas[1].usage_summary()
+        left = await quotas[0].remaining(7, is_admin=False)
+    assert sum(slot is not None for _, slot in results) == 3
+    assert {d.reason for d, slot in results if slot is None} == {"user_daily"}
+    assert summary.today == 5
+    assert left == (0, "user_daily")
+
+
+async def test_a_monthly_cap_crossed_from_two_processes_is_announced_once(
+    database_url: str,
+) -> None:
+    """Thirty users racing for a cap of 10 through two gates on two engines: 10 calls, one alert."""
+    clock = FakeClock()
+    recorders = [Recorder(), Recorder()]
+    async with opened(database_url) as first, opened(database_url) as second:
+        gates = [
+            PaidCallGate(_quota(db, clock, daily=0, monthly=10), counter=r, alerts=r)
+            for db, r in zip((first, second), recorders, strict=True)
+        ]
+
+        async def lookup(n: int) -> None:
+            _, reservation = await gates[n % 2].reserve(n, is_admin=False)
+            if reservation is not None:
+                reservation.settle(paid=True)
+
+        await asyncio.gather(*(lookup(n) for n in range(30)))
+        for gate in gates:
+            await gate.aclose()
+        summary = await _quota(first, clock, daily=0, monthly=10).usage_summary()
+    assert sum(r.calls for r in recorders) == 10
+    alerts = [event for r in recorders for event in r.alerts]
+    assert [(e.month, e.cap, e.paid_calls) for e in alerts] == [("2025-03", 10, 10)]
+    assert (summary.today, summary.month, summary.cap_reached_at) == (10, 10, clock.now)
+
+
+async def test_calls_not_made_give_their_allowance_back(database_url: str) -> None:
+    """Reservations settled unpaid (the call failed or was not needed) are taken back, so the
+    user may try again; a settle after that changes nothing."""
+    clock = FakeClock()
+    async with opened(database_url) as database:
+        quota = _quota(database, clock, daily=2, monthly=3)
+        recorder = Recorder()
+        gate = PaidCallGate(quota, counter=recorder, alerts=recorder)
+        taken = [await gate.reserve(1, is_admin=False) for _ in range(3)]
+        assert [r is not None for _, r in taken] == [True, True, False]
+        for _, reservation in taken[:2]:
+            assert reservation is not None
+            reservation.settle(paid=False)
+            reservation.settle(paid=True)  # only the first settle counts
+        await gate.flush()
+        summary = await quota.usage_summary()
+        assert (summary.today, summary.month, recorder.calls) == (0, 0, 0)
+        _, again = await gate.reserve(1, is_admin=False)
+        assert again is not None
+        again.settle(paid=True)
+        await gate.aclose()
+        assert (await quota.usage_summary()).today == 1
 
 
 async def test_usage_summary_shows_today_and_this_month(database: Database) -> None:
     """/stats numbers: today's paid calls for all users, and the month's, in UTC."""
     clock = FakeClock(datetime(2025, 3, 13, 10, 0, tzinfo=UTC))
     quota = _quota(database, clock, daily=20, monthly=100)
-    await quota.record_paid_calls({1: 1})
+    await charge(quota, 1)
     clock.advance(days=1)
     for user_id in (1, 2, 2):
-        await quota.record_paid_calls({user_id: 1})
+        await charge(quota, user_id)
     summary = await quota.usage_summary()
     assert (summary.today, summary.month, summary.monthly_cap) == (3, 4, 100)
     assert summary.daily_lookups_per_user == 20
@@ -175,7 +298,7 @@ async def test_a_naive_clock_is_refused(database: Database) -> None:
         now=lambda: datetime(2025, 3, 14, 12, 0),  # noqa: DTZ001 - the point of the test
     )
     with pytest.raises(ValueError, match="aware"):
-        await quota.check(1, is_admin=False)
+        await quota.reserve(1, is_admin=False)
 
 
 @given(
@@ -194,35 +317,3 @@ def test_reset_times_are_the_next_utc_day_and_month_starts(moment: datetime) -> 
     assert month_start.day == 1
     assert month_start > moment
     assert month_key(month_start - timedelta(microseconds=1)) == month_key(moment)
-
-
-async def test_a_batch_counts_each_user_and_crosses_the_cap_once(database: Database) -> None:
-    """One write of many users' calls: per-user totals, the month's total, and one CapEvent."""
-    clock = FakeClock(datetime(2025, 3, 13, 10, 0, tzinfo=UTC))
-    quota = _quota(database, clock, daily=5, monthly=6)
-    await quota.record_paid_calls({1: 1})
-
-    event = await quota.record_paid_calls({1: 2, 2: 3})
-
-    assert event is not None
-    assert (event.paid_calls, event.cap) == (6, 6)
-    assert (await quota.check(1, is_admin=True)).reason == "bot_monthly"
-    assert await quota.record_paid_calls({3: 1}) is None
-    repository = SqlUsageRepository(database.sessions)
-    counts = [
-        await repository.counts(user_id, day=clock.now.date(), month="2025-03")
-        for user_id in (1, 2, 3)
-    ]
-    assert [c.user_today for c in counts] == [3, 3, 1]
-    assert counts[0].month_total == 7
-
-
-async def test_an_empty_batch_is_refused(database: Database) -> None:
-    with pytest.raises(ValueError, match="no paid calls"):
-        await SqlUsageRepository(database.sessions).add_paid_calls(
-            {},
-            day=datetime(2025, 3, 13, tzinfo=UTC).date(),
-            month="2025-03",
-            at=datetime(2025, 3, 13, tzinfo=UTC),
-            monthly_cap=0,
-        )

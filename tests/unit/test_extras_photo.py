@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ from vinbot.models.records import QuotaDecision
 from vinbot.models.vehicle import VehicleSpec
 from vinbot.services.extras import ExtrasService, PaidServices
 from vinbot.services.paid_calls import Reservation
+from vinbot.services.quota import PaidSlot
 from vinbot.services.vehicle_photo import VehiclePhotoService
 
 SPEC = VehicleSpec("WBAFR7C57CC811956", "carsxe", year=2012, make="BMW", model="5-Series")
@@ -31,9 +33,11 @@ class Gate:
         del is_admin
         if not self.allowed:
             return QuotaDecision(allowed=False), None
-        return QuotaDecision(allowed=True), Reservation(user_id, self._settle)
+        slot = PaidSlot(user_id, dt.date(2026, 12, 5), "2026-12", reaches_cap=False)
+        return QuotaDecision(allowed=True), Reservation(slot, self._settle)
 
-    def _settle(self, user_id: int, paid: bool) -> None:
+    def _settle(self, slot: PaidSlot, paid: bool) -> None:
+        user_id = slot.user_id
         if paid:
             self.charged.append(user_id)
 

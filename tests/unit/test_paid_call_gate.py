@@ -1,56 +1,45 @@
-"""The paid-call gate: counts off the reply's path, pending calls still count, cap alerts once."""
+"""The paid-call gate: settling is synchronous, its database work runs in tasks the gate owns."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+
+import structlog
 
 from vinbot.models.records import CapEvent, QuotaDecision
 from vinbot.services.paid_calls import PaidCallGate
+from vinbot.services.quota import PaidSlot
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+DAY = dt.date(2026, 11, 5)
 
 
 @dataclass
-class SlowQuota:
-    """A quota that allows `limit` calls per user, writes slowly, and reports the cap once."""
+class FakeQuota:
+    """Allows every call; the first slot reaches the cap; release and alert can fail or stall."""
 
-    limit: int = 2
-    written: dict[int, int] = field(default_factory=dict)
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-    cap_at: int = 3
-    total: int = 0
-    writes: list[dict[int, int]] = field(default_factory=list)
-    fail_next: bool = False
+    released: list[PaidSlot] = field(default_factory=list)
+    fail_release: bool = False
+    fail_claim: bool = False
+    stall: asyncio.Event | None = None
+    reserved: int = 0
 
-    async def prime(self, user_id: int) -> None:
-        """Counts are in memory here: nothing to read."""
+    async def reserve(self, user_id: int, *, is_admin: bool) -> tuple[QuotaDecision, PaidSlot]:
+        self.reserved += 1
+        return QuotaDecision(allowed=True), PaidSlot(user_id, DAY, "2026-11", self.reserved == 1)
 
-    def remember_unwritten(self, calls: Mapping[int, int]) -> None:
-        """A failed write: nothing to remember in this fake."""
-
-    async def check(
-        self, user_id: int, *, is_admin: bool, pending_user: int = 0, pending_total: int = 0
-    ) -> QuotaDecision:
-        used = self.written.get(user_id, 0) + pending_user
-        return QuotaDecision(allowed=is_admin or used < self.limit)
-
-    async def record_paid_calls(self, calls: Mapping[int, int]) -> CapEvent | None:
-        await self.release.wait()
-        if self.fail_next:
-            self.fail_next = False
+    async def release(self, slot: PaidSlot) -> None:
+        if self.stall is not None:
+            await self.stall.wait()
+        if self.fail_release:
             raise OSError("disk I/O error")
-        self.writes.append(dict(calls))
-        before = self.total
-        for user_id, count in calls.items():
-            self.written[user_id] = self.written.get(user_id, 0) + count
-            self.total += count
-        if before < self.cap_at <= self.total:
-            return CapEvent("2026-11", self.cap_at, self.total, dt.datetime.now(dt.UTC))
-        return None
+        self.released.append(slot)
+
+    async def cap_reached(self, slot: PaidSlot) -> CapEvent | None:
+        if self.fail_claim:
+            raise OSError("disk I/O error")
+        return CapEvent("2026-11", 1, 1, dt.datetime.now(dt.UTC)) if slot.reaches_cap else None
 
 
 @dataclass
@@ -65,143 +54,52 @@ class Recorder:
         self.events.append(event)
 
 
-async def charge(gate: PaidCallGate, user_id: int) -> None:
-    """A paid call made for the user: reserved (as an admin, so never refused), then settled."""
-    _, reservation = await gate.reserve(user_id, is_admin=True)
-    assert reservation is not None
-    reservation.settle(paid=True)
-
-
-async def allowed(gate: PaidCallGate, user_id: int) -> bool:
-    """Whether a reservation would be granted now (it is given back at once)."""
-    _, reservation = await gate.reserve(user_id, is_admin=False)
-    if reservation is None:
-        return False
-    reservation.settle(paid=False)
-    return True
-
-
-async def test_charge_returns_at_once_and_pending_calls_count() -> None:
-    """A charge does not wait for the write, yet the next reservation already counts it."""
-    quota, recorder = SlowQuota(), Recorder()
+async def test_a_call_reaching_the_cap_alerts_and_an_unused_one_is_released() -> None:
+    """Paid with the cap-reaching slot: one alert; settled unpaid: released once, by flush."""
+    quota, recorder = FakeQuota(), Recorder()
     gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
-    await charge(gate, 1)
-    await charge(gate, 1)
-    assert quota.written == {}
-    assert not await allowed(gate, 1)
-    assert await allowed(gate, 2)
-    quota.release.set()
+    _, first = await gate.reserve(1, is_admin=False)
+    _, second = await gate.reserve(2, is_admin=False)
+    assert first is not None
+    assert second is not None
+    first.settle(paid=True)
+    second.settle(paid=False)
+    second.settle(paid=True)  # only the first settle counts
     await gate.flush()
-    assert quota.written == {1: 2}
-    assert recorder.paid == 2
-    await gate.aclose()
-
-
-async def test_cap_alert_is_sent_once_from_the_ledger() -> None:
-    """The call that reaches the cap alerts the admins once; closing drains the queue."""
-    quota, recorder = SlowQuota(cap_at=3), Recorder()
-    quota.release.set()
-    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
-    for user in range(5):
-        await charge(gate, user)
-    await gate.aclose()
-    assert quota.total == 5
-    assert len(recorder.events) == 1
-
-
-async def test_calls_made_during_a_write_are_written_together() -> None:
-    """One write per burst, not per call: the ledger takes what queued while it was busy."""
-    quota, recorder = SlowQuota(limit=100, cap_at=1000), Recorder()
-    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
-    await charge(gate, 1)
-    await asyncio.sleep(0)  # the ledger takes the first call and waits in its write
-    for user in (1, 2, 2, 3):
-        await charge(gate, user)
-    quota.release.set()
-    await gate.flush()
-    assert quota.writes == [{1: 1}, {1: 1, 2: 2, 3: 1}]
-    assert await allowed(gate, 2)
-    await gate.aclose()
-
-
-async def test_a_failed_write_is_logged_and_the_ledger_goes_on() -> None:
-    """The calls of a failed write stop counting as pending; later calls are still written."""
-    quota, recorder = SlowQuota(limit=1), Recorder()
-    quota.fail_next = True
-    quota.release.set()
-    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
-    await charge(gate, 1)
-    await gate.flush()
-    assert quota.written == {}
-    assert await allowed(gate, 1)
-    await charge(gate, 2)
-    await gate.flush()
-    assert quota.written == {2: 1}
-    await gate.aclose()
-
-
-async def test_a_failing_cap_alert_does_not_stop_the_ledger() -> None:
-    """The alert raising (not a Telegram error) is logged; later calls are still written."""
-
-    class BrokenAlerts(Recorder):
-        async def spend_cap_reached(self, event: CapEvent) -> None:
-            raise RuntimeError("bot not ready")
-
-    quota, alerts = SlowQuota(limit=100, cap_at=1), BrokenAlerts()
-    quota.release.set()
-    gate = PaidCallGate(quota, counter=alerts, alerts=alerts)  # type: ignore[arg-type]
-    await charge(gate, 1)
-    await gate.flush()
-    await charge(gate, 2)
-    async with asyncio.timeout(5):
-        await gate.flush()
-
-    assert quota.written == {1: 1, 2: 1}
-    await gate.aclose()
-
-
-async def test_concurrent_reservations_cannot_all_pass_one_check() -> None:
-    """Eight lookups at once by a user with 2 calls left: 2 reservations, 6 refusals."""
-    quota, recorder = SlowQuota(limit=2), Recorder()
-    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
-
-    outcomes = await asyncio.gather(*(gate.reserve(1, is_admin=False) for _ in range(8)))
-
-    reservations = [r for _, r in outcomes if r is not None]
-    assert len(reservations) == 2
-    for reservation in reservations:
-        reservation.settle(paid=False)
-    assert await allowed(gate, 1)
-    await gate.aclose()
-
-
-async def test_a_reservation_counts_once_however_often_it_is_settled() -> None:
-    quota, recorder = SlowQuota(limit=1), Recorder()
-    quota.release.set()
-    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
-    _, reservation = await gate.reserve(1, is_admin=False)
-    assert reservation is not None
-    assert not await allowed(gate, 1)
-
-    reservation.settle(paid=True)
-    reservation.settle(paid=False)
-    reservation.settle(paid=True)
-    await gate.flush()
-
-    assert quota.written == {1: 1}
     assert recorder.paid == 1
+    assert [event.month for event in recorder.events] == ["2026-11"]
+    assert [slot.user_id for slot in quota.released] == [2]
     await gate.aclose()
 
 
-async def test_a_call_settled_after_shutdown_starts_no_ledger_task() -> None:
-    """A decode finishing during shutdown cannot start a writer nobody would await."""
-    quota, recorder = SlowQuota(limit=5), Recorder()
+async def test_failing_database_work_is_logged_and_the_gate_goes_on() -> None:
+    """A release or a cap claim that raises is logged; the next reservation still works."""
+    quota, recorder = FakeQuota(fail_release=True, fail_claim=True), Recorder()
     gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
+    with structlog.testing.capture_logs() as logs:
+        _, first = await gate.reserve(1, is_admin=False)
+        assert first is not None
+        first.settle(paid=True)
+        _, second = await gate.reserve(2, is_admin=False)
+        assert second is not None
+        second.settle(paid=False)
+        await gate.flush()
+    events = {entry["event"] for entry in logs}
+    assert {"spend_cap_alert_failed", "paid_call_not_released"} <= events
+    decision, third = await gate.reserve(3, is_admin=False)
+    assert decision.allowed
+    assert third is not None
+    await gate.aclose()
+
+
+async def test_aclose_gives_up_on_work_that_outlasts_close_wait() -> None:
+    """A release still stalled when close_wait runs out is cancelled and logged, not awaited."""
+    quota, recorder = FakeQuota(stall=asyncio.Event()), Recorder()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder, close_wait=0.01)  # type: ignore[arg-type]
     _, reservation = await gate.reserve(1, is_admin=False)
     assert reservation is not None
-    await gate.aclose()
-
-    reservation.settle(paid=True)
-
-    assert not [t for t in asyncio.all_tasks() if t.get_name() == "paid-call-ledger"]
-    assert quota.written == {}
+    reservation.settle(paid=False)
+    with structlog.testing.capture_logs() as logs:
+        await gate.aclose()
+    assert [entry["event"] for entry in logs] == ["paid_call_work_abandoned"]
+    assert quota.released == []

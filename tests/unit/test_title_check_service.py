@@ -28,6 +28,7 @@ from vinbot.models.title_check import (
 from vinbot.models.vin import analyse
 from vinbot.services.extras import PaidFeatureRefused
 from vinbot.services.paid_calls import Reservation
+from vinbot.services.quota import PaidSlot
 from vinbot.services.title_check import NotUsMarket, TitleCheckService, dump_check, load_check
 
 HONDA = "1HGCM82633A004352"
@@ -48,11 +49,12 @@ class FakeGate:
         if self.left <= 0:
             return QuotaDecision(allowed=False, reason="user_daily"), None
         self.left -= 1
-        return QuotaDecision(allowed=True), Reservation(user_id, self._settle)
+        slot = PaidSlot(user_id, NOW.date(), "2026-01", reaches_cap=False)
+        return QuotaDecision(allowed=True), Reservation(slot, self._settle)
 
-    def _settle(self, user_id: int, paid: bool) -> None:
+    def _settle(self, slot: PaidSlot, paid: bool) -> None:
         if paid:
-            self.charged.append(user_id)
+            self.charged.append(slot.user_id)
         else:
             self.left += 1
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
 type Units = Literal["metric", "imperial"]
 UNITS: tuple[Units, ...] = ("metric", "imperial")
@@ -118,12 +118,11 @@ class UsageCounts:
 
 
 @dataclass(frozen=True, slots=True)
-class PaidCallTotals:
-    """The counters right after paid calls were recorded, and whether they just reached the cap."""
+class UsageReserved:
+    """One paid call counted by a reservation: the month's total with it, or which limit refused."""
 
-    user_today: Mapping[int, int]  # today's paid calls of each user just charged
-    month_total: int
-    cap_reached_now: bool = False
+    month_total: int = 0
+    refused: QuotaReason | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vinbot.logs import get_logger
-from vinbot.services.write_queue import drain_then_stop, next_batch
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Coroutine
 
     from vinbot.models.records import CapEvent, QuotaDecision, QuotaReason
-    from vinbot.services.quota import QuotaService
+    from vinbot.services.quota import PaidSlot, QuotaService
 
 log = get_logger(__name__)
 
@@ -35,31 +33,33 @@ class PaidCallCounter(Protocol):
 
 
 class Reservation:
-    """One paid call the quotas allowed: it counts against them until settled."""
+    """One paid call the quotas allowed, already counted in the database until settled."""
 
-    __slots__ = ("_settle", "_settled", "user_id")
+    __slots__ = ("_settle", "_settled", "slot", "user_id")
 
-    def __init__(self, user_id: int, settle: Callable[[int, bool], None]) -> None:
-        self.user_id = user_id
+    def __init__(self, slot: PaidSlot, settle: Callable[[PaidSlot, bool], None]) -> None:
+        self.user_id = slot.user_id
+        self.slot = slot
         self._settle = settle
         self._settled = False
 
     def settle(self, *, paid: bool) -> None:
-        """The call was made (it is written to the ledger) or not (the allowance returns).
+        """The call was made (it stays counted) or not (the allowance returns).
 
         Only the first settle counts, so a `finally: settle(paid=False)` after a charge is safe.
         """
         if not self._settled:
             self._settled = True
-            self._settle(self.user_id, paid)
+            self._settle(self.slot, paid)
 
 
 class PaidCallGate:
-    """Reserves paid calls against the quotas and writes each one made, off the reply's path.
+    """Reserves paid calls against the quotas: one conditional increment in the database per
+    call, so several processes share the quotas; nothing is remembered here.
 
-    A reservation is taken before the call and counts at once, so concurrent lookups cannot all
-    pass the same check. Writing is a database write in one task this gate owns, so a reply
-    never waits for it; calls reserved or made but not yet written still count.
+    Settling is synchronous (it runs in `finally` blocks): the database work it needs (giving
+    an unused allowance back, the once-a-month cap alert) runs in tasks this gate owns and
+    awaits in flush() and aclose().
     """
 
     def __init__(
@@ -74,97 +74,65 @@ class PaidCallGate:
         self._counter = counter
         self._alerts = alerts
         self._close_wait = close_wait
-        self._queue: asyncio.Queue[int] = asyncio.Queue()
-        self._pending: Counter[int] = Counter()
-        self._deciding = asyncio.Lock()
-        self._worker: asyncio.Task[None] | None = None
-        self._closed = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def reserve(
         self, user_id: int, *, is_admin: bool
     ) -> tuple[QuotaDecision, Reservation | None]:
         """Whether this user may cause a paid call now and, if so, the reservation to settle."""
-        # Any database read happens before the lock, so one slow read holds up nobody else.
-        await self._quota.prime(user_id)
-        async with self._deciding:  # the check and the count, with no other check in between
-            decision = await self._quota.check(
-                user_id,
-                is_admin=is_admin,
-                pending_user=self._pending[user_id],
-                pending_total=self._pending.total(),
-            )
-            if not decision.allowed:
-                return decision, None
-            self._pending[user_id] += 1
-        return decision, Reservation(user_id, self._settle)
+        decision, slot = await self._quota.reserve(user_id, is_admin=is_admin)
+        if slot is None:
+            return decision, None
+        return decision, Reservation(slot, self._settle)
 
     async def remaining(self, user_id: int, *, is_admin: bool) -> tuple[int, QuotaReason] | None:
-        """Paid calls this user may still cause now (calls not yet written count), and which
-        limit that is; None when no limit applies."""
-        await self._quota.prime(user_id)
-        return await self._quota.remaining(
-            user_id,
-            is_admin=is_admin,
-            pending_user=self._pending[user_id],
-            pending_total=self._pending.total(),
-        )
+        """Paid calls this user may still cause now, and which limit that is; None when no
+        limit applies."""
+        return await self._quota.remaining(user_id, is_admin=is_admin)
 
-    def _settle(self, user_id: int, paid: bool) -> None:
-        if not paid:
-            self._forget_pending(user_id, 1)
-            return
-        self._counter.paid_call()
-        if self._closed:  # a call that ended during shutdown: no ledger to write it any more
-            self._forget_pending(user_id, 1)
-            log.error("paid_calls_not_recorded", calls={user_id: 1}, error="ledger closed")
-            return
-        self._queue.put_nowait(user_id)
-        if self._worker is None:
-            self._worker = asyncio.get_running_loop().create_task(
-                self._work(), name="paid-call-ledger"
-            )
+    def _settle(self, slot: PaidSlot, paid: bool) -> None:
+        if paid:
+            self._counter.paid_call()
+            if slot.reaches_cap:
+                self._start(self._alert_if_first(slot), "spend-cap-alert")
+        else:
+            self._start(self._release(slot), "paid-call-release")
 
-    def _forget_pending(self, user_id: int, count: int) -> None:
-        self._pending[user_id] -= count
-        if self._pending[user_id] <= 0:
-            del self._pending[user_id]
+    def _start(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _release(self, slot: PaidSlot) -> None:
+        try:
+            await self._quota.release(slot)
+        except Exception as exc:  # noqa: BLE001 - the allowance stays spent; nothing else breaks
+            log.error("paid_call_not_released", user_id=slot.user_id, error=repr(exc))
+
+    async def _alert_if_first(self, slot: PaidSlot) -> None:
+        try:
+            event = await self._quota.cap_reached(slot)
+            if event is None:
+                return
+            log.warning("spend_cap_reached", month=event.month, cap=event.cap)
+            await self._alerts.spend_cap_reached(event)
+        except Exception as exc:  # noqa: BLE001 - an alert must not break a lookup
+            log.error("spend_cap_alert_failed", error=repr(exc))
 
     async def flush(self) -> None:
-        """Wait until every call counted so far is written."""
-        if self._worker is not None:
-            await self._queue.join()
+        """Wait until every allowance given back and every alert started so far is done."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks)
 
     async def aclose(self) -> None:
-        """Write what is queued (waiting up to close_wait), then stop."""
-        self._closed = True
-        worker, self._worker = self._worker, None
-        if worker is None:
+        """Finish what was started (waiting up to close_wait)."""
+        if not self._tasks:
             return
         try:
-            await drain_then_stop(self._queue, worker, self._close_wait)
-        finally:
-            if self._pending:
-                log.error("paid_calls_not_recorded", count=self._pending.total())
-
-    async def _work(self) -> None:
-        while True:
-            # Calls made while the last write ran are written together, in one transaction.
-            users = await next_batch(self._queue)
-            calls = Counter(users)
-            try:
-                event = await self._quota.record_paid_calls(calls)
-            except Exception as exc:  # noqa: BLE001 - a ledger failure must not stop the ledger
-                log.error("paid_calls_not_recorded", calls=dict(calls), error=repr(exc))
-                self._quota.remember_unwritten(calls)  # the quotas still hold without the row
-                event = None
-            finally:
-                for user_id, count in calls.items():
-                    self._forget_pending(user_id, count)
-                for _ in users:
-                    self._queue.task_done()
-            if event is not None:
-                log.warning("spend_cap_reached", month=event.month, cap=event.cap)
-                try:
-                    await self._alerts.spend_cap_reached(event)
-                except Exception as exc:  # noqa: BLE001 - the ledger must outlive its alerts
-                    log.error("spend_cap_alert_failed", error=repr(exc))
+            async with asyncio.timeout(self._close_wait):
+                await self.flush()
+        except TimeoutError:
+            log.error("paid_call_work_abandoned", tasks=len(self._tasks))
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)

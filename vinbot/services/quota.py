@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from cachetools import LRUCache
-
 from vinbot.logs import get_logger
-from vinbot.models.records import CapEvent, QuotaDecision, UsageCounts, UsageSummary, utc_now
+from vinbot.models.records import CapEvent, QuotaDecision, UsageSummary, utc_now
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from vinbot.models.records import Clock, QuotaReason
     from vinbot.storage.repositories import UsageRepository
-
-# Counts read once are kept: this process is the only one that writes them, so memory and
-# disk agree, and a quota check before a paid call needs no database read.
-KNOWN_USERS = 10_000
 
 
 def month_key(moment: datetime) -> str:
@@ -37,8 +30,22 @@ def next_month_start(moment: datetime) -> datetime:
     return (first_of_month + timedelta(days=32)).replace(day=1)
 
 
+@dataclass(frozen=True, slots=True)
+class PaidSlot:
+    """One paid call counted in the database by reserve(): released if no call is made."""
+
+    user_id: int
+    day: date
+    month: str
+    reaches_cap: bool  # this call took the month's count to the cap
+
+
 class QuotaService:
-    """Decides whether a paid upstream call is allowed and counts the ones made."""
+    """Decides whether a paid upstream call is allowed by counting it in the database at once.
+
+    The counts live only in the database: every process reserves against the same rows with
+    one conditional increment, so no process needs to remember anything.
+    """
 
     def __init__(
         self,
@@ -55,8 +62,6 @@ class QuotaService:
         self._monthly = monthly_paid_calls
         self._now = now
         self._log = get_logger(__name__)
-        self._user_today: LRUCache[tuple[int, date], int] = LRUCache(maxsize=KNOWN_USERS)
-        self._month_total: tuple[str, int] | None = None
 
     def _utc_now(self) -> datetime:
         moment = self._now()
@@ -64,101 +69,84 @@ class QuotaService:
             raise ValueError("the quota clock must return aware datetimes")
         return moment.astimezone(UTC)
 
-    async def check(
-        self, user_id: int, *, is_admin: bool, pending_user: int = 0, pending_total: int = 0
-    ) -> QuotaDecision:
-        """Whether this user may cause a paid call now; admins skip only the per-user quota.
+    async def reserve(
+        self, user_id: int, *, is_admin: bool
+    ) -> tuple[QuotaDecision, PaidSlot | None]:
+        """Count one paid call for this user now if the quotas allow it; admins skip only the
+        per-user quota. The slot is to be released when no call is made."""
+        moment = self._utc_now()
+        day, month = moment.date(), month_key(moment)
+        taken = await self._usage.reserve(
+            user_id,
+            day=day,
+            month=month,
+            daily_limit=0 if is_admin else self._daily,
+            monthly_limit=self._monthly,
+            at=moment,
+        )
+        if taken.refused == "bot_monthly":
+            return QuotaDecision(
+                allowed=False, reason="bot_monthly", resets_at=next_month_start(moment)
+            ), None
+        if taken.refused == "user_daily":
+            return QuotaDecision(
+                allowed=False, reason="user_daily", resets_at=next_midnight(moment)
+            ), None
+        reaches_cap = 0 < self._monthly <= taken.month_total
+        return QuotaDecision(allowed=True), PaidSlot(user_id, day, month, reaches_cap)
 
-        `pending_*` are paid calls already made but not yet written: they count too.
-        """
+    async def release(self, slot: PaidSlot) -> None:
+        """No call was made for this slot: its allowance returns (to the day and month it was
+        counted in)."""
+        await self._usage.release(slot.user_id, day=slot.day, month=slot.month)
+
+    async def cap_reached(self, slot: PaidSlot) -> CapEvent | None:
+        """A call made with a slot that reached the cap: the CapEvent for the one caller, in any
+        process, that marks the month's cap reached first; None for everyone else."""
+        if not slot.reaches_cap:
+            return None
+        moment = self._utc_now()
+        paid_calls = await self._usage.claim_cap_reached(slot.month, cap=self._monthly, at=moment)
+        if paid_calls is None:
+            return None
+        self._log.warning(
+            "monthly_cap_reached", month=slot.month, cap=self._monthly, paid_calls=paid_calls
+        )
+        return CapEvent(
+            month=slot.month, cap=self._monthly, paid_calls=paid_calls, reached_at=moment
+        )
+
+    async def check(self, user_id: int, *, is_admin: bool) -> QuotaDecision:
+        """Whether a reservation for this user would be allowed now: a read that counts nothing
+        (for reports; only reserve() decides, atomically)."""
         if self._daily == 0 and self._monthly == 0:
             return QuotaDecision(allowed=True)
         moment = self._utc_now()
-        counts = await self._counts(user_id, moment)
-        if self._monthly and counts.month_total + pending_total >= self._monthly:
+        counts = await self._usage.counts(user_id, day=moment.date(), month=month_key(moment))
+        if self._monthly and counts.month_total >= self._monthly:
             return QuotaDecision(
                 allowed=False, reason="bot_monthly", resets_at=next_month_start(moment)
             )
-        if self._daily and not is_admin and counts.user_today + pending_user >= self._daily:
+        if self._daily and not is_admin and counts.user_today >= self._daily:
             return QuotaDecision(
                 allowed=False, reason="user_daily", resets_at=next_midnight(moment)
             )
         return QuotaDecision(allowed=True)
 
-    async def remaining(
-        self, user_id: int, *, is_admin: bool, pending_user: int = 0, pending_total: int = 0
-    ) -> tuple[int, QuotaReason] | None:
+    async def remaining(self, user_id: int, *, is_admin: bool) -> tuple[int, QuotaReason] | None:
         """How many paid calls this user may still cause now, and which limit that is (the
         smaller of their day's and the bot's month's); None when neither limit applies."""
+        if self._monthly == 0 and (self._daily == 0 or is_admin):
+            return None
         moment = self._utc_now()
-        counts = await self._counts(user_id, moment)
+        counts = await self._usage.counts(user_id, day=moment.date(), month=month_key(moment))
         left: list[tuple[int, QuotaReason]] = []
         if self._monthly:
-            left.append((self._monthly - counts.month_total - pending_total, "bot_monthly"))
+            left.append((self._monthly - counts.month_total, "bot_monthly"))
         if self._daily and not is_admin:
-            left.append((self._daily - counts.user_today - pending_user, "user_daily"))
-        if not left:
-            return None
+            left.append((self._daily - counts.user_today, "user_daily"))
         count, reason = min(left, key=lambda item: item[0])
         return max(count, 0), reason
-
-    async def prime(self, user_id: int) -> None:
-        """Read the user's counts now unless they are remembered, so check() needs no read."""
-        if self._daily or self._monthly:
-            await self._counts(user_id, self._utc_now())
-
-    def remember_unwritten(self, calls: Mapping[int, int]) -> None:
-        """Paid calls the ledger could not write: they still count for this run's quotas."""
-        moment = self._utc_now()
-        day, month = moment.date(), month_key(moment)
-        for user_id, count in calls.items():
-            # Only on top of a known figure: a user not remembered is read from the database.
-            if (user_id, day) in self._user_today:
-                self._user_today[(user_id, day)] += count
-        if self._month_total is not None and self._month_total[0] == month:
-            self._month_total = (month, self._month_total[1] + sum(calls.values()))
-
-    async def _counts(self, user_id: int, moment: datetime) -> UsageCounts:
-        day, month = moment.date(), month_key(moment)
-        today = self._user_today.get((user_id, day))
-        if today is None or self._month_total is None or self._month_total[0] != month:
-            read = await self._usage.counts(user_id, day=day, month=month)
-            # Counts only grow within their day and month, and a ledger write may have landed
-            # while this read waited: keep the larger figure, never the older one.
-            today = max(read.user_today, self._user_today.get((user_id, day), 0))
-            month_total = read.month_total
-            if self._month_total is not None and self._month_total[0] == month:
-                month_total = max(month_total, self._month_total[1])
-            self._user_today[(user_id, day)] = today
-            self._month_total = (month, month_total)
-            return UsageCounts(user_today=today, month_total=month_total)
-        return UsageCounts(user_today=today, month_total=self._month_total[1])
-
-    async def record_paid_calls(self, calls: Mapping[int, int]) -> CapEvent | None:
-        """Count paid calls (user id to how many) in one write; returns a CapEvent only for the
-        write that reaches the monthly cap."""
-        moment = self._utc_now()
-        month = month_key(moment)
-        totals = await self._usage.add_paid_calls(
-            calls, day=moment.date(), month=month, at=moment, monthly_cap=self._monthly
-        )
-        for user_id, today in totals.user_today.items():
-            self._user_today[(user_id, moment.date())] = today
-        self._month_total = (month, totals.month_total)
-        self._log.debug(
-            "paid_calls_recorded",
-            users=len(calls),
-            calls=sum(calls.values()),
-            month_total=totals.month_total,
-        )
-        if not totals.cap_reached_now:
-            return None
-        self._log.warning(
-            "monthly_cap_reached", month=month, cap=self._monthly, paid_calls=totals.month_total
-        )
-        return CapEvent(
-            month=month, cap=self._monthly, paid_calls=totals.month_total, reached_at=moment
-        )
 
     async def usage_summary(self) -> UsageSummary:
         """Paid calls today and this month (UTC), for /stats."""

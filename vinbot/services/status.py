@@ -41,10 +41,10 @@ class StatusService:
         health: HealthState,
         provider_states: Callable[[], Mapping[str, str]],
         quota: QuotaService,
-        ledger: PaidCallGate,
+        gate: PaidCallGate,
     ) -> None:
         self._quota = quota
-        self._ledger = ledger
+        self._gate = gate
         self._metrics = metrics
         self._health = health
         self._provider_states = provider_states
@@ -54,7 +54,7 @@ class StatusService:
         liveness = self._health.liveness()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(LEDGER_WAIT_SECONDS):
-                await self._ledger.flush()  # paid calls made a moment ago count too
+                await self._gate.flush()  # allowances given back a moment ago are gone
         usage = await self._quota.usage_summary()
         return StatusReport(
             uptime_seconds=liveness.uptime_seconds,

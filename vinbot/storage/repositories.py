@@ -10,9 +10,9 @@ from vinbot.models.records import (
     DailyUsage,
     GarageEntry,
     LookupRecord,
-    PaidCallTotals,
     RecallNotification,
     UsageCounts,
+    UsageReserved,
     UsageTotals,
     UserData,
     UserProfile,
@@ -29,7 +29,7 @@ from vinbot.storage.tables import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
     from datetime import date, datetime
 
     from sqlalchemy import Delete, Table
@@ -128,11 +128,27 @@ class GarageRepository(Protocol):
 class UsageRepository(Protocol):
     """The paid-call ledger: per user per UTC day, and the whole bot per UTC month."""
 
-    async def add_paid_calls(
-        self, calls: Mapping[int, int], *, day: date, month: str, at: datetime, monthly_cap: int
-    ) -> PaidCallTotals:
-        """Count paid calls (user id to how many); marks the month's cap reached, once, when
-        these calls reach it."""
+    async def reserve(
+        self,
+        user_id: int,
+        *,
+        day: date,
+        month: str,
+        daily_limit: int,
+        monthly_limit: int,
+        at: datetime,
+    ) -> UsageReserved:
+        """Count one paid call for the user's day and the bot's month, in one transaction,
+        unless a limit (0: none) is already reached; then nothing is counted."""
+        ...
+
+    async def release(self, user_id: int, *, day: date, month: str) -> None:
+        """Take back one call counted by reserve() (no call was made)."""
+        ...
+
+    async def claim_cap_reached(self, month: str, *, cap: int, at: datetime) -> int | None:
+        """Mark the month's cap reached if its count is at the cap and nobody marked it yet;
+        the month's count for the one caller that marked it, else None."""
         ...
 
     async def counts(self, user_id: int, *, day: date, month: str) -> UsageCounts:
@@ -469,63 +485,97 @@ class SqlGarageRepository:
         )
 
 
+class _Refused(Exception):
+    """A limit refused the second count of a reservation: undo the first."""
+
+
 class SqlUsageRepository:
     """UsageRepository on SQLite or PostgreSQL."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def add_paid_calls(
-        self, calls: Mapping[int, int], *, day: date, month: str, at: datetime, monthly_cap: int
-    ) -> PaidCallTotals:
-        """Count paid calls (user id to how many) in one transaction; marks the month's cap
-        reached, once, when these calls reach it."""
-        if not calls:
-            raise ValueError("no paid calls to count")
-        users = sorted(calls)
+    async def reserve(
+        self,
+        user_id: int,
+        *,
+        day: date,
+        month: str,
+        daily_limit: int,
+        monthly_limit: int,
+        at: datetime,
+    ) -> UsageReserved:
+        """Count one paid call for the user's day and the bot's month, in one transaction,
+        unless a limit (0: none) is already reached; then nothing is counted.
+
+        Each count is one conditional upsert (ON CONFLICT DO UPDATE ... WHERE count < limit
+        RETURNING count): the row lock makes it atomic across processes, and no row comes back
+        when the limit refused. The month is counted first, so every writer locks in the same
+        order; a refused day rolls the month's count back.
+        """
         dialect = self._sessions.dialect
-        new_daily = upsert_insert(dialect, _DAILY_USAGE_TABLE)
-        daily = new_daily.on_conflict_do_update(
-            index_elements=[_DAILY_USAGE_TABLE.c.user_id, _DAILY_USAGE_TABLE.c.day],
-            set_={"paid_calls": _DAILY_USAGE_TABLE.c.paid_calls + new_daily.excluded.paid_calls},
-        )
-        new_monthly = upsert_insert(dialect, MonthlyUsageRow).values(
-            month=month, paid_calls=sum(calls.values())
-        )
-        monthly = new_monthly.on_conflict_do_update(
+        new_month = upsert_insert(dialect, MonthlyUsageRow).values(month=month, paid_calls=1)
+        monthly = new_month.on_conflict_do_update(
             index_elements=[MonthlyUsageRow.month],
-            set_={
-                MonthlyUsageRow.paid_calls: MonthlyUsageRow.paid_calls
-                + new_monthly.excluded.paid_calls
-            },
-        ).returning(MonthlyUsageRow.paid_calls, MonthlyUsageRow.cap_reached_at)
-        user_today = (
-            select(DailyUsageRow.user_id, DailyUsageRow.paid_calls)
-            .where(DailyUsageRow.day == day)
-            .where(DailyUsageRow.user_id.in_(users))
+            set_={MonthlyUsageRow.paid_calls: MonthlyUsageRow.paid_calls + 1},
+            where=MonthlyUsageRow.paid_calls < monthly_limit if monthly_limit else None,
+        ).returning(MonthlyUsageRow.paid_calls)
+        new_day = upsert_insert(dialect, DailyUsageRow).values(
+            user_id=user_id, day=day, paid_calls=1
         )
+        daily = new_day.on_conflict_do_update(
+            index_elements=[DailyUsageRow.user_id, DailyUsageRow.day],
+            set_={DailyUsageRow.paid_calls: DailyUsageRow.paid_calls + 1},
+            where=DailyUsageRow.paid_calls < daily_limit if daily_limit else None,
+        ).returning(DailyUsageRow.paid_calls)
+        try:
+            async with self._sessions.writing() as session:
+                month_total = (await session.execute(monthly)).scalar_one_or_none()
+                if month_total is None:
+                    return UsageReserved(refused="bot_monthly")
+                if (await session.execute(daily)).scalar_one_or_none() is None:
+                    # Leaving the block by an exception rolls the month's count back.
+                    raise _Refused  # noqa: TRY301
+                # The user row a counted call belongs to (the forgotten users' clean-up keys on
+                # it); a no-op for a user already known.
+                await session.execute(_ensure_user(dialect, user_id, at))
+        except _Refused:
+            return UsageReserved(refused="user_daily")
+        return UsageReserved(month_total=month_total)
+
+    async def release(self, user_id: int, *, day: date, month: str) -> None:
+        """Take back one call counted by reserve() (no call was made)."""
         async with self._sessions.writing() as session:
             await session.execute(
-                _ensure_users(dialect),
-                [{"id": u, "first_seen": at, "last_seen": at} for u in users],
+                update(MonthlyUsageRow)
+                .where(MonthlyUsageRow.month == month, MonthlyUsageRow.paid_calls > 0)
+                .values(paid_calls=MonthlyUsageRow.paid_calls - 1)
             )
             await session.execute(
-                daily, [{"user_id": u, "day": day, "paid_calls": calls[u]} for u in users]
-            )
-            month_total, cap_reached_at = (await session.execute(monthly)).one()
-            today: dict[int, int] = {
-                row.user_id: row.paid_calls for row in await session.execute(user_today)
-            }
-            cap_reached_now = 0 < monthly_cap <= month_total and cap_reached_at is None
-            if cap_reached_now:
-                await session.execute(
-                    update(MonthlyUsageRow)
-                    .where(MonthlyUsageRow.month == month)
-                    .values(cap_reached_at=at)
+                update(DailyUsageRow)
+                .where(
+                    DailyUsageRow.user_id == user_id,
+                    DailyUsageRow.day == day,
+                    DailyUsageRow.paid_calls > 0,
                 )
-        return PaidCallTotals(
-            user_today=today, month_total=month_total, cap_reached_now=cap_reached_now
+                .values(paid_calls=DailyUsageRow.paid_calls - 1)
+            )
+
+    async def claim_cap_reached(self, month: str, *, cap: int, at: datetime) -> int | None:
+        """Mark the month's cap reached if its count is at the cap and nobody marked it yet;
+        the month's count for the one caller that marked it, else None."""
+        statement = (
+            update(MonthlyUsageRow)
+            .where(
+                MonthlyUsageRow.month == month,
+                MonthlyUsageRow.paid_calls >= cap,
+                MonthlyUsageRow.cap_reached_at.is_(None),
+            )
+            .values(cap_reached_at=at)
+            .returning(MonthlyUsageRow.paid_calls)
         )
+        async with self._sessions.writing() as session:
+            return (await session.execute(statement)).scalar_one_or_none()
 
     async def counts(self, user_id: int, *, day: date, month: str) -> UsageCounts:
         """The user's paid calls on day and the bot's in month."""
