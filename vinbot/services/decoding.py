@@ -251,11 +251,11 @@ class DecodeService:
 
     async def _fly(self, vin: str, permission: _Permission) -> _Flight:
         try:
-            return await self._attempt(vin, permission)
+            return await self._look_up(vin, permission)
         finally:
             permission.settle()
 
-    async def _attempt(self, vin: str, permission: _Permission) -> _Flight:
+    async def _look_up(self, vin: str, permission: _Permission) -> _Flight:
         # One budget for every provider together: the answer is due within the deadline.
         time_left = _Budget(self._deadline, self._clock)
         candidates = self._providers
@@ -268,7 +268,7 @@ class DecodeService:
                 self._observer.cache_hit()
                 return _Flight(cached, (), paid_call_made=False, came_from_cache=True)
         if cached is not None or self._locks is None or not candidates:
-            return await self._ask(vin, permission, time_left, candidates, cached)
+            return await self._attempt(vin, permission, time_left, candidates, cached)
         claim = await self._claim(vin, time_left)
         if isinstance(claim, VehicleSpec):
             self._observer.cache_hit()
@@ -280,7 +280,7 @@ class DecodeService:
                 if answered is not None:
                     self._observer.cache_hit()
                     return _Flight(answered, (), paid_call_made=False, came_from_cache=True)
-            return await self._ask(vin, permission, time_left, candidates, cached)
+            return await self._attempt(vin, permission, time_left, candidates, cached)
         finally:
             if claim is not None:
                 await self._release(claim)
@@ -320,7 +320,7 @@ class DecodeService:
         if locks is not None and self._clock() < lease.surely_ours_until:
             await locks.delete(lease.key)
 
-    async def _ask(
+    async def _attempt(
         self,
         vin: str,
         permission: _Permission,
