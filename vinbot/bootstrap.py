@@ -33,7 +33,12 @@ from vinbot.models.wmi import preload as preload_wmi_table
 from vinbot.services.compare import CompareService
 from vinbot.services.decoding import DecodeService
 from vinbot.services.extras import ExtrasService, PaidServices
-from vinbot.services.flood_guard import FloodGuard
+from vinbot.services.flood_guard import (
+    FloodGate,
+    FloodGuard,
+    SharedFloodGuard,
+    StoreWindowCounter,
+)
 from vinbot.services.garage import GarageService
 from vinbot.services.hints import HintThrottle
 from vinbot.services.history import HistoryRecorder
@@ -55,6 +60,7 @@ from vinbot.services.status import StatusService
 from vinbot.services.title_check import TitleCheckService
 from vinbot.services.vehicle_photo import VehiclePhotoService
 from vinbot.storage.engine import Database
+from vinbot.storage.flood_counter import SqlWindowCounter
 from vinbot.storage.recall_alert_repository import SqlRecallAlertRepository
 from vinbot.storage.repositories import (
     SqlGarageRepository,
@@ -74,6 +80,7 @@ if TYPE_CHECKING:
     from vinbot.i18n import Words
     from vinbot.models.report import TitleCheckSummary
     from vinbot.services.ports import VehicleDataProvider
+    from vinbot.storage.engine import SessionFactory
 
 log = get_logger(__name__)
 
@@ -149,6 +156,8 @@ async def build_core(settings: Settings, stack: AsyncExitStack, *, interactive: 
         cache,
         observer=metrics,
         deadline_seconds=deadline,  # end to end, shared by the providers
+        # Several instances share Upstash: one of them asks about a VIN, the others wait for it.
+        locks=cache if isinstance(cache, UpstashCache) else None,
     )
     stack.push_async_callback(decoder.aclose)
     log.debug("core_built", providers=[p.name for p in providers], cache=type(cache).__name__)
@@ -288,6 +297,17 @@ def build_recall_alerts(
     )
 
 
+def build_flood_guard(settings: Settings, cache: Cache, sessions: SessionFactory) -> FloodGate:
+    """Upstash when configured, else the database when it can be shared (PostgreSQL), else this
+    process's own sliding window (the single-instance default: SQLite, no Upstash)."""
+    limit = settings.user_decodes_per_minute
+    if limit > 0 and isinstance(cache, UpstashCache):
+        return SharedFloodGuard(limit, StoreWindowCounter(cache), backend="upstash")
+    if limit > 0 and sessions.dialect != "sqlite":
+        return SharedFloodGuard(limit, SqlWindowCounter(sessions), backend="database")
+    return FloodGuard(limit)
+
+
 def assemble_bot_services(
     settings: Settings,
     core: Core,
@@ -328,7 +348,7 @@ def assemble_bot_services(
     return BotServices(
         settings=settings,
         lookup=lookup,
-        flood_guard=FloodGuard(settings.user_decodes_per_minute),
+        flood_guard=build_flood_guard(settings, core.cache, state.database.sessions),
         hints=HintThrottle(),
         presses=PressesInFlight(),
         callbacks=CallbackCodec.for_bot_token(require_token(settings)),

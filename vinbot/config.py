@@ -65,6 +65,7 @@ class Settings:
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     log_format: LogFormat = "console"
+    # Counted in Upstash when configured, else in PostgreSQL, else (SQLite: one instance) in memory.
     user_decodes_per_minute: int = 10
     daily_lookups_per_user: int = 20
     monthly_paid_calls: int = 0  # 0: no cap

@@ -1,10 +1,11 @@
 """A fake Upstash Redis REST server on 127.0.0.1, with fault injection and a record of calls.
 
 It speaks what `upstash_redis` sends: POST a JSON array command to the base URL (or an array of
-them to `/pipeline`) with `Authorization: Bearer <token>`, answered by `{"result": ...}` or
-`{"error": "..."}`. With `Upstash-Encoding: base64` string results other than "OK" are base64,
-as the real service does. Standalone: `python -m tests.fakes.upstash_server --port 0` prints
-`PORT=<n>` and serves until SIGTERM.
+them to `/pipeline`, or to `/multi-exec` for a transaction: run with nothing in between) with
+`Authorization: Bearer <token>`, answered by `{"result": ...}` or `{"error": "..."}`. With
+`Upstash-Encoding: base64` string results other than "OK" are base64, as the real service does.
+Standalone: `python -m tests.fakes.upstash_server --port 0` prints `PORT=<n>` and serves until
+SIGTERM.
 """
 
 from __future__ import annotations
@@ -97,6 +98,12 @@ class FakeUpstash:
             if call.authorized and call.name and (name is None or call.name == name.upper())
         ]
 
+    def transactions(self) -> list[list[list[Any]]]:
+        """The authorised /multi-exec batches received, each a list of commands."""
+        return [
+            call.command for call in self.calls if call.authorized and call.path == "/multi-exec"
+        ]
+
     def value(self, key: str) -> str | None:
         """The live value stored under key, without going through HTTP."""
         stored = self._live(key)
@@ -120,6 +127,8 @@ class FakeUpstash:
         app = web.Application()
         app.router.add_post("/", self._single)
         app.router.add_post("/pipeline", self._pipeline)
+        # A transaction: the fake answers one request at a time, so every batch is atomic here.
+        app.router.add_post("/multi-exec", self._pipeline)
         # Cancel a handler when its client hangs up, so injected latency never delays shutdown.
         self._runner = web.AppRunner(
             app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
@@ -207,6 +216,8 @@ class FakeUpstash:
             "EXISTS": self._exists,
             "TTL": self._ttl,
             "PING": self._ping,
+            "INCR": self._incr,
+            "PEXPIRE": self._pexpire,
         }.get(name.upper())
         if handler is None:
             raise CommandError(f"ERR unknown command '{name}'")
@@ -275,6 +286,30 @@ class FakeUpstash:
         if stored.expires_at is None:
             return -1
         return round(stored.expires_at - self.clock())
+
+    def _incr(self, name: str, args: list[str]) -> int:
+        _arity(name, args, 1, 1)
+        stored = self._live(args[0])
+        try:
+            number = 0 if stored is None else int(stored.value)
+        except ValueError:
+            raise CommandError("ERR value is not an integer or out of range") from None
+        number += 1
+        # INCR keeps the key's time to live, as Redis does.
+        self._data[args[0]] = _Stored(str(number), None if stored is None else stored.expires_at)
+        return number
+
+    def _pexpire(self, name: str, args: list[str]) -> int:
+        _arity(name, args, 2, 2)
+        stored = self._live(args[0])
+        try:
+            milliseconds = int(args[1])
+        except ValueError:
+            raise CommandError("ERR value is not an integer or out of range") from None
+        if stored is None:
+            return 0
+        stored.expires_at = self.clock() + milliseconds / 1000
+        return 1
 
     def _ping(self, name: str, args: list[str]) -> str:
         _arity(name, args, 0, 1)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from structlog.testing import capture_logs
+from upstash_redis.errors import UpstashError
 
 from tests.fakes.upstash_server import FakeUpstash
 from vinbot.cache.upstash import UpstashCache, build_client
@@ -357,3 +358,47 @@ async def test_the_fake_runs_standalone_until_sigterm() -> None:
             return_code = await process.wait()
 
     assert return_code == 0
+
+
+async def test_count_increments_and_expires_in_one_transaction(
+    cache: UpstashCache, upstash: FakeUpstash
+) -> None:
+    """count sends INCR and PEXPIRE to /multi-exec and returns the new count."""
+    assert [await cache.count("c", 120_000) for _ in range(3)] == [1, 2, 3]
+
+    assert upstash.transactions()[0] == [["INCR", "c"], ["PEXPIRE", "c", 120_000]]
+    remaining = upstash.ttl("c")
+    assert remaining is not None
+    assert 110 < remaining <= 120
+
+
+async def test_add_stores_only_an_absent_key(cache: UpstashCache, upstash: FakeUpstash) -> None:
+    """add is SET NX PX: True the first time, False while the key lives, True after it expires."""
+    clock = FakeClock()
+    upstash.clock = clock
+
+    assert await cache.add("lock", "a", 4000) is True
+    assert await cache.add("lock", "b", 4000) is False
+    assert upstash.value("lock") == "a"
+    clock.advance(4.0)
+    assert await cache.add("lock", "b", 4000) is True
+    assert upstash.commands("SET")[0] == ["SET", "lock", "a", "NX", "PX", 4000]
+
+
+async def test_count_and_add_answer_none_when_upstash_fails(
+    cache: UpstashCache, upstash: FakeUpstash
+) -> None:
+    """A 5xx from Upstash makes count and add answer None (unknown), never raise."""
+    upstash.error_status = 503
+
+    assert await cache.count("c", 1000) is None
+    assert await cache.add("lock", "a", 1000) is None
+
+
+async def test_incr_of_a_non_number_is_an_error_reply(upstash: FakeUpstash) -> None:
+    """The fake answers INCR on a non-integer value as Redis does, with an error."""
+    upstash.clock = FakeClock()
+    async with build_client(upstash.url, Secret(TOKEN)) as client:
+        await client.set("k", "text")
+        with pytest.raises(UpstashError, match="not an integer"):
+            await client.incr("k")

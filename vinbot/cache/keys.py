@@ -136,3 +136,18 @@ OBD_TTL = 30 * _DAY  # a code's meaning is set by a standard or its maker: it do
 def obd_code_key(code: str) -> str:
     """Where what an OBD-II trouble code means is cached."""
     return _key("obd", _code(code))
+
+
+def flood_count_key(user_id: int, window: int) -> str:
+    """Where one user's attempts in one flood-guard window are counted (shared by instances)."""
+    return _key("flood", str(user_id), str(window))
+
+
+def flood_notice_key(user_id: int, window: int, where: str) -> str:
+    """Marks that a user was told of a refusal in one place during one window."""
+    return _key("flood-told", str(user_id), str(window), _words(where))
+
+
+def decode_lock_key(vin: str) -> str:
+    """The short lock an instance holds while it asks the providers about a VIN."""
+    return _key("decode-lock", _code(vin))

@@ -45,6 +45,20 @@ class MemoryCache:
         """Remove a key if present."""
         self._entries.pop(key, None)
 
+    async def count(self, key: str, ttl_ms: int) -> int | None:
+        """Add one to the counter at key and keep it ttl_ms (rounded up to a second)."""
+        entry = self._entries.get(key)
+        count = 1 if entry is None else int(entry.value) + 1
+        self._entries[key] = _Entry(str(count), -(-ttl_ms // 1000))
+        return count
+
+    async def add(self, key: str, value: str, ttl_ms: int) -> bool | None:
+        """Store value for ttl_ms (rounded up to a second) only if key is absent."""
+        if self._entries.get(key) is not None:
+            return False
+        self._entries[key] = _Entry(value, -(-ttl_ms // 1000))
+        return True
+
     async def ping(self) -> bool:
         """Always True: memory is always there."""
         return True

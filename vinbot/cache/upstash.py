@@ -106,6 +106,34 @@ class UpstashCache:
         """Remove a key if present; a failure is logged, never raised."""
         await self._run("delete", lambda: self._client.delete(key))
 
+    async def count(self, key: str, ttl_ms: int) -> int | None:
+        """INCR key and PEXPIRE it ttl_ms in one transaction; None when Upstash failed."""
+
+        async def incr_and_expire() -> list[object]:
+            transaction = self._client.multi()
+            transaction.incr(key)
+            transaction.pexpire(key, ttl_ms)
+            replies: list[object] = list(await transaction.exec())
+            return replies
+
+        result = await self._run("count", incr_and_expire)
+        if result is _FAILED:
+            return None
+        if not isinstance(result, list) or not result or type(result[0]) is not int:
+            self._record_failure("count", UnexpectedReply(type(result).__name__))
+            return None
+        count: int = result[0]
+        return count
+
+    async def add(self, key: str, value: str, ttl_ms: int) -> bool | None:
+        """SET key value NX PX ttl_ms; whether it was stored, None when Upstash failed."""
+        result: object = await self._run(
+            "add", lambda: self._client.set(key, value, nx=True, px=ttl_ms)
+        )
+        if result is _FAILED:
+            return None
+        return result is True
+
     async def ping(self) -> bool:
         """Whether Upstash answers PING now; asks even while paused, and a success resumes."""
         result = await self._run("ping", self._client.ping, even_when_paused=True)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from vinbot.models.callback import CallbackCodec
     from vinbot.services.compare import CompareService
     from vinbot.services.extras import ExtrasService
-    from vinbot.services.flood_guard import FloodGuard
+    from vinbot.services.flood_guard import FloodGate
     from vinbot.services.garage import GarageService
     from vinbot.services.hints import HintThrottle
     from vinbot.services.lookup import LookupService
@@ -34,7 +34,7 @@ class BotServices:
 
     settings: Settings
     lookup: LookupService
-    flood_guard: FloodGuard
+    flood_guard: FloodGate
     hints: HintThrottle
     presses: PressesInFlight
     callbacks: CallbackCodec

@@ -74,7 +74,7 @@ async def flood_guarded(
     """Whether the user may have another lookup now; says "slow down" once when not (every
     time when a VIN was just found for them, so they know to send it themselves later).
     `words`: the writer's, when the caller has them already."""
-    decision = context.services.flood_guard.check(user_id)
+    decision = await context.services.flood_guard.admit(user_id)
     if decision.allowed or not (found_vin or decision.first_refusal):
         return decision.allowed
     words = words or await words_for_message(message, context)
@@ -92,7 +92,7 @@ async def button_flood_guarded(
 ) -> bool:
     """Whether the presser may have another lookup now; a refusal answers the press itself (an
     alert the first time, a toast after), never a message in the chat."""
-    decision = context.services.flood_guard.check(presser_of(query).key, "button")
+    decision = await context.services.flood_guard.admit(presser_of(query).key, "button")
     if not decision.allowed:
         words = words or await words_for_press(query, context)
         await query.answer(

@@ -58,7 +58,7 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
         return
     vin = request.vins[0]
     user_id = requester.key
-    decision = services.flood_guard.check(user_id, "inline")
+    decision = await services.flood_guard.admit(user_id, "inline")
     if not decision.allowed:
         # No results, so nothing can be sent into the chat by mistake; the reason is the button
         # Telegram shows above the (empty) list; cache_time=0 so the retry is asked anew.

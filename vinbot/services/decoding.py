@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,7 +27,7 @@ from vinbot.services.spec_codec import dump_spec, load_spec
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from vinbot.cache.base import Cache
+    from vinbot.cache.base import Cache, SharedStore
     from vinbot.metrics import ProviderOutcome
     from vinbot.services.ports import VehicleDataProvider
 
@@ -35,6 +36,14 @@ log = get_logger(__name__)
 # Kept back from the decode deadline for the offline decode and the reply, at most 1 s.
 ANSWER_RESERVE_SHARE = 0.1
 MAX_ANSWER_RESERVE_SECONDS = 1.0
+# Across instances (a shared cache): a decode that finds another instance asking about the same
+# VIN waits at most this share of its provider budget for that answer, then asks itself.
+LOCK_WAIT_SHARE = 0.5
+LOCK_POLL_FIRST_SECONDS = 0.05
+LOCK_POLL_MAX_SECONDS = 0.5
+# A lease is deleted on release only while it surely is still ours (its TTL less this margin);
+# later it is left to expire, so a slow holder never deletes a lock another instance has taken.
+LOCK_RELEASE_MARGIN_SECONDS = 1.0
 
 
 class DecodeObserver(Protocol):
@@ -157,8 +166,22 @@ class _Budget:
         return self.remaining() * 2 / (2 + providers_after)
 
 
+@dataclass(frozen=True, slots=True)
+class _Lease:
+    """This instance's lock on asking the providers about one VIN."""
+
+    key: str
+    token: str
+    surely_ours_until: float
+
+
 class DecodeService:
-    """Decodes VINs through cache and providers; the bot, the CLI and tests all use this."""
+    """Decodes VINs through cache and providers; the bot, the CLI and tests all use this.
+
+    With `locks` (the shared cache, when several instances may run) a decode of an uncached VIN
+    first takes a short lock there, so one instance asks the providers and the others wait
+    briefly for its answer in the shared cache; a store that fails means going alone.
+    """
 
     def __init__(
         self,
@@ -169,8 +192,10 @@ class DecodeService:
         observer: DecodeObserver | None = None,
         deadline_seconds: float = 15.0,
         clock: Callable[[], float] = time.monotonic,
+        locks: SharedStore | None = None,
     ) -> None:
         self._providers = tuple(providers)
+        self._locks = locks
         self._fallback = fallback
         self._cache = cache
         self._observer: DecodeObserver = observer or _NullObserver()
@@ -226,11 +251,11 @@ class DecodeService:
 
     async def _fly(self, vin: str, permission: _Permission) -> _Flight:
         try:
-            return await self._attempt(vin, permission)
+            return await self._look_up(vin, permission)
         finally:
             permission.settle()
 
-    async def _attempt(self, vin: str, permission: _Permission) -> _Flight:
+    async def _look_up(self, vin: str, permission: _Permission) -> _Flight:
         # One budget for every provider together: the answer is due within the deadline.
         time_left = _Budget(self._deadline, self._clock)
         candidates = self._providers
@@ -242,6 +267,67 @@ class DecodeService:
             if not await self._any_may_have_data(vin, candidates):
                 self._observer.cache_hit()
                 return _Flight(cached, (), paid_call_made=False, came_from_cache=True)
+        if cached is not None or self._locks is None or not candidates:
+            return await self._attempt(vin, permission, time_left, candidates, cached)
+        claim = await self._claim(vin, time_left)
+        if isinstance(claim, VehicleSpec):
+            self._observer.cache_hit()
+            return _Flight(claim, (), paid_call_made=False, came_from_cache=True)
+        try:
+            if claim is not None:
+                # Another instance may have answered between our cache read and our lock.
+                answered = await self.cached(vin)
+                if answered is not None:
+                    self._observer.cache_hit()
+                    return _Flight(answered, (), paid_call_made=False, came_from_cache=True)
+            return await self._attempt(vin, permission, time_left, candidates, cached)
+        finally:
+            if claim is not None:
+                await self._release(claim)
+
+    async def _claim(self, vin: str, time_left: _Budget) -> VehicleSpec | _Lease | None:
+        """The lock on asking about this VIN, or the answer another instance cached while we
+        waited for it, or None: go alone (the store failed, or the wait ran out)."""
+        locks = self._locks
+        if locks is None:
+            return None
+        key = keys.decode_lock_key(vin)
+        token = uuid.uuid4().hex
+        ttl_seconds = max(self._deadline, LOCK_RELEASE_MARGIN_SECONDS * 2)
+        delay = LOCK_POLL_FIRST_SECONDS
+        try:
+            async with asyncio.timeout(time_left.remaining() * LOCK_WAIT_SHARE):
+                while True:
+                    asked_at = self._clock()
+                    taken = await locks.add(key, token, int(ttl_seconds * 1000))
+                    if taken is None:
+                        return None
+                    if taken:
+                        until = asked_at + ttl_seconds - LOCK_RELEASE_MARGIN_SECONDS
+                        return _Lease(key, token, until)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, LOCK_POLL_MAX_SECONDS)
+                    answered = await self.cached(vin)
+                    if answered is not None:
+                        log.info("decode_shared", vin=vin)
+                        return answered
+        except TimeoutError:
+            log.warning("decode_lock_wait_over", vin=vin)
+            return None
+
+    async def _release(self, lease: _Lease) -> None:
+        locks = self._locks
+        if locks is not None and self._clock() < lease.surely_ours_until:
+            await locks.delete(lease.key)
+
+    async def _attempt(
+        self,
+        vin: str,
+        permission: _Permission,
+        time_left: _Budget,
+        candidates: tuple[VehicleDataProvider, ...],
+        cached: VehicleSpec | None,
+    ) -> _Flight:
         unavailable: list[Source] = []
         for index, provider in enumerate(candidates):
             if await self._cache.get(keys.not_found_key(provider.name, vin)) is not None:

@@ -21,6 +21,7 @@ from vinbot.models.records import (
 from vinbot.storage.dialects import upsert_insert
 from vinbot.storage.tables import (
     DailyUsageRow,
+    FloodCountRow,
     GarageRow,
     LookupRow,
     MonthlyUsageRow,
@@ -727,6 +728,10 @@ class SqlUserDataRepository:
             delete(RecallNotificationRow)
             .where(RecallNotificationRow.user_id == user_id)
             .returning(RecallNotificationRow.user_id),
+            # The flood guard's counts of the last minutes (PostgreSQL without Upstash).
+            delete(FloodCountRow)
+            .where(FloodCountRow.user_id == user_id)
+            .returning(FloodCountRow.user_id),
             delete(UserRow).where(UserRow.id == user_id).returning(UserRow.id),
         )
         deleted = 0

@@ -203,3 +203,16 @@ class UpdateJournalMarkRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_update_id: Mapped[int] = mapped_column(TelegramId)
     recorded_at: Mapped[datetime]
+
+
+class FloodCountRow(Base):
+    """A user's attempts in one flood-guard minute, counted across instances; pruned after."""
+
+    __tablename__ = "flood_counts"
+
+    user_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
+    # The minute as a number: seconds since the epoch // the window's length.
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hits: Mapped[int] = mapped_column(Integer)
+    # Where the user has been told of a refusal in this window (places joined by spaces).
+    told: Mapped[str] = mapped_column(String(64), default="", server_default="")
