@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-# The process exit code after a stall (documented in the README; restart policies restart it).
+# The process exit code after a stall (documented in docs/operate.md; restart policies restart it).
 EXIT_LOOP_STALLED = 4
 # How often the heartbeat runs and the thread looks, at most (shorter for short limits).
 BEAT_SECONDS = 1.0
