@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from vinbot.services.flood_guard import FloodGuard
     from vinbot.services.garage import GarageService
     from vinbot.services.hints import HintThrottle
+    from vinbot.services.leases import Lease
     from vinbot.services.lookup import LookupService
     from vinbot.services.presses import PressesInFlight
     from vinbot.services.privacy import PrivacyService
@@ -50,6 +51,8 @@ class BotServices:
     recall_alerts: RecallAlertService
     reports: ReportService
     compare: CompareService
+    instance: str  # this process's lease holder id
+    poller_lease: Lease  # polling mode: only its holder calls getUpdates
 
 
 class BotData:

@@ -203,3 +203,13 @@ class UpdateJournalMarkRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_update_id: Mapped[int] = mapped_column(TelegramId)
     recorded_at: Mapped[datetime]
+
+
+class LeaseRow(Base):
+    """Who may do a once-across-instances thing (the recall job, polling) until when."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
