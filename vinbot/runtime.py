@@ -44,6 +44,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFLICT = 3
 WATCH_INTERVAL_SECONDS = 0.5
+STANDBY_CHECK_SECONDS = 2.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -173,7 +174,8 @@ class _LeasedPoller:
     Telegram lets one getUpdates caller per token (a second gets 409 Conflict), so with several
     instances on one database the poller lease picks the one that polls. It is renewed every
     third of POLLER_LEASE_SECONDS; an instance that cannot renew it stops polling, and a standby
-    instance takes over once the holder released it (a clean stop) or it expired (a crash).
+    instance (looking every STANDBY_CHECK_SECONDS) takes over once the holder released it (a
+    clean stop) or it expired (a crash).
     """
 
     def __init__(
@@ -196,8 +198,10 @@ class _LeasedPoller:
             elif not held and (self._held or not self._services.health.standby):
                 await self._stand_by()
             self._held = held
+            # A standby instance looks more often: a released lease is taken within seconds.
+            wait = renew_every if held else min(renew_every, STANDBY_CHECK_SECONDS)
             waited = 0.0
-            while waited < renew_every:
+            while waited < wait:
                 try:
                     async with asyncio.timeout(WATCH_INTERVAL_SECONDS):
                         await stop.wait()

@@ -108,7 +108,7 @@ async def instance(
 
 
 @pytest.mark.parametrize("leased", [True, False], ids=["leased", "claims-only"])
-async def test_two_job_runs_at_once_tell_each_owner_once(url: str, leased: bool) -> None:  # noqa: FBT001
+async def test_two_job_runs_at_once_tell_each_owner_once(url: str, leased: bool) -> None:
     """Two instances run the job at the same moment: every owner hears of a new campaign once
     (by the lease, and without it by the atomic claim of each notification)."""
     clock = FakeClock()
