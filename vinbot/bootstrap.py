@@ -54,6 +54,7 @@ from vinbot.services.retention import RetentionService
 from vinbot.services.settings import UserSettingsService
 from vinbot.services.status import StatusService
 from vinbot.services.title_check import TitleCheckService
+from vinbot.services.value_drafts import ValueDraftService
 from vinbot.services.vehicle_photo import VehiclePhotoService
 from vinbot.storage.engine import Database
 from vinbot.storage.lease_repository import SqlLeaseRepository
@@ -65,6 +66,7 @@ from vinbot.storage.repositories import (
     SqlUserDataRepository,
     SqlUserRepository,
 )
+from vinbot.storage.value_draft_repository import SqlValueDraftRepository
 from vinbot.telegram_app import POLL_READ_SLACK_SECONDS, require_token
 
 if TYPE_CHECKING:
@@ -357,6 +359,7 @@ def assemble_bot_services(
         admin_alerts=alerts,
         extras=extras,
         recall_alerts=build_recall_alerts(settings, state, extras, instance),
+        value_drafts=ValueDraftService(SqlValueDraftRepository(state.database.sessions)),
         instance=instance,
         poller_lease=Lease(
             SqlLeaseRepository(state.database.sessions),

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from vinbot.services.retention import RetentionService
     from vinbot.services.settings import UserSettingsService
     from vinbot.services.status import StatusService
+    from vinbot.services.value_drafts import ValueDraftService
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class BotServices:
     recall_alerts: RecallAlertService
     reports: ReportService
     compare: CompareService
+    value_drafts: ValueDraftService
     instance: str  # this process's lease holder id
     poller_lease: Lease  # polling mode: only its holder calls getUpdates
 
@@ -75,23 +77,10 @@ class BotData:
         return self._services
 
 
-@dataclass(slots=True)
-class ValueDraft:
-    """The answers collected so far in a /value conversation."""
-
-    vin: str
-    mileage: int | None = None
-    state: str | None = None
-
-
 class UserData:
-    """Per-user conversation state, typed (PTB keeps one per user, in memory)."""
+    """Per-user data PTB keeps in memory: nothing (the /value drafts live in the database)."""
 
-    __slots__ = ("value_drafts",)
-
-    def __init__(self) -> None:
-        # By chat: a /value in a group must not take over one going on in the private chat.
-        self.value_drafts: dict[int, ValueDraft] = {}
+    __slots__ = ()
 
 
 class BotContext(CallbackContext[ExtBot[Any], UserData, dict[Any, Any], BotData]):
