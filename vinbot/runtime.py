@@ -186,6 +186,7 @@ class _LeasedPoller:
         self._journal = journal
         self._conflicts = ConflictWatch(services)
         self._held = False
+        self._held_until = 0.0  # monotonic: when the lease last renewed runs out
 
     async def run(self, stop: asyncio.Event) -> int:
         """Poll or stand by until stopped; EXIT_CONFLICT when another poller kept the updates."""
@@ -224,11 +225,19 @@ class _LeasedPoller:
             log.warning("poller_lease_release_failed")
 
     async def _acquire(self) -> bool:
+        lease = self._services.poller_lease
+        started = time.monotonic()
         try:
-            return await self._services.poller_lease.acquire()
-        except Exception:  # noqa: BLE001 - the database is away: do as if the lease were lost
-            log.warning("poller_lease_unavailable")
-            return False
+            held = await lease.acquire()
+        except Exception:  # noqa: BLE001 - the database is away for a moment, or for good
+            # Ours until the last renewal runs out (nobody else can take it before); then stop,
+            # since another instance may take it from then on.
+            still_ours = self._held and time.monotonic() < self._held_until
+            log.warning("poller_lease_unavailable", still_ours=still_ours)
+            return still_ours
+        if held:
+            self._held_until = started + lease.ttl.total_seconds()
+        return held
 
     async def _start_polling(self) -> None:
         application = self._application
