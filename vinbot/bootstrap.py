@@ -339,7 +339,7 @@ def assemble_bot_services(
         cache_only=cache_only,
     )
     extras = extras_for(gate)
-    instance = instance_id()
+    instance = instance_id(settings.port)
     return BotServices(
         settings=settings,
         lookup=lookup,

@@ -1,15 +1,16 @@
 """One instance at a time: a named lease in the shared database, taken and renewed by its holder.
 
-Every instance has its own holder id (host, process, a random part). The instance that holds a
-lease renews it while it works; the others find it taken and skip (the recall job) or stand by
-(the poller) until it is released or expires - an instance that died holds it at most `ttl`.
+Every instance has its own holder id: its host name and its health PORT (two processes on one
+host cannot bind one port, so no two running instances share an id, while the same instance
+restarted after a crash - same host, same port - takes its own lease back at once instead of
+waiting for it to expire). The holder renews the lease while it works; the others find it taken
+and skip (the recall job) or stand by (the poller) until it is released or expires - an
+instance that died elsewhere holds it at most `ttl`.
 """
 
 from __future__ import annotations
 
-import os
 import socket
-import uuid
 from typing import TYPE_CHECKING, Protocol
 
 from vinbot.models.records import utc_now
@@ -36,9 +37,9 @@ class LeaseStore(Protocol):
         ...
 
 
-def instance_id() -> str:
-    """This process's holder id: readable in a log, unique across restarts and machines."""
-    return f"{socket.gethostname()[:64]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+def instance_id(port: int) -> str:
+    """This process's holder id: the host name and the health server's port."""
+    return f"{socket.gethostname()[:100]}:{port}"
 
 
 class Lease:
