@@ -42,6 +42,7 @@ from vinbot.services.flood_guard import (
 from vinbot.services.garage import GarageService
 from vinbot.services.hints import HintThrottle
 from vinbot.services.history import HistoryRecorder
+from vinbot.services.leases import Lease, instance_id
 from vinbot.services.lookup import LookupService
 from vinbot.services.market_value import MarketValueService
 from vinbot.services.obd import ObdService
@@ -58,9 +59,11 @@ from vinbot.services.retention import RetentionService
 from vinbot.services.settings import UserSettingsService
 from vinbot.services.status import StatusService
 from vinbot.services.title_check import TitleCheckService
+from vinbot.services.value_drafts import ValueDraftService
 from vinbot.services.vehicle_photo import VehiclePhotoService
 from vinbot.storage.engine import Database
 from vinbot.storage.flood_counter import SqlWindowCounter
+from vinbot.storage.lease_repository import SqlLeaseRepository
 from vinbot.storage.recall_alert_repository import SqlRecallAlertRepository
 from vinbot.storage.repositories import (
     SqlGarageRepository,
@@ -69,6 +72,7 @@ from vinbot.storage.repositories import (
     SqlUserDataRepository,
     SqlUserRepository,
 )
+from vinbot.storage.value_draft_repository import SqlValueDraftRepository
 from vinbot.telegram_app import POLL_READ_SLACK_SECONDS, require_token
 
 if TYPE_CHECKING:
@@ -81,6 +85,10 @@ if TYPE_CHECKING:
     from vinbot.models.report import TitleCheckSummary
     from vinbot.services.ports import VehicleDataProvider
     from vinbot.storage.engine import SessionFactory
+
+RECALL_ALERT_LEASE = "recall_alerts"
+RECALL_ALERT_LEASE_TTL = timedelta(minutes=5)
+POLLER_LEASE = "poller"
 
 log = get_logger(__name__)
 
@@ -284,7 +292,7 @@ class CachedTitleSummaries:
 
 
 def build_recall_alerts(
-    settings: Settings, state: State, extras: ExtrasService
+    settings: Settings, state: State, extras: ExtrasService, instance: str
 ) -> RecallAlertService:
     """The garage recall checks over the free NHTSA path; a VIN is due after half an interval."""
     # Half the interval: a restart soon after a run does not check every car again.
@@ -294,6 +302,13 @@ def build_recall_alerts(
         extras.recalls_service,
         users=state.user_settings,
         recheck_after=recheck_after,
+        # Renewed before each VIN; an instance that died mid-run lets another in after this.
+        lease=Lease(
+            SqlLeaseRepository(state.database.sessions),
+            RECALL_ALERT_LEASE,
+            instance,
+            RECALL_ALERT_LEASE_TTL,
+        ),
     )
 
 
@@ -345,6 +360,7 @@ def assemble_bot_services(
         cache_only=cache_only,
     )
     extras = extras_for(gate)
+    instance = instance_id(settings.port)
     return BotServices(
         settings=settings,
         lookup=lookup,
@@ -363,7 +379,15 @@ def assemble_bot_services(
         retention=state.retention,
         admin_alerts=alerts,
         extras=extras,
-        recall_alerts=build_recall_alerts(settings, state, extras),
+        recall_alerts=build_recall_alerts(settings, state, extras, instance),
+        value_drafts=ValueDraftService(SqlValueDraftRepository(state.database.sessions)),
+        instance=instance,
+        poller_lease=Lease(
+            SqlLeaseRepository(state.database.sessions),
+            POLLER_LEASE,
+            instance,
+            timedelta(seconds=settings.poller_lease_seconds),
+        ),
         reports=build_reports(settings, stack, lookup, extras),
         compare=CompareService(lookup, extras.recalls_service),
     )

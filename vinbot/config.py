@@ -83,6 +83,9 @@ class Settings:
     poll_timeout_seconds: float = 10.0
     health_stall_seconds: float = 30.0
     conflict_exit_seconds: float = 120.0
+    # Polling mode: the poller's lease in the database, renewed every third of it. Another
+    # instance stands by and takes over at most this long after the poller died.
+    poller_lease_seconds: float = 30.0
     loop_stall_seconds: float = 30.0  # 0: no loop watchdog
     vehicle_photos: bool = True
     webhook_url: str | None = None  # None: long polling
@@ -375,6 +378,7 @@ def load_settings(environ: Mapping[str, str], *, interactive: bool = False) -> S
         poll_timeout_seconds=read.number("POLL_TIMEOUT_SECONDS", 10.0, 0, 50),
         health_stall_seconds=read.number("HEALTH_STALL_SECONDS", 30.0, 1, 86_400),
         conflict_exit_seconds=read.number("CONFLICT_EXIT_SECONDS", 120.0, 1, 86_400),
+        poller_lease_seconds=read.number("POLLER_LEASE_SECONDS", 30.0, 3, 3600),
         loop_stall_seconds=read.number("LOOP_STALL_SECONDS", 30.0, 0, 86_400),
         vehicle_photos=read.flag("VEHICLE_PHOTOS", default=True),
         webhook_url=webhook_url,

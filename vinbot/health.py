@@ -54,6 +54,8 @@ class Liveness:
     # Webhook mode only: seconds since the last update Telegram delivered (None: none yet).
     seconds_since_last_update: float | None = None
     webhook: bool = False
+    # Polling mode, several instances: another instance holds the poller lease; this one waits.
+    standby: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,8 @@ class HealthState:
         self._webhook = False
         self._last_webhook_update: float | None = None
         self._webhook_problem: str | None = None
+        self._standby = False
+        self._poll_origin = self.started_at  # polling (re)started: the start-up stall's origin
 
     @property
     def ready(self) -> bool:
@@ -183,6 +187,24 @@ class HealthState:
     def mark_webhook_update(self) -> None:
         """Record an update Telegram delivered to the webhook (shown in /health)."""
         self._last_webhook_update = self._clock()
+
+    def set_standby(self, standby: bool) -> None:
+        """Record whether this instance stands by (another holds the poller lease).
+
+        A standby instance is alive without polling; when it takes over, the getUpdates stall
+        rules start counting from then.
+        """
+        if self._standby and not standby:
+            self._poll_origin = self._clock()
+            self._last_poll_ok = None
+            self._consecutive_errors = 0
+            self._conflict = False
+        self._standby = standby
+
+    @property
+    def standby(self) -> bool:
+        """Whether this instance stands by for the poller lease."""
+        return self._standby
 
     def set_conflict(self) -> None:
         """Record a 409 Conflict: another process polls with this token."""
@@ -226,8 +248,12 @@ class HealthState:
             reason = "conflict: another process is polling with this token"
         elif self._webhook:
             reason = self._webhook_problem or self._updates_stalled(now)
+        elif self._standby:
+            reason = self._updates_stalled(now)
         else:
-            reason = self._polling_stalled(since_poll, uptime) or self._updates_stalled(now)
+            reason = self._polling_stalled(since_poll, now - self._poll_origin) or (
+                self._updates_stalled(now)
+            )
         last_update = self._last_webhook_update
         return Liveness(
             healthy=reason is None,
@@ -237,6 +263,7 @@ class HealthState:
             last_error=self._last_error,
             seconds_since_last_update=None if last_update is None else now - last_update,
             webhook=self._webhook,
+            standby=self._standby,
         )
 
     def _polling_stalled(self, since_poll: float | None, uptime: float) -> str | None:
@@ -434,6 +461,8 @@ class HealthServer:
             body["mode"] = "webhook"
             since = liveness.seconds_since_last_update
             body["seconds_since_last_update"] = None if since is None else round(since, 3)
+        elif liveness.standby:
+            body["mode"] = "standby"  # another instance holds the poller lease
         return web.json_response(body, status=200 if liveness.healthy else 503)
 
     async def _ready(self, _request: web.Request) -> web.Response:

@@ -44,6 +44,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFLICT = 3
 WATCH_INTERVAL_SECONDS = 0.5
+STANDBY_CHECK_SECONDS = 2.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -148,23 +149,11 @@ async def _poll_until_stopped(
     updater = application.updater
     if updater is None:  # pragma: no cover - the builder always makes one
         raise RuntimeError("the application has no updater")
-    conflicts = ConflictWatch(services)
+    poller = _LeasedPoller(application, services, journal)
     await application.start()
+    code = EXIT_FAILED
     try:
-        # A webhook left set (by webhook mode) makes every getUpdates fail with 409.
-        await delete_leftover_webhook(application.bot)
-        # What the last run left unfinished is handled (or quarantined) before anything new.
-        await recover_updates(application, journal, services.admin_alerts)
-        await updater.start_polling(
-            timeout=int(services.settings.poll_timeout_seconds),
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-            bootstrap_retries=3,
-            error_callback=conflicts.on_polling_error,
-        )
-        log.info("polling_started")
-        services.health.set_ready(True)
-        code = await _wait_for_stop(stop, conflicts)
+        code = await poller.run(stop)
         log.info("shutting_down", exit_code=code)
     finally:
         # Also when polling never started: the application must stop before it shuts down.
@@ -173,9 +162,117 @@ async def _poll_until_stopped(
         if updater.running:
             await updater.stop()
             log.info("polling_stopped")
+        await poller.release()
         await application.stop()
         log.info("application_stopped")
     return code
+
+
+class _LeasedPoller:
+    """Polls only while this instance holds the poller lease; stands by otherwise.
+
+    Telegram lets one getUpdates caller per token (a second gets 409 Conflict), so with several
+    instances on one database the poller lease picks the one that polls. It is renewed every
+    third of POLLER_LEASE_SECONDS; an instance that cannot renew it stops polling, and a standby
+    instance (looking every STANDBY_CHECK_SECONDS) takes over once the holder released it (a
+    clean stop) or it expired (a crash).
+    """
+
+    def __init__(
+        self, application: TrackedApplication, services: BotServices, journal: UpdateJournal
+    ) -> None:
+        self._application = application
+        self._services = services
+        self._journal = journal
+        self._conflicts = ConflictWatch(services)
+        self._held = False
+        self._held_until = 0.0  # monotonic: when the lease last renewed runs out
+
+    async def run(self, stop: asyncio.Event) -> int:
+        """Poll or stand by until stopped; EXIT_CONFLICT when another poller kept the updates."""
+        lease = self._services.poller_lease
+        renew_every = lease.ttl.total_seconds() / 3
+        while True:
+            held = await self._acquire()
+            if held and not self._held:
+                await self._start_polling()
+            elif not held and (self._held or not self._services.health.standby):
+                await self._stand_by()
+            self._held = held
+            # A standby instance looks more often: a released lease is taken within seconds.
+            wait = renew_every if held else min(renew_every, STANDBY_CHECK_SECONDS)
+            waited = 0.0
+            while waited < wait:
+                try:
+                    async with asyncio.timeout(WATCH_INTERVAL_SECONDS):
+                        await stop.wait()
+                except TimeoutError:
+                    waited += WATCH_INTERVAL_SECONDS
+                    if self._held and self._conflicts.persisted_too_long():
+                        log.error("exiting_on_conflict", detail="another poller kept the updates")
+                        return EXIT_CONFLICT
+                    continue
+                return EXIT_OK
+
+    async def release(self) -> None:
+        """Give the lease up at shutdown so a standby instance takes over at once."""
+        if not self._held:
+            return
+        self._held = False
+        try:
+            await self._services.poller_lease.release()
+        except Exception:  # noqa: BLE001 - it expires by itself; shutdown goes on
+            log.warning("poller_lease_release_failed")
+
+    async def _acquire(self) -> bool:
+        lease = self._services.poller_lease
+        started = time.monotonic()
+        try:
+            held = await lease.acquire()
+        except Exception:  # noqa: BLE001 - the database is away for a moment, or for good
+            # Ours until the last renewal runs out (nobody else can take it before); then stop,
+            # since another instance may take it from then on.
+            still_ours = self._held and time.monotonic() < self._held_until
+            log.warning("poller_lease_unavailable", still_ours=still_ours)
+            return still_ours
+        if held:
+            self._held_until = started + lease.ttl.total_seconds()
+        return held
+
+    async def _start_polling(self) -> None:
+        application = self._application
+        updater = application.updater
+        if updater is None:  # pragma: no cover - the builder always makes one
+            raise RuntimeError("the application has no updater")
+        services = self._services
+        services.health.set_standby(False)
+        log.info("poller_lease_taken", instance=services.instance)
+        # A webhook left set (by webhook mode) makes every getUpdates fail with 409.
+        await delete_leftover_webhook(application.bot)
+        # What the last run left unfinished is handled (or quarantined) before anything new.
+        await recover_updates(application, self._journal, services.admin_alerts)
+        await updater.start_polling(
+            timeout=int(services.settings.poll_timeout_seconds),
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+            bootstrap_retries=3,
+            error_callback=self._conflicts.on_polling_error,
+        )
+        log.info("polling_started")
+        services.health.set_ready(True)
+
+    async def _stand_by(self) -> None:
+        updater = self._application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+            log.warning("polling_stopped", reason="the poller lease went to another instance")
+        self._services.health.set_standby(True)
+        # Ready to take over: /ready answers 200, /health says "standby".
+        self._services.health.set_ready(True)
+        holder = None
+        with contextlib.suppress(Exception):
+            holder = await self._services.poller_lease.current_holder()
+        log.info("polling_standby", instance=self._services.instance, poller=holder)
 
 
 def _webhook_receiver(

@@ -136,7 +136,16 @@ class World:
     async def start_bot(
         self, *, wait: bool = True, module: str = "vinbot", **overrides: str
     ) -> BotProcess:
-        """Start `python -m vinbot` (or a test wrapper module) and by default wait until ready."""
+        """Start `python -m vinbot` (or a test wrapper module) and by default wait until ready.
+
+        A bot started after another one exited gets that one's port, as a restart on the same
+        machine does: it is the same instance, which takes its poller lease back at once.
+        """
+        running = {bot.port for bot in self.bots if bot.process.returncode is None}
+        stopped = [bot.port for bot in self.bots if bot.process.returncode is not None]
+        free = [port for port in stopped if port not in running]
+        if free and "PORT" not in overrides:
+            overrides = {**overrides, "PORT": str(free[-1])}
         env = self.env(**overrides)
         log_path = self.tmp_path / f"bot-{len(self.bots)}.log"
         with log_path.open("wb") as log_file:

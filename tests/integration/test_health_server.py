@@ -396,3 +396,23 @@ async def test_stop_releases_the_port(state: HealthState, metrics: Metrics) -> N
         assert second.port == port
         status, _ = await _get(http, second, "/health")
         assert status == 200
+
+
+async def test_a_standby_instance_is_healthy_without_polling_until_it_takes_over(
+    server: HealthServer, http: aiohttp.ClientSession, state: HealthState, clock: FakeClock
+) -> None:
+    """Standing by for the poller lease is healthy however long it lasts; after the take-over
+    the getUpdates rules count from the take-over, not from the process start."""
+    state.set_standby(True)
+    clock.advance(3600)
+    status, body = await _get(http, server, "/health")
+    assert (status, body["mode"]) == (200, "standby")
+    state.set_standby(False)
+    clock.advance(5)
+    status, body = await _get(http, server, "/health")
+    assert status == 200
+    assert "mode" not in body
+    clock.advance(state.silence_seconds)
+    status, body = await _get(http, server, "/health")
+    assert status == 503
+    assert "no successful getUpdates since start" in body["reason"]

@@ -15,6 +15,7 @@ from vinbot.services.privacy import PrivacyService
 from vinbot.services.quota import QuotaService
 from vinbot.services.retention import RetentionService
 from vinbot.services.settings import UserSettingsService
+from vinbot.services.value_drafts import ValueDraftService
 from vinbot.storage.repositories import (
     SqlGarageRepository,
     SqlLookupRepository,
@@ -22,6 +23,7 @@ from vinbot.storage.repositories import (
     SqlUserDataRepository,
     SqlUserRepository,
 )
+from vinbot.storage.value_draft_repository import SqlValueDraftRepository
 
 from .storage_support import OTHER_VIN, VIN, FakeClock, opened, rows_mentioning_user
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 USER = 4242
 OTHER_USER = 777
+GROUP = -100123
 
 
 @pytest.fixture
@@ -58,12 +61,14 @@ async def _use_everything(database: Database, clock: FakeClock, user_id: int) ->
     )
     _, slot = await quota.reserve(user_id, is_admin=False)  # a paid call made
     assert slot is not None
+    drafts = ValueDraftService(SqlValueDraftRepository(sessions), now=clock)
+    await drafts.answered_mileage(await drafts.start(user_id, GROUP, VIN), 85_000)
     return recorder
 
 
 async def test_export_contains_everything_stored_about_the_user(database: Database) -> None:
     """The export is JSON-serialisable and holds profile, settings, lookups (newest first),
-    garage and usage."""
+    garage, usage and /value drafts."""
     clock = FakeClock(datetime(2025, 3, 14, 12, 0, tzinfo=UTC))
     recorder = await _use_everything(database, clock, USER)
     await (await _use_everything(database, clock, OTHER_USER)).aclose()
@@ -107,6 +112,17 @@ async def test_export_contains_everything_stored_about_the_user(database: Databa
         "garage": [{"vin": VIN, "nickname": "Blue", "added_at": noon}],
         "usage": [{"day": "2025-03-14", "paid_calls": 1}],
         "recall_notifications": [],
+        "value_drafts": [
+            {
+                "chat_id": GROUP,
+                "vin": VIN,
+                "step": "state",
+                "mileage": 85_000,
+                "state": None,
+                "updated_at": noon,
+                "expires_at": "2025-03-14T12:05:00+00:00",
+            }
+        ],
     }
 
 
@@ -130,6 +146,7 @@ async def test_forget_leaves_no_row_with_the_users_id(
         "lookups.user_id",
         "garage.user_id",
         "usage_daily.user_id",
+        "value_drafts.user_id",
     }
     before_other = await rows_mentioning_user(url, OTHER_USER)
 
@@ -139,7 +156,7 @@ async def test_forget_leaves_no_row_with_the_users_id(
     await recorder.aclose()
 
     assert await rows_mentioning_user(url, USER) == {}
-    assert deleted == 1 + 3 + 1 + 1
+    assert deleted == 1 + 3 + 1 + 1 + 1
     assert await rows_mentioning_user(url, OTHER_USER) == before_other
     assert (await privacy.export_user(USER))["profile"] is None
 

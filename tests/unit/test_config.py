@@ -51,6 +51,7 @@ def test_file_url_is_derived_from_a_custom_base_url() -> None:
         ("LOG_FORMAT", "xml", "LOG_FORMAT must be 'json' or 'console', got 'xml'"),
         ("USER_DECODES_PER_MINUTE", "-1", "USER_DECODES_PER_MINUTE must be an integer"),
         ("TELEGRAM_MAX_RATE", "fast", "TELEGRAM_MAX_RATE must be a number"),
+        ("POLLER_LEASE_SECONDS", "1", "POLLER_LEASE_SECONDS must be a number 3-3600"),
         ("CARSXE_BASE_URL", "ftp://x", "CARSXE_BASE_URL must be an http(s) URL"),
         ("ADMIN_IDS", "12,bob", "ADMIN_IDS must be comma-separated Telegram user ids"),
         ("DATABASE_URL", "postgres://x", "DATABASE_URL must start with 'sqlite+aiosqlite://'"),

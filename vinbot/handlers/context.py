@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from vinbot.services.flood_guard import FloodGate
     from vinbot.services.garage import GarageService
     from vinbot.services.hints import HintThrottle
+    from vinbot.services.leases import Lease
     from vinbot.services.lookup import LookupService
     from vinbot.services.presses import PressesInFlight
     from vinbot.services.privacy import PrivacyService
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from vinbot.services.retention import RetentionService
     from vinbot.services.settings import UserSettingsService
     from vinbot.services.status import StatusService
+    from vinbot.services.value_drafts import ValueDraftService
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,9 @@ class BotServices:
     recall_alerts: RecallAlertService
     reports: ReportService
     compare: CompareService
+    value_drafts: ValueDraftService
+    instance: str  # this process's lease holder id
+    poller_lease: Lease  # polling mode: only its holder calls getUpdates
 
 
 class BotData:
@@ -72,23 +77,10 @@ class BotData:
         return self._services
 
 
-@dataclass(slots=True)
-class ValueDraft:
-    """The answers collected so far in a /value conversation."""
-
-    vin: str
-    mileage: int | None = None
-    state: str | None = None
-
-
 class UserData:
-    """Per-user conversation state, typed (PTB keeps one per user, in memory)."""
+    """Per-user data PTB keeps in memory: nothing (the /value drafts live in the database)."""
 
-    __slots__ = ("value_drafts",)
-
-    def __init__(self) -> None:
-        # By chat: a /value in a group must not take over one going on in the private chat.
-        self.value_drafts: dict[int, ValueDraft] = {}
+    __slots__ = ()
 
 
 class BotContext(CallbackContext[ExtBot[Any], UserData, dict[Any, Any], BotData]):

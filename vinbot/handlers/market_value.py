@@ -1,26 +1,30 @@
-"""/value and the 💰 button: a short conversation (mileage, state, condition), then the value."""
+"""/value and the 💰 button: a short conversation (mileage, state, condition), then the value.
+
+The conversation's state is a draft in the database (services/value_drafts.py), not PTB's
+memory: the next answer may reach another instance, or this one after a deploy. Its handlers run
+in their own group before the main one; each looks up the draft of (user, chat) and, when there
+is one waiting for what arrived, handles the update and stops it there. Anything else (no draft,
+another question pending) goes on to the main group as if the conversation were not there.
+"""
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING
 
 from telegram import CallbackQuery, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from vinbot.formatters import market_value as texts
 from vinbot.formatters.html import render_invalid
 from vinbot.handlers.account import person_asking
 from vinbot.handlers.addressing import is_addressed_to_bot, without_mentions
-from vinbot.handlers.context import ValueDraft
 from vinbot.handlers.decode import (
     button_flood_guarded,
     flood_guarded,
@@ -28,12 +32,14 @@ from vinbot.handlers.decode import (
     send_decode,
     with_typing,
 )
-from vinbot.handlers.identity import press_key, requester_of, sender_of
-from vinbot.handlers.language import words_for
+from vinbot.handlers.identity import press_key, presser_of, requester_of, sender_of
+from vinbot.handlers.language import words_for, words_for_user
+from vinbot.logs import get_logger
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidInput, MarketValueNotFound, ProviderUnavailable
 from vinbot.models.market_value import parse_condition, parse_mileage
 from vinbot.models.plate import validate_state
+from vinbot.models.records import ValueDraft, ValueStep
 from vinbot.models.vin import analyse, find_vins
 from vinbot.services.extras import PaidFeatureRefused
 
@@ -45,8 +51,13 @@ if TYPE_CHECKING:
     from vinbot.i18n import Words
     from vinbot.models.callback import Callback, CallbackCodec
 
-MILEAGE, STATE, CONDITION = range(3)
-TIMEOUT_SECONDS = 300
+log = get_logger(__name__)
+
+# Before the main group (the answers "85k", "CA" would be read as text for the decode there),
+# after the observer that binds the log context.
+VALUE_GROUP = -1
+SWEEP_JOB = "value_drafts_sweep"
+SWEEP_INTERVAL_SECONDS = 30
 
 
 class _AddressedToBot(filters.MessageFilter):
@@ -70,59 +81,65 @@ async def _begin(
     words: Words,
     raw_vin: str,
     allowed: Callable[[], Awaitable[bool]],
-) -> int:
+    *,
+    user_id: int,
+) -> None:
     """Ask the first question; `allowed` is the flood guard: a valuation is one lookup, counted
     when it starts (so a refusal never throws away answers already typed)."""
     if not context.services.extras.paid_features:
         await reply_html(message, context, texts.no_key(words))
-        return ConversationHandler.END
+        return
     analysis = analyse(raw_vin)
     if not analysis.valid:
         await reply_html(message, context, render_invalid(words, analysis))
-        return ConversationHandler.END
+        return
     if not await allowed():
-        return ConversationHandler.END
-    user_data = context.user_data
-    if user_data is None:
-        return ConversationHandler.END
-    user_data.value_drafts[message.chat.id] = ValueDraft(analysis.vin)
+        return
+    # /value or 💰 again starts over, for the new car.
+    await context.services.value_drafts.start(user_id, message.chat.id, analysis.vin)
     await reply_html(message, context, texts.ask_mileage(words, analysis.vin))
-    return MILEAGE
 
 
-async def start_from_command(update: Update, context: BotContext) -> int:
+async def start_from_command(update: Update, context: BotContext) -> None:
     """/value VIN (a personal feature: not for anyone writing as a group or channel)."""
     found = await person_asking(update, context)
     if found is None:
-        return ConversationHandler.END
+        raise ApplicationHandlerStop
     message, user_id = found
     words = await words_for(update, context)
     raw = " ".join(context.args or [])
     if not raw.strip():
         await reply_html(message, context, texts.usage(words))
-        return ConversationHandler.END
-    return await _begin(
-        message, context, words, raw, lambda: flood_guarded(message, context, user_id)
+        raise ApplicationHandlerStop
+    await _begin(
+        message,
+        context,
+        words,
+        raw,
+        lambda: flood_guarded(message, context, user_id),
+        user_id=user_id,
     )
+    raise ApplicationHandlerStop
 
 
-async def start_from_button(update: Update, context: BotContext) -> int | None:
+async def start_from_button(update: Update, context: BotContext) -> None:
     """💰 Market value under a decode (a double tap asks its first question once)."""
     query = update.callback_query
     if query is None or query.message is None:
-        return ConversationHandler.END
+        raise ApplicationHandlerStop
     with context.services.presses.claim(press_key(query)) as first:
         if not first:
             await query.answer()
-            return None  # the first tap's state stands
-        return await _start_from_press(update, query, context)
+            raise ApplicationHandlerStop  # the first tap's question stands
+        await _start_from_press(update, query, context)
+    raise ApplicationHandlerStop
 
 
-async def _start_from_press(update: Update, query: CallbackQuery, context: BotContext) -> int:
+async def _start_from_press(update: Update, query: CallbackQuery, context: BotContext) -> None:
     callback = context.services.callbacks.decode(query.data)
     if callback is None or not callback.parts:
         await query.answer()
-        return ConversationHandler.END
+        return
     words = await words_for(update, context)
     refused = False
 
@@ -131,45 +148,29 @@ async def _start_from_press(update: Update, query: CallbackQuery, context: BotCo
         refused = not await button_flood_guarded(query, context)  # a refusal answers the press
         return not refused
 
-    state = await _begin(query.message, context, words, callback.parts[0], allowed)  # type: ignore[arg-type]
+    await _begin(
+        query.message,  # type: ignore[arg-type]
+        context,
+        words,
+        callback.parts[0],
+        allowed,
+        user_id=presser_of(query).key,
+    )
     if not refused:
         await query.answer()
-    return state
 
 
-def _draft(update: Update, context: BotContext) -> ValueDraft | None:
-    chat = update.effective_chat
-    if context.user_data is None or chat is None:
-        return None
-    return context.user_data.value_drafts.get(chat.id)
-
-
-def _drop_draft(update: Update, context: BotContext) -> None:
-    chat = update.effective_chat
-    if context.user_data is not None and chat is not None:
-        context.user_data.value_drafts.pop(chat.id, None)
-
-
-async def _left_for_a_vin(update: Update, context: BotContext, message: Message, text: str) -> bool:
+async def _left_for_a_vin(
+    draft: ValueDraft, context: BotContext, message: Message, text: str
+) -> bool:
     """A VIN sent mid-conversation is a new question: drop the valuation and decode it."""
     vins = find_vins(text)
     requester = sender_of(message)
     if not vins or requester is None or not analyse(vins[0]).valid:
         return False
-    _drop_draft(update, context)
+    await context.services.value_drafts.take(draft.user_id, draft.chat_id)
     await send_decode(message, context, vins[0], requester)
     return True
-
-
-async def _typed_answer(update: Update, context: BotContext) -> tuple[Message, str] | None:
-    """The text answering the current question, or None when the conversation is over."""
-    message = update.effective_message
-    if message is None or message.text is None or _draft(update, context) is None:
-        return None
-    text = without_mentions(message.text, context.bot.username)  # "@bot 45000" answers 45000
-    if await _left_for_a_vin(update, context, message, text):
-        return None
-    return message, text
 
 
 async def _ask_again(
@@ -179,38 +180,52 @@ async def _ask_again(
     await reply_html(message, context, texts.ask_again(words, exc))
 
 
-async def got_mileage(update: Update, context: BotContext) -> int:
+async def on_answer(update: Update, context: BotContext) -> None:
+    """Text addressed to the bot: the answer to the question waiting in this chat, if any."""
+    message = update.effective_message
+    sender = None if message is None else sender_of(message)
+    if message is None or message.text is None or sender is None:
+        return
+    draft = await context.services.value_drafts.current(sender.key, message.chat.id)
+    if draft is None:
+        return  # no valuation here: the main group reads the text
+    text = without_mentions(message.text, context.bot.username)  # "@bot 45000" answers 45000
+    if not await _left_for_a_vin(draft, context, message, text):
+        if draft.step is ValueStep.MILEAGE:
+            await got_mileage(update, context, draft, message, text)
+        elif draft.step is ValueStep.STATE:
+            await got_state(update, context, draft, message, text)
+        else:
+            await condition_typed(update, context, draft, message, text)
+    raise ApplicationHandlerStop
+
+
+async def got_mileage(
+    update: Update, context: BotContext, draft: ValueDraft, message: Message, text: str
+) -> None:
     """The mileage answer: validated, else asked again."""
-    answer = await _typed_answer(update, context)
-    draft = _draft(update, context)
-    if answer is None or draft is None:
-        return ConversationHandler.END
-    message, text = answer
     try:
-        draft.mileage = parse_mileage(text)
+        mileage = parse_mileage(text)
     except InvalidInput as exc:
         await _ask_again(update, message, context, exc)
-        return MILEAGE
+        return
+    await context.services.value_drafts.answered_mileage(draft, mileage)
     words = await words_for(update, context)
     markup = texts.state_keyboard(words, context.services.callbacks)
     await reply_html(message, context, texts.ask_state(words), reply_markup=markup)
-    return STATE
 
 
-async def got_state(update: Update, context: BotContext) -> int:
+async def got_state(
+    update: Update, context: BotContext, draft: ValueDraft, message: Message, text: str
+) -> None:
     """A US state code, typed; validated, else asked again."""
-    answer = await _typed_answer(update, context)
-    draft = _draft(update, context)
-    if answer is None or draft is None:
-        return ConversationHandler.END
-    message, text = answer
     try:
-        draft.state = validate_state("US", text.strip())[1]
+        state = validate_state("US", text.strip())[1]
     except InvalidInput as exc:
         await _ask_again(update, message, context, exc)
-        return STATE
+        return
+    await context.services.value_drafts.answered_state(draft, state)
     await _ask_condition(update, message, context)
-    return CONDITION
 
 
 async def _ask_condition(update: Update, message: Message, context: BotContext) -> None:
@@ -219,72 +234,83 @@ async def _ask_condition(update: Update, message: Message, context: BotContext) 
     await reply_html(message, context, texts.ask_condition(words), reply_markup=markup)
 
 
-def _pressed(update: Update, context: BotContext) -> tuple[CallbackQuery, Message, Callback] | None:
-    """The press on a conversation button, with its verified data (None when forged: the
-    conversation's patterns let only signed data through, so this is a safety net)."""
+async def _pressed(
+    update: Update, context: BotContext, step: ValueStep
+) -> tuple[CallbackQuery, Message, Callback, ValueDraft] | None:
+    """The press on a conversation button, with its verified data and the presser's draft
+    waiting for that step (None: not this conversation's press; the router answers it)."""
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
         return None
     callback = context.services.callbacks.decode(query.data)
     if callback is None:
         return None
-    return query, query.message, callback
+    draft = await context.services.value_drafts.current(
+        presser_of(query).key, query.message.chat.id
+    )
+    if draft is None or draft.step is not step:
+        return None
+    return query, query.message, callback, draft
 
 
-async def skipped_state(update: Update, context: BotContext) -> int:
+async def skipped_state(update: Update, context: BotContext) -> None:
     """Skip on the state question: a national value."""
-    pressed = _pressed(update, context)
+    pressed = await _pressed(update, context, ValueStep.STATE)
     if pressed is None:
-        return ConversationHandler.END
-    query, message, _ = pressed
+        return
+    query, message, _, draft = pressed
     await query.answer()
+    await context.services.value_drafts.answered_state(draft, None)
     await _ask_condition(update, message, context)
-    return CONDITION
+    raise ApplicationHandlerStop
 
 
-async def condition_pressed(update: Update, context: BotContext) -> int:
+async def condition_pressed(update: Update, context: BotContext) -> None:
     """A condition button (or Skip): fetch and show the value."""
-    pressed = _pressed(update, context)
+    pressed = await _pressed(update, context, ValueStep.CONDITION)
     if pressed is None:
-        return ConversationHandler.END
-    query, message, callback = pressed
+        return
+    query, message, callback, draft = pressed
     await query.answer()
     condition = None if callback.payload == texts.SKIP_PAYLOAD else callback.payload
-    return await _finish(update, message, context, condition)
+    await _finish(update, message, context, draft, condition)
+    raise ApplicationHandlerStop
 
 
-async def condition_typed(update: Update, context: BotContext) -> int:
+async def condition_typed(
+    update: Update, context: BotContext, draft: ValueDraft, message: Message, text: str
+) -> None:
     """A condition typed as a word."""
-    answer = await _typed_answer(update, context)
-    if answer is None:
-        return ConversationHandler.END
-    message, text = answer
     words = await words_for(update, context)
     try:
         condition = texts.condition_named(words, text) or parse_condition(text)
     except InvalidInput as exc:
         await _ask_again(update, message, context, exc)
-        return CONDITION
-    return await _finish(update, message, context, condition)
+        return
+    await _finish(update, message, context, draft, condition)
 
 
 async def _finish(
-    update: Update, message: Message, context: BotContext, condition: str | None
-) -> int:
-    draft = _draft(update, context)
-    requester = requester_of(update)  # the person in the conversation (presser or writer)
-    if draft is None or draft.mileage is None or requester is None:
-        return ConversationHandler.END
-    user_id = requester.key
-    _drop_draft(update, context)
+    update: Update,
+    message: Message,
+    context: BotContext,
+    draft: ValueDraft,
+    condition: str | None,
+) -> None:
     services = context.services
+    # Taken, not read: of two instances finishing one draft, one makes the (paid) call.
+    taken = await services.value_drafts.take(draft.user_id, draft.chat_id)
+    if taken is None or taken.mileage is None:
+        return
+    draft, mileage = taken, taken.mileage
+    user_id = draft.user_id
     words = await words_for(update, context)
     try:
         value = await with_typing(
             message,
             services.extras.market_value(
                 draft.vin,
-                draft.mileage,
+                mileage,
                 draft.state,
                 condition,
                 user_id=user_id,
@@ -301,24 +327,29 @@ async def _finish(
         await reply_html(message, context, texts.unavailable(words))
     else:
         await reply_html(message, context, texts.render_market_value(words, value))
-    return ConversationHandler.END
 
 
-async def cancelled(update: Update, context: BotContext) -> int:
-    """/cancel at any step."""
-    _drop_draft(update, context)
+async def cancelled(update: Update, context: BotContext) -> None:
+    """/cancel at any step (without a valuation going on, the main group answers it)."""
+    requester = requester_of(update)
     message = update.effective_message
-    if message is not None:
-        await reply_html(message, context, texts.cancelled(await words_for(update, context)))
-    return ConversationHandler.END
+    if message is None or requester is None:
+        return
+    if await context.services.value_drafts.take(requester.key, message.chat.id) is None:
+        return
+    await reply_html(message, context, texts.cancelled(await words_for(update, context)))
+    raise ApplicationHandlerStop
 
 
-async def timed_out(update: Update, context: BotContext) -> None:
-    """No answer for TIMEOUT_SECONDS: say so once in the conversation's chat."""
-    _drop_draft(update, context)
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(chat.id, texts.timed_out(await words_for(update, context)))
+async def sweep_drafts(context: BotContext) -> None:
+    """Drop the drafts nobody answered in time and say so once in each one's chat (whichever
+    instance sweeps first takes them)."""
+    for draft in await context.services.value_drafts.sweep():
+        words = await words_for_user(context, draft.user_id, None)
+        try:
+            await context.bot.send_message(draft.chat_id, texts.timed_out(words))
+        except TelegramError as exc:
+            log.warning("value_timeout_not_sent", error_type=type(exc).__name__)
 
 
 def _signed(codec: CallbackCodec, action: CallbackAction) -> Callable[[object], bool]:
@@ -331,47 +362,30 @@ def _signed(codec: CallbackCodec, action: CallbackAction) -> Callable[[object], 
     return matches
 
 
-def market_value_conversation(codec: CallbackCodec) -> ConversationHandler[BotContext]:
-    """The /value conversation; every button's data (💰, Skip, the conditions) is signed and
-    verified with the bot's codec, like every other button."""
-    with warnings.catch_warnings():
-        # PTB warns that callback queries are tracked per chat, not per message: intended here.
-        warnings.filterwarnings("ignore", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("value", start_from_command),
-                CallbackQueryHandler(
-                    start_from_button, pattern=_signed(codec, CallbackAction.VALUE)
-                ),
-            ],
-            states={
-                MILEAGE: [MessageHandler(_ANSWER, got_mileage)],
-                STATE: [
-                    MessageHandler(_ANSWER, got_state),
-                    CallbackQueryHandler(
-                        skipped_state, pattern=_signed(codec, CallbackAction.VALUE_STATE)
-                    ),
-                ],
-                CONDITION: [
-                    CallbackQueryHandler(
-                        condition_pressed, pattern=_signed(codec, CallbackAction.VALUE_CONDITION)
-                    ),
-                    MessageHandler(_ANSWER, condition_typed),
-                ],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
-            },
-            fallbacks=[CommandHandler("cancel", cancelled)],
-            conversation_timeout=TIMEOUT_SECONDS,
-            # /value or 💰 again starts over, for the new car.
-            allow_reentry=True,
-            name="market_value",
-        )
-
-
 def register(application: VinbotApplication, buttons: ButtonRouter) -> None:  # noqa: ARG001
-    """/value and its buttons (💰, Skip, the conditions), all inside one conversation.
-
-    Register this before any other feature: the conversation's answers ("85k", "CA") would
-    otherwise be read as text for the decode.
-    """
-    application.add_handler(market_value_conversation(application.bot_data.services.callbacks))
+    """/value, its answers and its buttons (💰, Skip, the conditions), in VALUE_GROUP; every
+    button's data is signed and verified with the bot's codec, like every other button; and the
+    sweep of drafts nobody answered."""
+    codec = application.bot_data.services.callbacks
+    application.add_handlers(
+        [
+            CommandHandler("value", start_from_command),
+            CommandHandler("cancel", cancelled),
+            CallbackQueryHandler(start_from_button, pattern=_signed(codec, CallbackAction.VALUE)),
+            CallbackQueryHandler(skipped_state, pattern=_signed(codec, CallbackAction.VALUE_STATE)),
+            CallbackQueryHandler(
+                condition_pressed, pattern=_signed(codec, CallbackAction.VALUE_CONDITION)
+            ),
+            MessageHandler(_ANSWER, on_answer),
+        ],
+        group=VALUE_GROUP,
+    )
+    queue = application.job_queue
+    if queue is None:  # pragma: no cover - the job-queue extra is a pinned requirement
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    queue.run_repeating(
+        sweep_drafts,
+        interval=SWEEP_INTERVAL_SECONDS,
+        first=SWEEP_INTERVAL_SECONDS,
+        name=SWEEP_JOB,
+    )

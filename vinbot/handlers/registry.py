@@ -44,11 +44,13 @@ if TYPE_CHECKING:
     from vinbot.handlers.context import VinbotApplication
 
 UNREADABLE_GROUP = -3  # placeholders for updates PTB could not parse: answered, then stopped
-OBSERVE_GROUP = -1
+OBSERVE_GROUP = -2
+# -1: the /value conversation (market_value.VALUE_GROUP): answers to a draft stop there.
 MAIN_GROUP = 0
 
 # In the order their commands are tried; each has register(application, buttons). The /value
-# conversation comes first: its replies would otherwise be read as VINs.
+# conversation registers in a group of its own before the main one: its replies would otherwise
+# be read as VINs.
 FEATURES = (
     market_value,
     basic,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -97,6 +98,29 @@ class RecallNotification:
     notified_at: datetime
 
 
+class ValueStep(StrEnum):
+    """The /value question waiting for its answer."""
+
+    MILEAGE = "mileage"
+    STATE = "state"
+    CONDITION = "condition"
+
+
+@dataclass(frozen=True, slots=True)
+class ValueDraft:
+    """A /value conversation in progress: one per (user, chat), kept in the database so any
+    instance can take the next answer."""
+
+    user_id: int
+    chat_id: int
+    vin: str
+    step: ValueStep
+    updated_at: datetime
+    expires_at: datetime
+    mileage: int | None = None
+    state: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class UserData:
     """Every row stored about one user, for /export."""
@@ -107,6 +131,7 @@ class UserData:
     garage: tuple[GarageEntry, ...] = ()
     usage: tuple[DailyUsage, ...] = ()
     recall_notifications: tuple[RecallNotification, ...] = ()
+    value_drafts: tuple[ValueDraft, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -230,4 +230,16 @@ def export_document(data: UserData, *, exported_at: datetime) -> dict[str, objec
             }
             for notice in data.recall_notifications
         ],
+        "value_drafts": [
+            {
+                "chat_id": draft.chat_id,
+                "vin": draft.vin,
+                "step": draft.step.value,
+                "mileage": draft.mileage,
+                "state": draft.state,
+                "updated_at": draft.updated_at.isoformat(),
+                "expires_at": draft.expires_at.isoformat(),
+            }
+            for draft in data.value_drafts
+        ],
     }

@@ -3,8 +3,14 @@
 The first check of a VIN is its baseline: the campaigns found then are stored and nobody is told
 (they were there before anyone watched). A campaign found by a later check is new; it is
 announced to every user with the car saved before it was first seen, alerts on and not blocked,
-exactly once per (user, VIN, campaign): the notification is recorded only after the send
-succeeded, so a failed send is tried again on the VIN's next check.
+exactly once per (user, VIN, campaign).
+
+Several instances may share the database: a run first takes the "recall_alerts" lease (renewed
+before each VIN), so one instance checks at a time and the others skip their run. Behind that,
+each message is claimed before it is sent - one INSERT ... ON CONFLICT DO NOTHING that only one
+caller can win - so even two runs at once tell each owner once. A send that fails gives its
+claim back, so it is tried again on the VIN's next check; a crash between the claim and the
+send loses that one alert (at most once, never twice).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ if TYPE_CHECKING:
 
     from vinbot.models.recalls import Recall, RecallReport
     from vinbot.models.records import Clock
+    from vinbot.services.leases import Lease
     from vinbot.storage.recall_alert_repository import RecallAlertRepository, VinAlertState
 
 log = get_logger(__name__)
@@ -93,6 +100,8 @@ class AlertRunSummary:
     send_failures: int = 0
     stopped_early: bool = False
     already_running: bool = False
+    other_instance: bool = False  # another instance holds the lease: this run did nothing
+    lease_lost: bool = False  # the lease could not be renewed: stopped before the next VIN
 
     def fields(self) -> dict[str, int | bool]:
         """The counters as log fields."""
@@ -153,6 +162,7 @@ class RecallAlertService:
         max_vins_per_run: int = DEFAULT_MAX_VINS_PER_RUN,
         recheck_after: timedelta = DEFAULT_RECHECK_AFTER,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        lease: Lease | None = None,
     ) -> None:
         if pause_seconds < 0:
             raise ValueError("pause_seconds must not be negative")
@@ -166,6 +176,7 @@ class RecallAlertService:
         self._max_vins = max_vins_per_run
         self._recheck_after = recheck_after
         self._sleep = sleep
+        self._lease = lease
         self._running = asyncio.Lock()
 
     async def run_once(
@@ -180,24 +191,42 @@ class RecallAlertService:
             log.warning("recall_check_already_running")
             return AlertRunSummary(already_running=True)
         async with self._running:
-            run = _Run(notifier)
-            vins = await self._repository.vins_due(
-                checked_before=self._now() - self._recheck_after, limit=self._max_vins
-            )
-            run.summary.vins_due = len(vins)
-            for index, vin in enumerate(vins):
-                if index:
-                    # Spread the upstream calls (and the messages) over time.
-                    await self._sleep(self._pause_seconds)
-                if not keep_running():
-                    run.summary.stopped_early = True
-                    break
-                try:
-                    await self._check(vin, run)
-                except Exception:  # one VIN's failure must not end the run
-                    run.summary.vins_failed += 1
-                    log.exception("recall_check_failed", vin=vin)
-            return run.summary
+            lease = self._lease
+            if lease is not None and not await lease.acquire():
+                log.info("recall_check_skipped", reason="another instance holds the lease")
+                return AlertRunSummary(other_instance=True)
+            try:
+                return await self._run(notifier, keep_running)
+            finally:
+                if lease is not None:
+                    await lease.release()
+
+    async def _run(
+        self, notifier: RecallNotifier, keep_running: Callable[[], bool]
+    ) -> AlertRunSummary:
+        run = _Run(notifier)
+        vins = await self._repository.vins_due(
+            checked_before=self._now() - self._recheck_after, limit=self._max_vins
+        )
+        run.summary.vins_due = len(vins)
+        for index, vin in enumerate(vins):
+            if index:
+                # Spread the upstream calls (and the messages) over time.
+                await self._sleep(self._pause_seconds)
+            if not keep_running():
+                run.summary.stopped_early = True
+                break
+            if index and self._lease is not None and not await self._lease.acquire():
+                # Expired while we worked and taken by another instance: it goes on from here.
+                run.summary.lease_lost = True
+                log.warning("recall_check_lease_lost", vin=vin)
+                break
+            try:
+                await self._check(vin, run)
+            except Exception:  # one VIN's failure must not end the run
+                run.summary.vins_failed += 1
+                log.exception("recall_check_failed", vin=vin)
+        return run.summary
 
     async def _check(self, vin: str, run: _Run) -> None:
         try:
@@ -229,20 +258,23 @@ class RecallAlertService:
 
     async def _deliver(self, alert: RecallAlert, run: _Run) -> None:
         campaign_id = alert.recall.campaign_id
-        if alert.user_id in run.blocked or await self._repository.was_notified(
-            alert.user_id, alert.vin, campaign_id
+        if alert.user_id in run.blocked:
+            return
+        # The claim is the one atomic step: whoever inserts the row sends the message.
+        if not await self._repository.record_notification(
+            alert.user_id, alert.vin, campaign_id, self._now()
         ):
             return
         result = await run.notifier.notify(alert)
         if result is NotifyResult.SENT:
-            await self._repository.record_notification(
-                alert.user_id, alert.vin, campaign_id, self._now()
-            )
             run.summary.notifications_sent += 1
             log.info(
                 "recall_alert_sent", user_id=alert.user_id, vin=alert.vin, campaign=campaign_id
             )
-        elif result is NotifyResult.BLOCKED:
+            return
+        # Not delivered: give the claim back so the next check tries again.
+        await self._repository.forget_notification(alert.user_id, alert.vin, campaign_id)
+        if result is NotifyResult.BLOCKED:
             await self._users.mark_blocked(alert.user_id)
             run.blocked.add(alert.user_id)
             run.summary.users_blocked += 1

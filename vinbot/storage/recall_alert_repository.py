@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from vinbot.storage.dialects import upsert_insert
 from vinbot.storage.tables import (
@@ -82,7 +82,11 @@ class RecallAlertRepository(Protocol):
     async def record_notification(
         self, user_id: int, vin: str, campaign_id: str, at: datetime
     ) -> bool:
-        """Remember that the user was told; False when it was already recorded."""
+        """Claim the message for the user (one atomic insert); False when it was already claimed."""
+        ...
+
+    async def forget_notification(self, user_id: int, vin: str, campaign_id: str) -> None:
+        """Give a claim back (the send failed): the next check tries again."""
         ...
 
     async def was_notified(self, user_id: int, vin: str, campaign_id: str) -> bool:
@@ -122,26 +126,35 @@ class SqlRecallAlertRepository:
         self, vin: str, campaign_ids: Iterable[str], at: datetime
     ) -> CheckRecorded:
         """Store the check time and the campaigns not known yet (baseline on the first check)."""
+        dialect = self._sessions.dialect
+        # Both inserts are ON CONFLICT DO NOTHING: two instances checking one VIN at once do not
+        # fail, and only the first to insert a row counts it as the first check or a new campaign
+        # (PostgreSQL makes the second wait on the unique index until the first commits).
+        first = (
+            upsert_insert(dialect, RecallCheckRow)
+            .values(vin=vin, first_checked_at=at, last_checked_at=at)
+            .on_conflict_do_nothing()
+            .returning(RecallCheckRow.vin)
+        )
         async with self._sessions.writing() as session:
-            check = await session.get(RecallCheckRow, vin)
-            first_check = check is None
-            if check is None:
-                session.add(RecallCheckRow(vin=vin, first_checked_at=at, last_checked_at=at))
-            else:
-                check.last_checked_at = at
-            known = set(
-                await session.scalars(
-                    select(KnownRecallRow.campaign_id).where(KnownRecallRow.vin == vin)
+            first_check = (await session.execute(first)).first() is not None
+            if not first_check:
+                await session.execute(
+                    update(RecallCheckRow)
+                    .where(RecallCheckRow.vin == vin)
+                    .values(last_checked_at=at)
                 )
-            )
-            new = frozenset(campaign_ids) - known
-            session.add_all(
-                KnownRecallRow(
-                    vin=vin, campaign_id=campaign_id, first_seen=at, baseline=first_check
+            new: set[str] = set()
+            for campaign_id in sorted(frozenset(campaign_ids)):
+                inserted = await session.execute(
+                    upsert_insert(dialect, KnownRecallRow)
+                    .values(vin=vin, campaign_id=campaign_id, first_seen=at, baseline=first_check)
+                    .on_conflict_do_nothing()
+                    .returning(KnownRecallRow.campaign_id)
                 )
-                for campaign_id in sorted(new)
-            )
-        return CheckRecorded(new_campaigns=new, first_check=first_check)
+                if inserted.first() is not None:
+                    new.add(campaign_id)
+        return CheckRecorded(new_campaigns=frozenset(new), first_check=first_check)
 
     async def alert_state(self, vin: str) -> VinAlertState:
         """The VIN's subscribers, known campaigns and the notifications already sent for it."""
@@ -189,7 +202,11 @@ class SqlRecallAlertRepository:
     async def record_notification(
         self, user_id: int, vin: str, campaign_id: str, at: datetime
     ) -> bool:
-        """Remember that the user was told; False when it was already recorded."""
+        """Claim the message for the user (one atomic insert); False when it was already claimed.
+
+        INSERT ... ON CONFLICT DO NOTHING RETURNING: of two instances claiming at once, exactly
+        one gets the row back (PostgreSQL makes the second wait on the unique index).
+        """
         statement = (
             upsert_insert(self._sessions.dialect, RecallNotificationRow)
             .values(user_id=user_id, vin=vin, campaign_id=campaign_id, notified_at=at)
@@ -201,6 +218,17 @@ class SqlRecallAlertRepository:
             if await session.get(UserRow, user_id) is None:
                 return False
             return (await session.execute(statement)).first() is not None
+
+    async def forget_notification(self, user_id: int, vin: str, campaign_id: str) -> None:
+        """Give a claim back (the send failed): the next check tries again."""
+        async with self._sessions.writing() as session:
+            await session.execute(
+                delete(RecallNotificationRow).where(
+                    RecallNotificationRow.user_id == user_id,
+                    RecallNotificationRow.vin == vin,
+                    RecallNotificationRow.campaign_id == campaign_id,
+                )
+            )
 
     async def was_notified(self, user_id: int, vin: str, campaign_id: str) -> bool:
         """Whether the user was already told about this campaign for this VIN."""

@@ -17,6 +17,8 @@ from vinbot.models.records import (
     UserData,
     UserProfile,
     UserSettings,
+    ValueDraft,
+    ValueStep,
 )
 from vinbot.storage.dialects import upsert_insert
 from vinbot.storage.tables import (
@@ -27,6 +29,7 @@ from vinbot.storage.tables import (
     MonthlyUsageRow,
     RecallNotificationRow,
     UserRow,
+    ValueDraftRow,
 )
 
 if TYPE_CHECKING:
@@ -655,6 +658,11 @@ class SqlUserDataRepository:
                     RecallNotificationRow.campaign_id,
                 )
             )
+            drafts = await session.scalars(
+                select(ValueDraftRow)
+                .where(ValueDraftRow.user_id == user_id)
+                .order_by(ValueDraftRow.updated_at, ValueDraftRow.chat_id)
+            )
             profile = (
                 None
                 if user is None
@@ -678,6 +686,19 @@ class SqlUserDataRepository:
                         vin=row.vin, campaign_id=row.campaign_id, notified_at=row.notified_at
                     )
                     for row in notices
+                ),
+                value_drafts=tuple(
+                    ValueDraft(
+                        user_id=row.user_id,
+                        chat_id=row.chat_id,
+                        vin=row.vin,
+                        step=ValueStep(row.step),
+                        updated_at=row.updated_at,
+                        expires_at=row.expires_at,
+                        mileage=row.mileage,
+                        state=row.state,
+                    )
+                    for row in drafts
                 ),
             )
 
@@ -732,6 +753,9 @@ class SqlUserDataRepository:
             delete(FloodCountRow)
             .where(FloodCountRow.user_id == user_id)
             .returning(FloodCountRow.user_id),
+            delete(ValueDraftRow)
+            .where(ValueDraftRow.user_id == user_id)
+            .returning(ValueDraftRow.user_id),
             delete(UserRow).where(UserRow.id == user_id).returning(UserRow.id),
         )
         deleted = 0

@@ -216,3 +216,32 @@ class FloodCountRow(Base):
     hits: Mapped[int] = mapped_column(Integer)
     # Where the user has been told of a refusal in this window (places joined by spaces).
     told: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class LeaseRow(Base):
+    """Who may do a once-across-instances thing (the recall job, polling) until when."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+
+
+class ValueDraftRow(Base):
+    """A /value conversation in progress: its answers so far and the question waiting."""
+
+    __tablename__ = "value_drafts"
+    __table_args__ = (
+        CheckConstraint("step IN ('mileage', 'state', 'condition')", name="step"),
+        Index("ix_value_drafts_expires_at", "expires_at"),
+    )
+
+    user_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
+    vin: Mapped[str] = mapped_column(String(17))
+    step: Mapped[str] = mapped_column(String(16))
+    mileage: Mapped[int | None]
+    state: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
