@@ -33,7 +33,8 @@ from vinbot.handlers.decode import (
     with_typing,
 )
 from vinbot.handlers.identity import press_key, presser_of, requester_of, sender_of
-from vinbot.handlers.language import words_for, words_for_user
+from vinbot.handlers.language import words_for
+from vinbot.i18n import words_in
 from vinbot.logs import get_logger
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidInput, MarketValueNotFound, ProviderUnavailable
@@ -345,7 +346,8 @@ async def sweep_drafts(context: BotContext) -> None:
     """Drop the drafts nobody answered in time and say so once in each one's chat (whichever
     instance sweeps first takes them)."""
     for draft in await context.services.value_drafts.sweep():
-        words = await words_for_user(context, draft.user_id, None)
+        # The pick, else the language_code Telegram last sent for them (kept with the user).
+        words = words_in(await context.services.user_settings.language_of(draft.user_id))
         try:
             await context.bot.send_message(draft.chat_id, texts.timed_out(words))
         except TelegramError as exc:
