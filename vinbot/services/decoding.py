@@ -39,6 +39,9 @@ MAX_ANSWER_RESERVE_SECONDS = 1.0
 # Across instances (a shared cache): a decode that finds another instance asking about the same
 # VIN waits at most this share of its provider budget for that answer, then asks itself.
 LOCK_WAIT_SHARE = 0.5
+# …and never longer than this: a provider answers within seconds, and a lock left by an instance
+# that was killed must not hold the others for half a long deadline.
+LOCK_WAIT_MAX_SECONDS = 8.0
 LOCK_POLL_FIRST_SECONDS = 0.05
 LOCK_POLL_MAX_SECONDS = 0.5
 # A lease is deleted on release only while it surely is still ours (its TTL less this margin);
@@ -296,7 +299,8 @@ class DecodeService:
         ttl_seconds = max(self._deadline, LOCK_RELEASE_MARGIN_SECONDS * 2)
         delay = LOCK_POLL_FIRST_SECONDS
         try:
-            async with asyncio.timeout(time_left.remaining() * LOCK_WAIT_SHARE):
+            wait = min(time_left.remaining() * LOCK_WAIT_SHARE, LOCK_WAIT_MAX_SECONDS)
+            async with asyncio.timeout(wait):
                 while True:
                     asked_at = self._clock()
                     taken = await locks.add(key, token, int(ttl_seconds * 1000))
