@@ -1,4 +1,7 @@
-"""The five scenarios: each starts fresh fakes and a fresh bot, drives load and returns figures."""
+"""The scenarios: each starts fresh fakes and a fresh bot, drives load and returns figures.
+
+`two_instances` lives in bench/cluster.py, `reservations` in bench/reservations.py.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bench.cluster import two_instances
 from bench.processes import (
     BotProcess,
     CarsXEProcess,
@@ -765,4 +769,5 @@ SCENARIOS: dict[str, Callable[[Workspace, Plan], Awaitable[ScenarioResult]]] = {
     "memory": memory,
     "languages": languages,
     "reservations": reservations,
+    "two_instances": two_instances,
 }

@@ -131,7 +131,9 @@ def add_control_routes(app: web.Application, tg: FakeTelegram) -> None:
 
     async def webhook_auto(request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else {}
-        tg.start_webhook_delivery(float(body.get("retry_seconds", 0.2)))
+        tg.start_webhook_delivery(
+            float(body.get("retry_seconds", 0.2)), int(body.get("connections", 1))
+        )
         return web.json_response({"ok": True})
 
     app.router.add_post("/_control/webhook/route", webhook_route)

@@ -631,21 +631,30 @@ class FakeTelegram:
         return next(route) + tail
 
     async def deliver_webhook(
-        self, timeout: float = WEBHOOK_TIMEOUT_SECONDS
+        self, timeout: float = WEBHOOK_TIMEOUT_SECONDS, connections: int = 1
     ) -> list[WebhookDelivery]:
         """POST every pending update to the webhook, as Telegram does, once each, in order.
 
         The secret token set with setWebhook goes in the X-Telegram-Bot-Api-Secret-Token header.
         A 2xx answer delivers the update (it is forgotten); anything else, or no answer, leaves
         it pending for the next delivery and shows in getWebhookInfo's last_error_message.
+        With `connections` above 1, up to that many POSTs are open at once (Telegram's
+        setWebhook max_connections); their order of arrival is then no longer guaranteed.
         """
         url = self.api.webhook_url
         if not url:
             raise AssertionError("no webhook is set (the bot has not called setWebhook)")
-        delivered = [
-            await self._post_update(url, update, timeout)
-            for update in list(self.api.updates.pending)
-        ]
+        pending = list(self.api.updates.pending)
+        if connections <= 1:
+            delivered = [await self._post_update(url, update, timeout) for update in pending]
+        else:
+            slots = asyncio.Semaphore(connections)
+
+            async def post(update: JsonDict) -> WebhookDelivery:
+                async with slots:
+                    return await self._post_update(url, update, timeout)
+
+            delivered = list(await asyncio.gather(*(post(update) for update in pending)))
         self._changed.fire()
         return delivered
 
@@ -679,11 +688,13 @@ class FakeTelegram:
             self.api.webhook_last_error = (int(time.time()), reason)
         return result
 
-    def start_webhook_delivery(self, retry_seconds: float = 0.2) -> None:
+    def start_webhook_delivery(self, retry_seconds: float = 0.2, connections: int = 1) -> None:
         """Deliver by itself from now on, like Telegram: every offered update goes out at once,
         and what failed is tried again after `retry_seconds` (deliver_webhook in a loop)."""
         if self._webhook_task is None or self._webhook_task.done():
-            self._webhook_task = asyncio.create_task(self._deliver_forever(retry_seconds))
+            self._webhook_task = asyncio.create_task(
+                self._deliver_forever(retry_seconds, connections)
+            )
 
     async def stop_webhook_delivery(self) -> None:
         """End the delivery loop started by start_webhook_delivery."""
@@ -693,11 +704,11 @@ class FakeTelegram:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _deliver_forever(self, retry_seconds: float) -> None:
+    async def _deliver_forever(self, retry_seconds: float, connections: int) -> None:
         queue = self.api.updates
         while not self._closing:
             if self.api.webhook_url and queue.pending:
-                delivered = await self.deliver_webhook()
+                delivered = await self.deliver_webhook(connections=connections)
                 if all(result.ok for result in delivered):
                     continue
                 await asyncio.sleep(retry_seconds)
