@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+import asyncpg
 import pytest
 
 from tests.e2e.harness import buttons, in_chat
@@ -201,3 +202,43 @@ async def test_a_new_recall_campaign_reaches_each_garage_owner_exactly_once(
     for owner in owners:
         (alert,) = alerts_to(cluster, owner)
         assert NEW_CAMPAIGN in alert
+
+
+async def stored_lookups(cluster: Cluster) -> set[tuple[int, str]]:
+    """(user, VIN) for every lookup row in the shared database."""
+    connection = await asyncpg.connect(cluster.database_url.replace("+asyncpg", ""))
+    try:
+        rows = await connection.fetch("SELECT user_id, vin FROM lookups")
+    finally:
+        await connection.close()
+    return {(int(row["user_id"]), str(row["vin"])) for row in rows}
+
+
+async def test_kill_9_loses_no_lookup_a_user_saw_and_the_survivor_shows_it(
+    cluster: Cluster,
+) -> None:
+    """After one instance is killed, every answered lookup is stored and /history shows it."""
+    tg = cluster.telegram
+    doomed, survivor = await cluster.start(2)
+    lookups = {USER + n: honda_vin(800 + n) for n in range(6)}
+    for user, vin in lookups.items():
+        tg.send_text(user, vin)
+    assert [d.status for d in await cluster.deliver()] == [200] * len(lookups)
+    await tg.wait_until(
+        lambda: all(answered(cluster, user, vin) for user, vin in lookups.items()),
+        SETTLE,
+        "every lookup answered",
+    )
+    assert await cluster.webhook_updates_taken(doomed) == len(lookups) // 2
+    await cluster.kill(doomed)
+    assert set(lookups.items()) <= await stored_lookups(cluster)
+
+    for user in lookups:  # every turn is now the survivor's
+        tg.send_text(user, "/history")
+    assert [d.status for d in await cluster.deliver()] == [200] * len(lookups)
+    await tg.wait_until(
+        lambda: all(answered(cluster, user, vin) >= 2 for user, vin in lookups.items()),
+        SETTLE,
+        "every /history",
+    )
+    assert await cluster.webhook_updates_taken(survivor) == 2 * len(lookups) - len(lookups) // 2
