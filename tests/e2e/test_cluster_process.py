@@ -93,7 +93,9 @@ async def test_kill_9_loses_no_acknowledged_update_and_the_other_keeps_answering
     async with asyncio.timeout(SETTLE):
         while await cluster.journal_ids() != {stuck_id}:
             await asyncio.sleep(0.1)
-    (replacement,) = await cluster.start(1, **env)
+    # The replacement keeps the default budget: its replay waits for the killed instance's
+    # decode lock (in the shared cache) for at most half of that budget, then asks itself.
+    (replacement,) = await cluster.start(1)
     await tg.wait_for_message(stuck_user, lambda m: BMW in m.get("text", ""), timeout=SETTLE)
     replayed = [(n, e["update_id"]) for n, e in cluster.events("update_replayed")]
     assert replayed == [(cluster.index(replacement), stuck_id)]
