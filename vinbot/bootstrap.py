@@ -26,6 +26,7 @@ from vinbot.formatters.title_check import title_check_summary
 from vinbot.handlers.admin_alerts import TelegramAdminAlerts
 from vinbot.handlers.context import BotServices
 from vinbot.health import DEFAULT_UPDATE_STALL_SECONDS, HealthState
+from vinbot.i18n.catalogs import load_all as load_catalogs
 from vinbot.logs import get_logger
 from vinbot.metrics import Metrics
 from vinbot.models.callback import CallbackCodec
@@ -136,8 +137,10 @@ async def build_core(settings: Settings, stack: AsyncExitStack, *, interactive: 
         else settings.decode_deadline_seconds
     )
     retry = RetryPolicy(deadline=deadline)
-    # Off the loop: the first lookup would otherwise block it while the table file is parsed.
+    # Off the loop: the first lookup would otherwise block it while the table file (and the
+    # first reply in each language, while its catalog) is read.
     await asyncio.to_thread(preload_wmi_table)
+    await asyncio.to_thread(load_catalogs)
     metrics = Metrics(providers=("carsxe", "nhtsa"))
     cache = build_cache(settings)
     stack.push_async_callback(cache.aclose)
@@ -202,7 +205,10 @@ async def build_state(settings: Settings, stack: AsyncExitStack) -> State:
     )
     stack.push_async_callback(history.aclose)
     user_settings = UserSettingsService(SqlUserRepository(sessions))
-    await user_settings.load()
+    if sessions.dialect == "sqlite":
+        # One process owns a SQLite file, so its settings can be held in memory. On PostgreSQL
+        # another instance may change a user's settings: every read goes to the database.
+        await user_settings.load()
     return State(
         database=database,
         quota=QuotaService(

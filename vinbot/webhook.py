@@ -127,16 +127,6 @@ class WebhookReceiver:
             self._seen.discard(self._seen_order.popleft())
 
 
-_OUTCOMES: Final = {
-    HTTPStatus.OK: "ok",
-    HTTPStatus.ALREADY_REPORTED: "repeated",
-    HTTPStatus.FORBIDDEN: "forbidden",
-    HTTPStatus.BAD_REQUEST: "bad_request",
-    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "too_large",
-    HTTPStatus.SERVICE_UNAVAILABLE: "unavailable",
-}
-
-
 async def _read_update(request: web.Request) -> dict[str, Any] | tuple[HTTPStatus, str]:
     """The update in the body, or the refusal: 413 past the size cap, 400 when it is none."""
     if request.content_length is not None and request.content_length > WEBHOOK_MAX_BODY_BYTES:

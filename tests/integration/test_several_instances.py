@@ -187,3 +187,24 @@ async def test_a_failing_upstash_falls_back_to_local_behaviour(
 
     assert {result.source for result in results} == {"carsxe"}
     assert guarded == [True, False, True]  # each instance's own guard decides
+
+
+async def test_a_setting_changed_on_one_instance_is_read_on_the_other(
+    database_url: str, carsxe: FakeCarsXE, nhtsa: FakeNhtsa
+) -> None:
+    """On PostgreSQL a language and units picked through one instance are what the other reads
+    next (SQLite, one machine, keeps them in memory)."""
+    async with instances(
+        2,
+        database_url,
+        upstash=None,
+        carsxe=carsxe,  # type: ignore[arg-type]
+        nhtsa=nhtsa,  # type: ignore[arg-type]
+    ) as (first, second):
+        await second.user_settings.get(7)  # read once before the change
+        await first.user_settings.set_language(7, "uk")
+        await first.user_settings.set_units(7, "imperial")
+        seen = await second.user_settings.get(7)
+
+    if database_url.startswith("postgresql"):
+        assert (seen.language, seen.units) == ("uk", "imperial")

@@ -38,11 +38,6 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def esc_error(exc: BaseException) -> str:
-    """An error's message for an HTML reply: escaped and clipped, as it may quote user input."""
-    return esc(clip(str(exc), VALUE_LIMIT))
-
-
 def _rows(rows: Sequence[Row]) -> list[str]:
     return [
         f"<b>{esc(clip(label, 60))}:</b> {esc(clip(value, VALUE_LIMIT))}" for label, value in rows

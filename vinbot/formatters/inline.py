@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
-from vinbot.formatters.messages import SAMPLE_VIN
+from vinbot.formatters.messages import SAMPLE_VIN, wait_seconds
 from vinbot.formatters.vin_words import vin_problem
 
 if TYPE_CHECKING:
@@ -52,9 +51,8 @@ def explain(words: Words, analysis: VinAnalysis | None) -> tuple[str, str]:
 
 def slow(words: Words, retry_after: float) -> str:
     """The button above no results when the flood guard refuses an inline query."""
-    seconds = max(1, math.ceil(retry_after))
     return words.nt(
         "Too many lookups: try again in {count} s",
         "Too many lookups: try again in {count} s",
-        seconds,
+        wait_seconds(retry_after),
     )

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 SKIP_PAYLOAD: Final = "skip"
 
 # Translators: the condition a valuation assumed, shown in "For 85,000 miles, CA, … condition".
-_CONDITION_NAMES: Final[dict[Condition | None, str]] = {
+CONDITION_NAMES: Final[dict[Condition | None, str]] = {
     "excellent": N_("excellent condition"),
     "clean": N_("clean condition"),
     "average": N_("average condition"),
@@ -187,7 +187,7 @@ def _inputs(words: Words, value: MarketValue) -> str:
         "<i>For {mileage}, {state}, {condition}</i>",
         mileage=mileage,
         state=state,
-        condition=words.t(_CONDITION_NAMES[value.condition]),
+        condition=words.t(CONDITION_NAMES[value.condition]),
     )
 
 

@@ -151,11 +151,6 @@ def something_went_wrong(words: Words) -> str:
     return words.t("Sorry, something went wrong on my side. Please try again in a minute.")
 
 
-def decode_unavailable(words: Words) -> str:
-    """No decode could be made right now."""
-    return words.t("Sorry, I couldn't decode that right now. Please try again in a minute.")
-
-
 def too_many_vins(words: Words, skipped: int) -> str:
     """Note that some VINs in a message were not decoded."""
     # Translators: {limit} is how many VINs one message may hold; {count} how many were skipped.
@@ -169,7 +164,8 @@ def too_many_vins(words: Words, skipped: int) -> str:
     )
 
 
-def _seconds(retry_after: float) -> int:
+def wait_seconds(retry_after: float) -> int:
+    """A flood-guard wait as whole seconds, at least 1."""
     return max(1, math.ceil(retry_after))
 
 
@@ -180,7 +176,7 @@ def slow_down(words: Words, retry_after: float) -> str:
         "Please wait {count} s, then try again.",
         "That's more lookups than I allow in one minute, so I skipped this one. "
         "Please wait {count} s, then try again.",
-        _seconds(retry_after),
+        wait_seconds(retry_after),
     )
 
 
@@ -191,7 +187,7 @@ def slow_down_found(words: Words, retry_after: float) -> str:
         "Send me that VIN in {count} s.",
         "I found the VIN above but hit the per-minute limit before decoding it. "
         "Send me that VIN in {count} s.",
-        _seconds(retry_after),
+        wait_seconds(retry_after),
     )
 
 
@@ -200,5 +196,5 @@ def slow_down_button(words: Words, retry_after: float) -> str:
     return words.nt(
         "That's more lookups than I allow in one minute. Please wait {count} s, then press again.",
         "That's more lookups than I allow in one minute. Please wait {count} s, then press again.",
-        _seconds(retry_after),
+        wait_seconds(retry_after),
     )

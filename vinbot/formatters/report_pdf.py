@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Final, Literal
 from babel.dates import format_datetime
 
 from vinbot.cache import keys
+from vinbot.formatters.market_value import CONDITION_NAMES
 from vinbot.formatters.recalls import recall_notes
 from vinbot.formatters.vehicle_view import build_view
-from vinbot.i18n import N_
 from vinbot.models.title_check import CHECK_COST, is_us_market
 
 if TYPE_CHECKING:
@@ -161,14 +161,6 @@ def report_caption(words: Words, vin: str) -> str:
         "to get them.",
         vin=words.ltr(vin),
     )
-
-
-_CONDITIONS: Final[dict[str, str]] = {
-    "excellent": N_("excellent condition"),
-    "clean": N_("clean condition"),
-    "average": N_("average condition"),
-    "rough": N_("rough condition"),
-}
 
 
 FONT: Final = "noto"
@@ -474,8 +466,7 @@ def _inputs(words: Words, value: MarketValue) -> str:
     else:
         inputs = [words.t("mileage not given")]
     inputs.append(value.state or words.t("national"))
-    condition = _CONDITIONS.get(value.condition or "")
-    inputs.append(words.t(condition) if condition else words.t("any condition"))
+    inputs.append(words.t(CONDITION_NAMES[value.condition]))
     return words.comma.join(inputs)
 
 

@@ -20,6 +20,7 @@ from vinbot.handlers.account import HISTORY_SIZE
 from vinbot.handlers.decode import (
     button_flood_guarded,
     flood_guarded,
+    language_code_of,
     reply_html,
     reply_invalid,
     with_typing,
@@ -112,9 +113,10 @@ async def send_comparison(
     try:
         comparison = await with_typing(message, work)
     except InvalidVin as exc:
-        await reply_invalid(message, context, exc)
+        await reply_invalid(message, context, exc, words=words)
         return
-    units = await services.lookup.units_for(requester.key)
+    asker = query.from_user if query is not None else message.from_user
+    units = await services.lookup.units_for(requester.key, language_code_of(asker))
     text = texts.render_comparison(words, comparison, units=units)
     markup = texts.comparison_keyboard(words, services.callbacks, comparison)
     if query is not None:

@@ -10,6 +10,7 @@ from telegram import InlineQueryResultArticle, InlineQueryResultsButton, InputTe
 from vinbot.formatters import inline as texts
 from vinbot.formatters.html import render_decode
 from vinbot.formatters.vehicle_view import build_view
+from vinbot.handlers.decode import language_code_of
 from vinbot.handlers.identity import requester_of
 from vinbot.handlers.language import words_for
 from vinbot.models.errors import InvalidVin
@@ -86,10 +87,9 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
         results = [_article("busy", busy_title, busy, help_message)]
         await query.answer(results, cache_time=0, is_personal=True)
         return
-    user = update.effective_user
-    units = await services.lookup.units_for(user_id, user.language_code if user else None)
+    units = await services.lookup.units_for(user_id, language_code_of(update.effective_user))
     view = build_view(words, result, units=units)
-    summary = ", ".join(value for _, value in view.rows[:3])
+    summary = words.comma.join(value for _, value in view.rows[:3])
     html = render_decode(words, result, units=units)
     article = _article(vin, view.title, summary or vin, html)
     await query.answer([article], cache_time=CACHE_SECONDS, is_personal=True)

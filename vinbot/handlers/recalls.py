@@ -88,7 +88,7 @@ async def on_recalls_command(update: Update, context: BotContext) -> None:
         return
     analysis = analyse(text)
     # Only a valid VIN reaches an upstream; anything else is explained for free.
-    if analysis.valid and not await flood_guarded(message, context, requester.key):
+    if analysis.valid and not await flood_guarded(message, context, requester.key, words=words):
         return
     await send_recalls(message, context, words, analysis.vin, requester.key)
 

@@ -115,7 +115,7 @@ async def _pressed_by_owner(
     """
     owner = callback.owner
     if owner is None and not is_private(message):
-        await query.answer(words.t(account.PERSONAL_BUTTON_EXPIRED), show_alert=True)
+        await query.answer(account.personal_button_expired(words), show_alert=True)
         return False
     if owner is not None and owner != presser_of(query).key:
         alert = (

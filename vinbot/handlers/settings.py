@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from vinbot.formatters.messages import button_expired
 from vinbot.formatters.settings import FOLLOW_TELEGRAM, saved, settings_page
 from vinbot.handlers.account import person_asking
-from vinbot.handlers.decode import reply_html
+from vinbot.handlers.decode import language_code_of, reply_html
 from vinbot.handlers.identity import presser_of
 from vinbot.handlers.language import words_for, words_for_press
 from vinbot.handlers.routing import user_command
@@ -51,8 +51,7 @@ async def on_settings(update: Update, context: BotContext) -> None:
     if found is None:
         return
     message, user_id = found
-    user = update.effective_user
-    language_code = user.language_code if user is not None else None
+    language_code = language_code_of(update.effective_user)
     words = await words_for(update, context)
     settings = await context.services.user_settings.get(user_id)
     text, markup = await _page(context, words, settings, user_id, language_code)

@@ -27,7 +27,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     if text is None:
         return
     codes = find_obd_codes_in_message(text, vins=find_vins(text))
-    await answer_text(message, context, text, hint=not codes)
-    if codes:
-        words = await words_for(update, context)
-        await answer_codes(message, context, codes, asked=False, words=words)
+    if not codes:
+        await answer_text(message, context, text, hint=True)
+        return
+    words = await words_for(update, context)
+    await answer_text(message, context, text, hint=False, words=words)
+    await answer_codes(message, context, codes, asked=False, words=words)

@@ -12,7 +12,7 @@ from vinbot.handlers.account import person_asking
 from vinbot.handlers.addressing import is_private
 from vinbot.handlers.decode import button_flood_guarded, reply_html, reply_invalid, with_typing
 from vinbot.handlers.identity import presser_of
-from vinbot.handlers.language import words_for, words_for_user
+from vinbot.handlers.language import words_for, words_for_press
 from vinbot.handlers.routing import user_command
 from vinbot.models.callback import CallbackAction
 from vinbot.models.errors import InvalidVin, ProviderUnavailable
@@ -142,9 +142,7 @@ async def _title_route(
     query: CallbackQuery, context: BotContext, _message: Message, callback: Callback, vin: str
 ) -> None:
     confirm = callback.action is CallbackAction.TITLE_CONFIRM
-    # The presser's words (what words_for gives for this press; a route has no update).
-    user = query.from_user
-    words = await words_for_user(context, user.id, user.language_code)
+    words = await words_for_press(query, context)
     await title_button_pressed(query, context, words, vin, confirm=confirm)
 
 

@@ -18,9 +18,10 @@ _DEFAULTS = UserSettings()
 class UserSettingsService:
     """Reads and changes user settings; touch_user records that a user was seen.
 
-    Every reply reads the user's units, and settings change only through this service in
-    this one process: so the settings that differ from the defaults are held in memory
-    (loaded once by `load`), and reading them never touches the database.
+    Every reply reads the user's units and language. With one process on the database (SQLite)
+    settings change only through this service, so those that differ from the defaults are held
+    in memory (loaded once by `load`) and reading them never touches the database; without
+    `load` (several instances on PostgreSQL) every read asks the database.
     """
 
     def __init__(self, users: UserRepository, *, now: Clock = utc_now) -> None:
