@@ -144,6 +144,7 @@ def test_price_range_spans_the_priced_conditions() -> None:
         ("85000 millas", 85_000),
         ("85.000 milhas", 85_000),
         ("85 ألف ميل", 85_000),
+        ("８５０００", 85_000),
     ],
 )
 def test_mileage_in_the_bots_languages(typed: str, miles: int) -> None:

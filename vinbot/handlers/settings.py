@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from vinbot.models.records import UserSettings
 
 
+# Settings pages being redrawn now (chat id, message id), each with whether it was pressed again
+# meanwhile. Per process: a press delivered to another instance redraws on its own.
+_REDRAWING: dict[tuple[int, int], bool] = {}
+
+
 async def _page(
     context: BotContext,
     words: Words,
@@ -65,20 +70,40 @@ async def settings_pressed(query: CallbackQuery, context: BotContext, callback: 
     service = context.services.user_settings
     match callback.args:
         case ("units", "metric" | "imperial" as units):
-            settings = await service.set_units(user_id, units)
+            await service.set_units(user_id, units)
         case ("alerts", "on" | "off" as state):
-            settings = await service.set_recall_alerts(user_id, enabled=state == "on")
+            await service.set_recall_alerts(user_id, enabled=state == "on")
         case ("lang", str(code)) if code == FOLLOW_TELEGRAM or code in LANGUAGES:
             picked = None if code == FOLLOW_TELEGRAM else code
-            settings = await service.set_language(user_id, picked)
+            await service.set_language(user_id, picked)
         case _:
             await query.answer(button_expired(await words_for_press(query, context)))
             return
-    words = await words_for_press(query, context)
-    await query.answer(saved(words))
-    text, markup = await _page(context, words, settings, user_id, query.from_user.language_code)
-    with contextlib.suppress(BadRequest):  # "message is not modified" after a double tap
-        await query.edit_message_text(text, reply_markup=markup)
+    await query.answer(saved(await words_for_press(query, context)))
+    if query.message is None:
+        return
+    page = (query.message.chat.id, query.message.message_id)
+    if page in _REDRAWING:
+        # A redraw of this page is already waiting on Telegram's per-chat limit: it draws the
+        # latest settings when its turn comes, so a flood of presses costs one edit, not one
+        # queued edit (and one of the presser's update slots) per press.
+        _REDRAWING[page] = True
+        return
+    _REDRAWING[page] = False
+    try:
+        while True:
+            words = await words_for_press(query, context)
+            settings = await service.get(user_id)
+            text, markup = await _page(
+                context, words, settings, user_id, query.from_user.language_code
+            )
+            with contextlib.suppress(BadRequest):  # "message is not modified" after a double tap
+                await query.edit_message_text(text, reply_markup=markup)
+            if not _REDRAWING[page]:
+                return
+            _REDRAWING[page] = False  # pressed again meanwhile: draw what it changed
+    finally:
+        del _REDRAWING[page]
 
 
 def register(application: VinbotApplication, buttons: ButtonRouter) -> None:

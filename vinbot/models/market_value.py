@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final, Literal
@@ -112,7 +113,8 @@ def parse_condition(text: str | None) -> Condition | None:
 
 def parse_mileage(text: str) -> int:
     """Miles from text like "85000", "85,000", "85 000", "85k" or "85.5K miles"; InvalidMileage."""
-    cleaned = " ".join(text.strip().lower().split())
+    # NFKC: full-width digits and letters read as the plain ones.
+    cleaned = " ".join(unicodedata.normalize("NFKC", text).strip().lower().split())
     if not cleaned or len(cleaned) > _MAX_TEXT_LENGTH:
         raise InvalidMileage("unreadable")
     if cleaned[0] in _MINUS:
