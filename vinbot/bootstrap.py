@@ -394,6 +394,7 @@ def assemble_bot_services(
             instance,
             timedelta(seconds=settings.poller_lease_seconds),
         ),
+        leases=SqlLeaseRepository(state.database.sessions),
         reports=build_reports(settings, stack, lookup, extras),
         compare=CompareService(lookup, extras.recalls_service),
     )

@@ -84,7 +84,8 @@ class Settings:
     health_stall_seconds: float = 30.0
     conflict_exit_seconds: float = 120.0
     # Polling mode: the poller's lease in the database, renewed every third of it. Another
-    # instance stands by and takes over at most this long after the poller died.
+    # instance stands by and takes over at most this long after the poller died. Also each
+    # instance's journal lease: a dead instance's unfinished updates are adopted after it.
     poller_lease_seconds: float = 30.0
     loop_stall_seconds: float = 30.0  # 0: no loop watchdog
     vehicle_photos: bool = True

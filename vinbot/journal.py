@@ -59,7 +59,7 @@ class RecoveryPlan:
 @dataclass(frozen=True, slots=True)
 class _Write:
     fetched: list[tuple[int, str]]
-    written: Callable[[], None]
+    written: Callable[[bool], None]  # told whether the write reached the disk
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,53 +106,70 @@ class UpdateJournal:
         self._now = now
         self._linger = linger_seconds
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-        self._last_write: asyncio.Future[None] | None = None
-        self._resume_from: int | None = None
+        self._last_write: asyncio.Future[bool] | None = None
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="update-journal", daemon=True)
         self._thread.start()
 
     @classmethod
-    def open(cls, database_url: str) -> UpdateJournal:
-        """The journal on the bot's (already migrated) database file."""
-        return cls(SqlJournalStore(database_url))
+    def open(cls, database_url: str, holder: str) -> UpdateJournal:
+        """The journal on the bot's (already migrated) database, its rows held by `holder`."""
+        return cls(SqlJournalStore(database_url, holder))
 
     # --- the polling side
 
-    def record_batch(self, updates: Sequence[object]) -> None:
-        """Write one fetched batch (Telegram's JSON objects) in the background."""
+    def record_batch(self, updates: Sequence[object]) -> asyncio.Future[bool] | None:
+        """Write one fetched batch (Telegram's JSON objects) in the background.
+
+        The future (None when there was nothing to write) tells whether this batch reached the
+        disk; `saved` waits for it.
+        """
         fetched = [
             (item["update_id"], json.dumps(item, ensure_ascii=False, separators=(",", ":")))
             for item in updates
             if isinstance(item, dict) and isinstance(item.get("update_id"), int)
         ]
         if not fetched or self._closed:
-            return
+            return None
         loop = asyncio.get_running_loop()
-        written: asyncio.Future[None] = loop.create_future()
+        written: asyncio.Future[bool] = loop.create_future()
         self._last_write = written
-        self._queue.put(
-            _Write(fetched, lambda: _from_thread(loop, lambda: _settle(written, None, None)))
-        )
+
+        def done(ok: bool) -> None:
+            _from_thread(loop, lambda: _settle(written, ok, None))
+
+        self._queue.put(_Write(fetched, done))
+        return written
 
     async def committed(self) -> None:
         """Wait until every batch recorded so far is on disk (or its failed write was logged)."""
-        if self._last_write is None or self._last_write.done():
-            return
-        try:
-            async with asyncio.timeout(COMMIT_WAIT_SECONDS):
-                await asyncio.shield(self._last_write)
-        except TimeoutError:
-            log.error("update_journal_stuck", waited_seconds=COMMIT_WAIT_SECONDS)
+        if self._last_write is not None:
+            await self.saved(self._last_write)
 
-    @property
-    def resume_from(self) -> int | None:
-        """After recover(): the first update id Telegram may still send (None: start anywhere).
+    async def saved(self, written: asyncio.Future[bool] | None) -> bool:
+        """Wait for one recorded batch's write: whether it reached the disk (False: it failed
+        or is stuck past COMMIT_WAIT_SECONDS)."""
+        if written is None:
+            return False
+        if not written.done():
+            try:
+                async with asyncio.timeout(COMMIT_WAIT_SECONDS):
+                    await asyncio.shield(written)
+            except TimeoutError:
+                log.error("update_journal_stuck", waited_seconds=COMMIT_WAIT_SECONDS)
+                return False
+        return written.result()
+
+    async def resume_from(self) -> int | None:
+        """The first update id Telegram may still send a new poller (None: start anywhere).
 
         Updates up to the newest journaled id are handled, quarantined or waiting in the journal
-        for a replay; Telegram must not hand them out again after a restart.
+        for a replay; Telegram must not hand them out again to a restarted or new poller.
         """
-        return self._resume_from
+        mark = await self._call(lambda store: store.mark())
+        if mark is not None and self._now() - mark.recorded_at <= RESUME_WITHIN:
+            return mark.last_update_id + 1
+        return None
 
     # --- the application's update listener
 
@@ -168,15 +185,16 @@ class UpdateJournal:
     # --- recovery at start-up
 
     async def recover(self) -> RecoveryPlan:
-        """Read what the last run left: updates to replay, updates to quarantine."""
-        rows, mark = await self._call(lambda store: (store.unfinished(), store.mark()))
-        if mark is not None and self._now() - mark.recorded_at <= RESUME_WITHIN:
-            self._resume_from = mark.last_update_id + 1
-        return RecoveryPlan(
-            replay_together=tuple(row for row in rows if row.attempts == 0),
-            replay_alone=tuple(row for row in rows if row.attempts and not row.replayed_alone),
-            quarantine=tuple(row for row in rows if row.replayed_alone),
-        )
+        """Read what this instance's last run left: updates to replay, updates to quarantine."""
+        return plan_for(await self._call(lambda store: store.unfinished()))
+
+    async def other_holders(self) -> list[str | None]:
+        """The other instances with updates in the journal (None: rows from before holders)."""
+        return await self._call(lambda store: store.other_holders())
+
+    async def adopt(self, holder: str | None) -> list[JournaledUpdate]:
+        """Take a dead instance's rows over (the caller holds its journal lease)."""
+        return await self._call(lambda store: store.adopt(holder))
 
     async def begin_replay(self, update_ids: Collection[int]) -> None:
         """Count the attempt on disk before these updates are handled again, at the same time."""
@@ -188,6 +206,10 @@ class UpdateJournal:
         await self._call(lambda store: store.drop(update_ids))
 
     # --- flushing and closing
+
+    async def flush(self) -> None:
+        """Wait until every write and deletion queued so far is on disk."""
+        await self._call(lambda _store: None)
 
     def flush_blocking(self, timeout: float) -> bool:
         """From another thread: wait until queued writes are on disk (False: timed out)."""
@@ -256,10 +278,12 @@ class UpdateJournal:
             self._store.close()
 
     def _write(self, pending: _Pending) -> None:
+        ok = True
         if pending.fetched or pending.handled:
             try:
                 self._store.write(pending.fetched, pending.handled, self._now())
             except Exception as exc:  # noqa: BLE001 - polling must go on; the loss is logged
+                ok = False
                 log.error(
                     "update_journal_write_failed",
                     error_type=type(exc).__name__,
@@ -267,7 +291,7 @@ class UpdateJournal:
                     handled=len(pending.handled),
                 )
         for written in pending.written:
-            written()
+            written(ok)
         pending.clear()
 
 
@@ -277,7 +301,7 @@ class _Pending:
     def __init__(self) -> None:
         self.fetched: list[tuple[int, str]] = []
         self.handled: set[int] = set()
-        self.written: list[Callable[[], None]] = []
+        self.written: list[Callable[[bool], None]] = []
 
     def clear(self) -> None:
         self.fetched = []
@@ -292,6 +316,15 @@ def _run_call[T](call: _Call[T], store: JournalStore) -> None:
         call.finish(None, exc)
     else:
         call.finish(value, None)
+
+
+def plan_for(rows: Sequence[JournaledUpdate]) -> RecoveryPlan:
+    """What to do with rows left by a failure, by how often they were replayed already."""
+    return RecoveryPlan(
+        replay_together=tuple(row for row in rows if row.attempts == 0),
+        replay_alone=tuple(row for row in rows if row.attempts and not row.replayed_alone),
+        quarantine=tuple(row for row in rows if row.replayed_alone),
+    )
 
 
 def update_kind(payload: Mapping[str, object]) -> str:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from telegram import Bot
 
-    from vinbot.journal import UpdateJournal
+    from vinbot.journal import RecoveryPlan, UpdateJournal
     from vinbot.storage.update_journal import JournaledUpdate
     from vinbot.update_tracking import TrackedApplication
 
@@ -49,26 +49,38 @@ def _payload(row: JournaledUpdate) -> dict[str, object]:
 
 
 async def recover_updates(
+    application: TrackedApplication, journal: UpdateJournal, alerts: QuarantineAlerts
+) -> frozenset[int]:
+    """Quarantine and replay what this instance's last run left (after application.start()).
+
+    Returns the ids dealt with. In webhook mode the route acknowledges these ids without
+    handling them again (Telegram resends an update whose 200 the failure cut off).
+    """
+    return await handle_left_over(application, journal, await journal.recover(), alerts)
+
+
+async def skip_journaled_updates(application: TrackedApplication, journal: UpdateJournal) -> None:
+    """Polling, before the first getUpdates: Telegram forgets what the journal already has.
+
+    A batch whose acknowledgement a failure cut off must not come back beside its replay (or
+    after it was handled).
+    """
+    resume_from = await journal.resume_from()
+    if resume_from is None:
+        return
+    try:
+        await application.bot.get_updates(offset=resume_from, timeout=0, limit=1)
+    except TelegramError as exc:
+        log.warning("journal_resume_failed", error_type=type(exc).__name__)
+
+
+async def handle_left_over(
     application: TrackedApplication,
     journal: UpdateJournal,
+    plan: RecoveryPlan,
     alerts: QuarantineAlerts,
-    *,
-    polling: bool = True,
 ) -> frozenset[int]:
-    """Quarantine and replay what the last run left in the journal (after application.start()).
-
-    Returns the ids dealt with. In webhook mode (`polling=False`) Telegram cannot be told with
-    getUpdates; the webhook route acknowledges these ids without handling them again instead
-    (Telegram resends an update whose 200 the failure cut off).
-    """
-    plan = await journal.recover()
-    if polling and journal.resume_from is not None:
-        # Telegram forgets what the journal already has: a batch whose acknowledgement the
-        # failure cut off must not come back beside its replay (or after it was handled).
-        try:
-            await application.bot.get_updates(offset=journal.resume_from, timeout=0, limit=1)
-        except TelegramError as exc:
-            log.warning("journal_resume_failed", error_type=type(exc).__name__)
+    """Quarantine and replay rows a failure left (this instance's, or a dead one's adopted)."""
     if plan.quarantine:
         # Decided on disk first: whatever happens while apologising, it never runs again.
         await journal.drop([row.update_id for row in plan.quarantine])

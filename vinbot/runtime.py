@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import signal
 import time
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from telegram import Update
@@ -16,10 +17,11 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from vinbot.bootstrap import build_bot_services
 from vinbot.handlers.menus import publish_menus
 from vinbot.health import HealthServer
-from vinbot.journal import UpdateJournal
+from vinbot.journal import UpdateJournal, plan_for
+from vinbot.journal_owners import JournalOwnership
 from vinbot.logs import get_logger
 from vinbot.models.errors import ConfigError
-from vinbot.recovery import recover_updates
+from vinbot.recovery import handle_left_over, recover_updates, skip_journaled_updates
 from vinbot.telegram_app import build_application, build_requests
 from vinbot.update_tracking import InFlightUpdates
 from vinbot.watchdog import LoopWatchdog
@@ -32,10 +34,11 @@ from vinbot.webhook import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
 
     from vinbot.config import Settings
     from vinbot.handlers.context import BotServices
+    from vinbot.storage.update_journal import JournaledUpdate
     from vinbot.update_tracking import TrackedApplication
 
 log = get_logger(__name__)
@@ -113,6 +116,34 @@ def _watching(
         watchdog.stop()
 
 
+@asynccontextmanager
+async def _keeping_journal(
+    ownership: JournalOwnership,
+    application: TrackedApplication,
+    services: BotServices,
+    journal: UpdateJournal,
+    receiver: WebhookReceiver | None,
+) -> AsyncIterator[None]:
+    """After the application started: this instance's leftovers replayed, then its journal
+    lease renewed and dead neighbours' rows adopted and replayed, until the block ends."""
+    recovered = await recover_updates(application, journal, services.admin_alerts)
+    if receiver is not None:
+        receiver.acknowledge(recovered)
+
+    async def replay(rows: list[JournaledUpdate]) -> None:
+        if receiver is not None:  # Telegram may re-deliver one whose 200 the crash cut off
+            receiver.acknowledge([row.update_id for row in rows])
+        await handle_left_over(application, journal, plan_for(rows), services.admin_alerts)
+
+    keeper = asyncio.create_task(ownership.keep(replay), name="journal-ownership")
+    try:
+        yield
+    finally:
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
+
+
 async def _serve(
     application: TrackedApplication,
     services: BotServices,
@@ -122,21 +153,36 @@ async def _serve(
     settings = services.settings
     health_server = HealthServer(services.health, services.metrics, port=settings.port)
     receiver = _webhook_receiver(settings, services, journal, health_server)
-    # Bound first: a port in use fails the start with one line, before Telegram is touched.
+    # Bound first: a port in use fails the start with one line, before Telegram is touched
+    # (and before the journal lease named after this host and port is taken).
     await health_server.start()
+    ownership = JournalOwnership(
+        journal,
+        services.leases,
+        services.instance,
+        timedelta(seconds=settings.poller_lease_seconds),
+    )
     try:
+        await ownership.claim()
+        # A dead neighbour's unfinished updates become this instance's, replayed below.
+        await ownership.adopt_orphans()
         async with application:
             log.info("telegram_connected", bot_username=application.bot.username)
             await publish_menus(application.bot, settings.admin_ids)
             in_flight = InFlightUpdates()
             application.update_listeners.extend((in_flight, journal))
+            if receiver is not None:
+                application.update_listeners.append(receiver)
             with _watching(services.settings, in_flight, journal):
                 if receiver is not None:
                     return await _webhook_until_stopped(
-                        application, services, journal, receiver, stop
+                        application, services, journal, receiver, stop, ownership=ownership
                     )
-                return await _poll_until_stopped(application, services, journal, stop)
+                return await _poll_until_stopped(
+                    application, services, journal, stop, ownership=ownership
+                )
     finally:
+        await ownership.release()
         await health_server.stop()
 
 
@@ -145,6 +191,8 @@ async def _poll_until_stopped(
     services: BotServices,
     journal: UpdateJournal,
     stop: asyncio.Event,
+    *,
+    ownership: JournalOwnership,
 ) -> int:
     updater = application.updater
     if updater is None:  # pragma: no cover - the builder always makes one
@@ -153,7 +201,8 @@ async def _poll_until_stopped(
     await application.start()
     code = EXIT_FAILED
     try:
-        code = await poller.run(stop)
+        async with _keeping_journal(ownership, application, services, journal, None):
+            code = await poller.run(stop)
         log.info("shutting_down", exit_code=code)
     finally:
         # Also when polling never started: the application must stop before it shuts down.
@@ -249,8 +298,8 @@ class _LeasedPoller:
         log.info("poller_lease_taken", instance=services.instance)
         # A webhook left set (by webhook mode) makes every getUpdates fail with 409.
         await delete_leftover_webhook(application.bot)
-        # What the last run left unfinished is handled (or quarantined) before anything new.
-        await recover_updates(application, self._journal, services.admin_alerts)
+        # What the journal has (replayed, or in the previous poller's hands) is not fetched again.
+        await skip_journaled_updates(application, self._journal)
         await updater.start_polling(
             timeout=int(services.settings.poll_timeout_seconds),
             allowed_updates=Update.ALL_TYPES,
@@ -295,6 +344,8 @@ async def _webhook_until_stopped(
     journal: UpdateJournal,
     receiver: WebhookReceiver,
     stop: asyncio.Event,
+    *,
+    ownership: JournalOwnership,
 ) -> int:
     """Webhook mode: updates arrive on the health server's route instead of by getUpdates."""
     settings = services.settings
@@ -302,28 +353,26 @@ async def _webhook_until_stopped(
         raise RuntimeError("webhook mode without WEBHOOK_URL")
     await application.start()
     try:
-        recovered = await recover_updates(
-            application, journal, services.admin_alerts, polling=False
-        )
-        receiver.open(application.bot, application.update_queue, recovered)
-        await set_webhook(
-            application.bot, settings.webhook_url, settings.webhook_secret_token.value
-        )
-        services.health.set_ready(True)
-        watch = asyncio.create_task(
-            watch_webhook(
-                application.bot,
-                settings.webhook_url,
-                services.health,
-                settings.health_stall_seconds,
+        async with _keeping_journal(ownership, application, services, journal, receiver):
+            receiver.open(application.bot, application.update_queue)
+            await set_webhook(
+                application.bot, settings.webhook_url, settings.webhook_secret_token.value
             )
-        )
-        try:
-            code = await _wait_for_stop(stop, ConflictWatch(services))
-        finally:
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
+            services.health.set_ready(True)
+            watch = asyncio.create_task(
+                watch_webhook(
+                    application.bot,
+                    settings.webhook_url,
+                    services.health,
+                    settings.health_stall_seconds,
+                )
+            )
+            try:
+                code = await _wait_for_stop(stop, ConflictWatch(services))
+            finally:
+                watch.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watch
         log.info("shutting_down", exit_code=code)
     finally:
         # From here the route answers 503 and Telegram delivers again later. The webhook stays
@@ -346,7 +395,7 @@ async def run_bot(settings: Settings) -> int:
         async with AsyncExitStack() as stack:
             services = await build_bot_services(settings, stack)
             # Opened on the migrated file; closed after the application stopped.
-            journal = UpdateJournal.open(settings.database_url)
+            journal = UpdateJournal.open(settings.database_url, services.instance)
             stack.push_async_callback(journal.aclose)
             requests = build_requests(settings, services.health, journal)
             stack.push_async_callback(requests.shutdown)

@@ -5,7 +5,11 @@ else gets 403 and is never parsed. An accepted update is written to the update j
 on the application's update queue, and the answer, 200, waits only for the journal write: it
 is never processed inside the request. Telegram re-delivers an update only when the answer is
 not 2xx, so from the 200 on only the journal remembers it, exactly as after a getUpdates offset
-in polling mode: a crash after the 200 replays it after the restart (recovery.py).
+in polling mode: a crash after the 200 replays it after the restart (recovery.py), or on
+another instance once the crashed one's journal lease ran out (journal_owners.py). When the
+journal write fails, the update is handled here all the same but the answer is 500: Telegram
+delivers it again, and that retry writes it once more (or, once it was handled, is simply
+acknowledged), so a crash right after a failed write loses nothing either.
 
 An update python-telegram-bot cannot parse is acknowledged just the same, as the placeholder
 polling uses (unreadable_updates.py), so its sender hears about it and Telegram stops resending.
@@ -68,17 +72,13 @@ class WebhookReceiver:
         self._queue: asyncio.Queue[object] | None = None
         self._seen: set[int] = set()
         self._seen_order: deque[int] = deque()
+        # Queued here, not finished, and their journal write failed: a retry writes them again.
+        self._unsaved: set[int] = set()
 
-    def open(self, bot: Bot, queue: asyncio.Queue[object], recovered: Collection[int] = ()) -> None:
-        """Start accepting: updates go to `queue`; `recovered` ids the journal already handled.
-
-        Only those ids, never "every id below the newest journaled one": Telegram delivers on up
-        to 40 connections at once, so an older update may still be on its way.
-        """
+    def open(self, bot: Bot, queue: asyncio.Queue[object]) -> None:
+        """Start accepting: updates go to `queue`."""
         self._bot = bot
         self._queue = queue
-        for update_id in recovered:
-            self._remember(update_id)
 
     def close(self) -> None:
         """Refuse updates from now on (503, so Telegram delivers them again later)."""
@@ -102,23 +102,49 @@ class WebhookReceiver:
         if queue is None or bot is None:
             return HTTPStatus.SERVICE_UNAVAILABLE, "unavailable"
         update_id: int = data["update_id"]
-        if self._already_have(update_id):
-            log.info("webhook_update_repeated", update_id=update_id)
-            return HTTPStatus.OK, "repeated"
         (item,), _ = readable_batch([data])
+        if update_id in self._seen:
+            return await self._answer_again(update_id, item)
         update = Update.de_json(item, bot)
-        self._journal.record_batch([item])
+        written = self._journal.record_batch([item])
         queue.put_nowait(update)
+        self._remember(update_id)
         self._health.mark_webhook_update()
         # Telegram forgets the update at our 200: it must be on disk by then.
-        await self._journal.committed()
+        if not await self._journal.saved(written):
+            # Queued here all the same; Telegram's retry is what saves it from a crash.
+            self._unsaved.add(update_id)
+            return HTTPStatus.INTERNAL_SERVER_ERROR, "unsaved"
         return HTTPStatus.OK, "ok"
 
-    def _already_have(self, update_id: int) -> bool:
-        if update_id in self._seen:
-            return True
-        self._remember(update_id)
-        return False
+    async def _answer_again(self, update_id: int, item: dict[str, Any]) -> tuple[HTTPStatus, str]:
+        """A re-delivery of an update this process already has: never handled twice."""
+        if update_id in self._unsaved:
+            # Still being handled, but not in the journal: try to write it again first.
+            if not await self._journal.saved(self._journal.record_batch([item])):
+                return HTTPStatus.INTERNAL_SERVER_ERROR, "unsaved"
+            self._unsaved.discard(update_id)
+        log.info("webhook_update_repeated", update_id=update_id)
+        return HTTPStatus.OK, "repeated"
+
+    def acknowledge(self, update_ids: Collection[int]) -> None:
+        """Treat these ids as had: the journal's replay handles them (a restart, an adoption).
+
+        Only those ids, never "every id below the newest journaled one": Telegram delivers on up
+        to 40 connections at once, so an older update may still be on its way.
+        """
+        for update_id in update_ids:
+            self._remember(update_id)
+
+    # --- the application's update listener: a handled update needs no journal row any more
+
+    def update_started(self, update_id: int) -> None:
+        """Nothing to do when an update starts."""
+        del update_id
+
+    def update_finished(self, update_id: int) -> None:
+        """A handled update is safe whatever its journal write did."""
+        self._unsaved.discard(update_id)
 
     def _remember(self, update_id: int) -> None:
         self._seen.add(update_id)

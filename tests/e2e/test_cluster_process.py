@@ -103,3 +103,50 @@ async def test_kill_9_loses_no_acknowledged_update_and_the_other_keeps_answering
     assert sum(BMW in text for text in cluster.texts_to(stuck_user)) == 1
     assert sum(HONDA in text for text in cluster.texts_to(next_user)) == 2
     assert await cluster.journal_ids() == set()
+
+
+async def test_an_instance_starting_beside_a_busy_one_leaves_its_updates_alone(
+    cluster: Cluster,
+) -> None:
+    """A neighbour's update in flight is not replayed by an instance that starts meanwhile: it
+    is answered once, by the instance that took it."""
+    tg = cluster.telegram
+    cluster.world.carsxe.slow_next(seconds=6)
+    (busy,) = await cluster.start(1)
+    user = FIRST_USER + 20
+    stuck_id = tg.send_text(user, BMW)
+    (delivery,) = await cluster.deliver()
+    assert (delivery.update_id, delivery.status) == (stuck_id, 200)
+    await tg.wait_until(lambda: cluster.world.carsxe.count("/specs") >= 1, 10, "a decode")
+    assert await cluster.journal_ids() == {stuck_id}
+    await cluster.start(1)  # a deploy adds a second machine while the first is busy
+    await tg.wait_for_message(user, lambda m: BMW in m.get("text", ""), timeout=SETTLE)
+    await cluster.stop()
+    assert sum(BMW in text for text in cluster.texts_to(user)) == 1
+    assert cluster.events("update_replayed") == []
+    assert cluster.index(busy) == 0
+
+
+async def test_a_dead_instances_update_is_answered_by_the_survivor_without_a_restart(
+    cluster: Cluster,
+) -> None:
+    """Killed mid-decode and never restarted: once its journal lease ran out, the survivor
+    adopts the update Telegram already forgot and answers it, once."""
+    tg = cluster.telegram
+    cluster.world.carsxe.slow_next(seconds=60)
+    env = {"HTTP_TIMEOUT_SECONDS": "90", "DECODE_DEADLINE_SECONDS": "120"}
+    doomed, survivor = await cluster.start(2, POLLER_LEASE_SECONDS="3", **env)
+    user = FIRST_USER + 30
+    stuck_id = tg.send_text(user, BMW)
+    (delivery,) = await cluster.deliver()  # the first turn is the first instance's
+    assert (delivery.update_id, delivery.status) == (stuck_id, 200)
+    await tg.wait_until(lambda: cluster.world.carsxe.count("/specs") >= 1, 10, "a decode")
+    assert await cluster.kill(doomed) == -signal.SIGKILL
+    await tg.wait_for_message(user, lambda m: BMW in m.get("text", ""), timeout=SETTLE + 40)
+    adopted = [(n, e["dead_instance"]) for n, e in cluster.events("journal_rows_adopted")]
+    assert [n for n, _ in adopted] == [cluster.index(survivor)]
+    replayed = [(n, e["update_id"]) for n, e in cluster.events("update_replayed")]
+    assert replayed == [(cluster.index(survivor), stuck_id)]
+    await cluster.stop()
+    assert sum(BMW in text for text in cluster.texts_to(user)) == 1
+    assert await cluster.journal_ids() == set()

@@ -17,13 +17,15 @@ from vinbot.health import WEBHOOK_MAX_BODY_BYTES, HealthServer, HealthState
 from vinbot.journal import UpdateJournal
 from vinbot.metrics import Metrics
 from vinbot.storage.migrate import migrate
+from vinbot.storage.update_journal import SqlJournalStore
 from vinbot.unreadable_updates import marker_of
 from vinbot.webhook import SECRET_HEADER, WebhookReceiver
 
 from .storage_support import sqlite_url
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Collection, Sequence
+    from datetime import datetime
     from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -64,6 +66,20 @@ def stored_ids(url: str) -> list[int]:
         return [row[0] for row in db.execute("SELECT update_id FROM update_journal ORDER BY 1")]
 
 
+class FlakyStore(SqlJournalStore):
+    """The real journal store, whose writes fail while `failing` is set."""
+
+    failing = False
+
+    def write(
+        self, fetched: Sequence[tuple[int, str]], handled: Collection[int], now: datetime
+    ) -> None:
+        """Fail like a database that went away, or write."""
+        if self.failing:
+            raise OSError("database unavailable")
+        super().write(fetched, handled, now)
+
+
 class Route:
     """A running health server with the webhook route, and what it feeds."""
 
@@ -74,7 +90,9 @@ class Route:
         state: HealthState,
         url: str,
         clock: FakeClock,
+        store: FlakyStore,
     ) -> None:
+        self.store = store
         self.server = server
         self.receiver = receiver
         self.state = state
@@ -88,7 +106,8 @@ class Route:
         return f"http://{HOST}:{self.server.port}"
 
     def open(self, recovered: frozenset[int] = frozenset()) -> None:
-        self.receiver.open(self.bot, self.queue, recovered)
+        self.receiver.open(self.bot, self.queue)
+        self.receiver.acknowledge(recovered)
 
     def queued(self) -> list[Update]:
         found: list[Update] = []
@@ -103,7 +122,8 @@ class Route:
 async def route(tmp_path: Path) -> AsyncIterator[Route]:
     url = sqlite_url(tmp_path / "journal.db")
     await migrate(url)
-    journal = UpdateJournal.open(url)
+    store = FlakyStore(url, "here:8080")
+    journal = UpdateJournal(store)
     clock = FakeClock()
     state = HealthState(poll_timeout=10, clock=clock)
     state.use_webhook()
@@ -113,7 +133,7 @@ async def route(tmp_path: Path) -> AsyncIterator[Route]:
     server.add_post_route(PATH, receiver.handle)
     await server.start()
     try:
-        yield Route(server, receiver, state, url, clock)
+        yield Route(server, receiver, state, url, clock, store)
     finally:
         await server.stop()
         await journal.aclose()
@@ -265,3 +285,36 @@ async def test_health_in_webhook_mode_is_not_judged_by_polls(
     async with http.get(route.url + "/health") as response:
         assert response.status == 503
         assert (await response.json())["reason"] == "webhook stopped: shutting down"
+
+
+async def test_an_update_whose_journal_write_failed_is_refused_until_a_retry_saves_it(
+    route: Route, http: aiohttp.ClientSession
+) -> None:
+    """A failed journal write answers 500 (Telegram keeps the update) but handles it once;
+    the retry writes it again and is acknowledged, without a second handling."""
+    route.open()
+    route.store.failing = True
+    assert await post(http, route, raw(60)) == 500
+    assert stored_ids(route.db_url) == []
+    assert await post(http, route, raw(60)) == 500  # still unsaved: Telegram keeps trying
+    route.store.failing = False
+    assert await post(http, route, raw(60)) == 200
+    assert stored_ids(route.db_url) == [60]
+    assert await post(http, route, raw(60)) == 200  # saved now: a plain repeat
+    assert [update.update_id for update in route.queued()] == [60]
+
+
+async def test_a_retry_after_the_unsaved_update_was_handled_writes_nothing(
+    route: Route, http: aiohttp.ClientSession
+) -> None:
+    """Once handled, an update whose write failed needs no row: its retry gets 200 and leaves
+    none behind (a row would be replayed after the next restart)."""
+    route.open()
+    route.store.failing = True
+    assert await post(http, route, raw(61)) == 500
+    route.store.failing = False
+    route.receiver.update_started(61)
+    route.receiver.update_finished(61)
+    assert await post(http, route, raw(61)) == 200
+    assert stored_ids(route.db_url) == []
+    assert [update.update_id for update in route.queued()] == [61]

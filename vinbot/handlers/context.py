@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from vinbot.services.flood_guard import FloodGate
     from vinbot.services.garage import GarageService
     from vinbot.services.hints import HintThrottle
-    from vinbot.services.leases import Lease
+    from vinbot.services.leases import Lease, LeaseStore
     from vinbot.services.lookup import LookupService
     from vinbot.services.presses import PressesInFlight
     from vinbot.services.privacy import PrivacyService
@@ -55,6 +55,7 @@ class BotServices:
     value_drafts: ValueDraftService
     instance: str  # this process's lease holder id
     poller_lease: Lease  # polling mode: only its holder calls getUpdates
+    leases: LeaseStore  # the database's leases (the journal's, per instance)
 
 
 class BotData:

@@ -192,6 +192,8 @@ class UpdateJournalRow(Base):
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     replayed_alone: Mapped[bool] = mapped_column(default=False, server_default=false())
     fetched_at: Mapped[datetime]
+    # The instance handling it (services/leases.instance_id); None in rows from before 0010.
+    holder: Mapped[str | None] = mapped_column(String(128))
 
 
 class UpdateJournalMarkRow(Base):

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
 from vinbot.storage.dialects import upsert_insert
 from vinbot.storage.engine import (
@@ -35,6 +35,14 @@ class JournaledUpdate:
     replayed_alone: bool
 
 
+_FIELDS = (
+    UpdateJournalRow.update_id,
+    UpdateJournalRow.payload,
+    UpdateJournalRow.attempts,
+    UpdateJournalRow.replayed_alone,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class JournalMark:
     """The newest update id ever journaled, and when."""
@@ -53,7 +61,15 @@ class JournalStore(Protocol):
         ...
 
     def unfinished(self) -> list[JournaledUpdate]:
-        """Every row still in the journal, oldest first."""
+        """This instance's rows still in the journal, oldest first."""
+        ...
+
+    def other_holders(self) -> list[str | None]:
+        """The other instances with rows in the journal (None: rows from before holders)."""
+        ...
+
+    def adopt(self, holder: str | None) -> list[JournaledUpdate]:
+        """Make `holder`'s rows this instance's, atomically; the rows taken, oldest first."""
         ...
 
     def mark(self) -> JournalMark | None:
@@ -75,9 +91,14 @@ class JournalStore(Protocol):
 
 class SqlJournalStore:
     """The journal on the bot's database: SQLite through its own blocking engine; PostgreSQL
-    through an async engine driven by an event loop private to the journal's thread."""
+    through an async engine driven by an event loop private to the journal's thread.
 
-    def __init__(self, url: str) -> None:
+    Every row carries its holder, the instance that received the update: several instances
+    share one journal, and each replays only its own rows (and those it adopts from a dead one).
+    """
+
+    def __init__(self, url: str, holder: str) -> None:
+        self.holder = holder
         self._dialect = "sqlite" if is_sqlite(url) else "postgresql"
         self._engine: Engine | None = None
         self._async_engine: AsyncEngine | None = None
@@ -116,6 +137,7 @@ class SqlJournalStore:
                 "attempts": 0,
                 "replayed_alone": False,
                 "fetched_at": now,
+                "holder": self.holder,
             }
             for update_id, payload in fetched
         ]
@@ -123,9 +145,14 @@ class SqlJournalStore:
 
         def work(connection: Connection) -> None:
             if rows:
-                # A row already there is the same update; its attempt count must survive.
+                # A row already there is the same update, delivered again: its attempt count
+                # must survive, and it is ours now (Telegram re-delivered it to this instance).
+                insert = upsert_insert(dialect, UpdateJournalRow)
                 connection.execute(
-                    upsert_insert(dialect, UpdateJournalRow).on_conflict_do_nothing(), rows
+                    insert.on_conflict_do_update(
+                        index_elements=["update_id"], set_={"holder": insert.excluded.holder}
+                    ),
+                    rows,
                 )
             if fetched:
                 newest = max(update_id for update_id, _ in fetched)
@@ -147,16 +174,45 @@ class SqlJournalStore:
         self._run(work, write=True)
 
     def unfinished(self) -> list[JournaledUpdate]:
-        """Every row still in the journal, oldest first."""
-        query = select(
-            UpdateJournalRow.update_id,
-            UpdateJournalRow.payload,
-            UpdateJournalRow.attempts,
-            UpdateJournalRow.replayed_alone,
-        ).order_by(UpdateJournalRow.update_id)
+        """This instance's rows still in the journal, oldest first."""
+        query = (
+            select(*_FIELDS)
+            .where(UpdateJournalRow.holder == self.holder)
+            .order_by(UpdateJournalRow.update_id)
+        )
         return self._run(
             lambda connection: [JournaledUpdate(*row) for row in connection.execute(query).all()]
         )
+
+    def other_holders(self) -> list[str | None]:
+        """The other instances with rows in the journal (None: rows from before holders)."""
+        query = (
+            select(UpdateJournalRow.holder)
+            .where(or_(UpdateJournalRow.holder.is_(None), UpdateJournalRow.holder != self.holder))
+            .distinct()
+        )
+        return self._run(lambda connection: list(connection.scalars(query).all()))
+
+    def adopt(self, holder: str | None) -> list[JournaledUpdate]:
+        """Make `holder`'s rows this instance's, atomically; the rows taken, oldest first.
+
+        One UPDATE: of two instances adopting at once, the second finds the rows already moved
+        (PostgreSQL re-checks the condition after the first one's commit; SQLite has one writer).
+        """
+        owned_by = (
+            UpdateJournalRow.holder.is_(None)
+            if holder is None
+            else UpdateJournalRow.holder == holder
+        )
+        statement = (
+            update(UpdateJournalRow).where(owned_by).values(holder=self.holder).returning(*_FIELDS)
+        )
+
+        def work(connection: Connection) -> list[JournaledUpdate]:
+            rows = [JournaledUpdate(*row) for row in connection.execute(statement).all()]
+            return sorted(rows, key=lambda row: row.update_id)
+
+        return self._run(work, write=True)
 
     def mark(self) -> JournalMark | None:
         """The newest journaled update id, if any batch was ever written."""
