@@ -21,7 +21,7 @@ from vinbot.models.records import utc_now
 from vinbot.services.leases import Lease
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable, Coroutine
     from datetime import timedelta
 
     from vinbot.journal import UpdateJournal
@@ -93,23 +93,45 @@ class JournalOwnership:
             adopted += rows
         return adopted
 
-    async def keep(self, replay: Callable[[list[JournaledUpdate]], Awaitable[None]]) -> None:
-        """Renew the lease every third of its length and replay what is adopted; until cancelled."""
+    async def keep(
+        self,
+        replay: Callable[[list[JournaledUpdate]], Coroutine[None, None, None]],
+        *,
+        finish_within: float,
+    ) -> None:
+        """Renew the lease every third of its length and replay what is adopted; until cancelled.
+
+        Replays run beside the renewals (a slow one must not let this instance's own lease
+        lapse); when cancelled, replays still running get `finish_within` seconds to end.
+        """
         every = self._ttl.total_seconds() / 3
-        while True:
-            await asyncio.sleep(every)
-            try:
-                if not await self._own.acquire():
-                    log.error(
-                        "journal_lease_lost",
-                        detail="not renewed in time: another instance may replay our updates",
-                    )
-                rows = await self.adopt_orphans()
-            except Exception as exc:  # noqa: BLE001 - the database is away; try again later
-                log.warning("journal_lease_unavailable", error_type=type(exc).__name__)
-                continue
-            if rows:
-                await replay(rows)
+        replays: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                await asyncio.sleep(every)
+                rows = await self._renew_and_adopt()
+                if rows:
+                    task = asyncio.create_task(replay(rows), name="journal-adopted-replay")
+                    replays.add(task)
+                    task.add_done_callback(replays.discard)
+        finally:
+            if replays:
+                _, unfinished = await asyncio.wait(replays, timeout=finish_within)
+                for task in unfinished:
+                    task.cancel()
+                await asyncio.gather(*unfinished, return_exceptions=True)
+
+    async def _renew_and_adopt(self) -> list[JournaledUpdate]:
+        try:
+            if not await self._own.acquire():
+                log.error(
+                    "journal_lease_lost",
+                    detail="not renewed in time: another instance may replay our updates",
+                )
+            return await self.adopt_orphans()
+        except Exception as exc:  # noqa: BLE001 - the database is away; try again later
+            log.warning("journal_lease_unavailable", error_type=type(exc).__name__)
+            return []
 
     async def release(self) -> None:
         """At a clean stop, after the journal's last write: give the rows' lease up."""

@@ -135,7 +135,11 @@ async def _keeping_journal(
             receiver.acknowledge([row.update_id for row in rows])
         await handle_left_over(application, journal, plan_for(rows), services.admin_alerts)
 
-    keeper = asyncio.create_task(ownership.keep(replay), name="journal-ownership")
+    # Adopted replays are updates like any other: as long as a decode may take, and a little.
+    finish_within = services.settings.decode_deadline_seconds + 5
+    keeper = asyncio.create_task(
+        ownership.keep(replay, finish_within=finish_within), name="journal-ownership"
+    )
     try:
         yield
     finally:

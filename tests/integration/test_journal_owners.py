@@ -135,6 +135,7 @@ async def test_two_instances_adopting_at_once_never_both_get_a_row(instances: In
     await dead.journaled(*range(1, 41))
     b, c = await instances.start(B), await instances.start(C)
     instances.clock.advance(seconds=31)
+    await asyncio.gather(b.ownership.claim(), c.ownership.claim())
     for _ in range(3):
         got_b, got_c = await asyncio.gather(
             b.ownership.adopt_orphans(), c.ownership.adopt_orphans()
@@ -200,12 +201,57 @@ async def test_keeping_the_lease_replays_what_it_adopts(database_url: str) -> No
         async def replay(rows: list[JournaledUpdate]) -> None:
             await replayed.put(ids(rows))
 
-        keeper = asyncio.create_task(survivor.keep(replay))
+        keeper = asyncio.create_task(survivor.keep(replay, finish_within=5))
         try:
             await asyncio.sleep(0.5)
             assert replayed.empty()  # the dead one's lease (30 s) has not run out
             clock.advance(seconds=31)
             assert await asyncio.wait_for(replayed.get(), 10) == [3, 4]
         finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+
+
+async def test_a_slow_adopted_replay_never_lets_the_survivors_own_lease_lapse(
+    database_url: str,
+) -> None:
+    """While an adopted update is still being handled, the survivor keeps renewing its lease,
+    so a third instance never adopts the survivor's own updates in flight."""
+    await migrate(database_url)
+    clock = FakeClock()
+    async with AsyncExitStack() as stack:
+        instances = Instances(database_url, stack)
+        instances.clock = clock
+        dead = await instances.start(A)
+        await dead.ownership.claim()
+        await dead.journaled(3)
+        database = await stack.enter_async_context(opened(database_url))
+        journal = UpdateJournal.open(database_url, B)
+        stack.push_async_callback(journal.aclose)
+        short = timedelta(seconds=0.3)
+        survivor = JournalOwnership(
+            journal, SqlLeaseRepository(database.sessions), B, short, now=clock
+        )
+        await survivor.claim()
+        journal.record_batch([raw(50)])  # the survivor's own update in flight
+        await journal.committed()
+        started, release = asyncio.Event(), asyncio.Event()
+
+        async def slow_replay(rows: list[JournaledUpdate]) -> None:
+            del rows
+            started.set()
+            await release.wait()
+
+        keeper = asyncio.create_task(survivor.keep(slow_replay, finish_within=5))
+        try:
+            clock.advance(seconds=31)
+            await asyncio.wait_for(started.wait(), 10)
+            for _ in range(10):  # time passes, the replay still runs, renewals go on
+                clock.advance(seconds=0.1)
+                await asyncio.sleep(0.15)
+            third = await instances.start(C)
+            assert await third.ownership.adopt_orphans() == []
+        finally:
+            release.set()
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
