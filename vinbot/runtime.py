@@ -255,18 +255,17 @@ class _LeasedPoller:
                 await self._stand_by()
             self._held = held
             # A standby instance looks more often: a released lease is taken within seconds.
-            wait = renew_every if held else min(renew_every, STANDBY_CHECK_SECONDS)
+            wake_at = time.monotonic() + (
+                renew_every if held else min(renew_every, STANDBY_CHECK_SECONDS)
+            )
             if held:
                 # After a failed renewal, look again no later than when polling must stop.
-                wait = min(wait, max(self._polling_deadline() - time.monotonic(), 0.0))
-            waited = 0.0
-            while waited < wait:
-                interval = min(WATCH_INTERVAL_SECONDS, wait - waited)
+                wake_at = min(wake_at, self._polling_deadline())
+            while (left := wake_at - time.monotonic()) > 0:
                 try:
-                    async with asyncio.timeout(interval):
+                    async with asyncio.timeout(min(WATCH_INTERVAL_SECONDS, left)):
                         await stop.wait()
                 except TimeoutError:
-                    waited += interval
                     if self._held and self._conflicts.persisted_too_long():
                         log.error("exiting_on_conflict", detail="another poller kept the updates")
                         return EXIT_CONFLICT
