@@ -226,9 +226,11 @@ class _LeasedPoller:
 
     Telegram lets one getUpdates caller per token (a second gets 409 Conflict), so with several
     instances on one database the poller lease picks the one that polls. It is renewed every
-    third of POLLER_LEASE_SECONDS; an instance that cannot renew it stops polling, and a standby
-    instance (looking every STANDBY_CHECK_SECONDS) takes over once the holder released it (a
-    clean stop) or it expired (a crash).
+    third of POLLER_LEASE_SECONDS; an instance that cannot renew it (the database is away or
+    does not answer) polls on until a sixth of the lease is left, then stands by, so it has
+    stopped before another instance can take the lease; a standby instance (looking every
+    STANDBY_CHECK_SECONDS) takes over once the holder released it (a clean stop) or it expired
+    (a crash, an outage).
     """
 
     def __init__(
@@ -253,14 +255,17 @@ class _LeasedPoller:
                 await self._stand_by()
             self._held = held
             # A standby instance looks more often: a released lease is taken within seconds.
-            wait = renew_every if held else min(renew_every, STANDBY_CHECK_SECONDS)
-            waited = 0.0
-            while waited < wait:
+            wake_at = time.monotonic() + (
+                renew_every if held else min(renew_every, STANDBY_CHECK_SECONDS)
+            )
+            if held:
+                # After a failed renewal, look again no later than when polling must stop.
+                wake_at = min(wake_at, self._polling_deadline())
+            while (left := wake_at - time.monotonic()) > 0:
                 try:
-                    async with asyncio.timeout(WATCH_INTERVAL_SECONDS):
+                    async with asyncio.timeout(min(WATCH_INTERVAL_SECONDS, left)):
                         await stop.wait()
                 except TimeoutError:
-                    waited += WATCH_INTERVAL_SECONDS
                     if self._held and self._conflicts.persisted_too_long():
                         log.error("exiting_on_conflict", detail="another poller kept the updates")
                         return EXIT_CONFLICT
@@ -272,24 +277,37 @@ class _LeasedPoller:
         if not self._held:
             return
         self._held = False
+        lease = self._services.poller_lease
         try:
-            await self._services.poller_lease.release()
+            async with asyncio.timeout(lease.ttl.total_seconds() / 3):
+                await lease.release()
         except Exception:  # noqa: BLE001 - it expires by itself; shutdown goes on
             log.warning("poller_lease_release_failed")
 
+    def _polling_deadline(self) -> float:
+        """When polling stops unless the lease is renewed (monotonic): half a renewal period
+        before the lease runs out, the time polling takes to stop before another may start."""
+        ttl = self._services.poller_lease.ttl.total_seconds()
+        return self._held_until - ttl / 6
+
     async def _acquire(self) -> bool:
         lease = self._services.poller_lease
+        ttl = lease.ttl.total_seconds()
         started = time.monotonic()
+        # A database that does not answer (a connect timeout is a minute) must not keep us
+        # polling past the deadline; a standby's answer must leave it time to poll.
+        deadline = self._polling_deadline() if self._held else started + ttl / 3
         try:
-            held = await lease.acquire()
+            async with asyncio.timeout(max(deadline - started, 0.0)):
+                held = await lease.acquire()
         except Exception:  # noqa: BLE001 - the database is away for a moment, or for good
-            # Ours until the last renewal runs out (nobody else can take it before); then stop,
-            # since another instance may take it from then on.
-            still_ours = self._held and time.monotonic() < self._held_until
+            # Ours until the deadline (nobody else can take it before the lease runs out); then
+            # stop, since another instance may take it once it has.
+            still_ours = self._held and time.monotonic() < self._polling_deadline()
             log.warning("poller_lease_unavailable", still_ours=still_ours)
             return still_ours
         if held:
-            self._held_until = started + lease.ttl.total_seconds()
+            self._held_until = started + ttl
         return held
 
     async def _start_polling(self) -> None:
@@ -323,8 +341,10 @@ class _LeasedPoller:
         # Ready to take over: /ready answers 200, /health says "standby".
         self._services.health.set_ready(True)
         holder = None
+        lease = self._services.poller_lease
         with contextlib.suppress(Exception):
-            holder = await self._services.poller_lease.current_holder()
+            async with asyncio.timeout(lease.ttl.total_seconds() / 3):
+                holder = await lease.current_holder()
         log.info("polling_standby", instance=self._services.instance, poller=holder)
 
 

@@ -6,20 +6,16 @@ import sqlite3
 from contextlib import closing
 from typing import TYPE_CHECKING
 
-from alembic import command
-
 from vinbot.models.records import UserSettings
 from vinbot.services.settings import UserSettingsService
-from vinbot.storage.engine import create_engine_for
-from vinbot.storage.migrate import alembic_config, current_revision, migrate
+from vinbot.storage.migrate import current_revision, migrate
 from vinbot.storage.repositories import SqlUserRepository
 
+from .migration_support import downgrade
 from .storage_support import opened, scalar, sqlite_url
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from sqlalchemy.engine import Connection
 
 
 def _fill_revision_0005(path: Path) -> None:
@@ -35,20 +31,6 @@ def _fill_revision_0005(path: Path) -> None:
             """
         )
         connection.commit()
-
-
-async def _downgrade(url: str, revision: str) -> None:
-    def run(connection: Connection) -> None:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-    engine = create_engine_for(url, foreign_keys=False)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(run)
-    finally:
-        await engine.dispose()
 
 
 async def test_0006_keeps_only_picked_units_and_adds_the_language(tmp_path: Path) -> None:
@@ -80,7 +62,7 @@ async def test_0006_downgrades_to_metric_for_those_who_never_picked(tmp_path: Pa
     _fill_revision_0005(path)
     await migrate(url, "0006")
 
-    await _downgrade(url, "0005")
+    await downgrade(url, "0005")
 
     assert await current_revision(url) == "0005"
     assert await scalar(url, "SELECT units FROM users WHERE id = 1") == "metric"

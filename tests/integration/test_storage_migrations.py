@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -28,6 +27,7 @@ from vinbot.storage.repositories import (
 )
 from vinbot.storage.tables import Base
 
+from .migration_support import downgrade
 from .storage_support import VIN, FakeClock, execute, opened, scalar
 
 if TYPE_CHECKING:
@@ -232,27 +232,12 @@ async def test_history_duplicates_are_merged_keeping_the_newest(database_url: st
     assert await scalar(url, "SELECT count(*) FROM lookups") == 3
 
 
-async def _downgrade(url: str, revision: str) -> None:
-    engine = create_engine_for(url, foreign_keys=False)
-
-    def run(connection: Connection) -> None:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(run)
-    finally:
-        await engine.dispose()
-
-
 async def test_every_revision_downgrades_and_upgrades_again(database_url: str) -> None:
     """Each revision's downgrade runs (one step at a time down to nothing) on SQLite and
     PostgreSQL alike, and the empty database migrates back up to head."""
     await migrate(database_url)
     for revision in [*reversed(_revisions()[:-1]), "base"]:
-        await _downgrade(database_url, revision)
+        await downgrade(database_url, revision)
         assert await current_revision(database_url) == (None if revision == "base" else revision)
     await migrate(database_url)
     assert await current_revision(database_url) == head_revision()
