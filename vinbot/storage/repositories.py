@@ -318,24 +318,33 @@ class SqlUserRepository:
         recall_alerts: bool | None = None,
     ) -> UserSettings:
         """Change the given settings (creating the user if needed) and return them all."""
-        async with self._sessions.writing() as session:
-            await session.execute(_ensure_user(self._sessions.dialect, user_id, at))
-            row = await session.get_one(UserRow, user_id)
-            if units is not None:
-                row.units = units
-            if recall_alerts is not None:
-                row.recall_alerts = recall_alerts
-            await session.flush()
-            return _settings_of(row)
+        changes: dict[str, object] = {}
+        if units is not None:
+            changes["units"] = units
+        if recall_alerts is not None:
+            changes["recall_alerts"] = recall_alerts
+        return await self._write_settings(user_id, at, changes)
 
     async def set_language(self, user_id: int, at: datetime, language: str | None) -> UserSettings:
         """Pick the language (None: follow Telegram's), creating the user if needed."""
+        return await self._write_settings(user_id, at, {"language": language})
+
+    async def _write_settings(
+        self, user_id: int, at: datetime, changes: dict[str, object]
+    ) -> UserSettings:
+        """One upsert that creates the user if needed, changes the given columns and returns
+        the settings (no read before or after it)."""
+        new = upsert_insert(self._sessions.dialect, _USER_TABLE).values(
+            id=user_id, first_seen=at, last_seen=at, **changes
+        )
+        statement = new.on_conflict_do_update(
+            index_elements=[_USER_TABLE.c.id],
+            # With nothing to change the row is still "updated" to itself, so it is returned.
+            set_={name: new.excluded[name] for name in changes} or {"id": new.excluded.id},
+        ).returning(_USER_TABLE.c.units, _USER_TABLE.c.recall_alerts, _USER_TABLE.c.language)
         async with self._sessions.writing() as session:
-            await session.execute(_ensure_user(self._sessions.dialect, user_id, at))
-            row = await session.get_one(UserRow, user_id)
-            row.language = language
-            await session.flush()
-            return _settings_of(row)
+            units, recall_alerts, language = (await session.execute(statement)).one()
+        return UserSettings(units=_units(units), recall_alerts=recall_alerts, language=language)
 
     async def language_code(self, user_id: int) -> str | None:
         """The language_code Telegram last sent for the user, None when unknown."""
