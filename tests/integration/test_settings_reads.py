@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AbstractContextManager, AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from tests.fakes.providers import FakeProvider
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
@@ -17,37 +15,19 @@ from vinbot.models.records import UserSettings
 from vinbot.services.settings import UserSettingsService
 from vinbot.storage.repositories import SqlUserRepository
 
-from .storage_support import opened
+from .storage_support import StatementCounter, counting_statements, opened
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator
     from pathlib import Path
 
 USER = 100
 HONDA = "1HGCM82633A004352"
 
 
-class SettingsReads:
-    """Counts the statements that read a user's settings row (any engine in this process)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, *args: Any) -> None:
-        statement: str = args[2]
-        if statement.lstrip().upper().startswith("SELECT") and "users.units" in statement:
-            self.count += 1
-
-
-@contextmanager
-def counting_settings_reads() -> Iterator[SettingsReads]:
-    """Count settings reads while the block runs."""
-    reads = SettingsReads()
-    event.listen(Engine, "before_cursor_execute", reads)
-    try:
-        yield reads
-    finally:
-        event.remove(Engine, "before_cursor_execute", reads)
+def counting_settings_reads() -> AbstractContextManager[StatementCounter]:
+    """Count the statements that read a user's settings row while the block runs."""
+    return counting_statements("SELECT", "users.units")
 
 
 @pytest.fixture
