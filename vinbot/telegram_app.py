@@ -118,6 +118,7 @@ def build_application(
     application = cast("TrackedApplication", built)  # application_class made it one
     application.bot_data.attach(services)
     application.update_listeners.append(services.health)  # /health sees stuck handlers
+    application.update_listeners.append(services.user_settings)  # settings read once an update
     services.admin_alerts.attach(application.bot)
     register_handlers(application)
     schedule_jobs(application)

@@ -4,18 +4,19 @@ SQLite or PostgreSQL (the `database_url` fixture in tests/conftest.py gives one 
 from __future__ import annotations
 
 import sqlite3
-from contextlib import asynccontextmanager, closing
+from contextlib import asynccontextmanager, closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import event, insert, inspect, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from vinbot.storage.engine import Database
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterator
     from pathlib import Path
 
     from sqlalchemy import Connection
@@ -25,6 +26,32 @@ if TYPE_CHECKING:
 
 VIN = "1HGCM82633A004352"
 OTHER_VIN = "1FTFW1ET5DFC10312"
+
+
+class StatementCounter:
+    """Counts the SQL statements of one kind (SELECT, INSERT…) that mention a text."""
+
+    def __init__(self, kind: str, mentioning: str) -> None:
+        self._kind = kind.upper()
+        self._mentioning = mentioning
+        self.count = 0
+
+    def __call__(self, *args: object) -> None:
+        statement = str(args[2])  # before_cursor_execute(conn, cursor, statement, …)
+        if statement.lstrip().upper().startswith(self._kind) and self._mentioning in statement:
+            self.count += 1
+
+
+@contextmanager
+def counting_statements(kind: str, mentioning: str) -> Iterator[StatementCounter]:
+    """Count, while the block runs, the statements any engine in this process sends of this
+    kind that mention this text."""
+    counter = StatementCounter(kind, mentioning)
+    event.listen(Engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(Engine, "before_cursor_execute", counter)
 
 
 class FakeClock:

@@ -10,12 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.fakes.beyond import FakeTitleRecords
+from tests.fakes.providers import DictCache
 from vinbot.models.records import CapEvent
+from vinbot.services.extras import PaidFeatureRefused
 from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.quota import QuotaService, month_key, next_midnight, next_month_start
+from vinbot.services.title_check import TitleCheckService
 from vinbot.storage.repositories import SqlUsageRepository
 
-from .storage_support import FakeClock, opened
+from .storage_support import VIN, FakeClock, counting_statements, opened
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -37,6 +41,22 @@ def _quota(database: Database, clock: FakeClock, *, daily: int, monthly: int) ->
         monthly_paid_calls=monthly,
         now=clock,
     )
+
+
+def _capped_gates(
+    databases: tuple[Database, ...], clock: FakeClock, recorders: list[Recorder], *, monthly: int
+) -> list[PaidCallGate]:
+    """One gate per engine under a monthly cap (no daily quota), each with its own recorder."""
+    return [
+        PaidCallGate(_quota(db, clock, daily=0, monthly=monthly), counter=r, alerts=r)
+        for db, r in zip(databases, recorders, strict=True)
+    ]
+
+
+def _calls_and_alerts(recorders: list[Recorder]) -> tuple[int, list[tuple[str, int, int]]]:
+    """The paid calls all recorders counted, and each cap alert's month, cap and count."""
+    alerts = [event for r in recorders for event in r.alerts]
+    return sum(r.calls for r in recorders), [(e.month, e.cap, e.paid_calls) for e in alerts]
 
 
 async def ask(quota: QuotaService, user_id: int, *, is_admin: bool = False) -> QuotaDecision:
@@ -230,10 +250,7 @@ async def test_a_monthly_cap_crossed_from_two_processes_is_announced_once(
     clock = FakeClock()
     recorders = [Recorder(), Recorder()]
     async with opened(database_url) as first, opened(database_url) as second:
-        gates = [
-            PaidCallGate(_quota(db, clock, daily=0, monthly=10), counter=r, alerts=r)
-            for db, r in zip((first, second), recorders, strict=True)
-        ]
+        gates = _capped_gates((first, second), clock, recorders, monthly=10)
 
         async def lookup(n: int) -> None:
             _, reservation = await gates[n % 2].reserve(n, is_admin=False)
@@ -244,9 +261,7 @@ async def test_a_monthly_cap_crossed_from_two_processes_is_announced_once(
         for gate in gates:
             await gate.aclose()
         summary = await _quota(first, clock, daily=0, monthly=10).usage_summary()
-    assert sum(r.calls for r in recorders) == 10
-    alerts = [event for r in recorders for event in r.alerts]
-    assert [(e.month, e.cap, e.paid_calls) for e in alerts] == [("2025-03", 10, 10)]
+    assert _calls_and_alerts(recorders) == (10, [("2025-03", 10, 10)])
     assert (summary.today, summary.month, summary.cap_reached_at) == (10, 10, clock.now)
 
 
@@ -317,3 +332,143 @@ def test_reset_times_are_the_next_utc_day_and_month_starts(moment: datetime) -> 
     assert month_start.day == 1
     assert month_start > moment
     assert month_key(month_start - timedelta(microseconds=1)) == month_key(moment)
+
+
+async def test_two_calls_with_one_left_are_refused_and_nothing_is_counted(
+    database: Database,
+) -> None:
+    """A reservation of two calls that only one fits (the day's, then the month's) is refused
+    whole: no count moves, and the one call left can still be reserved."""
+    clock = FakeClock()
+    quota = _quota(database, clock, daily=3, monthly=10)
+    for _ in range(2):
+        await charge(quota, 1, is_admin=False)
+    decision, slot = await quota.reserve(1, is_admin=False, calls=2)
+    assert (decision.reason, slot) == ("user_daily", None)
+    for _ in range(7):
+        await charge(quota, 2)
+    decision, slot = await quota.reserve(3, is_admin=False, calls=2)
+    assert (decision.reason, slot) == ("bot_monthly", None)
+    summary = await quota.usage_summary()
+    assert (summary.today, summary.month) == (9, 9)
+    assert (await quota.reserve(1, is_admin=False))[1] is not None
+
+
+async def test_more_calls_than_a_limit_are_refused_on_an_empty_ledger(database: Database) -> None:
+    """Three calls under a daily limit of 2 are refused even before any row exists."""
+    quota = _quota(database, FakeClock(), daily=2, monthly=0)
+    decision, slot = await quota.reserve(1, is_admin=False, calls=3)
+    assert (decision.reason, slot) == ("user_daily", None)
+    assert (await quota.usage_summary()).today == 0
+
+
+async def test_two_calls_with_two_left_are_counted_by_one_upsert_per_allowance(
+    database: Database,
+) -> None:
+    """Two calls that fit are reserved together: one conditional upsert on the month and one
+    on the day, and both calls are counted."""
+    quota = _quota(database, FakeClock(), daily=4, monthly=10)
+    await charge(quota, 1, is_admin=False)
+    await charge(quota, 1, is_admin=False)
+    with (
+        counting_statements("INSERT", "usage_monthly") as months,
+        counting_statements("INSERT", "usage_daily") as days,
+    ):
+        decision, slot = await quota.reserve(1, is_admin=False, calls=2)
+    assert decision.allowed
+    assert slot is not None
+    assert slot.calls == 2
+    assert (months.count, days.count) == (1, 1)
+    summary = await quota.usage_summary()
+    assert (summary.today, summary.month) == (4, 4)
+
+
+async def test_calls_not_made_of_a_reservation_are_given_back(database: Database) -> None:
+    """Of two reserved calls one was made: it stays counted and the other returns; a reservation
+    of two settled unpaid returns both, and a settle after that changes nothing."""
+    quota = _quota(database, FakeClock(), daily=2, monthly=10)
+    recorder = Recorder()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)
+    _, half_used = await gate.reserve(1, is_admin=False, calls=2)
+    assert half_used is not None
+    half_used.settle_made(1)
+    half_used.settle(paid=True)  # only the first settle counts
+    await gate.flush()
+    assert ((await quota.usage_summary()).today, recorder.calls) == (1, 1)
+
+    _, unused = await gate.reserve(2, is_admin=False, calls=2)
+    assert unused is not None
+    unused.settle(paid=False)
+    await gate.aclose()
+    summary = await quota.usage_summary()
+    assert (summary.today, summary.month, recorder.calls) == (1, 1, 1)
+    assert await quota.remaining(1, is_admin=False) == (1, "user_daily")
+    assert await quota.remaining(2, is_admin=False) == (2, "user_daily")
+
+
+async def test_concurrent_reservations_of_two_calls_never_exceed_the_allowance(
+    database_url: str,
+) -> None:
+    """Ten reservations of two calls at once by a user with 5 left, over two engines, allow
+    exactly 2 (4 calls); the fifth call is still there for a reservation of one."""
+    clock = FakeClock()
+    async with opened(database_url) as first, opened(database_url) as second:
+        quotas = [_quota(db, clock, daily=5, monthly=0) for db in (first, second)]
+        results = await asyncio.gather(
+            *(quotas[n % 2].reserve(7, is_admin=False, calls=2) for n in range(10))
+        )
+        last = await quotas[0].reserve(7, is_admin=False)
+        summary = await quotas[1].usage_summary()
+    assert sum(slot is not None for _, slot in results) == 2
+    assert last[1] is not None
+    assert summary.today == 5
+
+
+async def test_a_monthly_cap_reached_by_reservations_of_two_is_announced_once(
+    database_url: str,
+) -> None:
+    """Users racing with two-call reservations for a cap of 7 through two gates: 3 of them fit
+    (6 calls), one made only one of its calls (5 made: not reached), so a later pair reaches
+    the cap and the admins hear of it once."""
+    clock = FakeClock()
+    recorders = [Recorder(), Recorder()]
+    async with opened(database_url) as first, opened(database_url) as second:
+        gates = _capped_gates((first, second), clock, recorders, monthly=7)
+        taken = await asyncio.gather(
+            *(gates[n % 2].reserve(n, is_admin=False, calls=2) for n in range(12))
+        )
+        reservations = [reservation for _, reservation in taken if reservation is not None]
+        assert len(reservations) == 3
+        reservations[0].settle_made(1)
+        for reservation in reservations[1:]:
+            reservation.settle(paid=True)
+        for gate in gates:
+            await gate.flush()
+        assert [r.alerts for r in recorders] == [[], []]  # 5 of 7 made: not reached
+
+        _, two_more = await gates[0].reserve(99, is_admin=False, calls=2)
+        assert two_more is not None
+        two_more.settle(paid=True)
+        for gate in gates:
+            await gate.aclose()
+        summary = await _quota(first, clock, daily=0, monthly=7).usage_summary()
+    assert _calls_and_alerts(recorders) == (7, [("2025-03", 7, 7)])
+    assert (summary.month, summary.cap_reached_at) == (7, clock.now)
+
+
+async def test_a_title_check_reserves_its_two_calls_together(database: Database) -> None:
+    """Through the real gate a title check counts its two calls with one upsert per allowance;
+    with one call left it is refused before any call and counts nothing."""
+    quota = _quota(database, FakeClock(), daily=3, monthly=10)
+    recorder = Recorder()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)
+    source = FakeTitleRecords()
+    checks = TitleCheckService(source, DictCache(), gate)
+    with counting_statements("INSERT", "usage_monthly") as months:
+        await checks.check(VIN, user_id=1, is_admin=False)
+    assert months.count == 1
+    with pytest.raises(PaidFeatureRefused):
+        await TitleCheckService(source, DictCache(), gate).check(VIN, user_id=1, is_admin=False)
+    await gate.aclose()
+    assert len(source.calls) == 2
+    assert ((await quota.usage_summary()).today, recorder.calls) == (2, 2)

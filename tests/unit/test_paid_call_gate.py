@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 
+import pytest
 import structlog
 
 from vinbot.models.records import CapEvent, QuotaDecision
@@ -24,19 +25,24 @@ class FakeQuota:
     fail_claim: bool = False
     stall: asyncio.Event | None = None
     reserved: int = 0
+    claimed_after_releases: list[int] = field(default_factory=list)  # releases before each claim
 
-    async def reserve(self, user_id: int, *, is_admin: bool) -> tuple[QuotaDecision, PaidSlot]:
+    async def reserve(
+        self, user_id: int, *, is_admin: bool, calls: int = 1
+    ) -> tuple[QuotaDecision, PaidSlot]:
         self.reserved += 1
-        return QuotaDecision(allowed=True), PaidSlot(user_id, DAY, "2026-11", self.reserved == 1)
+        slot = PaidSlot(user_id, DAY, "2026-11", self.reserved == 1, calls)
+        return QuotaDecision(allowed=True), slot
 
-    async def release(self, slot: PaidSlot) -> None:
+    async def release(self, slot: PaidSlot, calls: int) -> None:
         if self.stall is not None:
             await self.stall.wait()
         if self.fail_release:
             raise OSError("disk I/O error")
-        self.released.append(slot)
+        self.released.extend([slot] * calls)
 
     async def cap_reached(self, slot: PaidSlot) -> CapEvent | None:
+        self.claimed_after_releases.append(len(self.released))
         if self.fail_claim:
             raise OSError("disk I/O error")
         return CapEvent("2026-11", 1, 1, dt.datetime.now(dt.UTC)) if slot.reaches_cap else None
@@ -69,6 +75,27 @@ async def test_a_call_reaching_the_cap_alerts_and_an_unused_one_is_released() ->
     assert recorder.paid == 1
     assert [event.month for event in recorder.events] == ["2026-11"]
     assert [slot.user_id for slot in quota.released] == [2]
+    await gate.aclose()
+
+
+async def test_a_reservation_of_two_keeps_the_calls_made_and_releases_the_rest() -> None:
+    """One call made of a cap-reaching pair: counted once, the other released before the cap
+    is claimed (so the claim sees the count without it); a second pair made whole is kept."""
+    quota, recorder = FakeQuota(), Recorder()
+    gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
+    _, pair = await gate.reserve(1, is_admin=False, calls=2)
+    _, whole = await gate.reserve(2, is_admin=False, calls=2)
+    assert pair is not None
+    assert whole is not None
+    assert (pair.calls, whole.calls) == (2, 2)
+    with pytest.raises(ValueError, match="made 3 of 2"):
+        pair.settle_made(3)
+    pair.settle_made(1)
+    whole.settle(paid=True)
+    await gate.flush()
+    assert recorder.paid == 3
+    assert [slot.user_id for slot in quota.released] == [1]
+    assert quota.claimed_after_releases == [1]
     await gate.aclose()
 
 

@@ -42,21 +42,21 @@ class FakeGate:
 
     left: int = 10
     charged: list[int] = field(default_factory=list)
+    asked: list[int] = field(default_factory=list)  # the calls of each reservation asked for
 
     async def reserve(
-        self, user_id: int, *, is_admin: bool
+        self, user_id: int, *, is_admin: bool, calls: int = 1
     ) -> tuple[QuotaDecision, Reservation | None]:
-        if self.left <= 0:
+        self.asked.append(calls)
+        if self.left < calls:
             return QuotaDecision(allowed=False, reason="user_daily"), None
-        self.left -= 1
-        slot = PaidSlot(user_id, NOW.date(), "2026-01", reaches_cap=False)
+        self.left -= calls
+        slot = PaidSlot(user_id, NOW.date(), "2026-01", reaches_cap=False, calls=calls)
         return QuotaDecision(allowed=True), Reservation(slot, self._settle)
 
-    def _settle(self, slot: PaidSlot, paid: bool) -> None:
-        if paid:
-            self.charged.append(slot.user_id)
-        else:
-            self.left += 1
+    def _settle(self, slot: PaidSlot, made: int) -> None:
+        self.charged.extend([slot.user_id] * made)
+        self.left += slot.calls - made
 
     async def remaining(self, user_id: int, *, is_admin: bool) -> tuple[int, str]:
         return self.left, "user_daily"
@@ -131,7 +131,18 @@ async def test_partial_answer_is_not_cached_and_outage_not_charged() -> None:
     check = await service(source, gate, cache).check(HONDA, user_id=1, is_admin=False)
     assert check.history is None
     assert gate.charged == [1]
+    assert gate.left == 9
     assert await cache.get(keys.title_check_key(HONDA)) is None
+
+
+async def test_both_calls_are_reserved_by_one_reservation() -> None:
+    """A check asks the gate once for its two calls, and a refused one asks once too."""
+    source, gate = FakeTitleRecords(), FakeGate(left=3)
+    await service(source, gate).check(HONDA, user_id=1, is_admin=False)
+    with pytest.raises(PaidFeatureRefused):
+        await service(source, gate, DictCache()).check(HONDA, user_id=1, is_admin=False)
+    assert gate.asked == [2, 2]
+    assert gate.left == 1
 
 
 async def test_both_sources_down_is_unavailable() -> None:

@@ -144,7 +144,7 @@ class UsageCounts:
 
 @dataclass(frozen=True, slots=True)
 class UsageReserved:
-    """One paid call counted by a reservation: the month's total with it, or which limit refused."""
+    """Paid calls counted by a reservation: the month's total with them, or which limit refused."""
 
     month_total: int = 0
     refused: QuotaReason | None = None

@@ -33,29 +33,41 @@ class PaidCallCounter(Protocol):
 
 
 class Reservation:
-    """One paid call the quotas allowed, already counted in the database until settled."""
+    """Paid calls the quotas allowed (`calls`, usually one), already counted in the database
+    until settled."""
 
-    __slots__ = ("_settle", "_settled", "slot", "user_id")
+    __slots__ = ("_settle", "_settled", "calls", "slot", "user_id")
 
-    def __init__(self, slot: PaidSlot, settle: Callable[[PaidSlot, bool], None]) -> None:
+    def __init__(self, slot: PaidSlot, settle: Callable[[PaidSlot, int], None]) -> None:
         self.user_id = slot.user_id
+        self.calls = slot.calls
         self.slot = slot
         self._settle = settle
         self._settled = False
 
     def settle(self, *, paid: bool) -> None:
-        """The call was made (it stays counted) or not (the allowance returns).
+        """Every call was made (they stay counted) or none (the allowance returns).
 
         Only the first settle counts, so a `finally: settle(paid=False)` after a charge is safe.
         """
+        self.settle_made(self.calls if paid else 0)
+
+    def settle_made(self, made: int) -> None:
+        """`made` of the calls were made and stay counted; the others' allowance returns.
+
+        Only the first settle counts, as with settle().
+        """
+        if not 0 <= made <= self.calls:
+            raise ValueError(f"made {made} of {self.calls} reserved calls")
         if not self._settled:
             self._settled = True
-            self._settle(self.slot, paid)
+            self._settle(self.slot, made)
 
 
 class PaidCallGate:
     """Reserves paid calls against the quotas: one conditional increment in the database per
-    call, so several processes share the quotas; nothing is remembered here.
+    reservation (of one call, or of several all-or-nothing), so several processes share the
+    quotas; nothing is remembered here.
 
     Settling is synchronous (it runs in `finally` blocks): the database work it needs (giving
     an unused allowance back, the once-a-month cap alert) runs in tasks this gate owns and
@@ -77,10 +89,11 @@ class PaidCallGate:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def reserve(
-        self, user_id: int, *, is_admin: bool
+        self, user_id: int, *, is_admin: bool, calls: int = 1
     ) -> tuple[QuotaDecision, Reservation | None]:
-        """Whether this user may cause a paid call now and, if so, the reservation to settle."""
-        decision, slot = await self._quota.reserve(user_id, is_admin=is_admin)
+        """Whether this user may cause `calls` paid calls now (all of them, or none is
+        reserved) and, if so, the reservation to settle."""
+        decision, slot = await self._quota.reserve(user_id, is_admin=is_admin, calls=calls)
         if slot is None:
             return decision, None
         return decision, Reservation(slot, self._settle)
@@ -90,24 +103,28 @@ class PaidCallGate:
         limit applies."""
         return await self._quota.remaining(user_id, is_admin=is_admin)
 
-    def _settle(self, slot: PaidSlot, paid: bool) -> None:
-        if paid:
+    def _settle(self, slot: PaidSlot, made: int) -> None:
+        for _ in range(made):
             self._counter.paid_call()
-            if slot.reaches_cap:
-                self._start(self._alert_if_first(slot), "spend-cap-alert")
-        else:
-            self._start(self._release(slot), "paid-call-release")
+        unused = slot.calls - made
+        if unused:
+            alert = made > 0 and slot.reaches_cap
+            self._start(self._release(slot, unused, alert=alert), "paid-call-release")
+        elif slot.reaches_cap:
+            self._start(self._alert_if_first(slot), "spend-cap-alert")
 
     def _start(self, work: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _release(self, slot: PaidSlot) -> None:
+    async def _release(self, slot: PaidSlot, unused: int, *, alert: bool) -> None:
         try:
-            await self._quota.release(slot)
+            await self._quota.release(slot, unused)
         except Exception as exc:  # noqa: BLE001 - the allowance stays spent; nothing else breaks
             log.error("paid_call_not_released", user_id=slot.user_id, error=repr(exc))
+        if alert:  # after the release: the cap is reached only if the calls made reach it
+            await self._alert_if_first(slot)
 
     async def _alert_if_first(self, slot: PaidSlot) -> None:
         try:

@@ -32,12 +32,13 @@ def next_month_start(moment: datetime) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class PaidSlot:
-    """One paid call counted in the database by reserve(): released if no call is made."""
+    """Paid calls counted in the database by reserve(): those not made are released."""
 
     user_id: int
     day: date
     month: str
-    reaches_cap: bool  # this call took the month's count to the cap
+    reaches_cap: bool  # these calls took the month's count to the cap
+    calls: int = 1
 
 
 class QuotaService:
@@ -70,10 +71,10 @@ class QuotaService:
         return moment.astimezone(UTC)
 
     async def reserve(
-        self, user_id: int, *, is_admin: bool
+        self, user_id: int, *, is_admin: bool, calls: int = 1
     ) -> tuple[QuotaDecision, PaidSlot | None]:
-        """Count one paid call for this user now if the quotas allow it; admins skip only the
-        per-user quota. The slot is to be released when no call is made."""
+        """Count `calls` paid calls for this user now if the quotas allow all of them (else
+        none); admins skip only the per-user quota. Calls not made are to be released."""
         moment = self._utc_now()
         day, month = moment.date(), month_key(moment)
         taken = await self._usage.reserve(
@@ -83,6 +84,7 @@ class QuotaService:
             daily_limit=0 if is_admin else self._daily,
             monthly_limit=self._monthly,
             at=moment,
+            calls=calls,
         )
         if taken.refused == "bot_monthly":
             return QuotaDecision(
@@ -93,12 +95,13 @@ class QuotaService:
                 allowed=False, reason="user_daily", resets_at=next_midnight(moment)
             ), None
         reaches_cap = 0 < self._monthly <= taken.month_total
-        return QuotaDecision(allowed=True), PaidSlot(user_id, day, month, reaches_cap)
+        return QuotaDecision(allowed=True), PaidSlot(user_id, day, month, reaches_cap, calls)
 
-    async def release(self, slot: PaidSlot) -> None:
-        """No call was made for this slot: its allowance returns (to the day and month it was
-        counted in)."""
-        await self._usage.release(slot.user_id, day=slot.day, month=slot.month)
+    async def release(self, slot: PaidSlot, calls: int | None = None) -> None:
+        """`calls` of the slot's calls (all by default) were not made: their allowance returns
+        (to the day and month they were counted in)."""
+        unused = slot.calls if calls is None else calls
+        await self._usage.release(slot.user_id, day=slot.day, month=slot.month, calls=unused)
 
     async def cap_reached(self, slot: PaidSlot) -> CapEvent | None:
         """A call made with a slot that reached the cap: the CapEvent for the one caller, in any

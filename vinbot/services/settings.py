@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from vinbot.i18n import LANGUAGES, resolve_language
@@ -15,23 +17,51 @@ if TYPE_CHECKING:
 _DEFAULTS = UserSettings()
 
 
+@dataclass(slots=True)
+class _UpdateMemo:
+    """The settings one update read, valid while no write since `writes` happened."""
+
+    writes: int
+    settings: dict[int, UserSettings] = field(default_factory=dict)
+
+
 class UserSettingsService:
     """Reads and changes user settings; touch_user records that a user was seen.
 
     Every reply reads the user's units and language. With one process on the database (SQLite)
     settings change only through this service, so those that differ from the defaults are held
     in memory (loaded once by `load`) and reading them never touches the database; without
-    `load` (several instances on PostgreSQL) every read asks the database.
+    `load` (several instances on PostgreSQL) the database is asked once per update: between
+    update_started and update_finished (an UpdateListener) the settings read for a user are
+    kept for the rest of that update; a write in this process makes every update read again.
     """
 
     def __init__(self, users: UserRepository, *, now: Clock = utc_now) -> None:
         self._users = users
         self._now = now
         self._changed: dict[int, UserSettings] | None = None
+        self._writes = 0
+        # Each update is handled in its own asyncio context: its memo is invisible to others.
+        self._memo: ContextVar[_UpdateMemo | None] = ContextVar("user_settings_memo", default=None)
 
     async def load(self) -> None:
         """Read the users whose settings differ from the defaults (once, at start-up)."""
         self._changed = await self._users.changed_settings()
+
+    def update_started(self, update_id: int) -> None:  # noqa: ARG002 - the listener's signature
+        """An update is being handled: its settings reads start a memo of their own."""
+        self._memo.set(_UpdateMemo(self._writes))
+
+    def update_finished(self, update_id: int) -> None:  # noqa: ARG002 - the listener's signature
+        """The update is done: later reads in this context ask again."""
+        self._memo.set(None)
+
+    def _memo_now(self) -> _UpdateMemo | None:
+        memo = self._memo.get()
+        if memo is not None and memo.writes != self._writes:
+            memo.settings.clear()  # another update here changed settings since
+            memo.writes = self._writes
+        return memo
 
     def _remember(self, user_id: int, settings: UserSettings) -> UserSettings:
         if self._changed is not None:
@@ -39,6 +69,11 @@ class UserSettingsService:
                 self._changed.pop(user_id, None)
             else:
                 self._changed[user_id] = settings
+            return settings
+        self._writes += 1
+        memo = self._memo_now()
+        if memo is not None:
+            memo.settings[user_id] = settings
         return settings
 
     async def touch_user(self, user_id: int, language_code: str | None = None) -> None:
@@ -49,7 +84,13 @@ class UserSettingsService:
         """The user's settings; the defaults for a user never stored."""
         if self._changed is not None:
             return self._changed.get(user_id, _DEFAULTS)
-        return await self._users.settings(user_id) or _DEFAULTS
+        memo = self._memo_now()
+        if memo is not None and user_id in memo.settings:
+            return memo.settings[user_id]
+        settings = await self._users.settings(user_id) or _DEFAULTS
+        if memo is not None and memo.writes == self._writes:
+            memo.settings[user_id] = settings
+        return settings
 
     async def language_of(self, user_id: int) -> str:
         """The language to write to a user in outside an update (their pick, else the
@@ -63,6 +104,8 @@ class UserSettingsService:
         """Drop what is held in memory about the user (after their data was deleted)."""
         if self._changed is not None:
             self._changed.pop(user_id, None)
+            return
+        self._writes += 1  # every update's memo reads again
 
     async def set_units(self, user_id: int, units: Units) -> UserSettings:
         """Choose metric or imperial units; ValueError for anything else."""

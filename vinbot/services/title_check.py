@@ -2,8 +2,9 @@
 
 Nothing is spent without an explicit confirmation: `offer` says what a check would cost (or
 returns the cached answer, free), and only `check` reserves and calls. Both calls are reserved
-first and settled by whoever makes them; a double tap or two users checking the same car share
-one flight, so one pair of calls is paid. Only a complete answer is cached, for hours.
+first, together (one reservation of two calls, or none), and settled by whoever makes them; a
+double tap or two users checking the same car share one flight, so one pair of calls is paid.
+Only a complete answer is cached, for hours.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, get_args
 from vinbot.cache import keys
 from vinbot.logs import get_logger
 from vinbot.models.errors import InvalidVin, ProviderUnavailable
-from vinbot.models.records import QuotaDecision, utc_now
+from vinbot.models.records import utc_now
 from vinbot.models.title_check import (
     CHECK_COST,
     EventKind,
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
     from vinbot.cache.base import Cache
     from vinbot.models.records import Clock, QuotaReason
-    from vinbot.services.paid_calls import PaidCallGate, Reservation
+    from vinbot.services.paid_calls import PaidCallGate
 
 log = get_logger(__name__)
 
@@ -143,33 +144,22 @@ class TitleCheckService:
         cached = await self.cached(vin)
         if cached is not None:
             return cached
-        reservations = await self._reserve(user_id, is_admin=is_admin)
-        theft_slot, history_slot = reservations
+        decision, reservation = await self._gate.reserve(
+            user_id, is_admin=is_admin, calls=CHECK_COST
+        )
+        if reservation is None:
+            raise PaidFeatureRefused(decision)
         try:
             fetched, shared = await self._flights.run(vin, lambda: self._fetch(vin))
-            theft_slot.settle(paid=fetched.paid_theft and not shared)
-            history_slot.settle(paid=fetched.paid_history and not shared)
+            # Only the flight's leader made the calls; a sharer's reservation returns whole.
+            made = 0 if shared else fetched.paid_theft + fetched.paid_history
+            reservation.settle_made(made)
         finally:
-            for reservation in reservations:
-                reservation.settle(paid=False)  # only the first settle counts
+            reservation.settle(paid=False)  # only the first settle counts
         check = fetched.check
         if check.theft is None and check.history is None:
             raise ProviderUnavailable(PROVIDER, "no theft or title answer now")
         return check
-
-    async def _reserve(self, user_id: int, *, is_admin: bool) -> tuple[Reservation, Reservation]:
-        taken: list[Reservation] = []
-        decision = QuotaDecision(allowed=False)
-        for _ in range(CHECK_COST):
-            decision, reservation = await self._gate.reserve(user_id, is_admin=is_admin)
-            if reservation is None:
-                break
-            taken.append(reservation)
-        if len(taken) < CHECK_COST:
-            for reservation in taken:
-                reservation.settle(paid=False)
-            raise PaidFeatureRefused(decision)
-        return taken[0], taken[1]
 
     async def _fetch(self, vin: str) -> _Fetched:
         """Both calls at once; a source that cannot answer leaves its part None."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Protocol, cast
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 
 from vinbot.models.records import (
     DailyUsage,
@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import date, datetime
 
-    from sqlalchemy import Delete, Table
+    from sqlalchemy import ColumnElement, Delete, Table
     from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import InstrumentedAttribute
     from sqlalchemy.sql.dml import ReturningInsert
 
     from vinbot.models.records import NewLookup, Units
@@ -141,13 +142,14 @@ class UsageRepository(Protocol):
         daily_limit: int,
         monthly_limit: int,
         at: datetime,
+        calls: int = 1,
     ) -> UsageReserved:
-        """Count one paid call for the user's day and the bot's month, in one transaction,
-        unless a limit (0: none) is already reached; then nothing is counted."""
+        """Count `calls` paid calls for the user's day and the bot's month, in one transaction,
+        if all of them fit under both limits (0: none); else nothing is counted."""
         ...
 
-    async def release(self, user_id: int, *, day: date, month: str) -> None:
-        """Take back one call counted by reserve() (no call was made)."""
+    async def release(self, user_id: int, *, day: date, month: str, calls: int = 1) -> None:
+        """Take back `calls` calls counted by reserve() (they were not made)."""
         ...
 
     async def claim_cap_reached(self, month: str, *, cap: int, at: datetime) -> int | None:
@@ -318,24 +320,33 @@ class SqlUserRepository:
         recall_alerts: bool | None = None,
     ) -> UserSettings:
         """Change the given settings (creating the user if needed) and return them all."""
-        async with self._sessions.writing() as session:
-            await session.execute(_ensure_user(self._sessions.dialect, user_id, at))
-            row = await session.get_one(UserRow, user_id)
-            if units is not None:
-                row.units = units
-            if recall_alerts is not None:
-                row.recall_alerts = recall_alerts
-            await session.flush()
-            return _settings_of(row)
+        changes: dict[str, object] = {}
+        if units is not None:
+            changes["units"] = units
+        if recall_alerts is not None:
+            changes["recall_alerts"] = recall_alerts
+        return await self._write_settings(user_id, at, changes)
 
     async def set_language(self, user_id: int, at: datetime, language: str | None) -> UserSettings:
         """Pick the language (None: follow Telegram's), creating the user if needed."""
+        return await self._write_settings(user_id, at, {"language": language})
+
+    async def _write_settings(
+        self, user_id: int, at: datetime, changes: dict[str, object]
+    ) -> UserSettings:
+        """One upsert that creates the user if needed, changes the given columns and returns
+        the settings (no read before or after it)."""
+        new = upsert_insert(self._sessions.dialect, _USER_TABLE).values(
+            id=user_id, first_seen=at, last_seen=at, **changes
+        )
+        statement = new.on_conflict_do_update(
+            index_elements=[_USER_TABLE.c.id],
+            # With nothing to change the row is still "updated" to itself, so it is returned.
+            set_={name: new.excluded[name] for name in changes} or {"id": new.excluded.id},
+        ).returning(_USER_TABLE.c.units, _USER_TABLE.c.recall_alerts, _USER_TABLE.c.language)
         async with self._sessions.writing() as session:
-            await session.execute(_ensure_user(self._sessions.dialect, user_id, at))
-            row = await session.get_one(UserRow, user_id)
-            row.language = language
-            await session.flush()
-            return _settings_of(row)
+            units, recall_alerts, language = (await session.execute(statement)).one()
+        return UserSettings(units=_units(units), recall_alerts=recall_alerts, language=language)
 
     async def language_code(self, user_id: int) -> str | None:
         """The language_code Telegram last sent for the user, None when unknown."""
@@ -489,6 +500,11 @@ class SqlGarageRepository:
         )
 
 
+def _minus(count: InstrumentedAttribute[int], calls: int) -> ColumnElement[int]:
+    """count - calls, never below 0 (a count deleted or reset meanwhile stays at 0)."""
+    return case((count > calls, count - calls), else_=0)
+
+
 class _Refused(Exception):
     """A limit refused the second count of a reservation: undo the first."""
 
@@ -508,29 +524,37 @@ class SqlUsageRepository:
         daily_limit: int,
         monthly_limit: int,
         at: datetime,
+        calls: int = 1,
     ) -> UsageReserved:
-        """Count one paid call for the user's day and the bot's month, in one transaction,
-        unless a limit (0: none) is already reached; then nothing is counted.
+        """Count `calls` paid calls for the user's day and the bot's month, in one transaction,
+        if all of them fit under both limits (0: none); else nothing is counted.
 
-        Each count is one conditional upsert (ON CONFLICT DO UPDATE ... WHERE count < limit
-        RETURNING count): the row lock makes it atomic across processes, and no row comes back
-        when the limit refused. The month is counted first, so every writer locks in the same
-        order; a refused day rolls the month's count back.
+        Each count is one conditional upsert (ON CONFLICT DO UPDATE ... WHERE count + calls <=
+        limit RETURNING count): the row lock makes it atomic across processes, and no row comes
+        back when the limit refused. The month is counted first, so every writer locks in the
+        same order; a refused day rolls the month's count back.
         """
+        if calls < 1:
+            raise ValueError(f"a reservation is of 1 call or more, not {calls}")
+        # A new row starts at `calls` with no WHERE to stop it: more than a limit never fits.
+        if monthly_limit and calls > monthly_limit:
+            return UsageReserved(refused="bot_monthly")
+        if daily_limit and calls > daily_limit:
+            return UsageReserved(refused="user_daily")
         dialect = self._sessions.dialect
-        new_month = upsert_insert(dialect, MonthlyUsageRow).values(month=month, paid_calls=1)
+        new_month = upsert_insert(dialect, MonthlyUsageRow).values(month=month, paid_calls=calls)
         monthly = new_month.on_conflict_do_update(
             index_elements=[MonthlyUsageRow.month],
-            set_={MonthlyUsageRow.paid_calls: MonthlyUsageRow.paid_calls + 1},
-            where=MonthlyUsageRow.paid_calls < monthly_limit if monthly_limit else None,
+            set_={MonthlyUsageRow.paid_calls: MonthlyUsageRow.paid_calls + calls},
+            where=MonthlyUsageRow.paid_calls + calls <= monthly_limit if monthly_limit else None,
         ).returning(MonthlyUsageRow.paid_calls)
         new_day = upsert_insert(dialect, DailyUsageRow).values(
-            user_id=user_id, day=day, paid_calls=1
+            user_id=user_id, day=day, paid_calls=calls
         )
         daily = new_day.on_conflict_do_update(
             index_elements=[DailyUsageRow.user_id, DailyUsageRow.day],
-            set_={DailyUsageRow.paid_calls: DailyUsageRow.paid_calls + 1},
-            where=DailyUsageRow.paid_calls < daily_limit if daily_limit else None,
+            set_={DailyUsageRow.paid_calls: DailyUsageRow.paid_calls + calls},
+            where=DailyUsageRow.paid_calls + calls <= daily_limit if daily_limit else None,
         ).returning(DailyUsageRow.paid_calls)
         try:
             async with self._sessions.writing() as session:
@@ -547,13 +571,13 @@ class SqlUsageRepository:
             return UsageReserved(refused="user_daily")
         return UsageReserved(month_total=month_total)
 
-    async def release(self, user_id: int, *, day: date, month: str) -> None:
-        """Take back one call counted by reserve() (no call was made)."""
+    async def release(self, user_id: int, *, day: date, month: str, calls: int = 1) -> None:
+        """Take back `calls` calls counted by reserve() (they were not made)."""
         async with self._sessions.writing() as session:
             await session.execute(
                 update(MonthlyUsageRow)
                 .where(MonthlyUsageRow.month == month, MonthlyUsageRow.paid_calls > 0)
-                .values(paid_calls=MonthlyUsageRow.paid_calls - 1)
+                .values(paid_calls=_minus(MonthlyUsageRow.paid_calls, calls))
             )
             await session.execute(
                 update(DailyUsageRow)
@@ -562,7 +586,7 @@ class SqlUsageRepository:
                     DailyUsageRow.day == day,
                     DailyUsageRow.paid_calls > 0,
                 )
-                .values(paid_calls=DailyUsageRow.paid_calls - 1)
+                .values(paid_calls=_minus(DailyUsageRow.paid_calls, calls))
             )
 
     async def claim_cap_reached(self, month: str, *, cap: int, at: datetime) -> int | None:
