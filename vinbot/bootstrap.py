@@ -51,6 +51,7 @@ from vinbot.services.ocr import VinOcrService
 from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.plate import PlateService
 from vinbot.services.presses import (
+    CLAIM_SECONDS,
     DatabasePresses,
     PressesInFlight,
     SharedPresses,
@@ -344,7 +345,7 @@ def build_presses(
 ) -> PressesInFlight:
     """Presses claimed in Upstash when configured, else in the database when it can be shared
     (PostgreSQL), else in this process only (SQLite: one process owns the file)."""
-    ttl = timedelta(seconds=longest_update_seconds(settings))
+    ttl = timedelta(seconds=CLAIM_SECONDS)
     shared: SharedPresses
     if isinstance(cache, UpstashCache):
         shared, backend = StorePresses(cache, instance, ttl), "upstash"
@@ -352,7 +353,8 @@ def build_presses(
         shared, backend = DatabasePresses(SqlLeaseRepository(sessions), instance, ttl), "database"
     else:
         return PressesInFlight()
-    return PressesInFlight(shared, backend=backend)
+    # Renewed while handled, for no longer than handling an update may take.
+    return PressesInFlight(shared, hold_at_most=longest_update_seconds(settings), backend=backend)
 
 
 def assemble_bot_services(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -68,6 +69,19 @@ async def test_a_press_held_by_one_instance_is_refused_on_the_other_until_releas
     assert shared.server.value(name) is None
     async with second.claim(PRESS) as later:
         assert later
+
+
+async def test_a_press_handled_past_its_claims_ttl_stays_claimed(shared: Shared) -> None:
+    """A press still handled after its claim's ttl has renewed it, so a late second tap on the
+    other instance is still refused."""
+    ttl = timedelta(seconds=2)
+    first = PressesInFlight(StorePresses(shared.cache, "host:8080", ttl), renew_every=0.2)
+    async with first.claim(PRESS) as taken:
+        async with asyncio.timeout(30):  # 15 renewals: three times the ttl
+            while len(shared.server.commands("SET")) < 16:
+                await asyncio.sleep(0.05)
+        async with in_upstash(shared, "host:8081").claim(PRESS) as late:
+            assert (taken, late) == (True, False)
 
 
 async def test_a_claim_left_by_the_same_instance_is_taken_back(

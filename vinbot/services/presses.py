@@ -4,13 +4,16 @@ A press (who, which message, which button) is claimed in this process first: a d
 instance costs no round trip. When several instances share state, the press is then claimed where
 every instance sees it, since Telegram may deliver the second tap to another instance: in Upstash
 (SET NX PX) when configured, else as a short lease row in the database (PostgreSQL). A claim is
-held by this instance's id and given back when the handling ends; one left by a crash expires
-after the longest a press can take, or is taken back at once by the same instance restarted (its
-journal replays the press). A store that fails never refuses a press: this process's set decides.
+held by this instance's id for `CLAIM_SECONDS`, renewed every third of that while the press is
+handled (for at most the longest an update may take) and given back when it ends: one left by a
+crash blocks that button for seconds, not minutes, and the same instance restarted takes it back
+at once (its journal replays the press). A store that fails never refuses a press: this process's
+set decides.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Protocol
@@ -29,6 +32,10 @@ if TYPE_CHECKING:
 
 # Who pressed, in which chat, under which message, which button's data.
 type PressKey = tuple[int, int | None, int | None, str | None]
+
+# Short, so a claim left by a crash frees the button soon (before another instance adopts the
+# crashed one's journal and replays the press); renewed while the press is handled.
+CLAIM_SECONDS = 15.0
 
 log = get_logger(__name__)
 
@@ -117,12 +124,22 @@ class DatabasePresses:
 class PressesInFlight:
     """Remembers each press (who, which message, which button) until its handling ends."""
 
-    __slots__ = ("_backend", "_keys", "_shared")
+    __slots__ = ("_backend", "_hold_at_most", "_keys", "_renew_every", "_shared")
 
-    def __init__(self, shared: SharedPresses | None = None, *, backend: str = "local") -> None:
-        """Only this process's presses by default; `shared` claims them across instances too."""
+    def __init__(
+        self,
+        shared: SharedPresses | None = None,
+        *,
+        renew_every: float = CLAIM_SECONDS / 3,
+        hold_at_most: float = 60.0,
+        backend: str = "local",
+    ) -> None:
+        """Only this process's presses by default; `shared` claims them across instances too,
+        renewed every `renew_every` seconds for at most `hold_at_most`."""
         self._keys: set[PressKey] = set()
         self._shared = shared
+        self._renew_every = renew_every
+        self._hold_at_most = hold_at_most
         self._backend = backend
 
     @asynccontextmanager
@@ -139,13 +156,22 @@ class PressesInFlight:
             if taken is False:
                 yield False
                 return
+            renewal = asyncio.create_task(self._renew(name)) if taken else None
             try:
                 yield True
             finally:
-                if taken:
+                if renewal is not None:
+                    renewal.cancel()
+                    await asyncio.wait([renewal])
                     await self._give_back_shared(name)
         finally:
             self._keys.discard(key)
+
+    async def _renew(self, name: str) -> None:
+        """Take the claim again (a renewal: it is this instance's) while the press is handled."""
+        for _ in range(round(self._hold_at_most / self._renew_every)):
+            await asyncio.sleep(self._renew_every)
+            await self._take_shared(name)
 
     async def _take_shared(self, name: str) -> bool | None:
         """Whether the shared store gave this instance the press; None without one or on failure."""
