@@ -50,7 +50,13 @@ from vinbot.services.obd import ObdService
 from vinbot.services.ocr import VinOcrService
 from vinbot.services.paid_calls import PaidCallGate
 from vinbot.services.plate import PlateService
-from vinbot.services.presses import PressesInFlight
+from vinbot.services.presses import (
+    CLAIM_SECONDS,
+    DatabasePresses,
+    PressesInFlight,
+    SharedPresses,
+    StorePresses,
+)
 from vinbot.services.privacy import PrivacyService
 from vinbot.services.quota import QuotaService
 from vinbot.services.recall_alerts import RecallAlertService
@@ -329,6 +335,28 @@ def build_flood_guard(settings: Settings, cache: Cache, sessions: SessionFactory
     return FloodGuard(limit)
 
 
+def longest_update_seconds(settings: Settings) -> float:
+    """How long handling one update may take: a decode's whole deadline, and a little more."""
+    return max(DEFAULT_UPDATE_STALL_SECONDS, 2 * settings.decode_deadline_seconds)
+
+
+def build_presses(
+    settings: Settings, cache: Cache, sessions: SessionFactory, instance: str
+) -> PressesInFlight:
+    """Presses claimed in Upstash when configured, else in the database when it can be shared
+    (PostgreSQL), else in this process only (SQLite: one process owns the file)."""
+    ttl = timedelta(seconds=CLAIM_SECONDS)
+    shared: SharedPresses
+    if isinstance(cache, UpstashCache):
+        shared, backend = StorePresses(cache, instance, ttl), "upstash"
+    elif sessions.dialect != "sqlite":
+        shared, backend = DatabasePresses(SqlLeaseRepository(sessions), instance, ttl), "database"
+    else:
+        return PressesInFlight()
+    # Renewed while handled, for no longer than handling an update may take.
+    return PressesInFlight(shared, hold_at_most=longest_update_seconds(settings), backend=backend)
+
+
 def assemble_bot_services(
     settings: Settings,
     core: Core,
@@ -341,10 +369,7 @@ def assemble_bot_services(
         poll_timeout=settings.poll_timeout_seconds,
         stall_seconds=settings.health_stall_seconds,
         poll_slack=POLL_READ_SLACK_SECONDS,
-        # A decode may take its whole deadline; an update needs a little more to be answered.
-        update_stall_seconds=max(
-            DEFAULT_UPDATE_STALL_SECONDS, 2 * settings.decode_deadline_seconds
-        ),
+        update_stall_seconds=longest_update_seconds(settings),
     )
     health.add_probe("cache", core.cache.ping, reuse_for=CACHE_PROBE_REUSE_SECONDS)
     health.add_probe("database", state.database.ping)
@@ -372,7 +397,7 @@ def assemble_bot_services(
         lookup=lookup,
         flood_guard=build_flood_guard(settings, core.cache, state.database.sessions),
         hints=HintThrottle(),
-        presses=PressesInFlight(),
+        presses=build_presses(settings, core.cache, state.database.sessions, instance),
         callbacks=CallbackCodec.for_bot_token(require_token(settings)),
         metrics=core.metrics,
         health=health,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -104,6 +104,27 @@ async def test_units_follow_the_language_until_picked(bot: BotHarness) -> None:
     await bot.press(_settings_buttons(bot)["units", "metric"])
     assert await lookup.units_for(USER, "en") == "metric"
     assert "Units: metric (L/100 km, cm, kg)\n" in bot.request.sent("editMessageText")[-1]["text"]
+
+
+async def test_a_change_made_elsewhere_while_redrawing_is_drawn(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another instance changes the settings while this one's edit is on its way: the page is
+    drawn again, so the edit that lands last shows the latest settings."""
+    await bot.send("/settings")
+    send = bot.request.do_request
+
+    async def other_instance_writes_during_the_edit(url: str, method: str, **rest: Any) -> Any:
+        if url.endswith("/editMessageText"):
+            await bot.services.user_settings.set_recall_alerts(USER, enabled=False)
+        return await send(url, method, **rest)
+
+    monkeypatch.setattr(bot.request, "do_request", other_instance_writes_during_the_edit)
+    await bot.press(_settings_buttons(bot)["units", "metric"])
+
+    last_edit = bot.request.sent("editMessageText")[-1]["text"]
+    assert "Units: metric" in last_edit
+    assert "Recall alerts for garage cars: off" in last_edit
 
 
 async def test_a_picked_language_sets_the_usual_units(bot: BotHarness) -> None:

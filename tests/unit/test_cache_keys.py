@@ -139,3 +139,15 @@ def test_ttls_match_how_fast_each_kind_goes_stale() -> None:
         "market_value": 6 * 3600,
     }
     assert 0 < keys.PLATE_TTL <= 30 * day
+
+
+def test_a_press_key_is_short_and_holds_no_button_data() -> None:
+    """A press's key is a fixed-length digest: the signed callback data never reaches the store."""
+    signed = "r:1HGCM82633A004352:s3cr3tsig"
+    name = keys.press_key(7, -1001234567890, 5, signed)
+    assert SAFE_KEY.match(name)
+    assert len(name) <= 64  # the leases table's name column
+    assert "s3cr3tsig" not in name
+    assert name == keys.press_key(7, -1001234567890, 5, signed)
+    assert name != keys.press_key(7, -1001234567890, 6, signed)
+    assert name != keys.press_key(7, None, None, signed)

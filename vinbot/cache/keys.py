@@ -9,6 +9,7 @@ shape changes: old entries are then simply never read again and expire on their 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import timedelta
 
@@ -151,3 +152,9 @@ def flood_notice_key(user_id: int, window: int, where: str) -> str:
 def decode_lock_key(vin: str) -> str:
     """The short lock an instance holds while it asks the providers about a VIN."""
     return _key("decode-lock", _code(vin))
+
+
+def press_key(presser: int, chat: int | None, message: int | None, data: str | None) -> str:
+    """Marks a button press being handled by some instance (hashed: the signed data stays out)."""
+    press = json.dumps([presser, chat, message, data], ensure_ascii=True)
+    return _key("press", hashlib.sha256(press.encode("ascii")).hexdigest()[:32])

@@ -128,7 +128,7 @@ async def start_from_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None or query.message is None:
         raise ApplicationHandlerStop
-    with context.services.presses.claim(press_key(query)) as first:
+    async with context.services.presses.claim(press_key(query)) as first:
         if not first:
             await query.answer()
             raise ApplicationHandlerStop  # the first tap's question stands

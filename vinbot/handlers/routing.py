@@ -75,7 +75,7 @@ class ButtonRouter:
         query = update.callback_query
         if query is None:
             return
-        with context.services.presses.claim(press_key(query)) as first:
+        async with context.services.presses.claim(press_key(query)) as first:
             if first:
                 await self._route_press(query, context, await words_for(update, context))
             else:

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     from vinbot.models.records import UserSettings
 
 
-# Settings pages being redrawn now (chat id, message id), each with whether it was pressed again
-# meanwhile. Per process: a press delivered to another instance redraws on its own.
+# Settings pages being redrawn by this process (chat id, message id), each with whether it was
+# pressed again meanwhile. A press on another instance redraws there: each redraw reads the
+# settings again after its edit and draws again when they changed, so whichever edit lands last
+# shows the latest settings.
 _REDRAWING: dict[tuple[int, int], bool] = {}
 
 
@@ -91,17 +93,21 @@ async def settings_pressed(query: CallbackQuery, context: BotContext, callback: 
         return
     _REDRAWING[page] = False
     try:
+        drawn: UserSettings | None = None
         while True:
-            words = await words_for_press(query, context)
             settings = await service.get(user_id)
+            if _REDRAWING[page]:  # pressed here meanwhile: read once more, surely after its write
+                _REDRAWING[page] = False
+                continue
+            if settings == drawn:
+                return
+            words = await words_for_press(query, context)
             text, markup = await _page(
                 context, words, settings, user_id, query.from_user.language_code
             )
             with contextlib.suppress(BadRequest):  # "message is not modified" after a double tap
                 await query.edit_message_text(text, reply_markup=markup)
-            if not _REDRAWING[page]:
-                return
-            _REDRAWING[page] = False  # pressed again meanwhile: draw what it changed
+            drawn = settings
     finally:
         del _REDRAWING[page]
 
