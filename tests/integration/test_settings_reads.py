@@ -83,19 +83,21 @@ async def test_a_button_press_reads_the_settings_once(bot: BotHarness, database_
 async def test_a_settings_change_is_read_once_and_drawn_as_changed(
     bot: BotHarness, database_url: str
 ) -> None:
-    """Picking Ukrainian and then imperial units reads the settings once per press, and each
+    """Picking Ukrainian and then imperial units reads the settings once per press (and once
+    more after the page's edit, for a change another instance made meanwhile), and each
     redrawn page shows what the press just chose."""
+    per_press = 2 * _reads_per_update(database_url)
     await bot.send("/settings")
     with counting_settings_reads() as reads:
         await bot.press(_button(bot, CallbackAction.SETTINGS, "lang", "uk"))
-    assert reads.count == _reads_per_update(database_url)
+    assert reads.count == per_press
     assert "Мова" in bot.request.sent("editMessageText")[-1]["text"]
 
     with counting_settings_reads() as reads:
         await bot.press(
             _button(bot, CallbackAction.SETTINGS, "units", "imperial", method="editMessageText")
         )
-    assert reads.count == _reads_per_update(database_url)
+    assert reads.count == per_press
     page = bot.request.sent("editMessageText")[-1]
     assert "Мова" in page["text"]
     assert _button_pressed_again(bot, page) == ("units", "metric")
@@ -138,3 +140,25 @@ async def test_a_write_in_another_update_is_read_by_one_still_running(database_u
 
         (first, second), _ = await asyncio.gather(slow_update(), writing_update())
     assert (first.units, second.units) == (None, "imperial")
+
+
+async def test_a_fresh_read_sees_another_instances_write_the_memo_does_not(
+    database_url: str,
+) -> None:
+    """Within one update the memo answers; a fresh read (the settings page after its edit) sees
+    what another instance stored meanwhile (on SQLite one process owns the file: no memo)."""
+    async with opened(database_url) as here_db, opened(database_url) as there_db:
+        here = UserSettingsService(SqlUserRepository(here_db.sessions))
+        there = UserSettingsService(SqlUserRepository(there_db.sessions))
+        here.update_started(1)
+        before = await here.get(USER)
+        await there.set_units(USER, "imperial")
+        memo, fresh = await here.get(USER), await here.get(USER, fresh=True)
+        after = await here.get(USER)
+        here.update_finished(1)
+    assert (before.units, memo.units, fresh.units, after.units) == (
+        None,
+        None,
+        "imperial",
+        "imperial",
+    )

@@ -95,7 +95,9 @@ async def settings_pressed(query: CallbackQuery, context: BotContext, callback: 
     try:
         drawn: UserSettings | None = None
         while True:
-            settings = await service.get(user_id)
+            # After an edit, read past the update's memo: a press on another instance may have
+            # changed the settings while the edit was on its way, and the last edit must show it.
+            settings = await service.get(user_id, fresh=drawn is not None)
             if _REDRAWING[page]:  # pressed here meanwhile: read once more, surely after its write
                 _REDRAWING[page] = False
                 continue

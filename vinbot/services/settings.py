@@ -80,12 +80,16 @@ class UserSettingsService:
         """Create the user or update last seen and language; a user who writes has unblocked us."""
         await self._users.touch(user_id, language_code, self._now())
 
-    async def get(self, user_id: int) -> UserSettings:
-        """The user's settings; the defaults for a user never stored."""
+    async def get(self, user_id: int, *, fresh: bool = False) -> UserSettings:
+        """The user's settings; the defaults for a user never stored.
+
+        `fresh`: past this update's memo, as stored now (another instance may have changed
+        them while this update ran); the memo then keeps what was read.
+        """
         if self._changed is not None:
             return self._changed.get(user_id, _DEFAULTS)
         memo = self._memo_now()
-        if memo is not None and user_id in memo.settings:
+        if memo is not None and user_id in memo.settings and not fresh:
             return memo.settings[user_id]
         settings = await self._users.settings(user_id) or _DEFAULTS
         if memo is not None and memo.writes == self._writes:
