@@ -15,6 +15,7 @@ from vinbot.config import (
     stderr_is_terminal,
 )
 from vinbot.logs import configure_logging, get_logger
+from vinbot.malloc_arenas import limit_malloc_arenas
 from vinbot.models.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             level = "ERROR"  # the terminal answer is the output; provider retries are noise here
         configure_logging(level=level, log_format=settings.log_format, secrets=settings.secrets())
         logging_ready = True
+        limit_malloc_arenas(os.environ)
         return asyncio.run(_dispatch(args, settings))
     except ConfigError as exc:
         print(f"vinbot: configuration error: {exc}", file=sys.stderr)

@@ -10,6 +10,7 @@ import pytest
 from vinbot.bootstrap import build_core
 from vinbot.config import load_settings
 from vinbot.models.wmi import (
+    _looked_up,
     _table,
     assignment_for,
     country_for,
@@ -274,6 +275,7 @@ async def test_the_bot_reads_the_wmi_table_before_it_serves(
 ) -> None:
     """build_core loads the table, so a decode afterwards never reads the file."""
     _table.cache_clear()
+    _looked_up.cache_clear()
     settings = load_settings({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"})
     async with AsyncExitStack() as stack:
         await build_core(settings, stack, interactive=True)

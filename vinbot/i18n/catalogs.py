@@ -13,9 +13,6 @@ import io
 from pathlib import Path
 from typing import Final
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 from vinbot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 LOCALES_DIR: Final = Path(__file__).resolve().parent.parent / "locales"
@@ -28,6 +25,10 @@ def po_path(language: str) -> Path:
 
 
 def _compiled_in_memory(po: Path) -> gettext.GNUTranslations:
+    # Babel's catalog tools (0.3 MB once imported) are needed only without a fresh .mo.
+    from babel.messages.mofile import write_mo  # noqa: PLC0415
+    from babel.messages.pofile import read_po  # noqa: PLC0415
+
     with po.open("rb") as source:
         catalog = read_po(source, locale=po.parent.parent.name)
     buffer = io.BytesIO()

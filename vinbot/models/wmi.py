@@ -14,13 +14,13 @@ two-character guess. Unknown WMIs answer None, and the bot then shows only regio
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
+from vinbot.models.vpic_rows import VpicRows
 from vinbot.models.wmi_table import (
     HEAVY_VEHICLE_WMIS,
     SMALL_MANUFACTURER_ASSIGNMENTS,
@@ -226,8 +226,8 @@ def assignment_for(vin: str) -> WmiAssignment | None:
         suffix = vin[_SMALL_MANUFACTURER_SUFFIX]
         if len(suffix) < WMI_LENGTH:
             return None
-        return _table().get(wmi + suffix)
-    return _table().get(wmi)
+        return _looked_up(wmi + suffix)
+    return _looked_up(wmi)
 
 
 def manufacturer_for(vin: str) -> str | None:
@@ -236,24 +236,58 @@ def manufacturer_for(vin: str) -> str | None:
     return assignment.manufacturer if assignment else None
 
 
-def _interned(text: str) -> str:
-    return sys.intern(text) if text else text
+class WmiTable:
+    """vPIC's rows, then the curated supplement for the WMIs vPIC does not list."""
 
+    __slots__ = ("_supplement", "_vpic")
 
-def _parse_vpic(lines: Iterable[str]) -> dict[str, WmiAssignment]:
-    """The vPIC data file's rows by WMI (or WMI plus positions 12-14), comments skipped."""
-    table: dict[str, WmiAssignment] = {}
-    for line in lines:
-        if not line.strip() or line.startswith("#"):
-            continue
-        wmi, manufacturer, makes, country = line.rstrip("\n").split("\t")
-        table[wmi] = WmiAssignment(
-            manufacturer=_interned(manufacturer),
-            makes=tuple(_interned(make) for make in makes.split("|") if make),
-            heavy_vehicles_only=wmi in HEAVY_VEHICLE_WMIS,
-            registrant_country=_interned(country) or None,
+    def __init__(self, vpic: VpicRows, supplement: Mapping[str, WmiAssignment]) -> None:
+        """Look keys up in vpic first, then in supplement."""
+        self._vpic = vpic
+        self._supplement = supplement
+
+    def get(self, key: str) -> WmiAssignment | None:
+        """The assignment of a WMI (or WMI plus positions 12-14), or None when neither lists it."""
+        row = self._vpic.get(key)
+        if row is None:
+            return self._supplement.get(key)
+        return WmiAssignment(
+            manufacturer=row.manufacturer,
+            makes=tuple(make for make in row.makes.split("|") if make),
+            heavy_vehicles_only=key in HEAVY_VEHICLE_WMIS,
+            registrant_country=row.country or None,
         )
-    return table
+
+    def __getitem__(self, key: str) -> WmiAssignment:
+        """The assignment of a key the table lists; KeyError otherwise."""
+        assignment = self.get(key)
+        if assignment is None:
+            raise KeyError(key)
+        return assignment
+
+
+def _vpic_rows(lines: Iterable[str]) -> VpicRows:
+    rows = (
+        line.rstrip("\n").split("\t", 1)
+        for line in lines
+        if line.strip() and not line.startswith("#")
+    )
+    return VpicRows((wmi, rest) for wmi, rest in rows)
+
+
+def _parse_vpic(lines: Iterable[str]) -> WmiTable:
+    """The vPIC data file's rows by WMI (or WMI plus positions 12-14), comments skipped."""
+    return WmiTable(_vpic_rows(lines), {})
+
+
+# The table splits a row into an assignment on each lookup; the WMIs asked about recently (a
+# handful of makers account for most VINs) are answered from here instead.
+_RECENT_LOOKUPS: Final = 1024
+
+
+@lru_cache(maxsize=_RECENT_LOOKUPS)
+def _looked_up(key: str) -> WmiAssignment | None:
+    return _table().get(key)
 
 
 def preload() -> None:
@@ -262,15 +296,17 @@ def preload() -> None:
 
 
 @cache
-def _table() -> Mapping[str, WmiAssignment]:
+def _table() -> WmiTable:
     with VPIC_DATA.open(encoding="utf-8") as data:
-        table = _parse_vpic(data)
-    for wmi, manufacturer, brand in (*WMI_ASSIGNMENTS, *SMALL_MANUFACTURER_ASSIGNMENTS):
-        if wmi not in table:  # vPIC wins wherever it lists the WMI
-            table[wmi] = WmiAssignment(
-                manufacturer=manufacturer,
-                makes=(brand,) if brand else (),
-                heavy_vehicles_only=wmi in HEAVY_VEHICLE_WMIS,
-                country=SUPPLEMENT_COUNTRIES.get(wmi),
-            )
-    return MappingProxyType(table)
+        vpic = _vpic_rows(data)
+    supplement = {
+        wmi: WmiAssignment(
+            manufacturer=manufacturer,
+            makes=(brand,) if brand else (),
+            heavy_vehicles_only=wmi in HEAVY_VEHICLE_WMIS,
+            country=SUPPLEMENT_COUNTRIES.get(wmi),
+        )
+        for wmi, manufacturer, brand in (*WMI_ASSIGNMENTS, *SMALL_MANUFACTURER_ASSIGNMENTS)
+        if wmi not in vpic  # vPIC wins wherever it lists the WMI
+    }
+    return WmiTable(vpic, MappingProxyType(supplement))
