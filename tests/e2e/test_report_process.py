@@ -47,6 +47,6 @@ async def test_report_button_sends_a_pdf_built_from_cached_answers(world: World)
     assert BMW in text
     assert all(title in text for title in sections(words_in("en")))
     assert "recall campaign" in text  # the recalls pressed for above, read from the cache
-    assert "press Theft & title under the decode" in text
+    assert "Press Theft & title under the decode" in text
     assert "press Market value under the decode" in text
     assert (len(world.carsxe.calls), len(world.nhtsa.calls)) == upstream_before

@@ -150,7 +150,7 @@ async def test_a_group_offer_says_whose_lookups_it_uses(bot: BotHarness) -> None
     """In a group the offer names the asker instead of an ambiguous "your"."""
     await bot.send(f"/check {HONDA}", chat_id=-500, chat_type="group")
     offer = bot.request.sent()[-1]["text"]
-    assert "uses 2 of User100's 7 paid lookups left today" in offer
+    assert "uses 2 of the 7 paid lookups User100 can still make today" in offer
     assert "Nothing is spent until User100 presses it" in offer
     assert "your" not in offer
 

@@ -396,3 +396,23 @@ def test_english_photo_and_plate_texts_read_as_before() -> None:
         "Use <code>/plate PLATE STATE [COUNTRY]</code>, e.g. <code>/plate 7ABC123 CA</code> "
         "(country defaults to US; Canada and Australia need a province or state too)."
     )
+
+
+def test_arabic_page_buttons_mirror_with_the_same_callback_data() -> None:
+    """In Arabic the earlier page is on the right with its arrow pointing right (▶️), the later
+    one on the left pointing left (◀️); each press still opens the same page as in English.
+
+    A label that holds Arabic is laid out right to left and emoji are not mirrored: "التالي ◀️"
+    shows its arrow on the outer, left edge of the left button."""
+    outcome = OUTCOMES["nhtsa, many"]
+    assert recalls.page_count(outcome) >= 3  # a middle page has both buttons
+    english = recalls.recalls_keyboard(words_in("en"), CODEC, VIN, outcome, 1)
+    arabic = recalls.recalls_keyboard(words_in("ar"), CODEC, VIN, outcome, 1)
+    assert english is not None
+    assert arabic is not None
+    previous, following = english.inline_keyboard[0]
+    assert [b.text for b in arabic.inline_keyboard[0]] == ["التالي ◀️", "▶️ السابق"]
+    assert [b.callback_data for b in arabic.inline_keyboard[0]] == [
+        following.callback_data,
+        previous.callback_data,
+    ]

@@ -171,7 +171,7 @@ async def test_a_report_of_cached_answers_asks_no_provider(world: World) -> None
     assert "Private party" not in text  # the fake valuation has no private-party range
     assert "Trade-in (dealer gives): $2,400 to $4,700" in text
     assert "Built 5 Dec 2026, 01:40 UTC" in text
-    assert report_pdf.title_check_missing(EN).split(":")[0] in text  # no check was made
+    assert report_pdf.title_check_missing(EN).split(".")[0] in text  # no check was made
 
 
 async def test_nothing_cached_asks_no_provider_and_says_how_to_get_each_part(world: World) -> None:

@@ -99,7 +99,7 @@ def test_dangers_each_give_a_next_step() -> None:
         "Ask the seller what it means for this car." in text
     )
     assert (
-        "⚠️ <b>Mileage went down</b>: 40,000 mi on Jan 2, 2020, then 20,000 mi on Jan 2, 2022."
+        "⚠️ <b>Mileage went down</b>: 40,000 miles on Jan 2, 2020, then 20,000 miles on Jan 2, 2022."
         in text
     )
     assert "or a record has a typo" in text
@@ -171,7 +171,7 @@ def test_the_offer_says_what_pressing_costs() -> None:
         "until you press it, and the answer can then be shown again for free for 6 hours."
     ) in text
     grouped = texts.render_offer(EN, Offer(HONDA, 2, 5, "user_daily"), "Ann & Bo")
-    assert "uses 2 of Ann &amp; Bo's 5 paid lookups left today" in grouped
+    assert "uses 2 of the 5 paid lookups Ann &amp; Bo can still make today" in grouped
     monthly = texts.render_offer(EN, Offer(HONDA, 2, 1, "bot_monthly"))
     assert "Paid lookups come back at the start of next month (UTC)." in monthly
 

@@ -58,7 +58,7 @@ def test_money_is_written_the_local_way_with_cents_only_when_there_are_any() -> 
 def test_numbers_in_placeholders_are_formatted_for_the_reader() -> None:
     """An int given as a value is grouped the reader's way."""
     assert words_in("en").t("{km} km", km=85000) == "85,000 km"
-    assert words_in("es").t("{km} km", km=85000) == "85.000 km"
+    assert words_in("tr").t("{km} km", km=85000) == "85.000 km"
 
 
 def test_a_translation_with_a_broken_placeholder_falls_back_to_english() -> None:

@@ -314,8 +314,10 @@ def pick_second(
         title=esc(clip(title, _VALUE_LIMIT)),
         vin=f"<code>{esc(first)}</code>",
     )
-    text = "\n".join(
-        [words.t("⚖️ <b>Compare two cars</b>"), chosen, words.t("Now pick the second car (B):")]
+    text = words.paragraphs(
+        "\n".join(
+            [words.t("⚖️ <b>Compare two cars</b>"), chosen, words.t("Now pick the second car (B):")]
+        )
     )
     rows = [
         [

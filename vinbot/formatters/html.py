@@ -71,7 +71,7 @@ def fit(
         kept.append(line)
         used += len(line) + 1
     body = "\n".join(kept)
-    return f"{body}\n{tail_text}" if tail_text else body
+    return words.paragraphs(f"{body}\n{tail_text}" if tail_text else body)
 
 
 def render_decode(

@@ -17,7 +17,7 @@ HISTORY_SHOWN = 10  # /history lists this many VINs
 
 def welcome(words: Words) -> str:
     """The /start greeting."""
-    return "\n\n".join(
+    greeting = "\n\n".join(
         (
             words.t("👋 <b>Hi! I decode Vehicle Identification Numbers.</b>"),
             words.t(
@@ -27,6 +27,7 @@ def welcome(words: Words) -> str:
             words.t("Try the sample below, or /help for everything I can do."),
         )
     )
+    return words.paragraphs(greeting)
 
 
 def help_text(words: Words) -> str:
@@ -96,7 +97,7 @@ def help_text(words: Words) -> str:
             words.t("/help — this message"),
         )
     )
-    return f"{usage}\n\n{where}\n\n{commands}"
+    return words.paragraphs(f"{usage}\n\n{where}\n\n{commands}")
 
 
 def inline_paused(words: Words) -> str:

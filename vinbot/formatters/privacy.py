@@ -164,4 +164,4 @@ def privacy_page(words: Words, *, history_days: int, history_max: int, garage_li
     title, *rest = privacy_policy(
         words, history_days=history_days, history_max=history_max, garage_limit=garage_limit
     )
-    return "\n\n".join([f"<b>{title}</b>", *rest])
+    return words.paragraphs("\n\n".join([f"<b>{title}</b>", *rest]))

@@ -285,4 +285,8 @@ def recalls_keyboard(
                 callback_data=codec.encode(CallbackAction.RECALLS_PAGE, f"{vin}:{page + 1}"),
             )
         )
+    if words.right_to_left:
+        # Read right to left, the earlier page is on the right (its arrow, in the catalog,
+        # points right too); Telegram lays a row out left to right whatever the language.
+        buttons.reverse()
     return InlineKeyboardMarkup([buttons])

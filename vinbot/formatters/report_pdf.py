@@ -53,11 +53,15 @@ def report_title(words: Words) -> str:
     return words.t("Vehicle report")
 
 
-def _period(words: Words, seconds: int) -> str:
-    hours = seconds // 3600
-    if hours < 48:  # noqa: PLR2004 - hours read better than "1 day"
-        return words.nt("{count} hour", "{count} hours", hours)
-    return words.nt("{count} day", "{count} days", hours // 24)
+# How long each answer is kept goes into its sentence as a {count} of the sentence's own plural
+# message, never as a ready-made "6 hours": after "for the last" or "within" Russian, Ukrainian
+# and Polish need another case than the one a standalone "1 hour" is in.
+def _hours(seconds: int) -> int:
+    return seconds // 3600
+
+
+def _days(seconds: int) -> int:
+    return seconds // 86400
 
 
 def sections(words: Words) -> tuple[str, str, str, str]:
@@ -72,37 +76,47 @@ def sections(words: Words) -> tuple[str, str, str, str]:
 
 def decode_missing(words: Words) -> str:
     """The vehicle section when no decode is cached."""
-    # Translators: {period} is how long a decode is kept, e.g. "30 days"; "Report" is a button.
-    return words.t(
-        "No decode from the last {period}: send this VIN to the bot, then press Report under "
+    # Translators: {count} days is how long a decode is kept; "Report" is a button.
+    return words.nt(
+        "No decode from the last {count} day: send this VIN to the bot, then press Report under "
         "the new answer.",
-        period=_period(words, keys.SPEC_TTL),
+        "No decode from the last {count} days: send this VIN to the bot, then press Report under "
+        "the new answer.",
+        _days(keys.SPEC_TTL),
     )
 
 
 def recalls_missing(words: Words) -> str:
     """The recalls section when no recalls are cached."""
-    # Translators: {period} is how long recalls are kept, e.g. "6 hours"; "Recalls" and
-    # "Report" are buttons.
-    return words.t(
-        "No check from the last {period}: press Recalls under the decode (or send /recalls with "
-        "the VIN), then press Report again.",
-        period=_period(words, keys.RECALLS_TTL),
+    # Translators: {count} hours is how long recalls are kept; "Recalls" and "Report" are
+    # buttons.
+    return words.nt(
+        "No check from the last {count} hour: press Recalls under the decode (or send /recalls "
+        "with the VIN), then press Report again.",
+        "No check from the last {count} hours: press Recalls under the decode (or send /recalls "
+        "with the VIN), then press Report again.",
+        _hours(keys.RECALLS_TTL),
     )
 
 
 def title_check_missing(words: Words) -> str:
     """The theft and title section when no check is cached (the check can be made)."""
-    # Translators: {period} is how long a check is kept, e.g. "6 hours"; {count} how many paid
-    # lookups the check uses; "Theft & title" and "Report" are buttons.
-    return words.nt(
-        "No check from the last {period}: press Theft & title under the decode (or send /check "
-        "with the VIN; it uses {count} paid lookup and asks first), then press Report again.",
-        "No check from the last {period}: press Theft & title under the decode (or send /check "
-        "with the VIN; it uses {count} paid lookups and asks first), then press Report again.",
-        CHECK_COST,
-        period=_period(words, keys.TITLE_CHECK_TTL),
+    # Translators: {count} hours is how long a theft and title check is kept.
+    missing = words.nt(
+        "No theft and title check from the last {count} hour.",
+        "No theft and title check from the last {count} hours.",
+        _hours(keys.TITLE_CHECK_TTL),
     )
+    # Translators: {count} is how many paid lookups the check uses; "Theft & title" and
+    # "Report" are buttons.
+    how = words.nt(
+        "Press Theft & title under the decode (or send /check with the VIN; it uses {count} "
+        "paid lookup and asks first), then press Report again.",
+        "Press Theft & title under the decode (or send /check with the VIN; it uses {count} "
+        "paid lookups and asks first), then press Report again.",
+        CHECK_COST,
+    )
+    return f"{missing} {how}"
 
 
 def title_check_no_key(words: Words) -> str:
@@ -332,12 +346,15 @@ def _vehicle(words: Words, decode: DecodeResult | None) -> tuple[str | None, lis
     if decode is None:
         return None, [decode_missing(words)]
     view = build_view(words, decode)
-    # Translators: {source} names where the decode came from; {period} how long one is kept.
-    source = words.t(
-        "Source: {source}. Decoded within the {period} before this report (vinbot keeps a "
+    # Translators: {source} names where the decode came from; {count} days is how long one is
+    # kept.
+    source = words.nt(
+        "Source: {source}. Decoded within the {count} day before this report (vinbot keeps a "
         "decode that long).",
+        "Source: {source}. Decoded within the {count} days before this report (vinbot keeps a "
+        "decode that long).",
+        _days(keys.SPEC_TTL),
         source=view.source,
-        period=_period(words, keys.SPEC_TTL),
     )
     rows = [*view.rows, *view.details][:MAX_DECODE_ROWS]
     # Labels and values as the decode's own view words them.
@@ -352,21 +369,26 @@ def _recalls(words: Words, outcome: RecallOutcome | None) -> tuple[str | None, l
         return None, [recalls_missing(words)]
     report = outcome.report
     name = {"carsxe": "CarsXE", "nhtsa": "NHTSA"}.get(report.source, report.source)
-    period = _period(words, keys.RECALLS_TTL)
+    hours = _hours(keys.RECALLS_TTL)
     if report.vin_specific:
-        # Translators: {source} is CarsXE or NHTSA; {period} how long recalls are kept.
-        source = words.t(
-            "Source: {source}, for this VIN. Looked up within the {period} before this report "
-            "(vinbot keeps recalls that long).",
+        # Translators: {source} is CarsXE or NHTSA; {count} hours is how long recalls are kept.
+        source = words.nt(
+            "Source: {source}, for this VIN. Looked up within the {count} hour before this "
+            "report (vinbot keeps recalls that long).",
+            "Source: {source}, for this VIN. Looked up within the {count} hours before this "
+            "report (vinbot keeps recalls that long).",
+            hours,
             source=name,
-            period=period,
         )
     else:
-        source = words.t(
-            "Source: {source}, for this make, model and year. Looked up within the {period} "
+        # Translators: {source} is CarsXE or NHTSA; {count} hours is how long recalls are kept.
+        source = words.nt(
+            "Source: {source}, for this make, model and year. Looked up within the {count} hour "
             "before this report (vinbot keeps recalls that long).",
+            "Source: {source}, for this make, model and year. Looked up within the {count} hours "
+            "before this report (vinbot keeps recalls that long).",
+            hours,
             source=name,
-            period=period,
         )
     count = report.count
     lines = [words.nt("{count} recall campaign listed.", "{count} recall campaigns listed.", count)]

@@ -62,13 +62,15 @@ def settings_page(
 
     telegram_language: the catalog Telegram's language_code gives (one of LANGUAGES).
     """
-    text = "\n".join(
-        [
-            words.t("<b>Your settings</b>"),
-            _language_line(words, settings, telegram_language),
-            _units_line(words, settings, units),
-            _alerts_line(words, settings),
-        ]
+    text = words.paragraphs(
+        "\n".join(
+            [
+                words.t("<b>Your settings</b>"),
+                _language_line(words, settings, telegram_language),
+                _units_line(words, settings, units),
+                _alerts_line(words, settings),
+            ]
+        )
     )
 
     def button(label: str, payload: str) -> InlineKeyboardButton:

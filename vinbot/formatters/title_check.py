@@ -230,12 +230,13 @@ def _cost_line(words: Words, offer: Offer, asker: str | None) -> str:  # noqa: P
             cost=cost,
         )
     if not offer.affordable:
-        # Translators: {asker} is the first name of the person who asked, in a group.
+        # Translators: {asker} is the first name of the person who asked, in a group; keep it
+        # the subject (a name cannot be declined).
         return words.nt(
-            "A check needs {cost} paid lookups and {asker} has {count} left today, so I can't "
-            "run it now. {asker}'s quota resets at midnight UTC.",
-            "A check needs {cost} paid lookups and {asker} has {count} left today, so I can't "
-            "run it now. {asker}'s quota resets at midnight UTC.",
+            "A check needs {cost} paid lookups, so I can't run it now: {asker} can make only "
+            "{count} more today. The quota resets at midnight UTC.",
+            "A check needs {cost} paid lookups, so I can't run it now: {asker} can make only "
+            "{count} more today. The quota resets at midnight UTC.",
             left,
             cost=cost,
             asker=asker,
@@ -260,10 +261,13 @@ def _cost_line(words: Words, offer: Offer, asker: str | None) -> str:  # noqa: P
             left,
             cost=cost,
         )
-    # Translators: {asker} is the first name of the person who asked, in a group.
+    # Translators: {asker} is the first name of the person who asked, in a group; keep it the
+    # subject (a name cannot be declined).
     return words.nt(
-        "Pressing ✅ Check below uses {cost} of {asker}'s {count} paid lookup left today.",
-        "Pressing ✅ Check below uses {cost} of {asker}'s {count} paid lookups left today.",
+        "Pressing ✅ Check below uses {cost} of the {count} paid lookup {asker} can still make "
+        "today.",
+        "Pressing ✅ Check below uses {cost} of the {count} paid lookups {asker} can still make "
+        "today.",
         left,
         cost=cost,
         asker=asker,
@@ -300,7 +304,7 @@ def render_offer(words: Words, offer: Offer, asker: str | None = None) -> str:
     cost = _cost_line(words, offer, named)
     if offer.affordable:
         cost = f"{cost} {_nothing_spent_yet(words, named)}"
-    return "\n".join([_heading(words, offer.vin), sources(words), "", cost])
+    return words.paragraphs("\n".join([_heading(words, offer.vin), sources(words), "", cost]))
 
 
 def offer_keyboard(
@@ -392,6 +396,11 @@ def _event_line(words: Words, event: TheftEvent) -> str:
     return line + _says(words, event)
 
 
+def _miles(words: Words, odometer: int) -> str:
+    """An odometer reading: a plural, so "1 mile", "2 мили", "5 миль" each take their own form."""
+    return words.nt("{count} mile", "{count} miles", odometer)
+
+
 def _record_line(words: Words, record: TitleRecord, *, named: bool = True) -> str:
     description = esc(clip(record.description, 80)) if record.description else ""
     parts: list[str] = []
@@ -408,8 +417,7 @@ def _record_line(words: Words, record: TitleRecord, *, named: bool = True) -> st
     if record.state:
         parts.append(esc(clip(record.state, 40)))
     if record.odometer is not None:
-        # Translators: an odometer reading in miles.
-        parts.append(words.t("{distance} mi", distance=words.number(record.odometer)))
+        parts.append(_miles(words, record.odometer))
     if record.reported_by:
         parts.append(words.t("reported by {source}", source=esc(clip(record.reported_by, 80))))
     date = words.date(record.date) if record.date else words.t("date not given")
@@ -443,14 +451,15 @@ def _history_dangers(words: Words, history: TitleHistory) -> list[str]:
     ]
     lines += [
         _WARNING
-        # Translators: two odometer readings in miles, each with the date it was recorded.
+        # Translators: {before} and {after} are odometer readings ("40,000 miles", worded by
+        # "{count} mile"), each with the date it was recorded.
         + words.t(
-            "<b>Mileage went down</b>: {before} mi on {before_date}, then {after} mi on "
+            "<b>Mileage went down</b>: {before} on {before_date}, then {after} on "
             "{after_date}. The odometer may have been rolled back, or a record has a typo: "
             "compare with the service records before you pay.",
-            before=words.number(before.odometer or 0),
+            before=_miles(words, before.odometer or 0),
             before_date=_date(words, before.date),
-            after=words.number(after.odometer or 0),
+            after=_miles(words, after.odometer or 0),
             after_date=_date(words, after.date),
         )
         for before, after in history.odometer_rollbacks

@@ -11,6 +11,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
+from vinbot.i18n.bidi import right_to_left_paragraphs
 from vinbot.i18n.catalogs import translations
 from vinbot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, RIGHT_TO_LEFT
 
@@ -28,7 +29,12 @@ _OPENING_ISOLATES_IN_CODE: Final = re.compile("<code>([\u2066\u2067\u2068]+)")
 _CLOSING_ISOLATES_IN_CODE: Final = re.compile("(\u2069+)</code>")
 
 # The locale behind each catalog (the catalogs are per language; numbers need a region).
-_BABEL_LOCALES: Final = {"en": "en_US", "pt_BR": "pt_BR"}
+# Spanish readers are mostly in Latin America and the US, reading US prices: Latin American
+# Spanish (CLDR es_419: "85,000", "US$26,400"), not Spain's "85.000" and "26.400 US$".
+_BABEL_LOCALES: Final = {"en": "en_US", "pt_BR": "pt_BR", "es": "es_419"}
+# Where CLDR's symbol reads badly: es_419 writes "USD26,400"; Latin America writes "US$" ("$"
+# alone is the peso in Mexico, Argentina, Chile and Colombia).
+_CURRENCY_SYMBOLS: Final = {("es", "USD"): "US$"}
 # Country and region names in vinbot's own data that CLDR spells otherwise.
 _PLACE_ALIASES: Final = {"Czech Republic": "CZ", "Turkey": "TR", "Trinidad and Tobago": "TT"}
 
@@ -117,8 +123,13 @@ class Words:
             return f"{_LEFT_TO_RIGHT_ISOLATE}{text}{_POP_DIRECTIONAL_ISOLATE}"
         return text
 
+    def paragraphs(self, text: str) -> str:
+        """A whole reply (HTML, one paragraph a line) set in this language's direction: in Arabic
+        a line opening with a VIN or Latin words gets a right-to-left mark."""
+        return right_to_left_paragraphs(text) if self.right_to_left else text
+
     def number(self, value: float, digits: int = 0) -> str:
-        """A number the local way: "85,000" in English, "85 000" in Russian, "85.000" in Spanish."""
+        """A number the local way: "85,000" in English, "85 000" in Russian, "85.000" in Turkish."""
         if isinstance(value, int) and digits == 0:
             return format_decimal(value, locale=self._locale)
         pattern = f"#,##0.{'0' * digits}" if digits else "#,##0"
@@ -127,6 +138,10 @@ class Words:
     def money(self, amount: float, currency: str = "USD") -> str:
         """An amount the local way, cents only when there are any: "$26,400", "26 400 $"."""
         pattern = copy.copy(self._locale.currency_formats["standard"])
+        symbol = _CURRENCY_SYMBOLS.get((self.language, currency))
+        if symbol is not None:
+            pattern.prefix = tuple(part.replace("¤", symbol) for part in pattern.prefix)
+            pattern.suffix = tuple(part.replace("¤", symbol) for part in pattern.suffix)
         whole = float(amount).is_integer()
         if whole:
             pattern.frac_prec = (0, 0)
