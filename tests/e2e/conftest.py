@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tests.postgres_server import PostgresServer
 
 
-# Each e2e test starts Python processes: on a loaded two-core machine starting two took 35 s
+# Each e2e test starts Python processes: on a loaded two-core machine starting two took 48 s
 # before any work, so these get more than pyproject's 120 s (a hang still ends the test).
 E2E_TIMEOUT_SECONDS = 300
 
