@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -11,9 +12,21 @@ from tests.e2e.harness import World, running_world
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from pathlib import Path
 
     from tests.postgres_server import PostgresServer
+
+
+# Each e2e test starts Python processes: on a loaded two-core machine starting two took 48 s
+# before any work, so these get more than pyproject's 120 s (a hang still ends the test).
+E2E_TIMEOUT_SECONDS = 300
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every e2e test E2E_TIMEOUT_SECONDS unless it asks for its own timeout."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_SECONDS))
 
 
 @pytest.fixture

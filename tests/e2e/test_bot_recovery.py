@@ -55,13 +55,13 @@ async def test_kill_9_while_a_provider_hangs_still_answers_after_restart(world: 
     world.telegram.send_text(USER, BMW)
     await world.telegram.wait_until(lambda: world.carsxe.count("/specs") >= 1, 10, "a decode")
     # Telegram was told to forget the update: from here on only the bot can remember it.
-    await world.telegram.wait_confirmed(timeout=10)
+    await world.telegram.wait_confirmed()
     bot.process.send_signal(signal.SIGKILL)
     await bot.process.wait()
     assert not any(BMW in text for text in texts_to(world, USER))
 
     restarted = await world.start_bot(**env)
-    await world.telegram.wait_for_message(USER, lambda m: BMW in m.get("text", ""), timeout=15)
+    await world.telegram.wait_for_message(USER, lambda m: BMW in m.get("text", ""))
     assert log_events(restarted, "update_replayed")
     assert await restarted.terminate() == 0
     assert sum(BMW in text for text in texts_to(world, USER)) == 1
@@ -85,7 +85,7 @@ async def test_a_frozen_loop_exits_and_the_update_is_quarantined_after_two(world
     world.telegram.send_text(USER, BMW)
     world.telegram.send_text(OTHER_USER, HONDA)
     third = await world.start_bot(module=STALLING_BOT, **env)
-    await world.telegram.wait_for_message(USER, lambda m: BMW in m.get("text", ""), timeout=15)
+    await world.telegram.wait_for_message(USER, lambda m: BMW in m.get("text", ""))
     await world.telegram.wait_for_message(OTHER_USER, lambda m: HONDA in m.get("text", ""))
     assert texts_to(world, USER).count(UPDATE_NOT_PROCESSED) == 1
     alerts = texts_to(world, ADMIN)

@@ -52,20 +52,20 @@ async def test_history_and_garage_survive_a_restart(world: World) -> None:
     """A saved car and past lookups are still there after the bot restarts on the same file."""
     bot = await world.start_bot()
     world.telegram.send_text(USER, BMW)
-    answer = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    answer = await world.telegram.wait_for("sendMessage", in_chat(USER))
     save = next(b for b in buttons(answer) if "Save" in b["text"])
     world.telegram.press_button(USER, answer, save["callback_data"])
-    saved = await world.telegram.wait_for("answerCallbackQuery", timeout=10)
+    saved = await world.telegram.wait_for("answerCallbackQuery")
     assert saved.params["text"].startswith("Saved")
     assert await bot.terminate() == 0
 
     await world.start_bot()
     world.telegram.send_text(USER, "/garage")
-    garage = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    garage = await world.telegram.wait_for("sendMessage", in_chat(USER))
     assert BMW in garage.params["text"]
     assert "BMW 5-Series" in garage.params["text"]
     world.telegram.send_text(USER, "/history")
-    history = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    history = await world.telegram.wait_for("sendMessage", in_chat(USER))
     assert BMW in history.params["text"]
 
 
@@ -73,10 +73,10 @@ async def test_export_arrives_as_a_json_file(world: World) -> None:
     """/export uploads the user's data as a JSON document (a multipart upload to the Bot API)."""
     await world.start_bot()
     world.telegram.send_text(USER, BMW)
-    await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    await world.telegram.wait_for("sendMessage", in_chat(USER))
     world.telegram.send_text(USER, "/export")
 
-    sent = await world.telegram.wait_for("sendDocument", in_chat(USER), timeout=10)
+    sent = await world.telegram.wait_for("sendDocument", in_chat(USER))
 
     (upload,) = sent.files.values()
     assert upload.filename == f"vinbot-data-{USER}.json"
@@ -153,19 +153,19 @@ async def test_the_bot_runs_on_postgresql_across_a_restart(
     async with fresh_postgres_database(postgres_server) as url:
         bot = await world.start_bot(DATABASE_URL=url)
         world.telegram.send_text(USER, BMW)
-        answer = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+        answer = await world.telegram.wait_for("sendMessage", in_chat(USER))
         save = next(b for b in buttons(answer) if "Save" in b["text"])
         world.telegram.press_button(USER, answer, save["callback_data"])
-        saved = await world.telegram.wait_for("answerCallbackQuery", timeout=10)
+        saved = await world.telegram.wait_for("answerCallbackQuery")
         assert saved.params["text"].startswith("Saved")
         assert await bot.terminate() == 0
 
         again = await world.start_bot(DATABASE_URL=url)
         world.telegram.send_text(USER, "/garage")
-        garage = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+        garage = await world.telegram.wait_for("sendMessage", in_chat(USER))
         assert BMW in garage.params["text"]
         world.telegram.send_text(USER, "/export")
-        sent = await world.telegram.wait_for("sendDocument", in_chat(USER), timeout=10)
+        sent = await world.telegram.wait_for("sendDocument", in_chat(USER))
         (upload,) = sent.files.values()
         assert BMW in upload.data.decode()
         assert await again.terminate() == 0

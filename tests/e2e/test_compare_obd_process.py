@@ -32,7 +32,7 @@ def honda_body() -> dict[str, Any]:
 
 
 async def next_call(world: World, method: str = "sendMessage") -> RecordedRequest:
-    return await world.telegram.wait_for(method, lambda record: record.chat_id == USER, timeout=10)
+    return await world.telegram.wait_for(method, lambda record: record.chat_id == USER)
 
 
 async def test_compare_marks_the_differences_from_a_command_and_from_history(

@@ -19,7 +19,7 @@ USER = 8001
 
 
 async def next_text(world: World, chat_id: int = USER) -> RecordedRequest:
-    return await world.telegram.wait_for("sendMessage", in_chat(chat_id), timeout=10)
+    return await world.telegram.wait_for("sendMessage", in_chat(chat_id))
 
 
 async def test_recalls_button_via_carsxe_then_nhtsa_fallback(world: World) -> None:
@@ -99,7 +99,7 @@ async def test_inline_query_answers_with_the_decode(world: World) -> None:
     """`@bot VIN` is answered with one article whose message is the decode summary."""
     await world.start_bot()
     world.telegram.inline_query(USER, BMW)
-    answer = await world.telegram.wait_for("answerInlineQuery", timeout=10)
+    answer = await world.telegram.wait_for("answerInlineQuery")
     results = answer.params["results"]
     (article,) = json.loads(results) if isinstance(results, str) else results
     assert article["title"] == "2012 BMW 5-Series 535i"

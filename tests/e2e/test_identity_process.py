@@ -44,27 +44,27 @@ async def test_group_identities_in_the_real_process(world: World) -> None:
     telegram = world.telegram
     await world.start_bot()
     telegram.send_text(OWNER, BMW)
-    answer = await telegram.wait_for("sendMessage", in_chat(OWNER), timeout=10)
+    answer = await telegram.wait_for("sendMessage", in_chat(OWNER))
     save = next(b for b in buttons(answer) if "Save" in b["text"])
     telegram.press_button(OWNER, answer, save["callback_data"])
-    await telegram.wait_for("answerCallbackQuery", timeout=10)
+    await telegram.wait_for("answerCallbackQuery")
 
     anonymous_admin(world, BMW)
-    decoded = await telegram.wait_for("sendMessage", in_chat(GROUP), timeout=10)
+    decoded = await telegram.wait_for("sendMessage", in_chat(GROUP))
     assert "BMW" in decoded.params["text"]
     anonymous_admin(world, "/history")
-    refused = await telegram.wait_for("sendMessage", in_chat(GROUP), timeout=10)
+    refused = await telegram.wait_for("sendMessage", in_chat(GROUP))
     assert refused.params["text"] == account.PERSONAL_ACCOUNT_NEEDED
 
     telegram.send_text(OWNER, "/garage", chat_id=GROUP, chat_type="supergroup")
-    garage = await telegram.wait_for("sendMessage", in_chat(GROUP), timeout=10)
+    garage = await telegram.wait_for("sendMessage", in_chat(GROUP))
     remove = next(b for b in buttons(garage) if "Remove" in b["text"])
     telegram.press_button(OTHER, garage, remove["callback_data"])
-    alert = await telegram.wait_for("answerCallbackQuery", timeout=10)
+    alert = await telegram.wait_for("answerCallbackQuery")
     assert alert.params["text"] == account.NOT_YOUR_BUTTON
     assert alert.params["show_alert"] in {True, "true"}
 
     telegram.send_text(OWNER, "/garage")
-    mine = await telegram.wait_for("sendMessage", in_chat(OWNER), timeout=10)
+    mine = await telegram.wait_for("sendMessage", in_chat(OWNER))
     assert BMW in mine.params["text"]
     assert telegram.calls("editMessageText") == []

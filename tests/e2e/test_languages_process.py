@@ -58,7 +58,7 @@ def speaks(reply: str, language: str, source_file: str) -> bool:
 
 
 async def _next_text(world: World, chat_id: int = USER) -> RecordedRequest:
-    return await world.telegram.wait_for("sendMessage", in_chat(chat_id), timeout=15)
+    return await world.telegram.wait_for("sendMessage", in_chat(chat_id))
 
 
 @pytest.mark.parametrize("telegram_language", ["ru", "ar", "pt-br"])
@@ -103,7 +103,7 @@ async def test_settings_switch_the_language_for_the_next_answer(world: World) ->
     page = await _next_text(world)
     russian = next(button for button in buttons(page) if button["text"].endswith(LANGUAGES["ru"]))
     world.telegram.press_button(USER, page, russian["callback_data"])
-    redrawn = await world.telegram.wait_for("editMessageText", in_chat(USER), timeout=15)
+    redrawn = await world.telegram.wait_for("editMessageText", in_chat(USER))
     assert speaks(redrawn.params["text"], "ru", "formatters/settings.py")
 
     world.telegram.send_text(USER, BMW)
@@ -118,7 +118,7 @@ async def test_menus_and_descriptions_are_set_for_every_language(world: World) -
     expected = {"", *(code.split("_")[0] for code in LANGUAGES if code != "en")}
     for method in ("setMyCommands", "setMyDescription", "setMyShortDescription"):
         for _ in range(len(expected)):
-            await world.telegram.wait_for(method, timeout=15)
+            await world.telegram.wait_for(method)
         codes = {
             str(call.params.get("language_code") or "") for call in world.telegram.calls(method)
         }

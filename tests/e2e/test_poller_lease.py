@@ -31,7 +31,7 @@ async def test_a_second_poller_stands_by_then_takes_over_when_the_first_dies(
     first.process.send_signal(signal.SIGKILL)
     await first.process.wait()
     world.telegram.send_text(USER, BMW)
-    reply = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=20)
+    reply = await world.telegram.wait_for("sendMessage", in_chat(USER))
     assert "BMW" in reply.params["text"]
     assert "mode" not in (await second.get("/health")).json()
     assert [r for r in world.telegram.calls("getUpdates") if r.status == 409] == []
@@ -47,6 +47,6 @@ async def test_a_stopped_poller_hands_over_at_once(world: World) -> None:
     assert (await second.get("/health")).json()["mode"] == "standby"
     assert await first.terminate() == 0
     world.telegram.send_text(USER, BMW)
-    reply = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=20)
+    reply = await world.telegram.wait_for("sendMessage", in_chat(USER))
     assert "BMW" in reply.params["text"]
     assert [r for r in world.telegram.calls("getUpdates") if r.status == 409] == []

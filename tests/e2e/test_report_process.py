@@ -30,13 +30,13 @@ async def test_report_button_sends_a_pdf_built_from_cached_answers(world: World)
     """Pressing 📄 Report uploads vinbot-<VIN>.pdf with every section, and asks no upstream."""
     await world.start_bot()
     world.telegram.send_text(USER, BMW)
-    answer = await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    answer = await world.telegram.wait_for("sendMessage", in_chat(USER))
     world.telegram.press_button(USER, answer, button(answer, "Recalls"))
-    await world.telegram.wait_for("sendMessage", in_chat(USER), timeout=10)
+    await world.telegram.wait_for("sendMessage", in_chat(USER))
     upstream_before = (len(world.carsxe.calls), len(world.nhtsa.calls))
 
     world.telegram.press_button(USER, answer, button(answer, "Report"))
-    sent = await world.telegram.wait_for("sendDocument", in_chat(USER), timeout=20)
+    sent = await world.telegram.wait_for("sendDocument", in_chat(USER))
 
     assert sent.ok
     (upload,) = sent.files.values()

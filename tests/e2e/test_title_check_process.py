@@ -26,7 +26,7 @@ def buttons(record: RecordedRequest) -> list[dict[str, str]]:
 
 
 async def next_text(world: World) -> RecordedRequest:
-    return await world.telegram.wait_for("sendMessage", lambda r: r.chat_id == USER, timeout=10)
+    return await world.telegram.wait_for("sendMessage", lambda r: r.chat_id == USER)
 
 
 def paid_calls(world: World) -> list[int]:
@@ -57,7 +57,7 @@ async def test_stolen_car_leads_with_the_theft_and_spends_only_on_the_press(worl
     assert paid_calls(world) == [0, 0]
     (confirm,) = buttons(offer)
     world.telegram.press_button(USER, offer, confirm["callback_data"])
-    answer = await world.telegram.wait_for("editMessageText", timeout=10)
+    answer = await world.telegram.wait_for("editMessageText")
     text = answer.params["text"]
     first_line = text.split("\n")[1]
     assert first_line.startswith("⛔")
@@ -71,7 +71,7 @@ async def test_clean_answer_never_says_clean(world: World) -> None:
     await world.start_bot()
     offer = await offer_for(world, f"/check {DODGE}")
     world.telegram.press_button(USER, offer, buttons(offer)[0]["callback_data"])
-    text = (await world.telegram.wait_for("editMessageText", timeout=10)).params["text"]
+    text = (await world.telegram.wait_for("editMessageText")).params["text"]
     assert "No theft, lien or export records found" in text
     assert "clean" not in text.lower()
     assert "titled outside the US" in text
@@ -99,8 +99,8 @@ async def test_double_tap_makes_one_paid_check(world: World) -> None:
     world.telegram.press_button(USER, offer, data)
     world.telegram.press_button(USER, second_offer, buttons(second_offer)[0]["callback_data"])
     for _ in range(3):
-        await world.telegram.wait_for("answerCallbackQuery", timeout=10)
+        await world.telegram.wait_for("answerCallbackQuery")
     for _ in range(2):
-        await world.telegram.wait_for("editMessageText", timeout=10)
+        await world.telegram.wait_for("editMessageText")
     await asyncio.sleep(0.5)
     assert paid_calls(world) == [1, 1]

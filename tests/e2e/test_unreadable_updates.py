@@ -54,10 +54,9 @@ async def test_an_unparseable_update_is_skipped_with_an_apology_and_the_next_is_
 
     await telegram.wait_until(
         lambda: any("Honda" in text or "Accord" in text for text in texts_to(world, OTHER)),
-        timeout=15,
         what="the next user's decode",
     )
-    await telegram.wait_confirmed(timeout=10)
+    await telegram.wait_confirmed()
     assert texts_to(world, SENDER) == [UPDATE_NOT_PROCESSED]
     alerts = texts_to(world, ADMIN)
     assert len(alerts) == 1

@@ -55,10 +55,19 @@ def nhtsa_report(make: str, model: str, year: int, *recalls: Recall) -> RecallRe
     return RecallReport(source="nhtsa", recalls=recalls, make=make, model=model, year=year)
 
 
-async def _answering[T](calls: list[T], call: T, delay: float, error: Exception | None) -> None:
-    """A fake endpoint's common start: record the call, wait `delay`, raise `error` if set."""
+async def _answering[T](
+    calls: list[T],
+    call: T,
+    delay: float,
+    error: Exception | None,
+    hold: asyncio.Event | None = None,
+) -> None:
+    """A fake endpoint's common start: record the call, wait `delay` (and for `hold` to be
+    set, if given), raise `error` if set."""
     calls.append(call)
     await asyncio.sleep(delay)
+    if hold is not None:
+        await hold.wait()
     if error is not None:
         raise error
 
@@ -230,13 +239,14 @@ class FakeTitleRecords:
     history_error: Exception | None = None
     calls: list[tuple[str, str]] = field(default_factory=list)
     delay: float = 0.0  # seconds before answering, so concurrent checks overlap
+    hold: asyncio.Event | None = None  # when given, every call answers once it is set
 
     async def lien_theft(self, vin: str) -> LienTheftReport:
-        await _answering(self.calls, ("lien-theft", vin), self.delay, self.theft_error)
+        await _answering(self.calls, ("lien-theft", vin), self.delay, self.theft_error, self.hold)
         return self.thefts.get(vin, LienTheftReport())
 
     async def title_history(self, vin: str) -> TitleHistory:
-        await _answering(self.calls, ("history", vin), self.delay, self.history_error)
+        await _answering(self.calls, ("history", vin), self.delay, self.history_error, self.hold)
         return self.histories.get(vin, TitleHistory())
 
 

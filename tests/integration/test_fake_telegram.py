@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 TOKEN = "123456:TEST-token-for-the-fake-telegram"
 USER = 4242
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# A long poll the fake holds far longer than a loaded machine could take to end it early, and
+# the bound on that early end: "early" is shown by the gap between them, never by a stopwatch.
+LONG_POLL = 100
+EARLY = 50
 MULTIPART_PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4
 
 
@@ -330,13 +334,13 @@ async def test_get_updates_conflict_until_cleared(bot: Bot, tg: FakeTelegram) ->
 
 async def test_second_poller_and_webhook_conflict(bot: Bot, tg: FakeTelegram) -> None:
     """A newer getUpdates ends the held one with 409, and an active webhook forbids polling."""
-    first = asyncio.create_task(bot.get_updates(timeout=10))
+    first = asyncio.create_task(bot.get_updates(timeout=LONG_POLL))
     await tg.wait_polling()
     async with Bot(TOKEN, base_url=tg.base_url) as other_instance:
         assert await other_instance.get_updates(timeout=0) == ()
 
     with pytest.raises(Conflict, match="make sure that only one bot instance is running"):
-        await asyncio.wait_for(first, timeout=2)
+        await asyncio.wait_for(first, timeout=EARLY)
     await bot.set_webhook("https://vinbot.example.test/hook")
     with pytest.raises(Conflict, match="can't use getUpdates method while webhook is active"):
         await bot.get_updates(timeout=0)
@@ -347,11 +351,11 @@ async def test_second_poller_and_webhook_conflict(bot: Bot, tg: FakeTelegram) ->
 
 async def test_long_poll_returns_early_and_confirms_offsets(bot: Bot, tg: FakeTelegram) -> None:
     """A long poll wakes as soon as an update arrives; offsets confirm updates so none repeat."""
-    poll = asyncio.create_task(bot.get_updates(timeout=10))
+    poll = asyncio.create_task(bot.get_updates(timeout=LONG_POLL))
     await tg.wait_polling()
     first_id = tg.send_text(USER, "first")
 
-    first = await asyncio.wait_for(poll, timeout=2)
+    first = await asyncio.wait_for(poll, timeout=EARLY)
     tg.send_text(USER, "second")
     tg.send_text(USER, "third")
     limited = await bot.get_updates(offset=first[0].update_id + 1, limit=1, timeout=0)

@@ -292,7 +292,7 @@ async def test_ready_answers_promptly_when_a_probe_hangs(
     status, body = await _get(http, server, "/ready")
     assert status == 503
     assert body["probes"] == {"cache": "timeout"}
-    await asyncio.wait_for(cancelled.wait(), timeout=1)
+    await asyncio.wait_for(cancelled.wait(), timeout=30)
 
 
 async def test_an_ok_probe_is_reused_within_its_window(

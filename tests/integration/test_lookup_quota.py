@@ -112,7 +112,9 @@ async def test_a_paid_call_is_counted_when_the_asker_stops_waiting(database: Dat
             await asyncio.sleep(0.001)
         asking.cancel()
         await asyncio.gather(asking, return_exceptions=True)
-        await asyncio.sleep(0.1)  # the decode finishes on its own
+        async with asyncio.timeout(30):  # the decode finishes on its own; a failure bound
+            while not await world.paid_calls_recorded():
+                await asyncio.sleep(0.01)
 
         assert await world.paid_calls_recorded() == 1
         again = await world.lookups.lookup(honda_vin(1), user_id=USER, is_admin=False)

@@ -82,7 +82,10 @@ SHUTDOWN_SECONDS = 1.0
 RECENT_REQUESTS_SHOWN = 30
 QUERY_ID_BASE = 4_000_000_000_000_000_000
 WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-WEBHOOK_TIMEOUT_SECONDS = 10.0
+WEBHOOK_TIMEOUT_SECONDS = 30.0  # a loaded CI machine may take seconds to answer one
+# How long a wait for the bot's next request gives up by default: a failure bound only (the
+# wait ends as soon as the request comes), generous for a machine under load.
+WAIT_SECONDS = 30.0
 
 
 def decode_param(name: str, raw: str) -> Any:
@@ -825,7 +828,7 @@ class FakeTelegram:
         return "\n  ".join(shown) or "(nothing)"
 
     async def wait_until(
-        self, condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition"
+        self, condition: Callable[[], bool], timeout: float = WAIT_SECONDS, what: str = "condition"
     ) -> None:
         """Wait until a condition on the fake's state holds, or fail listing what arrived."""
         deadline = time.monotonic() + timeout
@@ -842,7 +845,7 @@ class FakeTelegram:
         self,
         method: str,
         predicate: Callable[[RecordedRequest], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = WAIT_SECONDS,
     ) -> RecordedRequest:
         """Return the oldest answered, not yet returned request of a method matching predicate."""
         found: list[RecordedRequest] = []
@@ -868,7 +871,7 @@ class FakeTelegram:
         self,
         chat_id: int | None = None,
         predicate: Callable[[JsonDict], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = WAIT_SECONDS,
     ) -> JsonDict:
         """Return the oldest not yet returned message the bot sent or edited (in one chat)."""
         found: list[int] = []
@@ -889,11 +892,11 @@ class FakeTelegram:
         self._consumed_messages.add(found[0])
         return copy.deepcopy(self.api.outbox[found[0]])
 
-    async def wait_polling(self, timeout: float = 5.0) -> None:
+    async def wait_polling(self, timeout: float = WAIT_SECONDS) -> None:
         """Wait until the bot holds a getUpdates call open."""
         await self.wait_until(lambda: self.is_polling, timeout, "the bot to long-poll getUpdates")
 
-    async def wait_confirmed(self, timeout: float = 5.0) -> None:
+    async def wait_confirmed(self, timeout: float = WAIT_SECONDS) -> None:
         """Wait until the bot confirmed every offered update with a getUpdates offset."""
         await self.wait_until(
             lambda: not self.api.updates.pending, timeout, "every update to be confirmed"
