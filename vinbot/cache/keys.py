@@ -26,6 +26,14 @@ IMAGE_TTL = 30 * _DAY
 PLATE_TTL = 7 * _DAY  # plates get reassigned; a week keeps a stale answer from living long
 TITLE_CHECK_TTL = 6 * _HOUR  # a theft or a lien can be reported any day: hours, not days
 
+# Kinds an instance never serves from its own memory (cache/tiered.py): a lock or a count is
+# only right in the shared store, and a VIN's latest valuation is overwritten by any instance.
+_DECODE_LOCK = "decode-lock"
+_FLOOD_COUNT = "flood"
+_FLOOD_NOTICE = "flood-told"
+_LATEST_VALUE = "value-latest"
+_SHARED_ONLY = frozenset({_DECODE_LOCK, _FLOOD_COUNT, _FLOOD_NOTICE, _LATEST_VALUE})
+
 # Markers start with "~", which user text can never produce because `_escape` encodes it.
 _NONE_MARKER = "~"
 _HASH_MARKER = "~h"
@@ -127,7 +135,7 @@ def title_check_key(vin: str) -> str:
 
 def latest_market_value_key(vin: str) -> str:
     """Where a VIN's most recent valuation (whatever its inputs) is kept for the PDF report."""
-    return _key("value-latest", _code(vin))
+    return _key(_LATEST_VALUE, _code(vin))
 
 
 OBD_TTL = 30 * _DAY  # a code's meaning is set by a standard or its maker: it does not change
@@ -140,14 +148,20 @@ def obd_code_key(code: str) -> str:
 
 def flood_count_key(user_id: int, window: int) -> str:
     """Where one user's attempts in one flood-guard window are counted (shared by instances)."""
-    return _key("flood", str(user_id), str(window))
+    return _key(_FLOOD_COUNT, str(user_id), str(window))
 
 
 def flood_notice_key(user_id: int, window: int, where: str) -> str:
     """Marks that a user was told of a refusal in one place during one window."""
-    return _key("flood-told", str(user_id), str(window), _words(where))
+    return _key(_FLOOD_NOTICE, str(user_id), str(window), _words(where))
 
 
 def decode_lock_key(vin: str) -> str:
     """The short lock an instance holds while it asks the providers about a VIN."""
-    return _key("decode-lock", _code(vin))
+    return _key(_DECODE_LOCK, _code(vin))
+
+
+def shared_only(key: str) -> bool:
+    """Whether only the shared store may answer for this key (no instance keeps a copy)."""
+    prefix = _key("")
+    return key.startswith(prefix) and key.removeprefix(prefix).split(":", 1)[0] in _SHARED_ONLY
