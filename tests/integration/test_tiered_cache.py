@@ -190,12 +190,13 @@ async def test_locks_and_counters_always_reach_upstash(
         pytest.param(keys.flood_count_key(7, 1), id="flood"),
         pytest.param(keys.flood_notice_key(7, 1, "decode"), id="flood-told"),
         pytest.param(keys.latest_market_value_key(HONDA), id="value-latest"),
+        pytest.param(keys.recalls_by_model_key("Honda", "Accord", 2003), id="recalls-model"),
     ],
 )
 async def test_shared_only_keys_are_never_served_from_memory(
     tier: TieredCache, upstash: FakeUpstash, other_instance: UpstashCache, key: str
 ) -> None:
-    """A lock, a count or a VIN's latest valuation is read from Upstash every time."""
+    """Locks, counts, a VIN's latest valuation and a model's recalls always come from Upstash."""
     await tier.set(key, "mine", 60)
     await other_instance.set(key, "theirs", 60)
 

@@ -27,12 +27,15 @@ PLATE_TTL = 7 * _DAY  # plates get reassigned; a week keeps a stale answer from 
 TITLE_CHECK_TTL = 6 * _HOUR  # a theft or a lien can be reported any day: hours, not days
 
 # Kinds an instance never serves from its own memory (cache/tiered.py): a lock or a count is
-# only right in the shared store, and a VIN's latest valuation is overwritten by any instance.
+# only right in the shared store; a VIN's latest valuation is overwritten by any instance; a
+# model's recalls come free from NHTSA and feed the recall-alert job, which must see a new
+# campaign as soon as the shared answer expires.
 _DECODE_LOCK = "decode-lock"
 _FLOOD_COUNT = "flood"
 _FLOOD_NOTICE = "flood-told"
 _LATEST_VALUE = "value-latest"
-_SHARED_ONLY = frozenset({_DECODE_LOCK, _FLOOD_COUNT, _FLOOD_NOTICE, _LATEST_VALUE})
+_MODEL_RECALLS = "recalls-model"
+_SHARED_ONLY = frozenset({_DECODE_LOCK, _FLOOD_COUNT, _FLOOD_NOTICE, _LATEST_VALUE, _MODEL_RECALLS})
 
 # Markers start with "~", which user text can never produce because `_escape` encodes it.
 _NONE_MARKER = "~"
@@ -91,7 +94,7 @@ def recalls_by_vin_key(vin: str) -> str:
 
 def recalls_by_model_key(make: str, model: str, year: int) -> str:
     """Where the recalls for a make, model and model year are cached."""
-    return _key("recalls-model", _words(make), _words(model), str(year))
+    return _key(_MODEL_RECALLS, _words(make), _words(model), str(year))
 
 
 def market_value_key(
