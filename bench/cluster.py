@@ -3,7 +3,8 @@ instance against two behind the fake Bot API's round-robin delivery (docs/scale-
 
 Each set-up gets fresh fakes (Telegram, CarsXE, Upstash) and a fresh database on one PostgreSQL
 server (tests/postgres_server.py). The load is the cold waves (new VINs against the slow
-upstream) and then a warm burst over the same, now cached, VINs from many new users. Every
+upstream), a warm burst over the same, now cached, VINs from many new users, and one more warm
+burst while the fake Upstash is frozen (SIGSTOP: every call times out, as in an outage). Every
 message in a wave or burst comes from its own chat, so replies per chat tell an update answered
 twice (more than one) from one never answered (none).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -81,6 +83,7 @@ class _Cluster:
 
     telegram: FakeTelegramProcess
     carsxe: CarsXEProcess
+    upstash: FakeServer
     instances: list[BotProcess]
 
     def cpu_seconds(self) -> float:
@@ -170,9 +173,21 @@ async def _cluster(
             auto = {"connections": WEBHOOK_CONNECTIONS}
             (await telegram.client.post("/_control/webhook/route", json=route)).raise_for_status()
             (await telegram.client.post("/_control/webhook/auto", json=auto)).raise_for_status()
-            yield _Cluster(telegram, carsxe, instances)
+            yield _Cluster(telegram, carsxe, upstash, instances)
         finally:
             await asyncio.gather(*(bot.stop() for bot in instances))
+
+
+@contextlib.asynccontextmanager
+async def _frozen(server: FakeServer) -> AsyncIterator[None]:
+    """The server's process stopped (it accepts nothing, answers nothing), then resumed."""
+    if server.process is None:
+        raise RuntimeError("the fake Upstash is not running")
+    server.process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        server.process.send_signal(signal.SIGCONT)
 
 
 def _cache_errors(bot: BotProcess) -> int:
@@ -206,8 +221,9 @@ def _figures(label: str, phase: _Phase, cluster: _Cluster, calls: int) -> RunFig
 
 async def _setup(
     workspace: Workspace, plan: Plan, count: int, database_url: str
-) -> tuple[RunFigures, RunFigures, int]:
-    """Cold waves, then a warm burst over the same VINs; returns both rows and the VIN count."""
+) -> tuple[list[RunFigures], int]:
+    """Cold waves, warm bursts over the same VINs, one more with Upstash frozen; the rows (cold,
+    warm, Upstash down) and the VIN count."""
     vins = distinct_vins(plan.cold_users * plan.cold_waves, seed=66)
     name = f"two_instances-{count}"
     label = "1 instance" if count == 1 else f"{count} instances"
@@ -222,12 +238,18 @@ async def _setup(
             first = WARM_FIRST_USER + round_ * plan.warm_updates
             burst = [(first + index, vins[index % len(vins)]) for index in range(plan.warm_updates)]
             await cluster.burst(burst, warm)
+        warm_calls, _ = await cluster.carsxe.calls()
+        down = _Phase()
+        async with _frozen(cluster.upstash):
+            first = WARM_FIRST_USER + plan.warm_rounds * plan.warm_updates
+            burst = [(first + index, vins[index % len(vins)]) for index in range(plan.warm_updates)]
+            await cluster.burst(burst, down)
         all_calls, _ = await cluster.carsxe.calls()
-        return (
+        return [
             _figures(f"{label}, cold", cold, cluster, cold_calls),
-            _figures(f"{label}, warm", warm, cluster, all_calls - cold_calls),
-            len(vins),
-        )
+            _figures(f"{label}, warm", warm, cluster, warm_calls - cold_calls),
+            _figures(f"{label}, warm, Upstash down", down, cluster, all_calls - warm_calls),
+        ], len(vins)
 
 
 @contextlib.asynccontextmanager
@@ -261,7 +283,8 @@ async def two_instances(workspace: Workspace, plan: Plan) -> ScenarioResult:
             f"{WEBHOOK_CONNECTIONS} POSTs in flight (Telegram's default max_connections); "
             f"{plan.cold_waves} cold wave(s) of {plan.cold_users} new VINs from "
             f"{plan.cold_users} users, then {plan.warm_rounds} warm burst(s) of "
-            f"{plan.warm_updates} messages over the same VINs from as many new users; "
+            f"{plan.warm_updates} messages over the same VINs from as many new users, then one "
+            "more such burst with the fake Upstash frozen (SIGSTOP: every call times out); "
             "CPU ms/update summed over the instances (PostgreSQL and the fakes not counted); "
             "peak RSS is the largest instance's, RSS after the sum"
         )
@@ -274,18 +297,19 @@ async def two_instances(workspace: Workspace, plan: Plan) -> ScenarioResult:
         vin_count = 0
         for count in (1, 2):
             async with fresh_postgres_database(server) as url:
-                cold, warm, vin_count = await _setup(workspace, plan, count, url)
-            runs += [cold, warm]
-    one_cold, one_warm, two_cold, two_warm = runs
+                rows, vin_count = await _setup(workspace, plan, count, url)
+            runs += rows
+    one_cold, one_warm, one_down, two_cold, two_warm, two_down = runs
     calls = {run.bot: (run.upstream_calls or 0) for run in runs}
     twice = sum(run.extra["answered_twice"] for run in runs)
     unanswered = sum(run.extra["unanswered"] for run in runs)
     limit = COLD_P95_FACTOR * plan.upstream_latency
     notes.append(
-        "shared cache (fake Upstash) calls that failed and counted as a miss: "
+        "shared cache (fake Upstash) calls that failed, before the outage burst: "
         f"{one_warm.extra['shared_cache_errors_so_far']} (1 instance), "
-        f"{two_warm.extra['shared_cache_errors_so_far']} (2 instances); a miss on a cached VIN "
-        "is what can cost a second upstream call"
+        f"{two_warm.extra['shared_cache_errors_so_far']} (2 instances); a failed read is "
+        "answered from the instance's local tier when it holds the VIN, else it is a miss and "
+        "costs a second upstream call"
     )
     return ScenarioResult(
         "two_instances",
@@ -301,6 +325,13 @@ async def two_instances(workspace: Workspace, plan: Plan) -> ScenarioResult:
                 and two_cold.upstream_calls == vin_count
                 and not calls[one_warm.bot]
                 and not calls[two_warm.bot],
+            ),
+            Target(
+                "Upstash down: no cached VIN decoded again",
+                f"{one_down.upstream_calls} (1 instance), {two_down.upstream_calls} (2 instances) "
+                f"decode calls for {one_down.updates} and {two_down.updates} messages over "
+                f"{vin_count} cached VINs",
+                not calls[one_down.bot] and not calls[two_down.bot],
             ),
             Target(
                 "every update answered exactly once",

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from vinbot.cache.memory import MemoryCache
+from vinbot.cache.tiered import TieredCache
 from vinbot.cache.upstash import UpstashCache
 from vinbot.clients.breaker import CircuitBreaker
 from vinbot.clients.carsxe import CarsXEClient, carsxe_http_client
@@ -124,9 +125,10 @@ class Core:
 
 
 def build_cache(settings: Settings) -> Cache:
-    """Upstash when configured, else the bounded in-memory cache."""
+    """Upstash behind a local tier of the same size when configured, else the in-memory cache."""
     if settings.upstash_redis_rest_url and settings.upstash_redis_rest_token:
-        return UpstashCache(settings.upstash_redis_rest_url, settings.upstash_redis_rest_token)
+        shared = UpstashCache(settings.upstash_redis_rest_url, settings.upstash_redis_rest_token)
+        return TieredCache(shared, max_entries=settings.cache_max_entries)
     return MemoryCache(max_entries=settings.cache_max_entries)
 
 
@@ -174,7 +176,7 @@ async def build_core(settings: Settings, stack: AsyncExitStack, *, interactive: 
         observer=metrics,
         deadline_seconds=deadline,  # end to end, shared by the providers
         # Several instances share Upstash: one of them asks about a VIN, the others wait for it.
-        locks=cache if isinstance(cache, UpstashCache) else None,
+        locks=cache if isinstance(cache, TieredCache) else None,
     )
     stack.push_async_callback(decoder.aclose)
     log.debug("core_built", providers=[p.name for p in providers], cache=type(cache).__name__)
@@ -328,7 +330,7 @@ def build_flood_guard(settings: Settings, cache: Cache, sessions: SessionFactory
     """Upstash when configured, else the database when it can be shared (PostgreSQL), else this
     process's own sliding window (the single-instance default: SQLite, no Upstash)."""
     limit = settings.user_decodes_per_minute
-    if limit > 0 and isinstance(cache, UpstashCache):
+    if limit > 0 and isinstance(cache, TieredCache):
         return SharedFloodGuard(limit, StoreWindowCounter(cache), backend="upstash")
     if limit > 0 and sessions.dialect != "sqlite":
         return SharedFloodGuard(limit, SqlWindowCounter(sessions), backend="database")
@@ -347,7 +349,7 @@ def build_presses(
     (PostgreSQL), else in this process only (SQLite: one process owns the file)."""
     ttl = timedelta(seconds=CLAIM_SECONDS)
     shared: SharedPresses
-    if isinstance(cache, UpstashCache):
+    if isinstance(cache, TieredCache):
         shared, backend = StorePresses(cache, instance, ttl), "upstash"
     elif sessions.dialect != "sqlite":
         shared, backend = DatabasePresses(SqlLeaseRepository(sessions), instance, ttl), "database"

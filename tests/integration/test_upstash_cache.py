@@ -12,6 +12,7 @@ import pytest
 from structlog.testing import capture_logs
 from upstash_redis.errors import UpstashError
 
+from tests.fakes.clock import ManualClock
 from tests.fakes.upstash_server import FakeUpstash
 from vinbot.cache.upstash import UpstashCache, build_client
 from vinbot.config import Secret
@@ -29,19 +30,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 LATENCY = 5.0
 TIMEOUT = 0.2
 BOUND = 2.0
-
-
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -233,7 +221,7 @@ async def test_an_unreachable_server_is_a_miss() -> None:
 
 async def test_repeated_failures_pause_upstash(upstash: FakeUpstash) -> None:
     """After a run of failures calls skip Upstash for a while, then try it again."""
-    clock = FakeClock()
+    clock = ManualClock()
     cache = UpstashCache(
         upstash.url,
         Secret(TOKEN),
@@ -262,7 +250,9 @@ async def test_repeated_failures_pause_upstash(upstash: FakeUpstash) -> None:
     assert names == ["cache_error", "cache_error", "cache_paused", "cache_resumed"]
 
 
-async def _resume_after_pause(upstash: FakeUpstash, cache: UpstashCache, clock: FakeClock) -> None:
+async def _resume_after_pause(
+    upstash: FakeUpstash, cache: UpstashCache, clock: ManualClock
+) -> None:
     """Advance past the pause and check the next call reaches Upstash and succeeds."""
     clock.advance(31)
     assert not cache.paused
@@ -273,7 +263,7 @@ async def _resume_after_pause(upstash: FakeUpstash, cache: UpstashCache, clock: 
 
 async def test_a_failure_after_the_pause_pauses_again(upstash: FakeUpstash) -> None:
     """When the first call after a pause fails too, Upstash is skipped again at once."""
-    clock = FakeClock()
+    clock = ManualClock()
     cache = UpstashCache(
         upstash.url, Secret(TOKEN), timeout=TIMEOUT, failures_before_pause=3, clock=clock
     )
@@ -374,7 +364,7 @@ async def test_count_increments_and_expires_in_one_transaction(
 
 async def test_add_stores_only_an_absent_key(cache: UpstashCache, upstash: FakeUpstash) -> None:
     """add is SET NX PX: True the first time, False while the key lives, True after it expires."""
-    clock = FakeClock()
+    clock = ManualClock()
     upstash.clock = clock
 
     assert await cache.add("lock", "a", 4000) is True
@@ -397,7 +387,7 @@ async def test_count_and_add_answer_none_when_upstash_fails(
 
 async def test_incr_of_a_non_number_is_an_error_reply(upstash: FakeUpstash) -> None:
     """The fake answers INCR on a non-integer value as Redis does, with an error."""
-    upstash.clock = FakeClock()
+    upstash.clock = ManualClock()
     async with build_client(upstash.url, Secret(TOKEN)) as client:
         await client.set("k", "text")
         with pytest.raises(UpstashError, match="not an integer"):

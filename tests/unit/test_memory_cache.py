@@ -6,32 +6,20 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.fakes.clock import ManualClock
 from vinbot.cache.memory import MemoryCache
 
 if TYPE_CHECKING:
     from vinbot.cache.base import Cache
 
 
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def cache(clock: FakeClock) -> MemoryCache:
+def cache(clock: ManualClock) -> MemoryCache:
     return MemoryCache(max_entries=100, clock=clock)
 
 
@@ -65,7 +53,7 @@ async def test_delete_removes_the_key(cache: MemoryCache) -> None:
     assert await cache.get("k") is None
 
 
-async def test_an_entry_lives_exactly_its_ttl(cache: MemoryCache, clock: FakeClock) -> None:
+async def test_an_entry_lives_exactly_its_ttl(cache: MemoryCache, clock: ManualClock) -> None:
     """An entry is readable until its ttl has passed and gone from that moment on."""
     await cache.set("k", "v", ttl_seconds=10)
 
@@ -75,7 +63,7 @@ async def test_an_entry_lives_exactly_its_ttl(cache: MemoryCache, clock: FakeClo
     assert await cache.get("k") is None
 
 
-async def test_each_entry_has_its_own_ttl(cache: MemoryCache, clock: FakeClock) -> None:
+async def test_each_entry_has_its_own_ttl(cache: MemoryCache, clock: ManualClock) -> None:
     """Entries set with different ttls expire at different times."""
     await cache.set("short", "s", ttl_seconds=5)
     await cache.set("long", "l", ttl_seconds=50)
@@ -86,7 +74,7 @@ async def test_each_entry_has_its_own_ttl(cache: MemoryCache, clock: FakeClock) 
     assert await cache.get("long") == "l"
 
 
-async def test_setting_again_restarts_the_ttl(cache: MemoryCache, clock: FakeClock) -> None:
+async def test_setting_again_restarts_the_ttl(cache: MemoryCache, clock: ManualClock) -> None:
     """Re-setting a key gives it the new ttl counted from now."""
     await cache.set("k", "v1", ttl_seconds=10)
     clock.advance(8)
@@ -105,7 +93,7 @@ async def test_a_non_positive_ttl_removes_the_key(cache: MemoryCache) -> None:
     assert await cache.get("k") is None
 
 
-async def test_the_size_bound_evicts_the_least_recently_used(clock: FakeClock) -> None:
+async def test_the_size_bound_evicts_the_least_recently_used(clock: ManualClock) -> None:
     """When full, a new entry pushes out the entry read or written longest ago."""
     cache = MemoryCache(max_entries=2, clock=clock)
     await cache.set("a", "1", ttl_seconds=60)
@@ -120,7 +108,7 @@ async def test_the_size_bound_evicts_the_least_recently_used(clock: FakeClock) -
     assert await cache.get("c") == "3"
 
 
-async def test_expired_entries_make_room_before_live_ones(clock: FakeClock) -> None:
+async def test_expired_entries_make_room_before_live_ones(clock: ManualClock) -> None:
     """When full, expired entries are dropped first and live ones are kept."""
     cache = MemoryCache(max_entries=2, clock=clock)
     await cache.set("live", "1", ttl_seconds=60)

@@ -27,6 +27,20 @@ IMAGE_TTL = 30 * _DAY
 PLATE_TTL = 7 * _DAY  # plates get reassigned; a week keeps a stale answer from living long
 TITLE_CHECK_TTL = 6 * _HOUR  # a theft or a lien can be reported any day: hours, not days
 
+# Kinds an instance never serves from its own memory (cache/tiered.py): a lock or a count is
+# only right in the shared store; a VIN's latest valuation is overwritten by any instance; a
+# model's recalls come free from NHTSA and feed the recall-alert job, which must see a new
+# campaign as soon as the shared answer expires.
+_DECODE_LOCK = "decode-lock"
+_PRESS = "press"
+_FLOOD_COUNT = "flood"
+_FLOOD_NOTICE = "flood-told"
+_LATEST_VALUE = "value-latest"
+_MODEL_RECALLS = "recalls-model"
+_SHARED_ONLY = frozenset(
+    {_DECODE_LOCK, _PRESS, _FLOOD_COUNT, _FLOOD_NOTICE, _LATEST_VALUE, _MODEL_RECALLS}
+)
+
 # Markers start with "~", which user text can never produce because `_escape` encodes it.
 _NONE_MARKER = "~"
 _HASH_MARKER = "~h"
@@ -84,7 +98,7 @@ def recalls_by_vin_key(vin: str) -> str:
 
 def recalls_by_model_key(make: str, model: str, year: int) -> str:
     """Where the recalls for a make, model and model year are cached."""
-    return _key("recalls-model", _words(make), _words(model), str(year))
+    return _key(_MODEL_RECALLS, _words(make), _words(model), str(year))
 
 
 def market_value_key(
@@ -128,7 +142,7 @@ def title_check_key(vin: str) -> str:
 
 def latest_market_value_key(vin: str) -> str:
     """Where a VIN's most recent valuation (whatever its inputs) is kept for the PDF report."""
-    return _key("value-latest", _code(vin))
+    return _key(_LATEST_VALUE, _code(vin))
 
 
 OBD_TTL = 30 * _DAY  # a code's meaning is set by a standard or its maker: it does not change
@@ -141,20 +155,26 @@ def obd_code_key(code: str) -> str:
 
 def flood_count_key(user_id: int, window: int) -> str:
     """Where one user's attempts in one flood-guard window are counted (shared by instances)."""
-    return _key("flood", str(user_id), str(window))
+    return _key(_FLOOD_COUNT, str(user_id), str(window))
 
 
 def flood_notice_key(user_id: int, window: int, where: str) -> str:
     """Marks that a user was told of a refusal in one place during one window."""
-    return _key("flood-told", str(user_id), str(window), _words(where))
+    return _key(_FLOOD_NOTICE, str(user_id), str(window), _words(where))
 
 
 def decode_lock_key(vin: str) -> str:
     """The short lock an instance holds while it asks the providers about a VIN."""
-    return _key("decode-lock", _code(vin))
+    return _key(_DECODE_LOCK, _code(vin))
 
 
 def press_key(presser: int, chat: int | None, message: int | None, data: str | None) -> str:
     """Marks a button press being handled by some instance (hashed: the signed data stays out)."""
     press = json.dumps([presser, chat, message, data], ensure_ascii=True)
-    return _key("press", hashlib.sha256(press.encode("ascii")).hexdigest()[:32])
+    return _key(_PRESS, hashlib.sha256(press.encode("ascii")).hexdigest()[:32])
+
+
+def shared_only(key: str) -> bool:
+    """Whether only the shared store may answer for this key (no instance keeps a copy)."""
+    prefix = _key("")
+    return key.startswith(prefix) and key.removeprefix(prefix).split(":", 1)[0] in _SHARED_ONLY

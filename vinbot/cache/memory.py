@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from cachetools import TLRUCache
 
@@ -11,12 +11,18 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
+class _Lifetime(Protocol):
+    @property
+    def ttl_seconds(self) -> float: ...
+
+
 class _Entry(NamedTuple):
     value: str
     ttl_seconds: int
 
 
-def _expires_at(_key: str, entry: _Entry, now: float) -> float:
+def expires_after_ttl(_key: str, entry: _Lifetime, now: float) -> float:
+    """When a `TLRUCache` entry that carries its own lifetime expires."""
     return now + entry.ttl_seconds
 
 
@@ -29,7 +35,7 @@ class MemoryCache:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self._entries: TLRUCache[str, _Entry, float] = TLRUCache(
-            maxsize=max_entries, ttu=_expires_at, timer=clock
+            maxsize=max_entries, ttu=expires_after_ttl, timer=clock
         )
 
     async def get(self, key: str) -> str | None:

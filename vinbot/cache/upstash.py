@@ -31,11 +31,13 @@ class UnexpectedReply(Exception):
     """Upstash answered with something that is not what the command returns."""
 
 
-class _Failed(enum.Enum):
-    FAILED = enum.auto()
+class Unreachable(enum.Enum):
+    """Upstash failed or is paused: whether it holds the key is unknown (not a miss)."""
+
+    UNREACHABLE = enum.auto()
 
 
-_FAILED: Final = _Failed.FAILED
+UNREACHABLE: Final = Unreachable.UNREACHABLE
 
 
 def build_client(url: str, token: Secret) -> Redis:
@@ -86,13 +88,20 @@ class UpstashCache:
 
     async def get(self, key: str) -> str | None:
         """The value, or None when absent, expired, or Upstash failed or is paused."""
+        result = await self.lookup(key)
+        return None if result is UNREACHABLE else result
+
+    async def lookup(self, key: str) -> str | Literal[Unreachable.UNREACHABLE] | None:
+        """The value, None when Upstash says it is absent, UNREACHABLE when Upstash failed."""
         # Typed loosely on purpose: the client's annotations promise a str, the wire may not.
         result: object = await self._run("get", lambda: self._client.get(key))
-        if result is _FAILED or result is None:
+        if result is None:
             return None
+        if result is UNREACHABLE:
+            return UNREACHABLE
         if not isinstance(result, str):
             self._record_failure("get", UnexpectedReply(type(result).__name__))
-            return None
+            return UNREACHABLE
         return result
 
     async def set(self, key: str, value: str, ttl_seconds: int) -> None:
@@ -117,7 +126,7 @@ class UpstashCache:
             return replies
 
         result = await self._run("count", incr_and_expire)
-        if result is _FAILED:
+        if result is UNREACHABLE:
             return None
         if not isinstance(result, list) or not result or type(result[0]) is not int:
             self._record_failure("count", UnexpectedReply(type(result).__name__))
@@ -130,7 +139,7 @@ class UpstashCache:
         result: object = await self._run(
             "add", lambda: self._client.set(key, value, nx=True, px=ttl_ms)
         )
-        if result is _FAILED:
+        if result is UNREACHABLE:
             return None
         return result is True
 
@@ -155,15 +164,15 @@ class UpstashCache:
         command: Callable[[], Awaitable[T]],
         *,
         even_when_paused: bool = False,
-    ) -> T | Literal[_Failed.FAILED]:
+    ) -> T | Literal[Unreachable.UNREACHABLE]:
         if self.paused and not even_when_paused:
-            return _FAILED
+            return UNREACHABLE
         try:
             async with asyncio.timeout(self._timeout):
                 result = await command()
         except Exception as error:  # noqa: BLE001 - any failure of the cache is a miss
             self._record_failure(op, error)
-            return _FAILED
+            return UNREACHABLE
         self._record_success()
         return result
 

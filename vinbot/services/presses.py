@@ -142,6 +142,11 @@ class PressesInFlight:
         self._hold_at_most = hold_at_most
         self._backend = backend
 
+    @property
+    def backend(self) -> str:
+        """Where presses are claimed across instances: "upstash", "database" or "local"."""
+        return self._backend
+
     @asynccontextmanager
     async def claim(self, key: PressKey) -> AsyncIterator[bool]:
         """True for the first press of its kind; False while an identical one is still handled,
