@@ -158,3 +158,9 @@ def press_key(presser: int, chat: int | None, message: int | None, data: str | N
     """Marks a button press being handled by some instance (hashed: the signed data stays out)."""
     press = json.dumps([presser, chat, message, data], ensure_ascii=True)
     return _key("press", hashlib.sha256(press.encode("ascii")).hexdigest()[:32])
+
+
+def delivered_update_key(bot_id: str, update_id: int) -> str:
+    """Marks a webhook update some instance of this bot took, so a re-delivery elsewhere is not
+    handled (update ids are the bot's own: another bot on the same Upstash has the same ones)."""
+    return _key("update", _code(bot_id), str(update_id))
