@@ -60,3 +60,9 @@ class DeliveredUpdates:
         """The update is in the journal: a delivery anywhere else is a repeat."""
         key = keys.delivered_update_key(self._bot_id, update_id)
         await self._store.set(key, f"{_TAKEN}:{self._holder}", TAKEN_SECONDS)
+
+    async def abandon(self, update_id: int) -> None:
+        """This instance will not take the update after all: another may at once."""
+        key = keys.delivered_update_key(self._bot_id, update_id)
+        if await self._store.get(key) == f"{_RECEIVING}:{self._holder}":
+            await self._store.delete(key)

@@ -115,17 +115,27 @@ class WebhookReceiver:
             return HTTPStatus.SERVICE_UNAVAILABLE, "unavailable"
         update_id: int = data["update_id"]
         (item,), _ = readable_batch([data])
+        return await self._receive(update_id, item, bot)
+
+    async def _receive(
+        self, update_id: int, item: dict[str, Any], bot: Bot
+    ) -> tuple[HTTPStatus, str]:
+        """Take the update, unless this process or another instance already has it."""
         if update_id in self._seen:
             return await self._answer_again(update_id, item)
         refused = await self._had_elsewhere(update_id)
         if refused is not None:
             return refused
-        return await self._take(update_id, item, queue, bot)
+        if update_id in self._seen:  # another request here took it while the cache answered
+            return await self._answer_again(update_id, item)
+        return await self._take(update_id, item, bot)
 
-    async def _take(
-        self, update_id: int, item: dict[str, Any], queue: asyncio.Queue[object], bot: Bot
-    ) -> tuple[HTTPStatus, str]:
+    async def _take(self, update_id: int, item: dict[str, Any], bot: Bot) -> tuple[HTTPStatus, str]:
         """Journal the update and queue it; 200 once the journal has it."""
+        queue = self._queue
+        if queue is None:  # shutdown began meanwhile: Telegram delivers it again later
+            await self._abandon(update_id)
+            return HTTPStatus.SERVICE_UNAVAILABLE, "unavailable"
         update = Update.de_json(item, bot)
         written = self._journal.record_batch([item])
         queue.put_nowait(update)
@@ -162,6 +172,10 @@ class WebhookReceiver:
         if delivery is Delivery.RECEIVING:  # Telegram asks again once it is decided
             return HTTPStatus.SERVICE_UNAVAILABLE, "receiving"
         return None
+
+    async def _abandon(self, update_id: int) -> None:
+        if self._deliveries is not None:
+            await self._deliveries.abandon(update_id)
 
     async def _taken(self, update_id: int) -> None:
         if self._deliveries is not None:

@@ -147,3 +147,15 @@ async def test_a_failing_cache_never_refuses_an_update(
     assert await post(http, pair.second, 74) == 200
     assert pair.first.queued() == [74]
     assert pair.second.queued() == [74]
+
+
+async def test_with_a_failing_cache_one_instance_still_queues_an_update_once(
+    pair: Pair, http: aiohttp.ClientSession
+) -> None:
+    """Concurrent deliveries of one update to one instance, while Upstash slowly fails, queue it
+    once (the ids this instance has seen decide after the cache's answer)."""
+    pair.upstash.error_status = 500
+    pair.upstash.latency = 0.2
+    statuses = await asyncio.gather(*(post(http, pair.first, 75) for _ in range(5)))
+    assert set(statuses) == {200}
+    assert pair.first.queued() == [75]
