@@ -22,6 +22,7 @@ from vinbot.clients.nhtsa import NhtsaVpicClient, nhtsa_http_client
 from vinbot.clients.nhtsa_recalls import NhtsaRecallsClient, nhtsa_recalls_http_client
 from vinbot.clients.offline import OfflineProvider
 from vinbot.clients.retry import RetryPolicy
+from vinbot.delivered_updates import DeliveredUpdates
 from vinbot.formatters.report_pdf import render_report
 from vinbot.formatters.title_check import title_check_summary
 from vinbot.handlers.admin_alerts import TelegramAdminAlerts
@@ -359,6 +360,16 @@ def build_presses(
     return PressesInFlight(shared, hold_at_most=longest_update_seconds(settings), backend=backend)
 
 
+def build_delivered_updates(
+    settings: Settings, cache: Cache, instance: str
+) -> DeliveredUpdates | None:
+    """Webhook updates marked in Upstash when configured (instances share the webhook)."""
+    if not isinstance(cache, TieredCache):
+        return None
+    bot_id = require_token(settings).partition(":")[0]  # public, unlike the rest of the token
+    return DeliveredUpdates(cache, bot_id, instance)
+
+
 def assemble_bot_services(
     settings: Settings,
     core: Core,
@@ -424,6 +435,7 @@ def assemble_bot_services(
         leases=SqlLeaseRepository(state.database.sessions),
         reports=build_reports(settings, stack, lookup, extras),
         compare=CompareService(lookup, extras.recalls_service),
+        delivered_updates=build_delivered_updates(settings, core.cache, instance),
     )
 
 

@@ -355,7 +355,11 @@ def _webhook_receiver(
     if settings.webhook_url is None or settings.webhook_secret_token is None:
         return None
     receiver = WebhookReceiver(
-        settings.webhook_secret_token.value, journal, services.health, services.metrics
+        settings.webhook_secret_token.value,
+        journal,
+        services.health,
+        services.metrics,
+        deliveries=services.delivered_updates,
     )
     server.add_post_route(webhook_path(settings.webhook_url), receiver.handle)
     services.health.use_webhook()

@@ -9,7 +9,9 @@ in polling mode: a crash after the 200 replays it after the restart (recovery.py
 another instance once the crashed one's journal lease ran out (journal_owners.py). When the
 journal write fails, the update is handled here all the same but the answer is 500: Telegram
 delivers it again, and that retry writes it once more (or, once it was handled, is simply
-acknowledged), so a crash right after a failed write loses nothing either.
+acknowledged), so a crash right after a failed write loses nothing either. With several
+instances a retry may reach another one: the updates taken are marked in Upstash
+(delivered_updates.py), so that one acknowledges it instead of handling it a second time.
 
 An update python-telegram-bot cannot parse is acknowledged just the same, as the placeholder
 polling uses (unreadable_updates.py), so its sender hears about it and Telegram stops resending.
@@ -31,6 +33,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.error import BadRequest
 
+from vinbot.delivered_updates import Delivery
 from vinbot.health import WEBHOOK_MAX_BODY_BYTES
 from vinbot.logs import get_logger
 from vinbot.models.errors import ConfigError
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 
     from telegram import Bot
 
+    from vinbot.delivered_updates import DeliveredUpdates
     from vinbot.health import HealthState
     from vinbot.journal import UpdateJournal
     from vinbot.metrics import Metrics
@@ -62,10 +66,18 @@ class WebhookReceiver:
     """The aiohttp handler of the webhook route; closed (503) until `open` and after `close`."""
 
     def __init__(
-        self, secret: str, journal: UpdateJournal, health: HealthState, metrics: Metrics
+        self,
+        secret: str,
+        journal: UpdateJournal,
+        health: HealthState,
+        metrics: Metrics,
+        *,
+        deliveries: DeliveredUpdates | None = None,
     ) -> None:
+        """`deliveries`: where instances sharing the webhook mark the updates they took."""
         self._secret = secret.encode()
         self._journal = journal
+        self._deliveries = deliveries
         self._health = health
         self._metrics = metrics
         self._bot: Bot | None = None
@@ -103,8 +115,27 @@ class WebhookReceiver:
             return HTTPStatus.SERVICE_UNAVAILABLE, "unavailable"
         update_id: int = data["update_id"]
         (item,), _ = readable_batch([data])
+        return await self._receive(update_id, item, bot)
+
+    async def _receive(
+        self, update_id: int, item: dict[str, Any], bot: Bot
+    ) -> tuple[HTTPStatus, str]:
+        """Take the update, unless this process or another instance already has it."""
         if update_id in self._seen:
             return await self._answer_again(update_id, item)
+        refused = await self._had_elsewhere(update_id)
+        if refused is not None:
+            return refused
+        if update_id in self._seen:  # another request here took it while the cache answered
+            return await self._answer_again(update_id, item)
+        return await self._take(update_id, item, bot)
+
+    async def _take(self, update_id: int, item: dict[str, Any], bot: Bot) -> tuple[HTTPStatus, str]:
+        """Journal the update and queue it; 200 once the journal has it."""
+        queue = self._queue
+        if queue is None:  # shutdown began meanwhile: Telegram delivers it again later
+            await self._abandon(update_id)
+            return HTTPStatus.SERVICE_UNAVAILABLE, "unavailable"
         update = Update.de_json(item, bot)
         written = self._journal.record_batch([item])
         queue.put_nowait(update)
@@ -115,6 +146,7 @@ class WebhookReceiver:
             # Queued here all the same; Telegram's retry is what saves it from a crash.
             self._unsaved.add(update_id)
             return HTTPStatus.INTERNAL_SERVER_ERROR, "unsaved"
+        await self._taken(update_id)
         return HTTPStatus.OK, "ok"
 
     async def _answer_again(self, update_id: int, item: dict[str, Any]) -> tuple[HTTPStatus, str]:
@@ -124,8 +156,30 @@ class WebhookReceiver:
             if not await self._journal.saved(self._journal.record_batch([item])):
                 return HTTPStatus.INTERNAL_SERVER_ERROR, "unsaved"
             self._unsaved.discard(update_id)
+            await self._taken(update_id)
         log.info("webhook_update_repeated", update_id=update_id)
         return HTTPStatus.OK, "repeated"
+
+    async def _had_elsewhere(self, update_id: int) -> tuple[HTTPStatus, str] | None:
+        """The answer to an update another request (maybe on another instance) took; None to
+        take it here."""
+        if self._deliveries is None:
+            return None
+        delivery = await self._deliveries.receive(update_id)
+        if delivery is Delivery.TAKEN:
+            log.info("webhook_update_taken_elsewhere", update_id=update_id)
+            return HTTPStatus.OK, "repeated"
+        if delivery is Delivery.RECEIVING:  # Telegram asks again once it is decided
+            return HTTPStatus.SERVICE_UNAVAILABLE, "receiving"
+        return None
+
+    async def _abandon(self, update_id: int) -> None:
+        if self._deliveries is not None:
+            await self._deliveries.abandon(update_id)
+
+    async def _taken(self, update_id: int) -> None:
+        if self._deliveries is not None:
+            await self._deliveries.taken(update_id)
 
     def acknowledge(self, update_ids: Collection[int]) -> None:
         """Treat these ids as had: the journal's replay handles them (a restart, an adoption).

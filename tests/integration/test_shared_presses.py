@@ -98,6 +98,23 @@ async def test_a_claim_left_by_the_same_instance_is_taken_back(
     assert shared.server.value(name) is None
 
 
+async def test_a_claim_that_lapsed_and_was_taken_elsewhere_is_not_released_by_its_old_holder(
+    shared: Shared,
+) -> None:
+    """An instance whose claim lapsed and went to another instance leaves the other's claim
+    alone when its own press ends, so a third tap is still refused."""
+    name = keys.press_key(*PRESS)
+    first = StorePresses(shared.cache, "host:8080", TTL)
+    second = StorePresses(shared.cache, "host:8081", TTL)
+    assert await first.take(name)
+    await shared.cache.delete(name)  # first's claim ran out while Upstash missed its renewals
+    assert await second.take(name)
+    await first.give_back(name)  # first's press ends
+    assert shared.server.value(name) == "host:8081"
+    async with in_upstash(shared, "host:8082").claim(PRESS) as third:
+        assert not third
+
+
 async def test_upstash_down_falls_back_to_this_process(
     shared: Shared,
 ) -> None:

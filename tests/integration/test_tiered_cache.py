@@ -9,7 +9,7 @@ import pytest
 from tests.fakes.clock import ManualClock
 from tests.fakes.providers import FakeProvider
 from tests.fakes.upstash_server import FakeUpstash
-from vinbot.bootstrap import build_cache, build_presses
+from vinbot.bootstrap import build_cache, build_delivered_updates, build_presses
 from vinbot.cache import keys
 from vinbot.cache.tiered import FRESH_SECONDS, KEPT_SECONDS, TieredCache
 from vinbot.cache.upstash import UpstashCache
@@ -298,3 +298,17 @@ async def test_presses_are_claimed_in_upstash_through_the_tier(tmp_path: Path) -
     finally:
         await cache.aclose()
     assert presses.backend == "upstash"
+
+
+async def test_webhook_deliveries_are_marked_in_upstash_through_the_tier() -> None:
+    """With Upstash configured, webhook updates are marked there (the tier passes them through)."""
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+            "UPSTASH_REDIS_REST_URL": "http://127.0.0.1:1",
+            "UPSTASH_REDIS_REST_TOKEN": TOKEN,
+        }
+    )
+    cache = build_cache(settings)
+    await cache.aclose()
+    assert build_delivered_updates(settings, cache, "host:1") is not None

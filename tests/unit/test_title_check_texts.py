@@ -176,6 +176,18 @@ def test_the_offer_says_what_pressing_costs() -> None:
     assert "Paid lookups come back at the start of next month (UTC)." in monthly
 
 
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_an_askers_name_cannot_turn_the_rest_of_the_offer_around(language: str) -> None:
+    """Direction overrides and isolates in a group member's name are left out of the offer, so
+    the name cannot reverse or reorder the bot's words after it (the name itself stays)."""
+    name = "\u2069\u202eMallory\u2066"
+    text = texts.render_offer(words_in(language), Offer(HONDA, 2, 5, "user_daily"), name)
+    assert "Mallory" in text
+    assert "\u202e" not in text
+    assert "\u2069Mallory" not in text
+    assert "Mallory\u2066" not in text
+
+
 def test_the_refusal_says_why_and_that_nothing_was_spent() -> None:
     """✅ past a quota names which quota, says nothing was spent and when it comes back."""
     daily = texts.refused(EN, QuotaDecision(allowed=False, reason="user_daily", resets_at=RESET))

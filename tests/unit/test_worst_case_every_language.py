@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -78,3 +79,18 @@ def test_the_fullest_decode_fits_a_message_and_a_caption(language: str) -> None:
 def test_help_fits_one_message(language: str) -> None:
     """/help, the longest fixed text, is valid HTML within one message in every language."""
     _fits(help_text(words_in(language)), TEXT_LIMIT)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_decode_of_astral_characters_fits_telegrams_utf16_limit(language: str) -> None:
+    """Provider values made of emoji (two UTF-16 units each, as Telegram counts) still give a
+    decode within 4,096 units and a caption within 1,024."""
+    result = _worst_result()
+    astral = {
+        name: value if value.replace(".", "").isdigit() else "🚗" * 300
+        for name, value in result.spec.attributes.items()
+    }
+    result = replace(result, spec=replace(result.spec, attributes=astral, make="𝔸" * 300))
+    words = words_in(language)
+    _fits(render_decode(words, result, expanded=True, units="metric"), TEXT_LIMIT)
+    _fits(render_decode(words, result, units="metric", limit=CAPTION_LIMIT), CAPTION_LIMIT)

@@ -33,12 +33,21 @@ TITLE_CHECK_TTL = 6 * _HOUR  # a theft or a lien can be reported any day: hours,
 # campaign as soon as the shared answer expires.
 _DECODE_LOCK = "decode-lock"
 _PRESS = "press"
+_DELIVERED_UPDATE = "update"
 _FLOOD_COUNT = "flood"
 _FLOOD_NOTICE = "flood-told"
 _LATEST_VALUE = "value-latest"
 _MODEL_RECALLS = "recalls-model"
 _SHARED_ONLY = frozenset(
-    {_DECODE_LOCK, _PRESS, _FLOOD_COUNT, _FLOOD_NOTICE, _LATEST_VALUE, _MODEL_RECALLS}
+    {
+        _DECODE_LOCK,
+        _PRESS,
+        _DELIVERED_UPDATE,
+        _FLOOD_COUNT,
+        _FLOOD_NOTICE,
+        _LATEST_VALUE,
+        _MODEL_RECALLS,
+    }
 )
 
 # Markers start with "~", which user text can never produce because `_escape` encodes it.
@@ -172,6 +181,12 @@ def press_key(presser: int, chat: int | None, message: int | None, data: str | N
     """Marks a button press being handled by some instance (hashed: the signed data stays out)."""
     press = json.dumps([presser, chat, message, data], ensure_ascii=True)
     return _key(_PRESS, hashlib.sha256(press.encode("ascii")).hexdigest()[:32])
+
+
+def delivered_update_key(bot_id: str, update_id: int) -> str:
+    """Marks a webhook update some instance of this bot took, so a re-delivery elsewhere is not
+    handled (update ids are the bot's own: another bot on the same Upstash has the same ones)."""
+    return _key(_DELIVERED_UPDATE, _code(bot_id), str(update_id))
 
 
 def shared_only(key: str) -> bool:

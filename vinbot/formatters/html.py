@@ -19,9 +19,15 @@ if TYPE_CHECKING:
     from vinbot.models.vin import VinAnalysis
 
 # Telegram allows 4096 characters after entity parsing; markup only adds to our count, so
-# measuring the HTML source with a margin keeps every message under the limit.
+# measuring the HTML source with a margin keeps every message under the limit. Telegram counts
+# UTF-16 code units: an emoji or any character past U+FFFF is two.
 MESSAGE_LIMIT = 4000
 CAPTION_LIMIT = 1000
+
+
+def telegram_length(text: str) -> int:
+    """The length Telegram's limits count: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def esc(text: object) -> str:
@@ -56,11 +62,12 @@ def fit(
     `words` says "… 3 more lines not shown" in the reader's language.
     """
     tail_text = "\n".join(tail)
-    budget = limit - len(tail_text) - 40
+    budget = limit - telegram_length(tail_text) - 40
     kept: list[str] = []
     used = 0
     for index, line in enumerate(lines):
-        if used + len(line) + 1 > budget:
+        size = telegram_length(line)
+        if used + size + 1 > budget:
             hidden = len(lines) - index
             # Translators: the end of a long message cut to Telegram's size limit.
             note = words.nt(
@@ -69,7 +76,7 @@ def fit(
             kept.append(f"<i>{note}</i>")
             break
         kept.append(line)
-        used += len(line) + 1
+        used += size + 1
     body = "\n".join(kept)
     return words.paragraphs(f"{body}\n{tail_text}" if tail_text else body)
 

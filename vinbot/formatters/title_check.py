@@ -17,6 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from vinbot.cache import keys
 from vinbot.formatters.html import clip, esc, fit
 from vinbot.i18n import N_
+from vinbot.i18n.bidi import without_direction_controls
 from vinbot.models.callback import CallbackAction
 from vinbot.models.report import TitleCheckSummary
 from vinbot.models.title_check import CHECK_COST
@@ -300,7 +301,7 @@ def render_offer(words: Words, offer: Offer, asker: str | None = None) -> str:
 
     `asker` is their name in a group, where "your" could mean anyone reading.
     """
-    named = None if asker is None else esc(asker)
+    named = None if asker is None else esc(without_direction_controls(asker))
     cost = _cost_line(words, offer, named)
     if offer.affordable:
         cost = f"{cost} {_nothing_spent_yet(words, named)}"

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 if TYPE_CHECKING:
     from vinbot.config import Settings
+    from vinbot.delivered_updates import DeliveredUpdates
     from vinbot.handlers.admin_alerts import TelegramAdminAlerts
     from vinbot.health import HealthState
     from vinbot.metrics import Metrics
@@ -56,6 +57,8 @@ class BotServices:
     instance: str  # this process's lease holder id
     poller_lease: Lease  # polling mode: only its holder calls getUpdates
     leases: LeaseStore  # the database's leases (the journal's, per instance)
+    # Webhook updates marked in Upstash, so a re-delivery to another instance is not handled.
+    delivered_updates: DeliveredUpdates | None = None
 
 
 class BotData:

@@ -23,6 +23,18 @@ _VERBATIM_OPEN = re.compile(r"<(?:code|pre)\b[^>]*>")
 _VERBATIM_CLOSE = re.compile(r"</(?:code|pre)>")
 
 
+# Embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI): in a name they
+# would steer the direction of the bot's own words after it.
+_DIRECTION_CONTROLS: Final = dict.fromkeys(
+    map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+
+
+def without_direction_controls(text: str) -> str:
+    """User text (a name) without the characters that change the direction of what follows."""
+    return text.translate(_DIRECTION_CONTROLS)
+
+
 def _first_strong_is_right_to_left(line: str) -> bool:
     text = html.unescape(_TAG.sub("", line))
     while _ISOLATED.search(text):

@@ -94,8 +94,10 @@ class StorePresses:
         return True
 
     async def give_back(self, name: str) -> None:
-        """DEL the claim (it is this instance's: only the holder gives back)."""
-        await self._store.delete(name)
+        """DEL the claim if it is still this instance's: one that lapsed (renewals lost while
+        Upstash failed) may be another instance's by now, handling the same press."""
+        if await self._store.get(name) == self._holder:
+            await self._store.delete(name)
 
 
 class DatabasePresses:
