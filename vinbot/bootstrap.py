@@ -444,6 +444,10 @@ async def build_bot_services(settings: Settings, stack: AsyncExitStack) -> BotSe
     require_token(settings)
     core = await build_core(settings, stack, interactive=False)
     state = await build_state(settings, stack)
-    return assemble_bot_services(
+    services = assemble_bot_services(
         settings, core, state, lambda gate: build_extras(settings, stack, core, gate), stack
     )
+    if state.database.sessions.dialect == "sqlite":
+        # One process owns a SQLite file: a text without a draft in its chat needs no query.
+        await services.value_drafts.load()
+    return services

@@ -141,3 +141,18 @@ async def test_drafts_expire_and_are_taken_once(database_url: str) -> None:
         clock.advance(minutes=6)
         assert [d.chat_id for d in await drafts.sweep()] == [-5]
         assert await drafts.sweep() == []
+
+
+async def test_a_loaded_service_finds_the_drafts_the_last_run_left(database_url: str) -> None:
+    """`load` reads every stored (user, chat), so a restarted single process still finds them."""
+    clock = FakeClock()
+    async with opened(database_url) as database:
+        repository = SqlValueDraftRepository(database.sessions)
+        await ValueDraftService(repository, now=clock).start(USER, -7, BMW)
+        restarted = ValueDraftService(repository, now=clock)
+        await restarted.load()
+        assert await repository.keys() == [(USER, -7)]
+        found = await restarted.current(USER, -7)
+        assert found is not None
+        assert found.vin == BMW
+        assert await restarted.current(USER, USER) is None

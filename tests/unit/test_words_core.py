@@ -112,3 +112,24 @@ def test_a_vin_isolated_twice_still_copies_clean_from_code() -> None:
     arabic = words_in("ar")
     text = arabic.t("<code>{vin}</code>", vin=arabic.ltr("1HGCM82633A004352"))
     assert "<code>1HGCM82633A004352</code>" in text
+
+
+def test_a_whole_number_is_formatted_by_babel_once_per_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each update's counts repeat: the second "85,000" in a language is not formatted again."""
+    from vinbot.i18n import words  # noqa: PLC0415 - the module whose Babel call is counted
+
+    calls: list[object] = []
+
+    def counted(value: object, **options: object) -> str:
+        calls.append(value)
+        return str(value)
+
+    monkeypatch.setattr(words, "format_decimal", counted)
+    words._whole_number.cache_clear()  # earlier tests filled it
+    english, russian = Words("en"), Words("ru")
+    shown = [english.number(85_001), english.number(85_001), russian.number(85_001)]
+    words._whole_number.cache_clear()  # later tests get Babel's own output
+    assert shown == ["85001", "85001", "85001"]
+    assert calls == [85_001, 85_001]

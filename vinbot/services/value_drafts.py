@@ -6,6 +6,11 @@ moves it on and pushes its expiry DRAFT_TIMEOUT later; a draft not answered by t
 the sweep (one instance gets each, by DELETE ... RETURNING) and its chat told the valuation timed
 out. Finishing takes the draft the same way, so two instances handling two taps of one
 condition button make one valuation.
+
+Every text message asks whether its chat has a draft. With one process on the database (SQLite)
+drafts are saved only through this service, so after `load` it knows which (user, chat) may have
+one and asks the database only for those; on PostgreSQL another instance may have started the
+draft, so every question goes to the database.
 """
 
 from __future__ import annotations
@@ -47,6 +52,10 @@ class ValueDraftRepository(Protocol):
         """Delete and return the expired drafts."""
         ...
 
+    async def keys(self) -> Sequence[tuple[int, int]]:
+        """The (user, chat) of every stored draft, expired or not."""
+        ...
+
 
 class ValueDraftService:
     """Starts, advances, finishes and sweeps /value drafts."""
@@ -61,6 +70,26 @@ class ValueDraftService:
         self._repository = repository
         self._now = now
         self._timeout = timeout
+        # (user, chat) that may have a draft, each with a count of its saves, so a take racing
+        # a save never forgets a key whose draft is still stored; None: ask the database.
+        self._possible: dict[tuple[int, int], int] | None = None
+
+    async def load(self) -> None:
+        """Learn which chats have drafts (once, at start-up, when no other process saves any)."""
+        self._possible = dict.fromkeys(await self._repository.keys(), 0)
+
+    def _saving(self, user_id: int, chat_id: int) -> None:
+        if self._possible is not None:
+            key = (user_id, chat_id)
+            self._possible[key] = self._possible.get(key, 0) + 1
+
+    def _saves_of(self, user_id: int, chat_id: int) -> int | None:
+        return None if self._possible is None else self._possible.get((user_id, chat_id))
+
+    def _gone(self, user_id: int, chat_id: int, saves_before: int | None) -> None:
+        key = (user_id, chat_id)
+        if self._possible is not None and self._possible.get(key) == saves_before:
+            self._possible.pop(key, None)
 
     async def start(self, user_id: int, chat_id: int, vin: str) -> ValueDraft:
         """A new draft asking for the mileage (replacing any other in that chat)."""
@@ -73,11 +102,14 @@ class ValueDraftService:
             updated_at=now,
             expires_at=now + self._timeout,
         )
+        self._saving(user_id, chat_id)
         await self._repository.save(draft)
         return draft
 
     async def current(self, user_id: int, chat_id: int) -> ValueDraft | None:
         """The draft waiting for this user's answer in this chat."""
+        if self._possible is not None and (user_id, chat_id) not in self._possible:
+            return None
         return await self._repository.get(user_id, chat_id, now=self._now())
 
     async def answered_mileage(self, draft: ValueDraft, mileage: int) -> ValueDraft:
@@ -96,15 +128,23 @@ class ValueDraftService:
             expires_at=now + self._timeout,
             **changes,  # type: ignore[arg-type]
         )
+        self._saving(draft.user_id, draft.chat_id)
         await self._repository.save(moved)
         return moved
 
     async def take(self, user_id: int, chat_id: int) -> ValueDraft | None:
         """End the conversation: the draft, deleted (None when another instance took it)."""
-        return await self._repository.take(user_id, chat_id, now=self._now())
+        saves_before = self._saves_of(user_id, chat_id)
+        taken = await self._repository.take(user_id, chat_id, now=self._now())
+        self._gone(user_id, chat_id, saves_before)
+        return taken
 
     async def sweep(self) -> list[ValueDraft]:
         """Delete expired drafts; the ones that expired recently enough to say so."""
         now = self._now()
+        saves_before = dict(self._possible or {})
         expired = await self._repository.take_expired(now=now)
+        for draft in expired:
+            key = (draft.user_id, draft.chat_id)
+            self._gone(draft.user_id, draft.chat_id, saves_before.get(key))
         return [draft for draft in expired if now - draft.expires_at <= TOO_LATE_TO_SAY]

@@ -89,3 +89,9 @@ class SqlValueDraftRepository:
         )
         async with self._sessions.writing() as session:
             return [_draft(row) for row in (await session.scalars(statement)).all()]
+
+    async def keys(self) -> Sequence[tuple[int, int]]:
+        """The (user, chat) of every stored draft, expired or not."""
+        statement = select(ValueDraftRow.user_id, ValueDraftRow.chat_id)
+        async with self._sessions.reading() as session:
+            return [(user_id, chat_id) for user_id, chat_id in await session.execute(statement)]
