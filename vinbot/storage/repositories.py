@@ -17,8 +17,6 @@ from vinbot.models.records import (
     UserData,
     UserProfile,
     UserSettings,
-    ValueDraft,
-    ValueStep,
 )
 from vinbot.storage.dialects import upsert_insert
 from vinbot.storage.tables import (
@@ -31,6 +29,7 @@ from vinbot.storage.tables import (
     UserRow,
     ValueDraftRow,
 )
+from vinbot.storage.value_draft_repository import value_draft_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -711,19 +710,7 @@ class SqlUserDataRepository:
                     )
                     for row in notices
                 ),
-                value_drafts=tuple(
-                    ValueDraft(
-                        user_id=row.user_id,
-                        chat_id=row.chat_id,
-                        vin=row.vin,
-                        step=ValueStep(row.step),
-                        updated_at=row.updated_at,
-                        expires_at=row.expires_at,
-                        mileage=row.mileage,
-                        state=row.state,
-                    )
-                    for row in drafts
-                ),
+                value_drafts=tuple(value_draft_of(row) for row in drafts),
             )
 
     async def count_lookups(self, user_id: int) -> int:

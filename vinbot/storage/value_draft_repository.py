@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from vinbot.storage.engine import SessionFactory
 
 
-def _draft(row: ValueDraftRow) -> ValueDraft:
+def value_draft_of(row: ValueDraftRow) -> ValueDraft:
+    """The stored row as the service's record."""
     return ValueDraft(
         user_id=row.user_id,
         chat_id=row.chat_id,
@@ -66,7 +67,7 @@ class SqlValueDraftRepository:
         )
         async with self._sessions.reading() as session:
             row = (await session.scalars(statement)).first()
-            return None if row is None else _draft(row)
+            return None if row is None else value_draft_of(row)
 
     async def take(self, user_id: int, chat_id: int, *, now: datetime) -> ValueDraft | None:
         """Delete the draft and return it (unless expired): of two instances taking it at once,
@@ -78,7 +79,7 @@ class SqlValueDraftRepository:
         )
         async with self._sessions.writing() as session:
             row = (await session.scalars(statement)).first()
-            return None if row is None or row.expires_at <= now else _draft(row)
+            return None if row is None or row.expires_at <= now else value_draft_of(row)
 
     async def take_expired(self, *, now: datetime) -> Sequence[ValueDraft]:
         """Delete the drafts that expired and return them (each to one caller only)."""
@@ -88,7 +89,7 @@ class SqlValueDraftRepository:
             .returning(ValueDraftRow)
         )
         async with self._sessions.writing() as session:
-            return [_draft(row) for row in (await session.scalars(statement)).all()]
+            return [value_draft_of(row) for row in (await session.scalars(statement)).all()]
 
     async def keys(self) -> Sequence[tuple[int, int]]:
         """The (user, chat) of every stored draft, expired or not."""
