@@ -4,6 +4,7 @@ upgrades keep rows."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,13 @@ from vinbot.services.history import HistoryRecorder
 from vinbot.services.quota import QuotaService
 from vinbot.services.settings import UserSettingsService
 from vinbot.storage.engine import create_engine_for
-from vinbot.storage.migrate import alembic_config, current_revision, head_revision, migrate
+from vinbot.storage.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    migrate,
+    switch_to_wal,
+)
 from vinbot.storage.recall_alert_repository import SqlRecallAlertRepository
 from vinbot.storage.repositories import (
     SqlGarageRepository,
@@ -31,6 +38,8 @@ from .migration_support import downgrade
 from .storage_support import VIN, FakeClock, execute, opened, scalar
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.engine import Connection
 
 
@@ -51,6 +60,29 @@ async def test_instances_starting_together_migrate_once(database_url: str) -> No
     """Two instances migrating one empty database at the same moment both end at head."""
     await asyncio.gather(migrate(database_url), migrate(database_url))
     assert await current_revision(database_url) == head_revision()
+
+
+def test_processes_switching_one_new_file_to_wal_together_both_succeed(tmp_path: Path) -> None:
+    """SQLite refuses one of two simultaneous switches of a new file to WAL with "database is
+    locked" (no busy timeout): two instances starting on one empty database. Both succeed."""
+    outcomes: list[bool] = []
+
+    def switch(path: Path, start: threading.Barrier) -> None:
+        start.wait()
+        outcomes.append(switch_to_wal(path))
+
+    for attempt in range(40):
+        start = threading.Barrier(2)
+        threads = [
+            threading.Thread(target=switch, args=(tmp_path / f"new-{attempt}.db", start))
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert outcomes.count(False) == 0
+    assert len(outcomes) == 80
 
 
 async def test_migrate_twice_is_a_no_op(database_url: str) -> None:

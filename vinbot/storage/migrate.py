@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +15,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from vinbot.logs import get_logger
-from vinbot.storage.engine import WRITE_OPTION, create_engine_for, database_errors
+from vinbot.storage.engine import (
+    WRITE_OPTION,
+    create_engine_for,
+    database_errors,
+    database_path,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -44,6 +52,9 @@ async def migrate(url: str, revision: str = "head") -> None:
     log = get_logger(__name__)
     engine = create_engine_for(url, foreign_keys=False)
     try:
+        path = database_path(url)
+        if path is not None:
+            await asyncio.to_thread(switch_to_wal, path)
         with database_errors(url):
             async with engine.connect() as connection:
                 await connection.execution_options(**{WRITE_OPTION: True})
@@ -53,6 +64,40 @@ async def migrate(url: str, revision: str = "head") -> None:
         await engine.dispose()
     if before != after:
         log.info("database_migrated", from_revision=before, to_revision=after)
+
+
+# How long a new file's switch to WAL keeps trying while another process makes the same switch;
+# the same as the connections' busy_timeout.
+WAL_SWITCH_SECONDS = 10.0
+
+
+def switch_to_wal(path: Path, *, within: float = WAL_SWITCH_SECONDS) -> bool:
+    """Put the SQLite file at path (created if absent) in WAL mode, waiting for other processes;
+    whether it is in WAL mode now.
+
+    SQLite answers "database is locked" at once, without its busy timeout, when two connections
+    switch one new file to WAL together (two instances starting on one empty database). Once
+    the file is in WAL mode, the switch every connection makes is a no-op that cannot collide.
+    Any other problem is left to the engine's first connection, which reports it in one line.
+    """
+    deadline = time.monotonic() + within
+    pause = 0.005
+    try:
+        connection = sqlite3.connect(path, timeout=within, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        while True:
+            try:
+                (mode,) = connection.execute("PRAGMA journal_mode = WAL").fetchone()
+                return str(mode).lower() == "wal"
+            except sqlite3.Error as exc:
+                if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                    return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+    finally:
+        connection.close()
 
 
 async def current_revision(url: str) -> str | None:
