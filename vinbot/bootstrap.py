@@ -70,6 +70,7 @@ from vinbot.services.status import StatusService
 from vinbot.services.title_check import TitleCheckService
 from vinbot.services.value_drafts import ValueDraftService
 from vinbot.services.vehicle_photo import VehiclePhotoService
+from vinbot.storage.delivery_marks import SqlDeliveryMarks
 from vinbot.storage.engine import Database
 from vinbot.storage.flood_counter import SqlWindowCounter
 from vinbot.storage.lease_repository import SqlLeaseRepository
@@ -361,13 +362,17 @@ def build_presses(
 
 
 def build_delivered_updates(
-    settings: Settings, cache: Cache, instance: str
+    settings: Settings, cache: Cache, sessions: SessionFactory, instance: str
 ) -> DeliveredUpdates | None:
-    """Webhook updates marked in Upstash when configured (instances share the webhook)."""
-    if not isinstance(cache, TieredCache):
-        return None
+    """Webhook updates marked in Upstash when configured, else in the database in webhook mode
+    on PostgreSQL (instances share the webhook); none on SQLite alone (one process per file)."""
     bot_id = require_token(settings).partition(":")[0]  # public, unlike the rest of the token
-    return DeliveredUpdates(cache, bot_id, instance)
+    if isinstance(cache, TieredCache):
+        return DeliveredUpdates(cache, bot_id, instance)
+    if settings.webhook_url is not None and sessions.dialect != "sqlite":
+        marks = SqlDeliveryMarks(sessions)
+        return DeliveredUpdates(marks, bot_id, instance, expired=marks)
+    return None
 
 
 def assemble_bot_services(
@@ -435,7 +440,9 @@ def assemble_bot_services(
         leases=SqlLeaseRepository(state.database.sessions),
         reports=build_reports(settings, stack, lookup, extras),
         compare=CompareService(lookup, extras.recalls_service),
-        delivered_updates=build_delivered_updates(settings, core.cache, instance),
+        delivered_updates=build_delivered_updates(
+            settings, core.cache, state.database.sessions, instance
+        ),
     )
 
 

@@ -3,18 +3,20 @@ does not get it handled twice.
 
 Telegram delivers an update again when our 200 did not reach it (a timeout, a lost connection),
 and behind a load balancer that retry may reach another instance, which has never seen the id.
-Each route therefore marks the update in the shared cache (Upstash): "receiving" (SET NX, short)
+Each route therefore marks the update where every instance sees it (Upstash when configured,
+else the shared PostgreSQL database, table delivery_marks): "receiving" (SET NX, short)
 before it queues the update, "taken" (for as long as Telegram keeps an update) once the journal
 has it. Another instance answers a taken update 200 without handling it (the journal of the one
 that took it replays it after a crash, or a survivor adopts it), and a receiving one 503, so
 Telegram tries again once it is decided; a receiving mark left by a crash lapses by itself. A
-cache that fails never refuses an update: the process decides alone, as before.
+store that fails never refuses an update: the process decides alone, as before. Upstash forgets
+expired marks by itself; the database's are deleted by `forget_expired`, every few minutes.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from vinbot.cache import keys
 
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 RECEIVING_SECONDS: Final = 60
 # Telegram keeps an undelivered update for 24 hours.
 TAKEN_SECONDS: Final = 25 * 3600
+# Expired marks deleted per statement, and statements per sweep at most (the rest next time).
+SWEEP_BATCH: Final = 2000
+SWEEP_BATCHES_AT_MOST: Final = 50
 _RECEIVING: Final = "receiving"
 _TAKEN: Final = "taken"
 
@@ -37,13 +42,48 @@ class Delivery(StrEnum):
     TAKEN = "taken"  # already journaled or handled (here or on another instance)
 
 
-class DeliveredUpdates:
-    """Webhook updates marked in the shared cache, with this instance's id beside the state."""
+class ExpiredMarks(Protocol):
+    """A store that keeps expired marks until they are deleted (the database)."""
 
-    def __init__(self, store: ClaimStore, bot_id: str, holder: str) -> None:
+    async def delete_expired(self, limit: int) -> int | None:
+        """Delete at most `limit` expired marks; how many, None when the store failed."""
+        ...
+
+
+class DeliveredUpdates:
+    """Webhook updates marked in a store every instance shares, with this instance's id beside
+    the state."""
+
+    def __init__(
+        self,
+        store: ClaimStore,
+        bot_id: str,
+        holder: str,
+        *,
+        expired: ExpiredMarks | None = None,
+    ) -> None:
+        """`expired`: the store's sweeper, when its expired marks must be deleted by hand."""
         self._store = store
         self._bot_id = bot_id
         self._holder = holder
+        self._expired = expired
+
+    @property
+    def needs_sweeping(self) -> bool:
+        """Whether `forget_expired` must run now and then (marks in the database)."""
+        return self._expired is not None
+
+    async def forget_expired(self) -> int:
+        """Delete the expired marks, in bounded batches; how many went."""
+        if self._expired is None:
+            return 0
+        deleted = 0
+        for _ in range(SWEEP_BATCHES_AT_MOST):
+            batch = await self._expired.delete_expired(SWEEP_BATCH)
+            deleted += batch or 0
+            if batch != SWEEP_BATCH:  # all gone, or the store failed: the next sweep goes on
+                break
+        return deleted
 
     async def receive(self, update_id: int) -> Delivery:
         """Mark the update as being received here, unless some instance already did."""

@@ -10,8 +10,9 @@ another instance once the crashed one's journal lease ran out (journal_owners.py
 journal write fails, the update is handled here all the same but the answer is 500: Telegram
 delivers it again, and that retry writes it once more (or, once it was handled, is simply
 acknowledged), so a crash right after a failed write loses nothing either. With several
-instances a retry may reach another one: the updates taken are marked in Upstash
-(delivered_updates.py), so that one acknowledges it instead of handling it a second time.
+instances a retry may reach another one: the updates taken are marked in Upstash, or else in
+the shared PostgreSQL database (delivered_updates.py), so that one acknowledges it instead of
+handling it a second time.
 
 An update python-telegram-bot cannot parse is acknowledged just the same, as the placeholder
 polling uses (unreadable_updates.py), so its sender hears about it and Telegram stops resending.

@@ -1,4 +1,5 @@
-"""Several `python -m vinbot` instances in webhook mode on one PostgreSQL database and one Upstash.
+"""Several `python -m vinbot` instances in webhook mode on one PostgreSQL database and one Upstash
+(or none: `cluster.start(upstash=False)`).
 
 This is the shape docs/scale-out.md describes: every instance has the same WEBHOOK_URL and
 secret, the same DATABASE_URL (a fresh database on the session's PostgreSQL server) and the same
@@ -67,21 +68,27 @@ class Cluster:
         """The instances whose process has not exited, in start order."""
         return [bot for bot in self.instances if bot.process.returncode is None]
 
-    def env(self, **overrides: str) -> dict[str, str]:
-        """What every instance shares: webhook mode, the database and the shared cache."""
+    def env(self, *, upstash: bool = True, **overrides: str) -> dict[str, str]:
+        """What every instance shares: webhook mode, the database and (unless `upstash` is
+        False: PostgreSQL alone) the shared cache."""
         env = {
             "WEBHOOK_URL": WEBHOOK_URL,
             "WEBHOOK_SECRET_TOKEN": WEBHOOK_SECRET,
             "DATABASE_URL": self.database_url,
-            "UPSTASH_REDIS_REST_URL": self.upstash.url,
-            "UPSTASH_REDIS_REST_TOKEN": UPSTASH_TOKEN,
         }
+        if upstash:
+            env["UPSTASH_REDIS_REST_URL"] = self.upstash.url
+            env["UPSTASH_REDIS_REST_TOKEN"] = UPSTASH_TOKEN
         env.update(overrides)
         return env
 
-    async def start(self, count: int = 2, **env: str) -> list[BotProcess]:
-        """Start `count` instances at the same moment, wait until each is ready, route to all."""
-        started = [await self.world.start_bot(wait=False, **self.env(**env)) for _ in range(count)]
+    async def start(self, count: int = 2, *, upstash: bool = True, **env: str) -> list[BotProcess]:
+        """Start `count` instances at the same moment, wait until each is ready, route to all;
+        `upstash=False` starts them without the shared cache."""
+        started = [
+            await self.world.start_bot(wait=False, **self.env(upstash=upstash, **env))
+            for _ in range(count)
+        ]
         self.instances.extend(started)
         await asyncio.gather(*(bot.wait_ready() for bot in started))
         self.route()

@@ -1,4 +1,5 @@
-"""Telegram delivering an update again to the other instance (our 200 was lost) decodes once."""
+"""Telegram delivering an update again to the other instance (our 200 was lost) decodes once,
+with or without Upstash."""
 
 from __future__ import annotations
 
@@ -20,13 +21,15 @@ USER = 7601
 SETTLE = 60.0
 
 
+@pytest.mark.parametrize("upstash", [True, False], ids=["upstash", "database_only"])
 async def test_an_update_redelivered_to_the_other_instance_is_answered_once(
-    cluster: Cluster,
+    cluster: Cluster, upstash: bool
 ) -> None:
     """The first instance decodes a VIN; the same update POSTed to the second instance (as
-    Telegram does when the first 200 never reached it) gets 200 there and no second answer."""
+    Telegram does when the first 200 never reached it) gets 200 there and no second answer,
+    whether the instances share Upstash or only the PostgreSQL database."""
     tg = cluster.telegram
-    _, second = await cluster.start(2)
+    _, second = await cluster.start(2, upstash=upstash)
     tg.send_text(USER, BMW)
     (update,) = tg.pending_updates
     assert [d.status for d in await cluster.deliver()] == [200]

@@ -20,6 +20,7 @@ from vinbot.storage.migrate import alembic_config, current_revision, head_revisi
 from vinbot.storage.tables import (
     Base,
     DailyUsageRow,
+    DeliveryMarkRow,
     FloodCountRow,
     GarageRow,
     KnownRecallRow,
@@ -256,6 +257,11 @@ async def _fill_head(url: str) -> None:
     await insert_rows(
         url, LeaseRow, [{"name": "poller", "holder": "host:8080", "expires_at": LATER}]
     )
+    await insert_rows(
+        url,
+        DeliveryMarkRow,
+        [{"key": "vinbot:v1:update:123:900001", "value": "taken:host:8080", "expires_at": LATER}],
+    )
 
 
 def _adds_tables(*tables: str) -> Callable[[Snapshot, Snapshot, str], None]:
@@ -341,6 +347,7 @@ REVISION_CHECKS: dict[str, Callable[[Snapshot, Snapshot, str], None]] = {
     "0007": _check_0007,
     "0008": _adds_tables("leases", "value_drafts"),
     "0009": _adds_tables("flood_counts"),
+    "0011": _adds_tables("delivery_marks"),
 }
 
 

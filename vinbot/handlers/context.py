@@ -57,7 +57,8 @@ class BotServices:
     instance: str  # this process's lease holder id
     poller_lease: Lease  # polling mode: only its holder calls getUpdates
     leases: LeaseStore  # the database's leases (the journal's, per instance)
-    # Webhook updates marked in Upstash, so a re-delivery to another instance is not handled.
+    # Webhook updates marked in Upstash (or PostgreSQL), so a re-delivery to another instance
+    # is not handled.
     delivered_updates: DeliveredUpdates | None = None
 
 

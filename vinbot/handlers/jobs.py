@@ -1,4 +1,5 @@
-"""Scheduled work on the application's JobQueue: history retention and recall alerts."""
+"""Scheduled work on the application's JobQueue: history retention, recall alerts and the sweep
+of expired webhook delivery marks."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ log = get_logger(__name__)
 PRUNE_JOB = "prune_history"
 PRUNE_INTERVAL = timedelta(days=1)
 FIRST_RUN_DELAY = timedelta(minutes=1)
+SWEEP_MARKS_JOB = "sweep_delivery_marks"
+SWEEP_MARKS_INTERVAL = timedelta(minutes=5)
 
 
 async def prune_history(context: BotContext) -> None:
@@ -24,6 +27,16 @@ async def prune_history(context: BotContext) -> None:
     deleted = await context.services.retention.prune(days)
     log.info("history_pruned", older_than_days=days, deleted=deleted)
     await context.services.retention.prune_forgotten_usage()
+
+
+async def sweep_delivery_marks(context: BotContext) -> None:
+    """Delete the webhook delivery marks that expired (kept in the database without Upstash)."""
+    deliveries = context.services.delivered_updates
+    if deliveries is None:
+        return
+    deleted = await deliveries.forget_expired()
+    if deleted:
+        log.info("delivery_marks_swept", deleted=deleted)
 
 
 def schedule_jobs(application: VinbotApplication) -> None:
@@ -36,3 +49,11 @@ def schedule_jobs(application: VinbotApplication) -> None:
         prune_history, interval=PRUNE_INTERVAL, first=FIRST_RUN_DELAY, name=PRUNE_JOB
     )
     schedule_recall_alerts(application)
+    deliveries = application.bot_data.services.delivered_updates
+    if deliveries is not None and deliveries.needs_sweeping:
+        queue.run_repeating(
+            sweep_delivery_marks,
+            interval=SWEEP_MARKS_INTERVAL,
+            first=SWEEP_MARKS_INTERVAL,
+            name=SWEEP_MARKS_JOB,
+        )

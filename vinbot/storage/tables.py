@@ -230,6 +230,18 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime]
 
 
+class DeliveryMarkRow(Base):
+    """A webhook update some instance took (delivered_updates.py), when Upstash is not there to
+    hold the mark: its state and holder until it expires; expired rows are swept."""
+
+    __tablename__ = "delivery_marks"
+    __table_args__ = (Index("ix_delivery_marks_expires_at", "expires_at"),)
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(String(160))
+    expires_at: Mapped[datetime]
+
+
 class ValueDraftRow(Base):
     """A /value conversation in progress: its answers so far and the question waiting."""
 
