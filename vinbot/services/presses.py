@@ -53,7 +53,8 @@ class SharedPresses(Protocol):
 
 
 class ClaimStore(Protocol):
-    """The shared cache as the Upstash claims use it (`UpstashCache`)."""
+    """Where claims are set: the shared cache (`UpstashCache`), or the database's webhook
+    delivery marks (`storage.delivery_marks.SqlDeliveryMarks`)."""
 
     async def add(self, key: str, value: str, ttl_ms: int) -> bool | None:
         """Store value for ttl_ms only if key is absent; whether it was stored."""
