@@ -24,3 +24,14 @@ TRICKY = (
     "_",
     " ",
 )
+
+# What an East Asian input method types: each printable ASCII character as its full-width form.
+_TO_FULL_WIDTH = str.maketrans(
+    "".join(map(chr, range(0x21, 0x7F))) + " ", "".join(map(chr, range(0xFF01, 0xFF5F))) + "\u3000"
+)
+
+
+def full_width(text: str) -> str:
+    """The text as a Japanese or Chinese input method writes it: full-width letters, digits,
+    punctuation and spaces."""
+    return text.translate(_TO_FULL_WIDTH)

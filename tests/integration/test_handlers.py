@@ -11,6 +11,7 @@ import pytest
 from tests.fakes.providers import FakeProvider
 from tests.fakes.recording_request import BOT_ID, BOT_USERNAME
 from tests.integration.bot_harness import BotHarness, build_harness, harness_settings
+from tests.unicode_samples import full_width
 from vinbot.models.callback import CallbackAction, CallbackCodec
 from vinbot.models.errors import ProviderUnavailable, VinNotFound
 from vinbot.models.vehicle import VehicleSpec
@@ -77,6 +78,18 @@ async def test_vin_in_text_gets_the_decode_with_a_full_specs_button(bot: BotHarn
     assert sent[0]["parse_mode"] == "HTML"
     button = sent[0]["reply_markup"]["inline_keyboard"][0][0]
     assert button["text"].endswith("Full specs")
+
+
+async def test_full_width_vin_gets_the_same_decode_as_the_ascii_one(bot: BotHarness) -> None:
+    """A VIN typed on a Japanese or Chinese input method (full-width) is looked up and answered
+    as the same VIN typed in ASCII."""
+    await bot.send(full_width(f"VIN: {HONDA.lower()}"))
+    await bot.send(f"VIN: {HONDA}")
+    full_width_reply, ascii_reply = bot.request.sent()
+    assert bot.providers[0].calls == [HONDA]
+    assert "2003 Honda Accord EX-V6" in full_width_reply["text"]
+    assert full_width_reply["text"] == ascii_reply["text"].replace(" · cached", "")
+    assert full_width_reply["reply_markup"] == ascii_reply["reply_markup"]
 
 
 async def test_three_vins_decoded_and_the_rest_skipped_with_a_note(bot: BotHarness) -> None:

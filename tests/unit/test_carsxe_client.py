@@ -19,6 +19,9 @@ from vinbot.clients.carsxe import (
 )
 from vinbot.clients.retry import RetryPolicy
 from vinbot.config import Secret
+from vinbot.formatters.html import render_decode
+from vinbot.i18n import words_in
+from vinbot.i18n.bidi import RIGHT_TO_LEFT_MARK
 from vinbot.models.errors import (
     CIRCUIT_OPEN,
     BadProviderResponse,
@@ -27,7 +30,8 @@ from vinbot.models.errors import (
     ProviderUnavailable,
     VinNotFound,
 )
-from vinbot.models.vehicle import Attr
+from vinbot.models.vehicle import Attr, DecodeResult
+from vinbot.models.vin import analyse
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -172,6 +176,37 @@ async def test_unknown_values_are_absent_never_none(
     for attr in (Attr.ENGINE, Attr.FUEL_TYPE, Attr.DRIVETRAIN, Attr.CITY_MPG, Attr.MSRP_USD):
         assert attr not in spec.attributes
     assert all(value and value != "None" for value in spec.attributes.values())
+
+
+async def test_direction_controls_in_values_never_reach_the_spec_or_the_reply(
+    client: CarsXEClient, upstream: respx.MockRouter
+) -> None:
+    """Bidi overrides, embeddings, isolates and marks inside CarsXE values are dropped at the
+    client, so an Arabic reply holds no U+202E and only the marks the bot itself adds."""
+    body = carsxe_fixture("specs_success.json")
+    body["attributes"].update(
+        {
+            "model": "5-Series\u202e",
+            "trim": "\u202e535i",
+            "made_in_city": "\u2067MUNICH\u2069",
+            "engine": "3.0L\u200e L6 \u202a\u202b\u202c\u202dDOHC 24V",
+            "fuel_type": "\u061cGasoline\u200f",
+            "drivetrain": "\u2066\u2068RWD",
+        }
+    )
+    specs_route(upstream).mock(return_value=answer(200, body))
+
+    spec = await client.decode(VIN)
+
+    assert (spec.model, spec.trim) == ("5-Series", "535i")
+    assert spec.attributes[Attr.PLANT_CITY] == "Munich"
+    assert spec.attributes[Attr.ENGINE] == "3.0L L6 DOHC 24V"
+    assert spec.attributes[Attr.FUEL_TYPE] == "Gasoline"
+    assert spec.attributes[Attr.DRIVETRAIN] == "RWD"
+    reply = render_decode(words_in("ar"), DecodeResult(analyse(VIN), spec), expanded=True)
+    assert "5-Series" in reply
+    assert not set(reply) & set("\u202a\u202b\u202c\u202d\u202e\u200e\u061c")
+    assert RIGHT_TO_LEFT_MARK in reply
 
 
 async def test_international_fallback_shape_is_decoded_with_a_warning(

@@ -181,6 +181,23 @@ def test_all_caps_makes_are_title_cased_keeping_acronyms(make: str, expected: st
     assert spec.make == expected
 
 
+def test_direction_controls_in_values_never_reach_the_spec() -> None:
+    """Bidi overrides, isolates and marks inside vPIC values are dropped at the client."""
+    spec = decode_values_to_vehicle(
+        VIN,
+        with_fields(
+            Model="Accord\u202e",
+            Trim="\u202eEX-V6\u200f",
+            PlantCity="\u2066MARYSVILLE\u2069",
+            Series="\u202e",
+        ),
+    )
+
+    assert (spec.model, spec.trim) == ("Accord", "EX-V6")
+    assert spec.attributes[Attr.PLANT_CITY] == "Marysville"
+    assert "series" not in spec.attributes
+
+
 NO_VALVES = {"ValveTrainDesign": ""}
 
 

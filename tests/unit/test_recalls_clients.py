@@ -257,6 +257,26 @@ def test_carsxe_dates(text: object, expected: dt.date | None) -> None:
 # NHTSA recallsByVehicle
 
 
+async def test_nhtsa_recall_texts_lose_direction_controls(
+    nhtsa: NhtsaRecallsClient, upstream: respx.MockRouter
+) -> None:
+    """A right-to-left override inside a recall's words never reaches the Recall."""
+    record = nhtsa_recall(
+        component="SEAT\u202e BELTS",
+        Summary="A defect\u202e may develop.",
+        Remedy="\u2067Dealers\u2069 will repair it.\u200e",
+    )
+    nhtsa_route(upstream).mock(return_value=httpx.Response(200, json=recalls_envelope([record])))
+
+    (recall,) = (await nhtsa.recalls_by_vehicle("Honda", "Accord", 2003)).recalls
+
+    assert (recall.component, recall.summary, recall.remedy) == (
+        "SEAT BELTS",
+        "A defect may develop.",
+        "Dealers will repair it.",
+    )
+
+
 async def test_nhtsa_records_become_a_model_level_report(
     nhtsa: NhtsaRecallsClient, upstream: respx.MockRouter
 ) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.fakes.beyond import STOLEN_EVENT
 from vinbot.formatters import title_check as texts
-from vinbot.i18n import words_in
+from vinbot.i18n import LANGUAGES, words_in
 from vinbot.models.callback import CallbackCodec
 from vinbot.models.records import QuotaDecision
 from vinbot.models.title_check import (
@@ -174,6 +174,27 @@ def test_the_offer_says_what_pressing_costs() -> None:
     assert "uses 2 of the 5 paid lookups Ann &amp; Bo can still make today" in grouped
     monthly = texts.render_offer(EN, Offer(HONDA, 2, 1, "bot_monthly"))
     assert "Paid lookups come back at the start of next month (UTC)." in monthly
+
+
+def test_the_group_offer_with_nothing_left_says_none_not_only_0() -> None:
+    """A group member with no paid lookups left today is told they have none, never that they
+    "can make only 0 more"; one left still reads "only 1 more"."""
+    none_left = texts.render_offer(EN, Offer(HONDA, 2, 0, "user_daily"), "Ann")
+    assert (
+        "A check needs 2 paid lookups, so I can't run it now: Ann has no paid lookups left "
+        "today. The quota resets at midnight UTC."
+    ) in none_left
+    assert "only 0" not in none_left
+    one_left = texts.render_offer(EN, Offer(HONDA, 2, 1, "user_daily"), "Ann")
+    assert "Ann can make only 1 more today" in one_left
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_language_words_no_lookups_left_without_a_zero(language: str) -> None:
+    """In every language a group member with none left is named and told so without a "0"."""
+    none_left = texts.render_offer(words_in(language), Offer(HONDA, 2, 0, "user_daily"), "Ann")
+    assert "Ann" in none_left
+    assert not set(none_left.replace(HONDA, "")) & {"0", "\u0660"}  # no 0, ASCII or Arabic
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])

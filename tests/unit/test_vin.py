@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from tests.unicode_samples import full_width
 from vinbot.formatters.vin_words import vin_problem
 from vinbot.i18n import words_in
 from vinbot.models.vin import (
@@ -52,10 +53,14 @@ def with_check_digit(vin: str) -> str:
         (" 1HG CM826 33A004352 ", HONDA),
         ("1HG\u2013CM826\u201433A004352", HONDA),
         ("1HG\u00a0CM826\u200b33A004352", HONDA),
+        (full_width(HONDA), HONDA),
+        (full_width("1hgcm 826") + "33a004352", HONDA),
+        ("1HG\uff0dCM826\u300033A004352", HONDA),
     ],
 )
 def test_normalise_removes_spaces_and_dashes_and_upper_cases(raw: str, expected: str) -> None:
-    """Spaces, dash-like characters and invisible separators go; letters are upper-cased."""
+    """Spaces, dash-like characters and invisible separators go; full-width forms read as ASCII;
+    letters are upper-cased."""
     assert normalise(raw) == expected
 
 
@@ -380,6 +385,42 @@ def test_messages_are_plain_text() -> None:
 def test_find_vins_finds_one_vin_however_it_is_typed(text: str) -> None:
     """Lower case, inner spaces or dashes, punctuation, emoji and links around are all fine."""
     assert find_vins(text) == [HONDA]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        full_width(HONDA),
+        full_width(HONDA.lower()),
+        full_width("My VIN is 1HGCM82633A004352, can you check it?"),
+        full_width("1HG-CM826-33A004352"),
+        full_width("1HGCM826 33A004352"),
+        "\u8eca\u53f0\u756a\u53f7" + full_width(": 1HGCM82633A004352"),
+        full_width("1HGCM826") + "33A004352",
+        "1HGCM826\u300033a004352",
+    ],
+)
+def test_find_vins_reads_full_width_forms_as_ascii(text: str) -> None:
+    """A VIN typed on a Japanese or Chinese input method (full-width, wholly or partly, with
+    ideographic spaces) is found, and comes back in plain ASCII."""
+    assert find_vins(text) == [HONDA]
+
+
+def test_find_vins_treats_full_width_case_as_ascii_case() -> None:
+    """Full-width lower-case pieces join only as ASCII lower-case ones do."""
+    assert find_vins(full_width("WP0 ZZZ 99Z TS392124")) == [PORSCHE_EUROPE]
+    assert find_vins(full_width("wp0 zzz 99z ts392124")) == []
+    assert find_vins(full_width("wp0zzz99zts392124")) == [PORSCHE_EUROPE]
+
+
+def test_find_vin_attempts_reads_full_width_forms_as_ascii() -> None:
+    """A mistyped full-width VIN is reported in ASCII, as its ASCII twin would be."""
+    assert find_vin_attempts(full_width("my vin is 1HGCM82633AOO4352")) == ["1HGCM82633AOO4352"]
+
+
+def test_analyse_reads_a_full_width_vin_as_the_ascii_one() -> None:
+    """A full-width VIN is valid and analysed as the same VIN in ASCII."""
+    assert analyse(full_width(HONDA), today=TODAY) == analyse(HONDA, today=TODAY)
 
 
 def test_find_vins_returns_several_in_order_without_repeats() -> None:

@@ -7,6 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.unicode_samples import full_width
 from vinbot.formatters.vin_words import vin_problem
 from vinbot.i18n import words_in
 from vinbot.models.vin import analyse, check_digit, find_vin_attempts, find_vins, normalise
@@ -129,13 +130,20 @@ def test_confusable_letters_are_suggested_back(vin: str, data: st.DataObject) ->
     assert f"at position {index + 1}" in vin_problem(words_in("en"), analysis.errors[0])
 
 
-@given(st.lists(st.one_of(words, vin_shaped()), max_size=12), st.data())
-def test_find_vins_finds_every_planted_vin(tokens: list[str], data: st.DataObject) -> None:
-    """VINs planted among random words, spaces and punctuation are all found, in order."""
-    pieces = [data.draw(separators)]
+@st.composite
+def planted_messages(draw: st.DrawFn) -> tuple[list[str], str]:
+    """Random words and VIN-shaped tokens, and a message holding them between separators."""
+    tokens = draw(st.lists(st.one_of(words, vin_shaped()), max_size=12))
+    pieces = [draw(separators)]
     for token in tokens:
-        pieces += [token, data.draw(separators)]
-    text = "".join(pieces)
+        pieces += [token, draw(separators)]
+    return tokens, "".join(pieces)
+
+
+@given(planted_messages())
+def test_find_vins_finds_every_planted_vin(planted_message: tuple[list[str], str]) -> None:
+    """VINs planted among random words, spaces and punctuation are all found, in order."""
+    tokens, text = planted_message
     planted = [token.upper() for token in tokens if len(token) == 17 and token[-4:].isdigit()]
     planted = [vin for vin in planted if all(character in VIN_CHARACTERS for character in vin)]
     planted = [vin for vin in planted if any(character.isalpha() for character in vin)]
@@ -143,6 +151,13 @@ def test_find_vins_finds_every_planted_vin(tokens: list[str], data: st.DataObjec
     assert set(planted) <= set(found)
     first_seen = list(dict.fromkeys(planted))
     assert [vin for vin in found if vin in first_seen] == first_seen
+
+
+@given(st.one_of(st.text(max_size=300), planted_messages().map(lambda planted: planted[1])))
+def test_full_width_text_finds_what_its_ascii_twin_finds(text: str) -> None:
+    """Any text typed in full-width forms gives the same VINs and attempts as typed in ASCII."""
+    assert find_vins(full_width(text)) == find_vins(text)
+    assert find_vin_attempts(full_width(text)) == find_vin_attempts(text)
 
 
 @given(st.text(max_size=300))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from vinbot.clients.retry import RetryableFailure
+from vinbot.i18n.bidi import without_direction_formatting
 from vinbot.models.errors import BadProviderResponse
 
 if TYPE_CHECKING:
@@ -152,14 +153,15 @@ _NOT_JSON = object()
 
 
 def text(value: object) -> str | None:
-    """A display string, or None for missing, empty and "Not Applicable"-style values."""
+    """A display string, or None for missing, empty and "Not Applicable"-style values; no
+    direction control or mark in it (a U+202E would reverse the rest of the reply's line)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
         value = str(value)
     if not isinstance(value, str):
         return None
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(without_direction_formatting(value).split())
     return None if cleaned.lower() in _UNKNOWN_TEXT else cleaned
 
 

@@ -230,6 +230,15 @@ def _cost_line(words: Words, offer: Offer, asker: str | None) -> str:  # noqa: P
             left,
             cost=cost,
         )
+    if not offer.affordable and left <= 0:
+        # Translators: {cost} is how many paid lookups a check needs; {asker} is the first name
+        # of the person who asked, in a group; keep it the subject (a name cannot be declined).
+        return words.t(
+            "A check needs {cost} paid lookups, so I can't run it now: {asker} has no paid "
+            "lookups left today. The quota resets at midnight UTC.",
+            cost=cost,
+            asker=asker,
+        )
     if not offer.affordable:
         # Translators: {asker} is the first name of the person who asked, in a group; keep it
         # the subject (a name cannot be declined).

@@ -30,9 +30,22 @@ _DIRECTION_CONTROLS: Final = dict.fromkeys(
 )
 
 
+# Marks (LRM RLM ALM) steer no text after them, but a value opening with one sets the direction
+# of the line it starts.
+_DIRECTION_FORMATTING: Final = dict.fromkeys(
+    [*_DIRECTION_CONTROLS, *map(ord, "\u200e\u200f\u061c")]
+)
+
+
 def without_direction_controls(text: str) -> str:
     """User text (a name) without the characters that change the direction of what follows."""
     return text.translate(_DIRECTION_CONTROLS)
+
+
+def without_direction_formatting(text: str) -> str:
+    """Upstream text without any direction control or mark: the replies set direction themselves
+    (the marks `right_to_left_paragraphs` adds come after, and stay)."""
+    return text.translate(_DIRECTION_FORMATTING)
 
 
 def _first_strong_is_right_to_left(line: str) -> bool:

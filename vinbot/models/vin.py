@@ -13,9 +13,12 @@ VIN when they are VIN-shaped:
 
 A VIN split over several pieces must also either pass the check digit or have every all-letter
 piece written in capitals, so words of a lower-case sentence never join into a VIN. A piece
-holding a non-ASCII letter or digit is never part of a VIN. Position 10 is not checked: European
-VINs need not carry a model year there (Fiat's have `0`). The check digit is not required of a
-single-piece VIN: `analyse` decides validity.
+holding a non-ASCII letter or digit is never part of a VIN; the full-width forms an East Asian
+input method types (U+FF01..U+FF5E, and U+3000 as a space) are not "non-ASCII" here: everything
+reads them as their ASCII letters, digits and punctuation first (`ascii_forms`), so the VIN found
+is plain ASCII. Position 10 is not checked: European VINs need not carry a model year there
+(Fiat's have `0`). The check digit is not required of a single-piece VIN: `analyse` decides
+validity.
 
 `find_vin_attempts` reports what looks like a mistyped VIN: runs of pieces that each hold a digit
 (outside links and e-mail addresses), 11 to 20 characters long, with at least two letters, four
@@ -63,6 +66,13 @@ _TRANSLITERATION: Final = MappingProxyType(
 _WEIGHTS: Final = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 _CHECK_MODULUS: Final = 11
 
+# One code point for one, so positions in the text stay where they were (NFKC would not keep
+# them: it expands ligatures and maps far more than keyboard forms).
+_FULL_WIDTH_TO_ASCII: Final = {
+    **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)},
+    0x3000: ord(" "),  # ideographic space
+}
+_FULL_WIDTH_FORM: Final = re.compile("[\u3000\uff01-\uff5e]")
 _DASHES: Final = "-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\ufe58\ufe63\uff0d"
 _INVISIBLE: Final = "\u200b\u200c\u200d\u2060\ufeff"
 _REMOVED_BY_NORMALISE: Final = frozenset(_DASHES + _INVISIBLE)
@@ -150,10 +160,21 @@ class VinAnalysis:
     makes: tuple[str, ...] = ()  # every make the WMI may carry; one only when the WMI settles it
 
 
+def ascii_forms(text: str) -> str:
+    """The text with full-width letters, digits, punctuation and spaces as their ASCII selves."""
+    # translate() looks up every character (~0.15 us each); most texts have nothing to map.
+    if _FULL_WIDTH_FORM.search(text) is None:
+        return text
+    return text.translate(_FULL_WIDTH_TO_ASCII)
+
+
 def normalise(raw: str) -> str:
-    """Remove spaces and dashes and upper-case; never maps O to 0 or I to 1."""
+    """Remove spaces and dashes, read full-width forms as ASCII and upper-case; never maps O to 0
+    or I to 1."""
     return "".join(
-        char for char in raw.upper() if not char.isspace() and char not in _REMOVED_BY_NORMALISE
+        char
+        for char in ascii_forms(raw).upper()
+        if not char.isspace() and char not in _REMOVED_BY_NORMALISE
     )
 
 
@@ -221,7 +242,7 @@ def analyse(raw: str, *, today: date | None = None) -> VinAnalysis:
 def find_vins(text: str) -> list[str]:
     """Every 17-character VIN-shaped token in free text, normalised, in order, without repeats."""
     found: list[str] = []
-    for group in _groups(text):
+    for group in _groups(ascii_forms(text)):
         found.extend(window.vin for window in _vin_windows(group))
     return list(dict.fromkeys(found))
 
@@ -229,7 +250,7 @@ def find_vins(text: str) -> list[str]:
 def find_vin_attempts(text: str) -> list[str]:
     """Tokens that look like a mistyped VIN (not VIN-shaped), normalised, in order, no repeats."""
     attempts: list[str] = []
-    for group in _groups(_without_links(text)):
+    for group in _groups(_without_links(ascii_forms(text))):
         consumed = {index for window in _vin_windows(group) for index in window.pieces}
         run: list[_Piece] = []
         for index, piece in enumerate(group):
