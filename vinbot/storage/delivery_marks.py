@@ -113,15 +113,18 @@ class SqlDeliveryMarks:
 
     async def delete_expired(self, limit: int) -> int | None:
         """Delete at most `limit` expired marks (the oldest first); how many, None on failure."""
+        expired = DeliveryMarkRow.expires_at <= self._now()
         oldest = (
             select(DeliveryMarkRow.key)
-            .where(DeliveryMarkRow.expires_at <= self._now())
+            .where(expired)
             .order_by(DeliveryMarkRow.expires_at)
             .limit(limit)
         )
+        # Expiry checked again on the row deleted: PostgreSQL re-reads a row `add` re-claimed
+        # meanwhile (a new expiry) but keeps the subquery's keys, so a live mark would go.
         statement = (
             delete(DeliveryMarkRow)
-            .where(DeliveryMarkRow.key.in_(oldest.scalar_subquery()))
+            .where(DeliveryMarkRow.key.in_(oldest.scalar_subquery()), expired)
             .returning(DeliveryMarkRow.key)
         )
 
