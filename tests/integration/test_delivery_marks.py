@@ -94,6 +94,32 @@ async def test_an_update_one_instance_took_is_taken_for_the_other(database_url: 
         assert await second.receive(73) is Delivery.NEW
 
 
+async def test_a_slow_write_elsewhere_in_the_process_does_not_hold_up_a_mark(
+    database_url: str,
+) -> None:
+    """On PostgreSQL the route's mark does not queue behind this process's other writers (a big
+    prune, a burst of handlers): a re-delivery the other instance took is still recognised.
+    On SQLite, one writer per file, it waits like any write (no marks there in production)."""
+    async with opened(database_url) as here, opened(database_url) as there:
+        mine = SqlDeliveryMarks(here.sessions, timeout=0.3)
+        other = DeliveredUpdates(SqlDeliveryMarks(there.sessions), BOT_ID, "b:8080")
+        assert await other.receive(71) is Delivery.NEW
+        await other.taken(71)
+        slow_write_started = asyncio.Event()
+
+        async def slow_write() -> None:
+            async with here.sessions.writing():
+                slow_write_started.set()
+                await asyncio.sleep(1)
+
+        writer = asyncio.create_task(slow_write())
+        await slow_write_started.wait()
+        delivery = await DeliveredUpdates(mine, BOT_ID, "a:8080").receive(71)
+        await writer
+    expected = Delivery.NEW if database_url.startswith("sqlite") else Delivery.TAKEN
+    assert delivery is expected
+
+
 async def test_expired_marks_are_swept_in_bounded_batches(database_url: str) -> None:
     """delete_expired takes at most its limit of expired marks, the oldest first, never a live
     one; the sweep deletes every expired mark."""
@@ -202,7 +228,7 @@ class BrokenSessions:
         await self._fail()
         yield  # type: ignore[misc]
 
-    writing = reading
+    writing = writing_unqueued = reading
 
     async def _fail(self) -> None:
         if self._hangs:

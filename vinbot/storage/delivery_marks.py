@@ -69,7 +69,7 @@ class SqlDeliveryMarks:
         ).returning(DeliveryMarkRow.key)
 
         async def run() -> bool:
-            async with self._sessions.writing() as session:
+            async with self._sessions.writing_unqueued() as session:
                 return (await session.execute(statement)).first() is not None
 
         return await self._run("add", run)
@@ -97,7 +97,7 @@ class SqlDeliveryMarks:
         )
 
         async def run() -> None:
-            async with self._sessions.writing() as session:
+            async with self._sessions.writing_unqueued() as session:
                 await session.execute(statement)
 
         await self._run("set", run)
@@ -106,7 +106,7 @@ class SqlDeliveryMarks:
         """Remove the mark if present."""
 
         async def run() -> None:
-            async with self._sessions.writing() as session:
+            async with self._sessions.writing_unqueued() as session:
                 await session.execute(delete(DeliveryMarkRow).where(DeliveryMarkRow.key == key))
 
         await self._run("delete", run)
@@ -129,7 +129,7 @@ class SqlDeliveryMarks:
         )
 
         async def run() -> int:
-            async with self._sessions.writing() as session:
+            async with self._sessions.writing_unqueued() as session:
                 return len((await session.execute(statement)).all())
 
         return await self._run("delete_expired", run)
