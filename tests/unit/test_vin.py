@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -455,6 +456,28 @@ def test_find_vins_keeps_vins_that_fail_the_check_digit() -> None:
 def test_find_vins_rejects_what_cannot_be_a_vin(text: str) -> None:
     """Numbers, words, ids, wrong lengths and tokens glued to other letters are not VINs."""
     assert find_vins(text) == []
+
+
+@pytest.mark.parametrize(
+    "around",
+    [
+        "VINは{}です",
+        "車台番号は{}です",
+        "我的车架号是{}，谢谢",
+        "차대번호는{}입니다",
+        "เลขตัวถัง{}ครับ",
+        "ｶﾀｶﾅ{}ｶﾀｶﾅ",
+    ],
+)
+@pytest.mark.parametrize("typed", [str, full_width], ids=["ascii", "full_width"])
+def test_find_vins_reads_a_vin_glued_to_text_written_without_spaces(
+    around: str, typed: Callable[[str], str]
+) -> None:
+    """Chinese, Japanese, Korean and Thai put no space between words: a VIN written against
+    their letters is found (and a VIN a character short is an attempt), as one against Latin
+    letters ("X1HGCM…") still is not."""
+    assert find_vins(around.format(typed(HONDA))) == [HONDA]
+    assert find_vin_attempts(around.format(typed(HONDA[:-1]))) == [HONDA[:-1]]
 
 
 def test_find_vins_needs_capitals_or_a_check_digit_to_join_letter_pieces() -> None:

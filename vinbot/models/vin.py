@@ -13,12 +13,13 @@ VIN when they are VIN-shaped:
 
 A VIN split over several pieces must also either pass the check digit or have every all-letter
 piece written in capitals, so words of a lower-case sentence never join into a VIN. A piece
-holding a non-ASCII letter or digit is never part of a VIN; the full-width forms an East Asian
-input method types (U+FF01..U+FF5E, and U+3000 as a space) are not "non-ASCII" here: everything
-reads them as their ASCII letters, digits and punctuation first (`ascii_forms`), so the VIN found
-is plain ASCII. Position 10 is not checked: European VINs need not carry a model year there
-(Fiat's have `0`). The check digit is not required of a single-piece VIN: `analyse` decides
-validity.
+holding a non-ASCII letter or digit is never part of a VIN, but the letters of scripts written
+without spaces (Chinese, Japanese, Korean, Thai) end a piece, so "車台番号は1HGCM…です" holds a
+VIN as "VIN: 1HGCM…" does. The full-width forms an East Asian input method types (U+FF01..U+FF5E,
+and U+3000 as a space) are not "non-ASCII" here: everything reads them as their ASCII letters,
+digits and punctuation first (`ascii_forms`), so the VIN found is plain ASCII. Position 10 is not
+checked: European VINs need not carry a model year there (Fiat's have `0`). The check digit is
+not required of a single-piece VIN: `analyse` decides validity.
 
 `find_vin_attempts` reports what looks like a mistyped VIN: runs of pieces that each hold a digit
 (outside links and e-mail addresses), 11 to 20 characters long, with at least two letters, four
@@ -78,7 +79,15 @@ _INVISIBLE: Final = "\u200b\u200c\u200d\u2060\ufeff"
 _REMOVED_BY_NORMALISE: Final = frozenset(_DASHES + _INVISIBLE)
 _JOINERS: Final = frozenset(" \t\u00a0\u2009\u202f" + _DASHES)
 _MAX_JOINER_LENGTH: Final = 3
-_PIECE: Final = re.compile(r"[^\W_]+")
+# Letters of scripts written without spaces between words (Thai; Hangul; kana, half-width too;
+# Han with its iteration marks and numerals): a VIN glued to them stands apart, as one after a
+# space does, where a VIN glued to Latin or Cyrillic letters is part of a word.
+_UNSPACED_SCRIPTS: Final = (
+    "\u0e00-\u0e7f\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b\u303c"
+    "\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
+    "\uac00-\ud7ff\uf900-\ufaff\uff66-\uffdc\U00020000-\U0002fa1f\U00030000-\U000323af"
+)
+_PIECE: Final = re.compile(f"[^\\W_{_UNSPACED_SCRIPTS}]+")
 _TOKEN: Final = re.compile(r"\S+")
 
 _MAX_LISTED: Final = 5
