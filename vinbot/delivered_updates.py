@@ -9,8 +9,10 @@ before it queues the update, "taken" (for as long as Telegram keeps an update) o
 has it. Another instance answers a taken update 200 without handling it (the journal of the one
 that took it replays it after a crash, or a survivor adopts it), and a receiving one 503, so
 Telegram tries again once it is decided; a receiving mark left by a crash lapses by itself. A
-store that fails never refuses an update: the process decides alone, as before. Upstash forgets
-expired marks by itself; the database's are deleted by `forget_expired`, every few minutes.
+store that fails never refuses an update: the process decides alone, as before (unless it had
+just said another request holds the update: then Telegram is asked to deliver it again).
+Upstash forgets expired marks by itself; the database's are deleted by `forget_expired`, every
+few minutes.
 """
 
 from __future__ import annotations
@@ -92,8 +94,10 @@ class DeliveredUpdates:
         if await self._store.add(key, value, RECEIVING_SECONDS * 1000) is not False:
             return Delivery.NEW  # stored, or the cache failed: this process decides
         found = await self._store.get(key)
-        if found is None:  # lapsed meanwhile, or the cache failed
-            return Delivery.NEW
+        if found is None:
+            # The store failed (or, rarely, the mark lapsed meanwhile) after saying another
+            # request holds the update: Telegram asks again rather than it being handled twice.
+            return Delivery.RECEIVING
         return Delivery.TAKEN if found.startswith(f"{_TAKEN}:") else Delivery.RECEIVING
 
     async def taken(self, update_id: int) -> None:

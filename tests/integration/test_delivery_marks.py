@@ -120,6 +120,42 @@ async def test_a_slow_write_elsewhere_in_the_process_does_not_hold_up_a_mark(
     assert delivery is expected
 
 
+class UnreadableMarks:
+    """The database's marks, but reading one fails (as SqlDeliveryMarks reports it: None)."""
+
+    def __init__(self, marks: SqlDeliveryMarks) -> None:
+        self._marks = marks
+
+    async def add(self, key: str, value: str, ttl_ms: int) -> bool | None:
+        return await self._marks.add(key, value, ttl_ms)
+
+    async def get(self, key: str) -> str | None:
+        del key
+        return None
+
+    async def set(self, key: str, value: str, ttl_seconds: int) -> None:
+        await self._marks.set(key, value, ttl_seconds)
+
+    async def delete(self, key: str) -> None:
+        await self._marks.delete(key)
+
+
+async def test_a_mark_held_elsewhere_that_cannot_be_read_is_asked_again(
+    database_url: str,
+) -> None:
+    """The add says another request holds the update, then reading whose it is fails: the route
+    answers "receiving" (Telegram delivers it again) instead of handling it a second time."""
+    async with opened(database_url) as database:
+        marks = SqlDeliveryMarks(database.sessions)
+        other = DeliveredUpdates(marks, BOT_ID, "b:8080")
+        here = DeliveredUpdates(UnreadableMarks(marks), BOT_ID, "a:8080")
+        assert await other.receive(71) is Delivery.NEW
+        assert await here.receive(71) is Delivery.RECEIVING
+        await other.taken(71)
+        assert await here.receive(71) is Delivery.RECEIVING
+        assert await here.receive(72) is Delivery.NEW
+
+
 async def test_expired_marks_are_swept_in_bounded_batches(database_url: str) -> None:
     """delete_expired takes at most its limit of expired marks, the oldest first, never a live
     one; the sweep deletes every expired mark."""
