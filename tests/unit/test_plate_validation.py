@@ -27,6 +27,7 @@ from vinbot.models.plate import (
         ("7-XYZ-123", "7XYZ123"),
         ("ab.12", "AB12"),
         (" 1 ", "1"),
+        ("\uff11\uff12\uff13\u3000\uff41\uff22", "123AB"),
     ],
 )
 def test_plates_are_compacted(plate: str, compact: str) -> None:
@@ -42,7 +43,6 @@ def test_plates_are_compacted(plate: str, compact: str) -> None:
         ("AB#12", PlateProblem.CHARACTERS, "only the letters"),
         ("ÄBC123", PlateProblem.CHARACTERS, "only the letters"),
         ("AB\U0001f697", PlateProblem.CHARACTERS, "only the letters"),
-        ("\uff11\uff12\uff13", PlateProblem.CHARACTERS, "only the letters"),
         ("ABCDEFGHIJK", PlateProblem.TOO_LONG, "at most 10 letters and digits; this has 11"),
     ],
 )
@@ -79,6 +79,7 @@ def test_any_text_is_a_compact_plate_or_invalid(text: str) -> None:
         ("AU", "nsw", ("AU", "NSW")),
         ("GB", None, ("GB", None)),
         ("DE", "BY", ("DE", "BY")),
+        ("\uff35\uff33", "\uff43\uff41", ("US", "CA")),
     ],
 )
 def test_valid_regions(

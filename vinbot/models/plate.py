@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 from vinbot.models.errors import InvalidPlate, InvalidRegion, PlateProblem, RegionProblem
+from vinbot.models.vin import ascii_forms
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -82,8 +83,9 @@ class PlateResult:
 
 
 def validate_plate(plate: str) -> str:
-    """The plate in capitals without spaces, dots or dashes; InvalidPlate for anything else."""
-    compact = _PLATE_SEPARATORS.sub("", plate.strip()).upper()
+    """The plate in capitals without spaces, dots or dashes (full-width forms read as ASCII);
+    InvalidPlate for anything else."""
+    compact = _PLATE_SEPARATORS.sub("", ascii_forms(plate).strip()).upper()
     if not compact:
         raise InvalidPlate(PlateProblem.EMPTY)
     if not compact.isascii() or not _PLATE.fullmatch(compact):
@@ -99,7 +101,8 @@ def validate_state(country: str | None, state: str | None) -> tuple[str, str | N
     The US, Canada and Australia need a state or province from their table; other countries take
     an optional short region code, which the provider checks.
     """
-    country_code = (country or DEFAULT_COUNTRY).strip().upper()
+    country_code = ascii_forms(country or DEFAULT_COUNTRY).strip().upper()
+    state = ascii_forms(state) if state else None
     state_code = state.strip().upper() if state and state.strip() else None
     if not _COUNTRY.fullmatch(country_code):
         raise InvalidRegion(RegionProblem.COUNTRY_FORMAT, country=country_code, state=state_code)
