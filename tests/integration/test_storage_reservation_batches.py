@@ -34,14 +34,19 @@ def _quota(database: Database, *, daily: int, monthly: int) -> QuotaService:
     )
 
 
-async def test_thirty_reservations_at_once_share_one_transaction(database: Database) -> None:
-    """Thirty users reserving at once are counted by a couple of month upserts, not thirty,
-    and each call is counted once on its user's day and on the month."""
+async def test_thirty_reservations_at_once_share_one_transaction_on_sqlite(
+    database: Database,
+) -> None:
+    """Thirty users reserving at once are counted by a couple of month upserts on SQLite (one
+    each on PostgreSQL), and each call is counted once on its user's day and on the month."""
     quota = _quota(database, daily=5, monthly=0)
     with counting_statements("INSERT", "usage_monthly") as months:
         results = await asyncio.gather(*(quota.reserve(user, is_admin=False) for user in range(30)))
     assert all(slot is not None for _, slot in results)
-    assert months.count <= 2
+    if database.sessions.dialect == "sqlite":
+        assert months.count <= 2
+    else:
+        assert months.count == 30
     summary = await quota.usage_summary()
     assert (summary.today, summary.month) == (30, 30)
     assert await quota.remaining(3, is_admin=False) == (4, "user_daily")

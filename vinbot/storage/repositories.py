@@ -524,8 +524,9 @@ class SqlUsageRepository:
         """Count `calls` paid calls for the user's day and the bot's month, in one transaction,
         if all of them fit under both limits (0: none); else nothing is counted.
 
-        Reservations made while others wait for the write gate share their transaction
-        (usage_reservations.py: each is still all or nothing, counted in arrival order).
+        On SQLite, reservations made while others wait for the write gate share their
+        transaction (usage_reservations.py: each is still all or nothing, counted in arrival
+        order); on PostgreSQL each stays its own transaction.
         """
         if calls < 1:
             raise ValueError(f"a reservation is of 1 call or more, not {calls}")
@@ -533,7 +534,15 @@ class SqlUsageRepository:
         refused = refused_at_once(request)
         if refused is not None:
             return refused
-        return await self._reservations.submit(request)
+        if self._sessions.dialect == "sqlite":
+            return await self._reservations.submit(request)
+        # Group commit pays where every write of the process queues for one file's lock. On
+        # PostgreSQL, where instances reserve side by side under row locks, a reservation
+        # keeps the one-transaction form it had: a two-instance test hung once with batches
+        # there under heavy load, and the cause was not found (not reproduced since).
+        async with self._sessions.writing() as session:
+            (outcome,) = await reserve_all(session, self._sessions.dialect, [request])
+        return outcome
 
     async def _release_abandoned(
         self, reserved: Sequence[tuple[ReservationRequest, UsageReserved]]
