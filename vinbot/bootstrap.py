@@ -22,6 +22,7 @@ from vinbot.clients.nhtsa import NhtsaVpicClient, nhtsa_http_client
 from vinbot.clients.nhtsa_recalls import NhtsaRecallsClient, nhtsa_recalls_http_client
 from vinbot.clients.offline import OfflineProvider
 from vinbot.clients.retry import RetryPolicy
+from vinbot.clients.wire import preload as preload_http_client
 from vinbot.delivered_updates import DeliveredUpdates
 from vinbot.formatters.report_pdf import render_report
 from vinbot.formatters.title_check import title_check_summary
@@ -29,6 +30,7 @@ from vinbot.handlers.admin_alerts import TelegramAdminAlerts
 from vinbot.handlers.context import BotServices
 from vinbot.health import DEFAULT_UPDATE_STALL_SECONDS, HealthState
 from vinbot.i18n.catalogs import load_all as load_catalogs
+from vinbot.i18n.words import preload_locale_data
 from vinbot.logs import get_logger
 from vinbot.metrics import Metrics
 from vinbot.models.callback import CallbackCodec
@@ -148,9 +150,12 @@ async def build_core(settings: Settings, stack: AsyncExitStack, *, interactive: 
     )
     retry = RetryPolicy(deadline=deadline)
     # Off the loop: the first lookup would otherwise block it while the table file (and the
-    # first reply in each language, while its catalog) is read.
+    # first reply in each language, while its catalog) is read, the first reply while CLDR's
+    # English data is, and the first upstream call while anyio's backend is imported.
     await asyncio.to_thread(preload_wmi_table)
     await asyncio.to_thread(load_catalogs)
+    await asyncio.to_thread(preload_locale_data)
+    await asyncio.to_thread(preload_http_client)
     metrics = Metrics(providers=("carsxe", "nhtsa"))
     cache = build_cache(settings)
     stack.push_async_callback(cache.aclose)

@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
 from vinbot.bootstrap import build_bot_services
+from vinbot.gc_tuning import freeze_start_up_objects
 from vinbot.handlers.menus import publish_menus
 from vinbot.health import HealthServer
 from vinbot.journal import UpdateJournal, plan_for
@@ -428,7 +429,8 @@ async def run_bot(settings: Settings) -> int:
             requests = build_requests(settings, services.health, journal)
             stack.push_async_callback(requests.shutdown)
             application = build_application(settings, services, requests)
-            log.info("starting", config=settings.redacted())
+            frozen = freeze_start_up_objects()
+            log.info("starting", config=settings.redacted(), gc_frozen=frozen)
             code = await _serve(application, services, journal, stop)
         log.info("stopped", exit_code=code)
     except InvalidToken:

@@ -26,12 +26,16 @@ class Gate:
 
     allowed: bool = True
     charged: list[int] = field(default_factory=list)
+    reserved: list[int] = field(default_factory=list)
+    refused_users: set[int] = field(default_factory=set)
 
     async def reserve(
         self, user_id: int, *, is_admin: bool
     ) -> tuple[QuotaDecision, Reservation | None]:
         del is_admin
-        if not self.allowed:
+        await asyncio.sleep(0)  # a reservation is a database round trip
+        self.reserved.append(user_id)
+        if not self.allowed or user_id in self.refused_users:
             return QuotaDecision(allowed=False), None
         slot = PaidSlot(user_id, dt.date(2026, 12, 5), "2026-12", reaches_cap=False)
         return QuotaDecision(allowed=True), Reservation(slot, self._settle)
@@ -116,3 +120,32 @@ async def test_a_search_failing_after_the_wait_is_not_charged() -> None:
 
     assert len(images.calls) == 1
     assert gate.charged == []
+
+
+async def test_askers_of_a_model_being_searched_share_the_search_without_reserving() -> None:
+    """Fifty users asking at once for a model's first picture cause one reservation and one
+    search, charged to the user who started it; all fifty get the picture."""
+    images, gate = FakeImages(delay=0.05), Gate()
+    service = extras(images, gate, DictCache(), wait=5.0)
+
+    found = await asyncio.gather(
+        *(service.photo_url(SPEC, user_id=user, is_admin=False) for user in range(1, 51))
+    )
+
+    assert found == [LINK] * 50
+    assert (gate.reserved, gate.charged, len(images.calls)) == ([1], [1], 1)
+
+
+async def test_when_the_searching_asker_has_no_allowance_another_asks_with_theirs() -> None:
+    """A user past the quota starts the search and is refused; the user who joined it searches
+    with their own allowance and gets the picture, charged to them."""
+    images, gate = FakeImages(), Gate(refused_users={1})
+    service = extras(images, gate, DictCache(), wait=5.0)
+
+    found = await asyncio.gather(
+        service.photo_url(SPEC, user_id=1, is_admin=False),
+        service.photo_url(SPEC, user_id=2, is_admin=False),
+    )
+
+    assert found == [None, LINK]
+    assert (gate.reserved, gate.charged, len(images.calls)) == ([1, 2], [2], 1)

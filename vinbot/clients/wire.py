@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,13 @@ _ACRONYMS = frozenset(
 )  # fmt: skip
 _SPELLINGS: Mapping[str, str] = {"GMBH": "GmbH", "MCLAREN": "McLaren", "DELOREAN": "DeLorean"}
 _CAPS_WORD = re.compile(r"\b[A-Z][A-Z']*\b")
+
+
+def preload() -> None:
+    """Import now (at start-up, off the event loop) what httpx's first request would: anyio's
+    asyncio backend, which httpcore loads lazily (about 50 ms that would otherwise hold up
+    every update in the loop at the first upstream call)."""
+    importlib.import_module("anyio._backends._asyncio")
 
 
 class RejectedRequest(BadProviderResponse):

@@ -43,13 +43,32 @@ TYPING_AFTER_SECONDS = 1.0
 
 
 async def with_typing[T](message: Message, work: Awaitable[T]) -> T:
-    """Await work, showing "typing…" in the chat if it takes noticeably long."""
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=TYPING_AFTER_SECONDS)
-    if not done:
-        with contextlib.suppress(TelegramError):
-            await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
-    return await task
+    """Await work, showing "typing…" in the chat if it takes noticeably long.
+
+    The work is awaited directly and the indicator started by a timer: wrapping the work in a
+    task to wait on it with a timeout would add two turns of the event loop to every decode,
+    each long while a burst of updates is handled.
+    """
+    loop = asyncio.get_running_loop()
+    typing: list[asyncio.Task[None]] = []
+    timer = loop.call_later(
+        TYPING_AFTER_SECONDS, lambda: typing.append(loop.create_task(_show_typing(message)))
+    )
+    try:
+        return await work
+    except BaseException:
+        for shown in typing:
+            shown.cancel()
+        raise
+    finally:
+        timer.cancel()
+        # A "typing…" already on its way goes out before the answer, as the user expects.
+        await asyncio.gather(*typing, return_exceptions=True)
+
+
+async def _show_typing(message: Message) -> None:
+    with contextlib.suppress(TelegramError):
+        await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
 
 
 def language_code_of(user: User | None) -> str | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, NamedTuple, Protocol
 
+from vinbot.cache import keys
 from vinbot.logs import get_logger
 from vinbot.models.errors import (
     LookupNotFound,
@@ -62,6 +63,13 @@ class PaidFeatureRefused(QuotaExceeded):
         return self.decision.resets_at
 
 
+class _PhotoSearch(NamedTuple):
+    """A picture search's outcome: the link (or None), and whether the quota let it ask."""
+
+    url: str | None
+    allowed: bool
+
+
 class FeatureNotConfigured(VinbotError):
     """A CarsXE-only feature was asked for, but the bot has no CarsXE key."""
 
@@ -95,7 +103,8 @@ class ExtrasService:
         self._paid = paid
         self._photos = photos
         self._photo_wait = photo_wait
-        self._photo_lookups: set[asyncio.Task[str | None]] = set()
+        # The running picture search per model (its image cache key), shared by its askers.
+        self._photo_lookups: dict[str, asyncio.Task[_PhotoSearch]] = {}
 
     @property
     def recalls_service(self) -> RecallsService:
@@ -152,9 +161,11 @@ class ExtrasService:
     async def photo_url(self, spec: VehicleSpec, *, user_id: int, is_admin: bool) -> str | None:
         """A picture of the model when one is known or the quota allows asking; never raises.
 
-        The answer waits at most `photo_wait` for a picture not cached yet: a lookup still
+        The answer waits at most `photo_wait` for a picture not cached yet: a search still
         running then goes on in the background (and is charged when it answers), so the next
-        decode of the model has its picture.
+        decode of the model has its picture. Askers of a model whose search is running share
+        it: only the asker who started it reserves a paid call (others try theirs only when
+        that one had no allowance left).
         """
         if self._paid is None or not self._photos or spec.source != "carsxe":
             return None
@@ -162,20 +173,55 @@ class ExtrasService:
         cached = await photos.cached(spec)
         if cached is not None:
             return cached.url
-        _, reservation = await self._gate.reserve(user_id, is_admin=is_admin)
-        if reservation is None:
-            return None
-        lookup = asyncio.get_running_loop().create_task(
-            self._find_photo(photos, spec, reservation), name="vehicle-photo"
-        )
-        self._photo_lookups.add(lookup)
-        lookup.add_done_callback(self._photo_lookups.discard)
+        model = keys.image_key(spec.make or "", spec.model or "", spec.year, spec.trim)
         try:
             async with asyncio.timeout(self._photo_wait):
-                return await asyncio.shield(lookup)
+                while True:
+                    search = self._photo_lookups.get(model)
+                    mine = search is None or search.done()
+                    if search is None or mine:
+                        search = self._start_photo_search(
+                            model, photos, spec, user_id=user_id, is_admin=is_admin
+                        )
+                    found = await asyncio.shield(search)
+                    if found.allowed or mine:
+                        return found.url
         except TimeoutError:
             log.info("photo_later", make=spec.make, model=spec.model)
             return None
+
+    def _start_photo_search(
+        self,
+        model: str,
+        photos: VehiclePhotoService,
+        spec: VehicleSpec,
+        *,
+        user_id: int,
+        is_admin: bool,
+    ) -> asyncio.Task[_PhotoSearch]:
+        search = asyncio.get_running_loop().create_task(
+            self._search_photo(photos, spec, user_id, is_admin=is_admin), name="vehicle-photo"
+        )
+        self._photo_lookups[model] = search
+
+        def forget(done: asyncio.Task[_PhotoSearch]) -> None:
+            if self._photo_lookups.get(model) is done:
+                del self._photo_lookups[model]
+
+        search.add_done_callback(forget)
+        return search
+
+    async def _search_photo(
+        self, photos: VehiclePhotoService, spec: VehicleSpec, user_id: int, *, is_admin: bool
+    ) -> _PhotoSearch:
+        try:
+            _, reservation = await self._gate.reserve(user_id, is_admin=is_admin)
+        except Exception as exc:  # noqa: BLE001 - it may finish with nobody waiting for it
+            log.warning("photo_failed", error=repr(exc))
+            return _PhotoSearch(None, allowed=True)
+        if reservation is None:
+            return _PhotoSearch(None, allowed=False)
+        return _PhotoSearch(await self._find_photo(photos, spec, reservation), allowed=True)
 
     @staticmethod
     async def _find_photo(
@@ -194,7 +240,7 @@ class ExtrasService:
 
     async def aclose(self) -> None:
         """Stop the photo lookups still running (at shutdown, before the HTTP clients close)."""
-        lookups = list(self._photo_lookups)
+        lookups = list(self._photo_lookups.values())
         for lookup in lookups:
             lookup.cancel()
         await asyncio.gather(*lookups, return_exceptions=True)

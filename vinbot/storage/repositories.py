@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Protocol, cast
 
-from sqlalchemy import bindparam, case, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from vinbot.models.records import (
     DailyUsage,
@@ -19,6 +19,7 @@ from vinbot.models.records import (
     UserSettings,
 )
 from vinbot.storage.dialects import upsert_insert
+from vinbot.storage.group_commit import GroupCommit
 from vinbot.storage.tables import (
     DailyUsageRow,
     FloodCountRow,
@@ -29,15 +30,21 @@ from vinbot.storage.tables import (
     UserRow,
     ValueDraftRow,
 )
+from vinbot.storage.usage_reservations import (
+    ReservationRequest,
+    ensure_users,
+    minus,
+    refused_at_once,
+    reserve_all,
+)
 from vinbot.storage.value_draft_repository import value_draft_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import date, datetime
 
-    from sqlalchemy import ColumnElement, Delete, Table
+    from sqlalchemy import Delete, Table
     from sqlalchemy.ext.asyncio import AsyncSession
-    from sqlalchemy.orm import InstrumentedAttribute
     from sqlalchemy.sql.dml import ReturningInsert
 
     from vinbot.models.records import NewLookup, Units
@@ -190,13 +197,6 @@ class UserDataRepository(Protocol):
         """Delete every row about the user in one transaction, except the paid-call counts of
         keep_usage_from (today, UTC) and later; returns how many rows."""
         ...
-
-
-def _ensure_users(dialect: str) -> UpsertInsert:
-    """The executemany form of _ensure_user: give it one {id, first_seen, last_seen} per user."""
-    return upsert_insert(dialect, _USER_TABLE).on_conflict_do_nothing(
-        index_elements=[_USER_TABLE.c.id]
-    )
 
 
 def _ensure_user(dialect: str, user_id: int, at: datetime) -> UpsertInsert:
@@ -408,7 +408,7 @@ class SqlLookupRepository:
         ]
         async with self._sessions.writing() as session:
             dialect = self._sessions.dialect
-            await session.execute(_ensure_users(dialect), users)
+            await session.execute(ensure_users(dialect), users)
             ids = await session.execute(_upsert_lookups(dialect), rows)
             row_ids = {key: row[0] for key, row in zip(latest, ids.all(), strict=True)}
             if self._max_per_user:
@@ -499,20 +499,16 @@ class SqlGarageRepository:
         )
 
 
-def _minus(count: InstrumentedAttribute[int], calls: int) -> ColumnElement[int]:
-    """count - calls, never below 0 (a count deleted or reset meanwhile stays at 0)."""
-    return case((count > calls, count - calls), else_=0)
-
-
-class _Refused(Exception):
-    """A limit refused the second count of a reservation: undo the first."""
-
-
 class SqlUsageRepository:
     """UsageRepository on SQLite or PostgreSQL."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
+        self._reservations: GroupCommit[ReservationRequest, UsageReserved] = GroupCommit(
+            sessions,
+            lambda session, requests: reserve_all(session, sessions.dialect, requests),
+            abandoned=self._release_abandoned,
+        )
 
     async def reserve(
         self,
@@ -528,47 +524,35 @@ class SqlUsageRepository:
         """Count `calls` paid calls for the user's day and the bot's month, in one transaction,
         if all of them fit under both limits (0: none); else nothing is counted.
 
-        Each count is one conditional upsert (ON CONFLICT DO UPDATE ... WHERE count + calls <=
-        limit RETURNING count): the row lock makes it atomic across processes, and no row comes
-        back when the limit refused. The month is counted first, so every writer locks in the
-        same order; a refused day rolls the month's count back.
+        On SQLite, reservations made while others wait for the write gate share their
+        transaction (usage_reservations.py: each is still all or nothing, counted in arrival
+        order); on PostgreSQL each stays its own transaction.
         """
         if calls < 1:
             raise ValueError(f"a reservation is of 1 call or more, not {calls}")
-        # A new row starts at `calls` with no WHERE to stop it: more than a limit never fits.
-        if monthly_limit and calls > monthly_limit:
-            return UsageReserved(refused="bot_monthly")
-        if daily_limit and calls > daily_limit:
-            return UsageReserved(refused="user_daily")
-        dialect = self._sessions.dialect
-        new_month = upsert_insert(dialect, MonthlyUsageRow).values(month=month, paid_calls=calls)
-        monthly = new_month.on_conflict_do_update(
-            index_elements=[MonthlyUsageRow.month],
-            set_={MonthlyUsageRow.paid_calls: MonthlyUsageRow.paid_calls + calls},
-            where=MonthlyUsageRow.paid_calls + calls <= monthly_limit if monthly_limit else None,
-        ).returning(MonthlyUsageRow.paid_calls)
-        new_day = upsert_insert(dialect, DailyUsageRow).values(
-            user_id=user_id, day=day, paid_calls=calls
-        )
-        daily = new_day.on_conflict_do_update(
-            index_elements=[DailyUsageRow.user_id, DailyUsageRow.day],
-            set_={DailyUsageRow.paid_calls: DailyUsageRow.paid_calls + calls},
-            where=DailyUsageRow.paid_calls + calls <= daily_limit if daily_limit else None,
-        ).returning(DailyUsageRow.paid_calls)
-        try:
-            async with self._sessions.writing() as session:
-                month_total = (await session.execute(monthly)).scalar_one_or_none()
-                if month_total is None:
-                    return UsageReserved(refused="bot_monthly")
-                if (await session.execute(daily)).scalar_one_or_none() is None:
-                    # Leaving the block by an exception rolls the month's count back.
-                    raise _Refused  # noqa: TRY301
-                # The user row a counted call belongs to (the forgotten users' clean-up keys on
-                # it); a no-op for a user already known.
-                await session.execute(_ensure_user(dialect, user_id, at))
-        except _Refused:
-            return UsageReserved(refused="user_daily")
-        return UsageReserved(month_total=month_total)
+        request = ReservationRequest(user_id, day, month, daily_limit, monthly_limit, at, calls)
+        refused = refused_at_once(request)
+        if refused is not None:
+            return refused
+        if self._sessions.dialect == "sqlite":
+            return await self._reservations.submit(request)
+        # Group commit pays where every write of the process queues for one file's lock. On
+        # PostgreSQL, where instances reserve side by side under row locks, a reservation
+        # keeps the one-transaction form it had: a two-instance test hung once with batches
+        # there under heavy load, and the cause was not found (not reproduced since).
+        async with self._sessions.writing() as session:
+            (outcome,) = await reserve_all(session, self._sessions.dialect, [request])
+        return outcome
+
+    async def _release_abandoned(
+        self, reserved: Sequence[tuple[ReservationRequest, UsageReserved]]
+    ) -> None:
+        """Give back what was counted for callers cancelled while their batch was written."""
+        for request, outcome in reserved:
+            if outcome.refused is None:
+                await self.release(
+                    request.user_id, day=request.day, month=request.month, calls=request.calls
+                )
 
     async def release(self, user_id: int, *, day: date, month: str, calls: int = 1) -> None:
         """Take back `calls` calls counted by reserve() (they were not made)."""
@@ -576,7 +560,7 @@ class SqlUsageRepository:
             await session.execute(
                 update(MonthlyUsageRow)
                 .where(MonthlyUsageRow.month == month, MonthlyUsageRow.paid_calls > 0)
-                .values(paid_calls=_minus(MonthlyUsageRow.paid_calls, calls))
+                .values(paid_calls=minus(MonthlyUsageRow.paid_calls, calls))
             )
             await session.execute(
                 update(DailyUsageRow)
@@ -585,7 +569,7 @@ class SqlUsageRepository:
                     DailyUsageRow.day == day,
                     DailyUsageRow.paid_calls > 0,
                 )
-                .values(paid_calls=_minus(DailyUsageRow.paid_calls, calls))
+                .values(paid_calls=minus(DailyUsageRow.paid_calls, calls))
             )
 
     async def claim_cap_reached(self, month: str, *, cap: int, at: datetime) -> int | None:
