@@ -23,6 +23,9 @@ type JsonObject = dict[str, Any]
 
 # Values upstreams use for "no data"; they must never reach a user as text.
 _UNKNOWN_TEXT = frozenset({"", "not applicable", "n/a", "null", "none", "-"})
+# Invisible characters that are not whitespace to str.split(): a value of nothing but these
+# would show as a blank field. A zero-width space separates words; the others join them.
+_INVISIBLE = str.maketrans({"\u200b": " ", "\ufeff": None, "\u2060": None})
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _FIRST_YEAR, _LAST_YEAR = 1900, 2100
@@ -169,7 +172,7 @@ def text(value: object) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         return None
-    cleaned = " ".join(without_direction_formatting(value).split())
+    cleaned = " ".join(without_direction_formatting(value).translate(_INVISIBLE).split())
     return None if cleaned.lower() in _UNKNOWN_TEXT else cleaned
 
 
