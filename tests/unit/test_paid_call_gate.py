@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 
 import pytest
@@ -130,3 +131,24 @@ async def test_aclose_gives_up_on_work_that_outlasts_close_wait() -> None:
         await gate.aclose()
     assert [entry["event"] for entry in logs] == ["paid_call_work_abandoned"]
     assert quota.released == []
+
+
+def test_aclose_right_after_a_release_finished_returns() -> None:
+    """aclose while a finished task still waits for its done callback returns at once instead
+    of spinning on it without ever yielding to the event loop."""
+    closed = threading.Event()
+    quota, recorder = FakeQuota(), Recorder()
+
+    async def release_then_close() -> None:
+        gate = PaidCallGate(quota, counter=recorder, alerts=recorder)  # type: ignore[arg-type]
+        _, reservation = await gate.reserve(1, is_admin=False)
+        assert reservation is not None
+        reservation.settle(paid=False)
+        await asyncio.sleep(0)  # the release task runs to its end; its done callback is queued
+        await gate.aclose()
+        closed.set()
+
+    # A loop of its own in a thread: asyncio.timeout cannot bound code that never yields.
+    threading.Thread(target=asyncio.run, args=(release_then_close(),), daemon=True).start()
+    assert closed.wait(timeout=30)
+    assert [slot.user_id for slot in quota.released] == [1]

@@ -138,8 +138,11 @@ class PaidCallGate:
 
     async def flush(self) -> None:
         """Wait until every allowance given back and every alert started so far is done."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks)
+        # Only unfinished tasks: a finished one stays in _tasks until its done callback runs,
+        # and gather of finished tasks completes without yielding, so waiting on it would spin
+        # without ever letting that callback (or anything else) run.
+        while unfinished := [task for task in self._tasks if not task.done()]:
+            await asyncio.gather(*unfinished)
 
     async def aclose(self) -> None:
         """Finish what was started (waiting up to close_wait)."""
