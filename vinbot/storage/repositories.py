@@ -538,8 +538,8 @@ class SqlUsageRepository:
             return await self._reservations.submit(request)
         # Group commit pays where every write of the process queues for one file's lock. On
         # PostgreSQL, where instances reserve side by side under row locks, a reservation
-        # keeps the one-transaction form it had: a two-instance test hung once with batches
-        # there under heavy load, and the cause was not found (not reproduced since).
+        # keeps the one-transaction form it had until batching there has had a soak run (a
+        # hang first blamed on it was PaidCallGate.flush spinning on finished tasks).
         async with self._sessions.writing() as session:
             (outcome,) = await reserve_all(session, self._sessions.dialect, [request])
         return outcome
