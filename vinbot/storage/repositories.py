@@ -504,10 +504,18 @@ class SqlUsageRepository:
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
-        self._reservations: GroupCommit[ReservationRequest, UsageReserved] = GroupCommit(
-            sessions,
-            lambda session, requests: reserve_all(session, sessions.dialect, requests),
-            abandoned=self._release_abandoned,
+        # Group commit pays where every write of the process queues for one file's lock. On
+        # PostgreSQL, where instances reserve side by side under row locks, a reservation
+        # keeps the one-transaction form it had until batching there has had a soak run (a
+        # hang first blamed on it was PaidCallGate.flush spinning on finished tasks).
+        self._batches: GroupCommit[ReservationRequest, UsageReserved] | None = (
+            GroupCommit(
+                sessions,
+                lambda session, requests: reserve_all(session, sessions.dialect, requests),
+                abandoned=self._release_abandoned,
+            )
+            if sessions.dialect == "sqlite"
+            else None
         )
 
     async def reserve(
@@ -534,12 +542,8 @@ class SqlUsageRepository:
         refused = refused_at_once(request)
         if refused is not None:
             return refused
-        if self._sessions.dialect == "sqlite":
-            return await self._reservations.submit(request)
-        # Group commit pays where every write of the process queues for one file's lock. On
-        # PostgreSQL, where instances reserve side by side under row locks, a reservation
-        # keeps the one-transaction form it had until batching there has had a soak run (a
-        # hang first blamed on it was PaidCallGate.flush spinning on finished tasks).
+        if self._batches is not None:
+            return await self._batches.submit(request)
         async with self._sessions.writing() as session:
             (outcome,) = await reserve_all(session, self._sessions.dialect, [request])
         return outcome
